@@ -1,0 +1,288 @@
+/*
+ * api.c — the SQL-callable functions of schema pgtrickle.
+ *
+ * Each marshals its arguments into one engine request and runs the SQL the engine returns,
+ * through SPI, in the caller's transaction: a failure anywhere rolls everything back, so no
+ * half-created or half-dropped stream table can remain.
+ */
+#include "postgres.h"
+
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "parser/parser.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/rel.h"
+
+#include "compat.h"
+#include "pg_trickle.h"
+#include "pgt_errors.h"
+
+PG_FUNCTION_INFO_V1(create_stream_table);
+PG_FUNCTION_INFO_V1(drop_stream_table);
+PG_FUNCTION_INFO_V1(refresh_stream_table);
+PG_FUNCTION_INFO_V1(alter_stream_table);
+PG_FUNCTION_INFO_V1(_engine_normalize);
+PG_FUNCTION_INFO_V1(_guard_stream_table);
+
+/* Text argument `n`, or NULL. */
+static char *
+text_arg(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/* Text argument `n`, which must not be NULL. */
+static char *
+required_text_arg(FunctionCallInfo fcinfo, int n, const char *what)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(PGT_ERRCODE_INVALID_ARGUMENT),
+				 errmsg("%s must not be NULL", what)));
+	return text_arg(fcinfo, n);
+}
+
+/* Context for errors in the defining query's parse: positions refer to that query. */
+static void
+defining_query_error_callback(void *arg)
+{
+	int			pos = geterrposition();
+
+	if (pos > 0)
+	{
+		errposition(0);
+		internalerrposition(pos);
+		internalerrquery((const char *) arg);
+	}
+}
+
+/*
+ * The defining query's raw parse tree as outfuncs text. The query is first prepared (not run)
+ * so that PostgreSQL itself reports syntax errors, unknown tables and columns, type errors and
+ * the like with their positions; the engine then only judges what it can maintain.
+ */
+static char *
+defining_query_tree(const char *query)
+{
+	ErrorContextCallback callback;
+	List	   *tree;
+
+	if (SPI_prepare(query, 0, NULL) == NULL)
+		elog(ERROR, "pg_trickle: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	callback.callback = defining_query_error_callback;
+	callback.arg = (void *) query;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+	tree = raw_parser(query, RAW_PARSE_DEFAULT);
+	error_context_stack = callback.previous;
+	return pgt_node_to_string(tree);
+}
+
+/* Adds the text argument `n` to the "options" object under `key` when it is not NULL. */
+static void
+option_text(StringInfo options, FunctionCallInfo fcinfo, int n, const char *key)
+{
+	if (PG_ARGISNULL(n))
+		return;
+	if (options->len > 1)
+		appendStringInfoChar(options, ',');
+	escape_json(options, key);
+	appendStringInfoChar(options, ':');
+	escape_json(options, text_to_cstring(PG_GETARG_TEXT_PP(n)));
+}
+
+/* Adds a non-NULL non-text argument `n`, already formatted as JSON by the caller. */
+static void
+option_json(StringInfo options, FunctionCallInfo fcinfo, int n, const char *key, const char *json)
+{
+	if (PG_ARGISNULL(n))
+		return;
+	if (options->len > 1)
+		appendStringInfoChar(options, ',');
+	escape_json(options, key);
+	appendStringInfoChar(options, ':');
+	appendStringInfoString(options, json);
+}
+
+/*
+ * pgtrickle.create_stream_table(name, query, schedule, refresh_mode, initialize,
+ *   diamond_consistency, diamond_schedule_policy, cdc_mode, append_only,
+ *   pooler_compatibility_mode, partition_by, max_differential_joins, max_delta_fraction)
+ */
+Datum
+create_stream_table(PG_FUNCTION_ARGS)
+{
+	char	   *name = required_text_arg(fcinfo, 0, "name");
+	char	   *query = required_text_arg(fcinfo, 1, "query");
+	char	   *schedule = text_arg(fcinfo, 2);
+	char	   *refresh_mode = PG_ARGISNULL(3) ? "AUTO" : text_arg(fcinfo, 3);
+	bool		initialize = PG_ARGISNULL(4) ? true : PG_GETARG_BOOL(4);
+	StringInfoData options;
+	PgtRequest	req;
+	JsonbContainer *result;
+	char	   *storage;
+
+	initStringInfo(&options);
+	appendStringInfoChar(&options, '{');
+	option_text(&options, fcinfo, 5, "diamond_consistency");
+	option_text(&options, fcinfo, 6, "diamond_schedule_policy");
+	option_text(&options, fcinfo, 7, "cdc_mode");
+	if (!PG_ARGISNULL(8))
+		option_json(&options, fcinfo, 8, "append_only", PG_GETARG_BOOL(8) ? "true" : "false");
+	if (!PG_ARGISNULL(9))
+		option_json(&options, fcinfo, 9, "pooler_compatibility_mode", PG_GETARG_BOOL(9) ? "true" : "false");
+	option_text(&options, fcinfo, 10, "partition_by");
+	if (!PG_ARGISNULL(11))
+		option_json(&options, fcinfo, 11, "max_differential_joins", psprintf("%d", PG_GETARG_INT32(11)));
+	if (!PG_ARGISNULL(12))
+		option_json(&options, fcinfo, 12, "max_delta_fraction", psprintf("%g", PG_GETARG_FLOAT8(12)));
+	appendStringInfoChar(&options, '}');
+
+	SPI_connect();
+	pgt_request_begin(&req, "create");
+	pgt_request_text(&req, "name", name);
+	pgt_request_text(&req, "query", query);
+	pgt_request_text(&req, "parseTree", defining_query_tree(query));
+	pgt_request_int(&req, "serverVersion", PG_VERSION_NUM);
+	pgt_request_text(&req, "schedule", schedule);
+	pgt_request_text(&req, "refreshMode", refresh_mode);
+	pgt_request_int(&req, "minScheduleSeconds", pg_trickle_min_schedule_seconds);
+	pgt_request_raw(&req, "options", options.data);
+	result = pgt_engine_request(pgt_request_end(&req), query);
+	pgt_emit_warnings(result);
+	pgt_run_statements(result);
+	storage = pgt_json_text(result, "storage");
+	if (initialize)
+		pgt_refresh(storage, "INITIAL");
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* pgtrickle.drop_stream_table(name, cascade) */
+Datum
+drop_stream_table(PG_FUNCTION_ARGS)
+{
+	char	   *name = required_text_arg(fcinfo, 0, "name");
+	bool		cascade = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+	PgtRequest	req;
+
+	SPI_connect();
+	pgt_request_begin(&req, "drop");
+	pgt_request_text(&req, "name", name);
+	pgt_request_bool(&req, "cascade", cascade);
+	pgt_run_statements(pgt_engine_request(pgt_request_end(&req), NULL));
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* pgtrickle.refresh_stream_table(name): a synchronous refresh, recorded as MANUAL. */
+Datum
+refresh_stream_table(PG_FUNCTION_ARGS)
+{
+	char	   *name = required_text_arg(fcinfo, 0, "name");
+
+	SPI_connect();
+	pgt_refresh(name, "MANUAL");
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* pgtrickle.alter_stream_table(name, query, schedule, refresh_mode, status, ...): see SQL_API. */
+Datum
+alter_stream_table(PG_FUNCTION_ARGS)
+{
+	static const char *const text_options[] = {
+		NULL, "query", "schedule", "refresh_mode", "status", "diamond_consistency",
+		"diamond_schedule_policy", "cdc_mode"
+	};
+	char	   *name = required_text_arg(fcinfo, 0, "name");
+	StringInfoData options;
+	PgtRequest	req;
+	JsonbContainer *result;
+
+	initStringInfo(&options);
+	appendStringInfoChar(&options, '{');
+	for (int i = 1; i <= 7; i++)
+		option_text(&options, fcinfo, i, text_options[i]);
+	if (!PG_ARGISNULL(8))
+		option_json(&options, fcinfo, 8, "append_only", PG_GETARG_BOOL(8) ? "true" : "false");
+	if (!PG_ARGISNULL(9))
+		option_json(&options, fcinfo, 9, "pooler_compatibility_mode", PG_GETARG_BOOL(9) ? "true" : "false");
+	option_text(&options, fcinfo, 10, "tier");
+	option_text(&options, fcinfo, 11, "fuse");
+	if (!PG_ARGISNULL(12))
+		option_json(&options, fcinfo, 12, "fuse_ceiling", psprintf(INT64_FORMAT, PG_GETARG_INT64(12)));
+	if (!PG_ARGISNULL(13))
+		option_json(&options, fcinfo, 13, "fuse_sensitivity", psprintf("%d", PG_GETARG_INT32(13)));
+	option_text(&options, fcinfo, 14, "partition_by");
+	if (!PG_ARGISNULL(15))
+		option_json(&options, fcinfo, 15, "max_differential_joins", psprintf("%d", PG_GETARG_INT32(15)));
+	if (!PG_ARGISNULL(16))
+		option_json(&options, fcinfo, 16, "max_delta_fraction", psprintf("%g", PG_GETARG_FLOAT8(16)));
+	appendStringInfoChar(&options, '}');
+
+	SPI_connect();
+	pgt_request_begin(&req, "alter");
+	pgt_request_text(&req, "name", name);
+	pgt_request_int(&req, "minScheduleSeconds", pg_trickle_min_schedule_seconds);
+	pgt_request_raw(&req, "options", options.data);
+	result = pgt_engine_request(pgt_request_end(&req), NULL);
+	pgt_emit_warnings(result);
+	pgt_run_statements(result);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * pgtrickle._engine_normalize(query): the engine's canonical text of the query's raw parse tree,
+ * one line per statement. Diagnostic; the test suite compares it with the canonical text of the
+ * same query read from libpg-query's JSON, proving both front-ends agree.
+ */
+Datum
+_engine_normalize(PG_FUNCTION_ARGS)
+{
+	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	List	   *tree = raw_parser(query, RAW_PARSE_DEFAULT);
+	PgtRequest	req;
+	JsonbContainer *result;
+	JsonbContainer *statements;
+	StringInfoData out;
+
+	pgt_request_begin(&req, "normalize");
+	pgt_request_text(&req, "parseTree", pgt_node_to_string(tree));
+	pgt_request_int(&req, "serverVersion", PG_VERSION_NUM);
+	result = pgt_engine_request(pgt_request_end(&req), query);
+	statements = pgt_json_container(result, "statements");
+	initStringInfo(&out);
+	for (int i = 0; i < pgt_json_array_length(statements); i++)
+	{
+		JsonbValue *v = getIthJsonbValueFromContainer(statements, i);
+
+		if (i > 0)
+			appendStringInfoChar(&out, '\n');
+		if (v != NULL && v->type == jbvString)
+			appendBinaryStringInfo(&out, v->val.string.val, v->val.string.len);
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(out.data));
+}
+
+/* Trigger on every stream table: only refreshes may change it. */
+Datum
+_guard_stream_table(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "_guard_stream_table: not called by trigger manager");
+	if (!pgt_refresh_in_progress)
+		ereport(ERROR,
+				(errcode(PGT_ERRCODE_STREAM_TABLE_MODIFIED),
+				 errmsg("cannot modify stream table \"%s\" directly",
+						RelationGetRelationName(trigdata->tg_relation)),
+				 errdetail("Stream tables are changed only by their refreshes."),
+				 errhint("Change the source tables, then call pgtrickle.refresh_stream_table().")));
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,89 @@
+/*
+ * pg_trickle.c — module entry: _PG_init and the GUCs.
+ *
+ * Every GUC registered here is read somewhere in the shim; settings of later capabilities
+ * (scheduler, IMMEDIATE mode, ...) are registered together with the code that reads them.
+ * See pg_trickle.h for the project's vocabulary.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+#include "pg_trickle.h"
+
+PG_MODULE_MAGIC;
+
+int			pg_trickle_engine_max_memory_mb = 256;
+int			pg_trickle_min_schedule_seconds = 1;
+double		pg_trickle_differential_max_change_ratio = 0.15;
+int			pg_trickle_refresh_strategy = PGT_STRATEGY_AUTO;
+bool		pg_trickle_force_full_refresh = false;
+
+static const struct config_enum_entry refresh_strategy_options[] = {
+	{"auto", PGT_STRATEGY_AUTO, false},
+	{"differential", PGT_STRATEGY_DIFFERENTIAL, false},
+	{"full", PGT_STRATEGY_FULL, false},
+	{NULL, 0, false}
+};
+
+void		_PG_init(void);
+
+/* Registers the GUCs. */
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("pg_trickle.engine_max_memory_mb",
+							"Upper limit of the memory one engine call may use.",
+							"A call that needs more fails with an out-of-memory error and is rolled back.",
+							&pg_trickle_engine_max_memory_mb,
+							256, 1, 4096,
+							PGC_SUSET, GUC_UNIT_MB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_trickle.min_schedule_seconds",
+							"Shortest duration schedule a stream table may have.",
+							"Cron schedules are exempt.",
+							&pg_trickle_min_schedule_seconds,
+							1, 1, 86400,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomRealVariable("pg_trickle.differential_max_change_ratio",
+							 "Pending changes, as a fraction of the source's rows, above which a refresh falls back to FULL.",
+							 "Used when pg_trickle.refresh_strategy is auto.",
+							 &pg_trickle_differential_max_change_ratio,
+							 0.15, 0.0, 1.0,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomEnumVariable("pg_trickle.refresh_strategy",
+							 "How DIFFERENTIAL stream tables choose between a differential and a full refresh.",
+							 "auto: full when the change ratio is high; differential: always differential; full: always full.",
+							 &pg_trickle_refresh_strategy,
+							 PGT_STRATEGY_AUTO, refresh_strategy_options,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("pg_trickle.force_full_refresh",
+							 "Makes every refresh a FULL refresh.",
+							 NULL,
+							 &pg_trickle_force_full_refresh,
+							 false,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+	MarkGUCPrefixReserved("pg_trickle");
+}
+
+/* The name of the current pg_trickle.refresh_strategy. */
+const char *
+pgt_refresh_strategy_name(void)
+{
+	return refresh_strategy_options[pg_trickle_refresh_strategy].name;
+}
+
+PG_FUNCTION_INFO_V1(pg_trickle_version);
+
+/* pgtrickle.version(): the version of the loaded library. */
+Datum
+pg_trickle_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(PGT_VERSION));
+}

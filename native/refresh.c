@@ -1,0 +1,206 @@
+/*
+ * refresh.c — running one refresh of one stream table.
+ *
+ * Invariants:
+ * - Every statement of a refresh (probe, FULL or DIFFERENTIAL program, bookkeeping) runs under
+ *   ONE registered snapshot, taken after the stream table's row is locked. The sources, the
+ *   change-buffer window and the frontier recorded at the end therefore describe the same
+ *   moment, and each buffered change is consumed by exactly one refresh (see the engine's
+ *   operators/scan.ts for the window rule).
+ * - Two refreshes of one stream table never overlap: the second fails at once with SQLSTATE
+ *   55000 instead of waiting (a transaction-level advisory lock keyed by pgt_id).
+ * - pgt_refresh_in_progress is true only while program statements run; the guard trigger on
+ *   stream tables lets writes through only then.
+ * The caller must be connected to SPI.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "pg_trickle.h"
+#include "pgt_errors.h"
+
+/* First key of the advisory locks that serialise refreshes ('pgtr'). */
+#define PGT_REFRESH_LOCK_CLASS 0x70677472
+
+/* Parameters every refresh statement is prepared with (all text; the SQL casts them). */
+enum
+{
+	P_SNAPSHOT, P_XMIN, P_OWN_XID, P_OWN_SEQ,	/* $1..$4: the previous frontier */
+	P_ACTION, P_INSERTED, P_DELETED, P_INITIATED_BY, P_START, P_PGT_ID,
+	P_DELTA_ROWS, P_FALLBACK, P_REASON,
+	P_COUNT
+};
+
+bool		pgt_refresh_in_progress = false;
+
+typedef struct RefreshParams
+{
+	Datum		values[P_COUNT];
+	char		nulls[P_COUNT];
+} RefreshParams;
+
+static void
+set_param(RefreshParams *p, int index, const char *value)
+{
+	p->nulls[index] = value ? ' ' : 'n';
+	p->values[index] = value ? CStringGetTextDatum(value) : (Datum) 0;
+}
+
+/* Runs `sql` with the refresh parameters under `snapshot`; returns SPI's result code. */
+static int
+run_with_snapshot(const char *sql, RefreshParams *params, Snapshot snapshot)
+{
+	Oid			types[P_COUNT];
+	SPIPlanPtr	plan;
+	int			rc;
+
+	for (int i = 0; i < P_COUNT; i++)
+		types[i] = TEXTOID;
+	plan = SPI_prepare(sql, P_COUNT, types);
+	if (plan == NULL)
+		elog(ERROR, "pg_trickle: SPI_prepare failed (%s) for: %s", SPI_result_code_string(SPI_result), sql);
+	rc = SPI_execute_snapshot(plan, params->values, params->nulls, snapshot, InvalidSnapshot, false, true, 0);
+	if (rc < 0)
+		elog(ERROR, "pg_trickle: SPI_execute_snapshot failed (%s) for: %s", SPI_result_code_string(rc), sql);
+	SPI_freeplan(plan);
+	return rc;
+}
+
+/* Column `col` (1-based) of the first result row as text, or NULL. */
+static char *
+result_text(int col)
+{
+	if (SPI_processed == 0)
+		return NULL;
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
+}
+
+/* Looks up the stream table, locks it against concurrent refreshes, and loads its row into SPI_tuptable. */
+static void
+lock_stream_table(const char *name)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
+	int64		pgt_id;
+	bool		isnull;
+
+	SPI_execute_with_args("SELECT pgt_id FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = to_regclass($1)",
+						  1, types, values, NULL, false, 1);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(PGT_ERRCODE_UNDEFINED_TABLE),
+				 errmsg("stream table \"%s\" does not exist", name),
+				 errhint("pgtrickle.pgt_stream_tables lists the stream tables.")));
+	pgt_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+	SPI_execute(psprintf("SELECT pg_try_advisory_xact_lock(%d, %d)", PGT_REFRESH_LOCK_CLASS, (int32) pgt_id), false, 1);
+	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+		ereport(ERROR,
+				(errcode(PGT_ERRCODE_REFRESH_IN_PROGRESS),
+				 errmsg("another refresh of stream table \"%s\" is already in progress", name),
+				 errhint("Retry after it finishes.")));
+
+	/* FOR UPDATE: under REPEATABLE READ a frontier moved by a refresh we cannot see is a serialization failure. */
+	SPI_execute(psprintf("SELECT pgt_id, refresh_program::text, refresh_mode, is_populated, "
+						 "frontier->>'snapshot', frontier->>'xmin', frontier->>'own_xid', frontier->>'own_seq' "
+						 "FROM pgtrickle.pgt_stream_tables WHERE pgt_id = " INT64_FORMAT " FOR UPDATE", pgt_id),
+				false, 1);
+}
+
+/* Refreshes the stream table `name`; history records it as initiated by `initiated_by`. */
+void
+pgt_refresh(const char *name, const char *initiated_by)
+{
+	RefreshParams params;
+	Snapshot	snapshot;
+	char	   *pgt_id, *program, *refresh_mode, *populated, *start;
+	char	   *probe_truncates = "0", *probe_changes = "0", *probe_rows = "0";
+	int64		inserted = 0, deleted = 0;
+	PgtRequest	req;
+	JsonbContainer *decision;
+	JsonbContainer *statements;
+	Jsonb	   *program_jsonb;
+	char	   *probe_sql;
+	char	   *reason;
+
+	lock_stream_table(name);
+	pgt_id = result_text(1);
+	program = result_text(2);
+	refresh_mode = result_text(3);
+	populated = result_text(4);
+	set_param(&params, P_SNAPSHOT, result_text(5));
+	set_param(&params, P_XMIN, result_text(6));
+	set_param(&params, P_OWN_XID, result_text(7));
+	set_param(&params, P_OWN_SEQ, result_text(8));
+	start = DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(GetCurrentTimestamp())));
+
+	CommandCounterIncrement();
+	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+
+	program_jsonb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(program)));
+	probe_sql = pgt_json_text(&program_jsonb->root, "probe");
+	if (probe_sql != NULL && probe_sql[0] != '\0' && params.nulls[P_SNAPSHOT] != 'n')
+	{
+		run_with_snapshot(probe_sql, &params, snapshot);
+		probe_truncates = result_text(1);
+		probe_changes = result_text(2);
+		probe_rows = result_text(3);
+	}
+
+	pgt_request_begin(&req, "refresh");
+	pgt_request_raw(&req, "program", program);
+	pgt_request_bool(&req, "populated", strcmp(populated, "t") == 0);
+	pgt_request_bool(&req, "hasFrontier", params.nulls[P_SNAPSHOT] != 'n');
+	pgt_request_raw(&req, "probe", psprintf("{\"truncates\":\"%s\",\"changes\":\"%s\",\"sourceRows\":\"%s\"}",
+											probe_truncates, probe_changes, probe_rows ? probe_rows : "0"));
+	pgt_request_text(&req, "refreshMode", refresh_mode);
+	pgt_request_bool(&req, "forceFull", pg_trickle_force_full_refresh);
+	pgt_request_text(&req, "refreshStrategy", pgt_refresh_strategy_name());
+	pgt_request_text(&req, "maxChangeRatio", psprintf("%g", pg_trickle_differential_max_change_ratio));
+	decision = pgt_engine_request(pgt_request_end(&req), NULL);
+
+	statements = pgt_json_container(decision, "statements");
+	pgt_refresh_in_progress = true;
+	PG_TRY();
+	{
+		for (int i = 0; i < pgt_json_array_length(statements); i++)
+		{
+			JsonbContainer *stmt = pgt_json_array_item(statements, i);
+			char	   *counting = pgt_json_text(stmt, "counting");
+
+			run_with_snapshot(pgt_json_text(stmt, "sql"), &params, snapshot);
+			if (strcmp(counting, "inserted") == 0)
+				inserted += SPI_processed;
+			else if (strcmp(counting, "returned") == 0 && SPI_processed > 0)
+			{
+				inserted += pg_strtoint64(result_text(1));
+				deleted += pg_strtoint64(result_text(2));
+			}
+		}
+	}
+	PG_FINALLY();
+	{
+		pgt_refresh_in_progress = false;
+	}
+	PG_END_TRY();
+
+	set_param(&params, P_ACTION, pgt_json_text(decision, "action"));
+	set_param(&params, P_INSERTED, psprintf(INT64_FORMAT, inserted));
+	set_param(&params, P_DELETED, psprintf(INT64_FORMAT, deleted));
+	set_param(&params, P_INITIATED_BY, initiated_by);
+	set_param(&params, P_START, start);
+	set_param(&params, P_PGT_ID, pgt_id);
+	set_param(&params, P_DELTA_ROWS, pgt_json_text(decision, "deltaRows"));
+	set_param(&params, P_FALLBACK, pgt_json_bool(decision, "wasFullFallback") ? "true" : "false");
+	reason = pgt_json_text(decision, "reason");
+	set_param(&params, P_REASON, (reason && reason[0]) ? reason : NULL);
+	run_with_snapshot(pgt_json_text(decision, "finish"), &params, snapshot);
+	UnregisterSnapshot(snapshot);
+}

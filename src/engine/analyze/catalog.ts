@@ -1,0 +1,166 @@
+/**
+ * @fileoverview Read-only catalog questions the engine asks its host. Each question is a JSON
+ * request whose `kind` names it and whose `sql` the backend host runs with the request itself
+ * as parameter $1 (jsonb); a test host answers by `kind` from fixtures instead.
+ */
+
+import { hostCatalogQuery } from "../host/imports";
+import { parseJson, Json, JsonObjectWriter } from "../util/json";
+
+/** A column of a relation. */
+export class ColumnInfo {
+  constructor(public name: string, public type: string, public notNull: bool) {}
+}
+
+/** A relation named in a defining query. */
+export class RelationInfo {
+  oid: string = "";
+  schema: string = "";
+  name: string = "";
+  /** pg_class.relkind: r, p, v, m, f, ... */
+  relkind: string = "";
+  isStreamTable: bool = false;
+  columns: ColumnInfo[] = [];
+  primaryKey: string[] = [];
+
+  /** The column called `name`, or null. */
+  column(name: string): ColumnInfo | null {
+    for (let i = 0; i < this.columns.length; i++) if (this.columns[i].name == name) return this.columns[i];
+    return null;
+  }
+}
+
+/** A function visible under a name. */
+export class FunctionInfo {
+  constructor(public schema: string, public kind: string, public volatility: string) {}
+}
+
+/** Where a new stream table would go. */
+export class TargetName {
+  schema: string = "";
+  name: string = "";
+  exists: bool = false;
+}
+
+function ask(kind: string, sql: string, fields: JsonObjectWriter): Json | null {
+  const request = fields.str("kind", kind).str("sql", sql).toString();
+  const answer = hostCatalogQuery(request);
+  if (answer === null) return null;
+  const parsed = parseJson(answer);
+  return parsed.value;
+}
+
+const RELATION_SQL = `SELECT json_build_object(
+  'oid', c.oid::text, 'schema', n.nspname, 'name', c.relname, 'relkind', c.relkind::text,
+  'isStreamTable', EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_relid = c.oid),
+  'columns', COALESCE((SELECT json_agg(json_build_object('name', a.attname,
+        'type', format_type(a.atttypid, a.atttypmod), 'notNull', a.attnotnull) ORDER BY a.attnum)
+      FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'),
+  'primaryKey', COALESCE((SELECT json_agg(a.attname ORDER BY k.ord)
+      FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+      WHERE i.indrelid = c.oid AND i.indisprimary), '[]'))::text
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.oid = to_regclass(CASE WHEN $1->>'schema' IS NULL THEN quote_ident($1->>'name')
+                          ELSE quote_ident($1->>'schema') || '.' || quote_ident($1->>'name') END)`;
+
+/** Looks up a relation as the parser named it (`schema` empty: search_path); null when missing. */
+export function lookupRelation(schema: string, name: string): RelationInfo | null {
+  const fields = new JsonObjectWriter().strOrNull("schema", schema.length > 0 ? schema : null).str("name", name);
+  const json = ask("relation", RELATION_SQL, fields);
+  if (json === null) return null;
+  const rel = new RelationInfo();
+  rel.oid = json.str("oid");
+  rel.schema = json.str("schema");
+  rel.name = json.str("name");
+  rel.relkind = json.str("relkind");
+  rel.isStreamTable = json.bool("isStreamTable");
+  const columns = json.arr("columns");
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i];
+    rel.columns.push(new ColumnInfo(c.str("name"), c.str("type"), c.bool("notNull")));
+  }
+  const pk = json.arr("primaryKey");
+  for (let i = 0; i < pk.length; i++) rel.primaryKey.push(pk[i].text);
+  return rel;
+}
+
+const FUNCTION_SQL = `SELECT COALESCE(json_agg(json_build_object('schema', n.nspname,
+    'kind', p.prokind::text, 'volatility', p.provolatile::text)), '[]')::text
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE p.proname = $1->>'name'
+  AND CASE WHEN $1->>'schema' IS NULL THEN pg_function_is_visible(p.oid) ELSE n.nspname = $1->>'schema' END`;
+
+/** The functions visible as `schema.name` (or `name` on the search_path). */
+export function lookupFunctions(schema: string, name: string): FunctionInfo[] {
+  const fields = new JsonObjectWriter().strOrNull("schema", schema.length > 0 ? schema : null).str("name", name);
+  const json = ask("function", FUNCTION_SQL, fields);
+  const out: FunctionInfo[] = [];
+  if (json === null) return out;
+  for (let i = 0; i < json.items.length; i++) {
+    const f = json.items[i];
+    out.push(new FunctionInfo(f.str("schema"), f.str("kind"), f.str("volatility")));
+  }
+  return out;
+}
+
+const TARGET_SQL = `WITH p AS (SELECT parse_ident($1->>'name') AS parts)
+SELECT json_build_object('parts', cardinality(parts),
+  'schema', CASE WHEN cardinality(parts) = 2 THEN parts[1] ELSE current_schema() END,
+  'name', parts[cardinality(parts)],
+  'exists', to_regclass(quote_ident(CASE WHEN cardinality(parts) = 2 THEN parts[1] ELSE current_schema() END)
+                        || '.' || quote_ident(parts[cardinality(parts)])) IS NOT NULL)::text
+FROM p`;
+
+/** Resolves the name given to create_stream_table; null when it has more than two parts or no schema. */
+export function resolveTargetName(name: string): TargetName | null {
+  const json = ask("target", TARGET_SQL, new JsonObjectWriter().str("name", name));
+  if (json === null || json.int("parts") > 2 || !json.has("schema")) return null;
+  const t = new TargetName();
+  t.schema = json.str("schema");
+  t.name = json.str("name");
+  t.exists = json.bool("exists");
+  return t;
+}
+
+const BUFFER_SQL = `SELECT COALESCE(json_agg(a.attname ORDER BY a.attnum), '[]')::text
+FROM pg_attribute a
+WHERE a.attrelid = to_regclass('pgtrickle_changes.' || quote_ident('changes_' || ($1->>'sourceOid')))
+  AND a.attnum > 0 AND NOT a.attisdropped AND a.attname NOT LIKE '\\_\\_pgt\\_%'`;
+
+/** The source columns an existing change buffer already captures (empty when it has none). */
+export function bufferColumns(sourceOid: string): string[] {
+  const json = ask("buffer", BUFFER_SQL, new JsonObjectWriter().str("sourceOid", sourceOid));
+  const out: string[] = [];
+  if (json === null) return out;
+  for (let i = 0; i < json.items.length; i++) out.push(json.items[i].text);
+  return out;
+}
+
+const STREAM_TABLE_SQL = `SELECT json_build_object('pgtId', s.pgt_id::text, 'relid', s.pgt_relid::text,
+  'schema', s.pgt_schema, 'name', s.pgt_name, 'refreshMode', s.refresh_mode,
+  'requestedMode', s.requested_mode, 'status', s.status, 'program', s.refresh_program,
+  'sources', COALESCE((SELECT json_agg(json_build_object('oid', d.source_relid::text,
+      'otherConsumers', (SELECT count(*) FROM pgtrickle.pgt_dependencies o
+                         WHERE o.source_relid = d.source_relid AND o.pgt_id <> s.pgt_id)))
+    FROM pgtrickle.pgt_dependencies d WHERE d.pgt_id = s.pgt_id), '[]'))::text
+FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_relid = to_regclass($1->>'name')`;
+
+/** The catalog row of the stream table called `name` (as written by the user), or null. */
+export function lookupStreamTable(name: string): Json | null {
+  return ask("streamTable", STREAM_TABLE_SQL, new JsonObjectWriter().str("name", name));
+}
+
+const CONSUMER_COLUMNS_SQL = `SELECT COALESCE(json_agg(DISTINCT c), '[]')::text
+FROM pgtrickle.pgt_dependencies d CROSS JOIN LATERAL unnest(d.columns_used) AS c
+WHERE d.source_relid = ($1->>'sourceOid')::oid AND d.pgt_id <> ($1->>'exceptPgtId')::bigint`;
+
+/** The source columns other stream tables still need from `sourceOid`. */
+export function columnsNeededByOthers(sourceOid: string, exceptPgtId: string): string[] {
+  const fields = new JsonObjectWriter().str("sourceOid", sourceOid).str("exceptPgtId", exceptPgtId);
+  const json = ask("consumerColumns", CONSUMER_COLUMNS_SQL, fields);
+  const out: string[] = [];
+  if (json === null) return out;
+  for (let i = 0; i < json.items.length; i++) out.push(json.items[i].text);
+  return out;
+}

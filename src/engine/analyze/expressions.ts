@@ -1,0 +1,329 @@
+/**
+ * @fileoverview Turns expression parse nodes into resolved expressions (ir/expr.ts): column
+ * references are bound to the single source relation, functions are checked for volatility and
+ * aggregates recognised. Anything this version cannot maintain differentially is reported as an
+ * UnsupportedConstruct error value naming the construct, with its position.
+ */
+
+import { PNode } from "../nodes/parse-node";
+import {
+  Expr, ColumnExpr, ConstExpr, OperatorExpr, FunctionExpr, AggregateExpr, AggregateFunc, BoolExpr,
+  NullTestExpr, BooleanTestExpr, CaseExpr, CastExpr, CallLikeExpr, ArrayExpr, CollateExpr, InExpr,
+  BetweenExpr, DistinctExpr, AnyAllExpr,
+} from "../ir/expr";
+import { EngineError } from "../errors/engine-error";
+import { ErrorCode } from "../errors/codes.generated";
+import { RelationInfo, lookupFunctions } from "./catalog";
+import { nodeList, nameList, characterPosition } from "./tree";
+import { quoteIdent, quoteLiteral } from "../sqlgen/quote";
+import { canonicalSql } from "../sqlgen/render-expression";
+
+/** Deeper expressions are refused with QueryTooComplex before any recursion gets dangerous. */
+export const MAX_EXPRESSION_DEPTH: i32 = 400;
+
+/** Hint given with every UnsupportedConstruct error in DIFFERENTIAL mode. */
+export const FULL_MODE_HINT = "Use refresh_mode => 'FULL', or 'AUTO' to fall back to FULL refresh automatically.";
+
+const TIME_DEPENDENT_FUNCTIONS = ["now", "transaction_timestamp", "statement_timestamp", "clock_timestamp", "timeofday"];
+
+/** Binds expressions of one query to its source relation; the first error wins and stops the work. */
+export class ExpressionBinder {
+  error: EngineError | null = null;
+  aggregates: AggregateExpr[] = [];
+  columnsUsed: string[] = [];
+  private aggregateKeys: string[] = [];
+
+  constructor(public query: string, public source: RelationInfo, public alias: string) {}
+
+  /** Records an error (keeping the first) and returns null for convenient early exits. */
+  fail(error: EngineError): Expr | null {
+    if (this.error === null) this.error = error;
+    return null;
+  }
+
+  /** Reports `construct` as not maintainable differentially, at `location`. */
+  unsupported(construct: string, location: i64): Expr | null {
+    return this.fail(new EngineError(ErrorCode.UnsupportedConstruct, construct + " is not supported in DIFFERENTIAL mode")
+      .withHint(FULL_MODE_HINT).at(characterPosition(this.query, location)));
+  }
+
+  /** Marks source column `name` as read by the query. */
+  useColumn(name: string): void {
+    if (!this.columnsUsed.includes(name)) this.columnsUsed.push(name);
+  }
+
+  /** Binds `n`; aggregates are accepted only where `allowAggregates`. Null on error. */
+  bind(n: PNode | null, depth: i32, allowAggregates: bool): Expr | null {
+    if (this.error !== null) return null;
+    if (n === null) return this.fail(new EngineError(ErrorCode.InternalProtocol, "missing expression in parse tree"));
+    if (depth > MAX_EXPRESSION_DEPTH) {
+      return this.fail(new EngineError(ErrorCode.QueryTooComplex, "query is too complex")
+        .withDetail("An expression is nested more than " + MAX_EXPRESSION_DEPTH.toString() + " levels deep.")
+        .withHint("Simplify the defining query.").at(characterPosition(this.query, n.int("location"))));
+    }
+    const tag = n.tag;
+    const d = depth + 1;
+    if (tag == "ColumnRef") return this.bindColumn(n);
+    if (tag == "A_Const") return this.bindConst(n);
+    if (tag == "TypeCast") return this.bindCast(n, d, allowAggregates);
+    if (tag == "A_Expr") return this.bindAExpr(n, d, allowAggregates);
+    if (tag == "BoolExpr") {
+      const args = this.bindAll(nodeList(n, "args"), d, allowAggregates);
+      if (args === null) return null;
+      const op = n.str("boolop");
+      return new BoolExpr(op == "AND_EXPR" ? "AND" : op == "OR_EXPR" ? "OR" : "NOT", args);
+    }
+    if (tag == "NullTest") {
+      const arg = this.bind(n.node("arg"), d, allowAggregates);
+      if (arg === null) return null;
+      return new NullTestExpr(arg, n.str("nulltesttype") == "IS_NULL");
+    }
+    if (tag == "BooleanTest") {
+      const arg = this.bind(n.node("arg"), d, allowAggregates);
+      if (arg === null) return null;
+      return new BooleanTestExpr(arg, n.str("booltesttype").replaceAll("_", " "));
+    }
+    if (tag == "CaseExpr") return this.bindCase(n, d, allowAggregates);
+    if (tag == "CoalesceExpr") {
+      const args = this.bindAll(nodeList(n, "args"), d, allowAggregates);
+      return args === null ? null : new CallLikeExpr("COALESCE", args);
+    }
+    if (tag == "MinMaxExpr") {
+      const args = this.bindAll(nodeList(n, "args"), d, allowAggregates);
+      return args === null ? null : new CallLikeExpr(n.str("op") == "IS_GREATEST" ? "GREATEST" : "LEAST", args);
+    }
+    if (tag == "A_ArrayExpr") {
+      const elements = this.bindAll(nodeList(n, "elements"), d, allowAggregates);
+      return elements === null ? null : new ArrayExpr(elements);
+    }
+    if (tag == "CollateClause") {
+      const arg = this.bind(n.node("arg"), d, allowAggregates);
+      if (arg === null) return null;
+      return new CollateExpr(arg, quotedName(nameList(n, "collname")));
+    }
+    if (tag == "FuncCall") return this.bindFunction(n, d, allowAggregates);
+    if (tag == "SubLink") return this.unsupported("a subquery", n.int("location"));
+    if (tag == "SQLValueFunction") return this.unsupported("a time- or session-dependent value function (CURRENT_DATE, CURRENT_USER, ...)", n.int("location"));
+    if (tag == "ParamRef") return this.unsupported("a parameter reference", n.int("location"));
+    if (tag == "A_Indirection") return this.unsupported("an array subscript or field selection", n.int("location"));
+    if (tag == "RowExpr") return this.unsupported("a ROW constructor", n.int("location"));
+    if (tag == "GroupingFunc") return this.unsupported("GROUPING()", n.int("location"));
+    return this.unsupported("expression node " + tag, n.int("location"));
+  }
+
+  /** Binds every node of `nodes`; null on the first error. */
+  bindAll(nodes: Array<PNode | null>, depth: i32, allowAggregates: bool): Expr[] | null {
+    const out: Expr[] = [];
+    for (let i = 0; i < nodes.length; i++) {
+      const e = this.bind(nodes[i], depth, allowAggregates);
+      if (e === null) return null;
+      out.push(e);
+    }
+    return out;
+  }
+
+  private bindColumn(n: PNode): Expr | null {
+    const parts = nameList(n, "fields");
+    const location = n.int("location");
+    if (parts[parts.length - 1] == "*") return this.unsupported("a * column reference inside an expression", location);
+    const column = parts[parts.length - 1];
+    if (parts.length >= 2) {
+      const qualifier = parts[parts.length - 2];
+      const schemaOk = parts.length < 3 || parts[parts.length - 3] == this.source.schema;
+      if (qualifier != this.alias || !schemaOk || parts.length > 3) {
+        return this.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + qualifier + "\"")
+          .at(characterPosition(this.query, location)));
+      }
+    }
+    if (this.source.column(column) === null) {
+      return this.fail(new EngineError(ErrorCode.UndefinedColumn, "column \"" + column + "\" does not exist")
+        .at(characterPosition(this.query, location)));
+    }
+    this.useColumn(column);
+    return new ColumnExpr(column);
+  }
+
+  private bindConst(n: PNode): Expr | null {
+    if (n.bool("isnull")) return new ConstExpr("NULL");
+    const v = n.node("val");
+    if (v === null) return new ConstExpr("NULL");
+    if (v.tag == "Integer") return new ConstExpr(v.int("ival").toString());
+    if (v.tag == "Float") return new ConstExpr(v.str("fval"));
+    if (v.tag == "Boolean") return new ConstExpr(v.bool("boolval") ? "true" : "false");
+    if (v.tag == "String") return new ConstExpr(quoteLiteral(v.str("sval")));
+    if (v.tag == "BitString") {
+      const bits = v.str("bsval");
+      return new ConstExpr(bits.substring(0, 1).toUpperCase() + quoteLiteral(bits.substring(1)));
+    }
+    return this.unsupported("constant of kind " + v.tag, n.int("location"));
+  }
+
+  private bindCast(n: PNode, depth: i32, allowAggregates: bool): Expr | null {
+    const arg = this.bind(n.node("arg"), depth, allowAggregates);
+    if (arg === null) return null;
+    const typeSql = this.typeName(n.node("typeName"), n.int("location"));
+    return typeSql === null ? null : new CastExpr(arg, typeSql);
+  }
+
+  /** Renders a TypeName node as SQL; null (with an error) for forms it cannot spell exactly. */
+  typeName(t: PNode | null, location: i64): string | null {
+    if (t === null) { this.fail(new EngineError(ErrorCode.InternalProtocol, "cast without a type name")); return null; }
+    const names = nameList(t, "names");
+    if (t.bool("setof") || t.bool("pct_type")) { this.unsupported("this type name form", location); return null; }
+    if (names.length > 0 && names[names.length - 1] == "interval" && t.list("typmods").length > 0) {
+      this.unsupported("an interval type with field qualifiers", location);
+      return null;
+    }
+    const parts: string[] = [quotedName(names)];
+    const mods = nodeList(t, "typmods");
+    if (mods.length > 0) {
+      const rendered: string[] = [];
+      for (let i = 0; i < mods.length; i++) {
+        const m = this.bind(mods[i], 0, false);
+        if (m === null) return null;
+        rendered.push(canonicalSql(m));
+      }
+      parts.push("(" + rendered.join(", ") + ")");
+    }
+    const bounds = t.list("arrayBounds").length;
+    for (let i = 0; i < bounds; i++) parts.push("[]");
+    return parts.join("");
+  }
+
+  private bindAExpr(n: PNode, depth: i32, allowAggregates: bool): Expr | null {
+    const kind = n.str("kind");
+    const location = n.int("location");
+    const op = operatorSql(nameList(n, "name"));
+    if (kind == "AEXPR_IN") {
+      const left = this.bind(n.node("lexpr"), depth, allowAggregates);
+      if (left === null) return null;
+      const items = this.bindAll(rightList(n), depth, allowAggregates);
+      if (items === null) return null;
+      return new InExpr(left, items, op == "<>");
+    }
+    if (kind == "AEXPR_BETWEEN" || kind == "AEXPR_NOT_BETWEEN" || kind == "AEXPR_BETWEEN_SYM" || kind == "AEXPR_NOT_BETWEEN_SYM") {
+      const arg = this.bind(n.node("lexpr"), depth, allowAggregates);
+      const bounds = this.bindAll(rightList(n), depth, allowAggregates);
+      if (arg === null || bounds === null) return null;
+      if (bounds.length != 2) return this.fail(new EngineError(ErrorCode.InternalProtocol, "BETWEEN without two bounds"));
+      const keyword = (kind.includes("NOT") ? "NOT BETWEEN" : "BETWEEN") + (kind.endsWith("SYM") ? " SYMMETRIC" : "");
+      return new BetweenExpr(arg, keyword, bounds[0], bounds[1]);
+    }
+    const leftNode = n.node("lexpr");
+    let left: Expr | null = null;
+    if (leftNode !== null) {
+      left = this.bind(leftNode, depth, allowAggregates);
+      if (left === null) return null;
+    }
+    const right = this.bind(n.node("rexpr"), depth, allowAggregates);
+    if (right === null) return null;
+    if (kind == "AEXPR_OP" || kind == "AEXPR_LIKE" || kind == "AEXPR_ILIKE" || kind == "AEXPR_SIMILAR") {
+      return new OperatorExpr(op, left, right);
+    }
+    if (left === null) return this.fail(new EngineError(ErrorCode.InternalProtocol, kind + " without a left operand"));
+    const l = changetype<Expr>(left);
+    if (kind == "AEXPR_OP_ANY" || kind == "AEXPR_OP_ALL") return new AnyAllExpr(l, op, right, kind == "AEXPR_OP_ALL");
+    if (kind == "AEXPR_DISTINCT" || kind == "AEXPR_NOT_DISTINCT") return new DistinctExpr(l, right, kind == "AEXPR_NOT_DISTINCT");
+    if (kind == "AEXPR_NULLIF") return new CallLikeExpr("NULLIF", [l, right]);
+    return this.unsupported("operator form " + kind, location);
+  }
+
+  private bindCase(n: PNode, depth: i32, allowAggregates: bool): Expr | null {
+    const argNode = n.node("arg");
+    let arg: Expr | null = null;
+    if (argNode !== null) {
+      arg = this.bind(argNode, depth, allowAggregates);
+      if (arg === null) return null;
+    }
+    const whens = nodeList(n, "args");
+    const conditions: Expr[] = [];
+    const results: Expr[] = [];
+    for (let i = 0; i < whens.length; i++) {
+      const w = whens[i];
+      if (w === null) return this.fail(new EngineError(ErrorCode.InternalProtocol, "empty CASE branch"));
+      const c = this.bind(w.node("expr"), depth, allowAggregates);
+      const r = this.bind(w.node("result"), depth, allowAggregates);
+      if (c === null || r === null) return null;
+      conditions.push(c);
+      results.push(r);
+    }
+    const defNode = n.node("defresult");
+    let otherwise: Expr | null = null;
+    if (defNode !== null) {
+      otherwise = this.bind(defNode, depth, allowAggregates);
+      if (otherwise === null) return null;
+    }
+    return new CaseExpr(arg, conditions, results, otherwise);
+  }
+
+  private bindFunction(n: PNode, depth: i32, allowAggregates: bool): Expr | null {
+    const names = nameList(n, "funcname");
+    const location = n.int("location");
+    const name = names[names.length - 1];
+    const schema = names.length > 1 ? names[names.length - 2] : "";
+    if (n.node("over") !== null) return this.unsupported("window function " + name + "()", location);
+    const candidates = lookupFunctions(schema, name);
+    let aggregate = false;
+    let volatile = false;
+    for (let i = 0; i < candidates.length; i++) {
+      if (candidates[i].kind == "a") aggregate = true;
+      if (candidates[i].kind == "w") return this.unsupported("window function " + name + "()", location);
+      if (candidates[i].volatility == "v") volatile = true;
+    }
+    if (aggregate) return this.bindAggregate(n, name, candidates.length, depth, allowAggregates);
+    if (volatile) return this.unsupported("volatile function " + name + "()", location);
+    if (TIME_DEPENDENT_FUNCTIONS.includes(name)) return this.unsupported("time-dependent function " + name + "()", location);
+    const args = this.bindAll(nodeList(n, "args"), depth, allowAggregates);
+    if (args === null) return null;
+    return new FunctionExpr(quotedName(names), args, n.bool("func_variadic"));
+  }
+
+  private bindAggregate(n: PNode, name: string, candidates: i32, depth: i32, allowAggregates: bool): Expr | null {
+    const location = n.int("location");
+    if (!allowAggregates) return this.unsupported("aggregate " + name + "() in this position", location);
+    const args = nodeList(n, "args");
+    const plain = !n.bool("agg_distinct") && n.node("agg_filter") === null && n.list("agg_order").length == 0
+      && !n.bool("agg_within_group") && !n.bool("func_variadic");
+    if (!plain) return this.unsupported("aggregate " + name + "() with DISTINCT, FILTER, ORDER BY or WITHIN GROUP", location);
+    let func = AggregateFunc.CountStar;
+    let arg: Expr | null = null;
+    if (name == "count" && n.bool("agg_star")) func = AggregateFunc.CountStar;
+    else if ((name == "count" || name == "sum") && args.length == 1) {
+      func = name == "count" ? AggregateFunc.Count : AggregateFunc.Sum;
+      arg = this.bind(args[0], depth, false);
+      if (arg === null) return null;
+    } else {
+      return this.unsupported("aggregate " + name + "()", location);
+    }
+    const probe = new AggregateExpr(func, arg, 0);
+    const key = canonicalSql(probe);
+    const existing = this.aggregateKeys.indexOf(key);
+    if (existing >= 0) return this.aggregates[existing];
+    const agg = new AggregateExpr(func, arg, this.aggregates.length);
+    this.aggregates.push(agg);
+    this.aggregateKeys.push(key);
+    return agg;
+  }
+}
+
+/** The right operand of IN / BETWEEN: a list (outfuncs) or a List node (libpg-query). */
+function rightList(n: PNode): Array<PNode | null> {
+  const r = n.node("rexpr");
+  if (r !== null && r.tag == "List") return nodeList(r, "items");
+  return nodeList(n, "rexpr");
+}
+
+/** `name` or `"schema"."name"`, each part quoted. */
+export function quotedName(parts: string[]): string {
+  const quoted: string[] = [];
+  for (let i = 0; i < parts.length; i++) quoted.push(quoteIdent(parts[i]));
+  return quoted.join(".");
+}
+
+/** An operator name as SQL: bare (`+`) or qualified (`OPERATOR("pg_catalog".+)`). */
+function operatorSql(parts: string[]): string {
+  if (parts.length == 1) return parts[0];
+  const schema: string[] = [];
+  for (let i = 0; i < parts.length - 1; i++) schema.push(quoteIdent(parts[i]));
+  return "OPERATOR(" + schema.join(".") + "." + parts[parts.length - 1] + ")";
+}

@@ -1,0 +1,96 @@
+/**
+ * @fileoverview Trigger-based change capture: one change buffer per source table in schema
+ * pgtrickle_changes, filled by statement-level AFTER triggers with transition tables.
+ *
+ * Buffer rows: (__pgt_seq from one shared sequence, __pgt_xid = pg_current_xact_id() of the
+ * writer, __pgt_action 'I' | 'D' | 'T', then the captured source columns). An UPDATE is captured
+ * as its old rows ('D') followed by its new rows ('I'), two statements so every 'D' of the
+ * statement precedes every 'I' in seq order. TRUNCATE writes one 'T' marker, which forces the
+ * next refresh of every consumer to be FULL. Only columns some stream table reads are
+ * captured, plus the primary key; a new consumer needing more columns widens the buffer.
+ *
+ * The capture function is SECURITY DEFINER (owned by the installing superuser, with a fixed
+ * search_path) so that writers of a source table need no rights on pgtrickle_changes.
+ */
+
+import { RelationInfo } from "../analyze/catalog";
+import { quoteIdent, quoteLiteral } from "../sqlgen/quote";
+import { bufferTable } from "../operators/scan";
+import { Statement } from "../refresh/statement";
+
+/** The capture trigger function of source `oid`. */
+export function captureFunction(oid: string): string {
+  return "pgtrickle_changes." + quoteIdent("capture_" + oid);
+}
+
+/**
+ * Statements that make `source`'s buffer capture at least `needed` columns: create buffer,
+ * index, function and triggers the first time; afterwards add missing columns and replace the
+ * function. `existing` are the columns the buffer already has (empty when there is no buffer).
+ */
+export function ensureCapture(source: RelationInfo, needed: string[], existing: string[]): Statement[] {
+  const out: Statement[] = [];
+  const buffer = bufferTable(source.oid);
+  const columns = existing.slice(0);
+  const added: string[] = [];
+  for (let i = 0; i < needed.length; i++) {
+    if (!columns.includes(needed[i])) { columns.push(needed[i]); added.push(needed[i]); }
+  }
+  const table = quoteIdent(source.schema) + "." + quoteIdent(source.name);
+  if (existing.length == 0) {
+    const defs: string[] = [
+      "__pgt_seq bigint NOT NULL DEFAULT nextval('pgtrickle_changes.change_seq')",
+      "__pgt_xid xid8 NOT NULL DEFAULT pg_current_xact_id()",
+      "__pgt_action \"char\" NOT NULL",
+    ];
+    for (let i = 0; i < columns.length; i++) defs.push(quoteIdent(columns[i]) + " " + columnType(source, columns[i]));
+    out.push(new Statement("CREATE TABLE " + buffer + " (\n  " + defs.join(",\n  ") + "\n)"));
+    out.push(new Statement("CREATE INDEX ON " + buffer + " (__pgt_xid)"));
+    out.push(new Statement("COMMENT ON TABLE " + buffer + " IS " + quoteLiteral("pg_trickle change buffer of " + table)));
+  } else {
+    for (let i = 0; i < added.length; i++) {
+      out.push(new Statement("ALTER TABLE " + buffer + " ADD COLUMN " + quoteIdent(added[i]) + " " + columnType(source, added[i])));
+    }
+  }
+  if (existing.length == 0 || added.length > 0) out.push(new Statement(captureFunctionSql(source.oid, buffer, columns)));
+  if (existing.length == 0) {
+    const fn = captureFunction(source.oid);
+    out.push(new Statement("CREATE TRIGGER pgtrickle_capture_insert AFTER INSERT ON " + table
+      + " REFERENCING NEW TABLE AS __pgt_new FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()"));
+    out.push(new Statement("CREATE TRIGGER pgtrickle_capture_update AFTER UPDATE ON " + table
+      + " REFERENCING OLD TABLE AS __pgt_old NEW TABLE AS __pgt_new FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()"));
+    out.push(new Statement("CREATE TRIGGER pgtrickle_capture_delete AFTER DELETE ON " + table
+      + " REFERENCING OLD TABLE AS __pgt_old FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()"));
+    out.push(new Statement("CREATE TRIGGER pgtrickle_capture_truncate AFTER TRUNCATE ON " + table
+      + " FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()"));
+  }
+  return out;
+}
+
+/** Statements removing the capture of `source` (its last consumer is gone). */
+export function dropCapture(sourceOid: string, sourceStillExists: bool): Statement[] {
+  const out: Statement[] = [];
+  // Dropping the function CASCADE removes the four triggers with it.
+  out.push(new Statement("DROP FUNCTION IF EXISTS " + captureFunction(sourceOid) + "() CASCADE"));
+  out.push(new Statement("DROP TABLE IF EXISTS " + bufferTable(sourceOid)));
+  return out;
+}
+
+function columnType(source: RelationInfo, name: string): string {
+  const c = source.column(name);
+  return c === null ? "text" : c.type;
+}
+
+function captureFunctionSql(oid: string, buffer: string, columns: string[]): string {
+  const quoted: string[] = [];
+  for (let i = 0; i < columns.length; i++) quoted.push(quoteIdent(columns[i]));
+  const list = quoted.join(", ");
+  const insert = "INSERT INTO " + buffer + " (__pgt_action" + (list.length > 0 ? ", " + list : "") + ") SELECT ";
+  const sel = list.length > 0 ? ", " + list : "";
+  return "CREATE OR REPLACE FUNCTION " + captureFunction(oid) + "() RETURNS trigger\n"
+    + "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $pgt$\nBEGIN\n"
+    + "  IF TG_OP = 'INSERT' THEN\n    " + insert + "'I'" + sel + " FROM __pgt_new;\n"
+    + "  ELSIF TG_OP = 'UPDATE' THEN\n    " + insert + "'D'" + sel + " FROM __pgt_old;\n    " + insert + "'I'" + sel + " FROM __pgt_new;\n"
+    + "  ELSIF TG_OP = 'DELETE' THEN\n    " + insert + "'D'" + sel + " FROM __pgt_old;\n"
+    + "  ELSE\n    INSERT INTO " + buffer + " (__pgt_action) VALUES ('T');\n  END IF;\n  RETURN NULL;\nEND\n$pgt$";
+}

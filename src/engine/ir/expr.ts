@@ -1,0 +1,124 @@
+/**
+ * @fileoverview Scalar expressions of a defining query after name resolution: an immutable tree
+ * tagged by `kind`. Column references are resolved to source column names; constants keep
+ * their SQL text. The renderer (sqlgen/render-expression.ts) turns a tree back into SQL in a
+ * given context (full query, delta rows, new aggregate state).
+ */
+
+/** The kinds of scalar expression. */
+export enum ExprKind {
+  Column, Const, Operator, Function, Aggregate, Bool, NullTest, BooleanTest, Case, Cast,
+  CallLike, Array, Collate, In, Between, Distinct, AnyAll,
+}
+
+/** Base of every expression node. */
+export abstract class Expr {
+  constructor(public readonly kind: ExprKind) {}
+}
+
+/** A column of the source relation. */
+export class ColumnExpr extends Expr {
+  constructor(public readonly column: string) { super(ExprKind.Column); }
+}
+
+/** A constant, as SQL text (already quoted), e.g. `42`, `'abc'`, `NULL`, `B'101'`. */
+export class ConstExpr extends Expr {
+  constructor(public readonly sql: string) { super(ExprKind.Const); }
+}
+
+/** A prefix or infix operator; `operator` is SQL text (`+`, or `OPERATOR("s"."+")`). */
+export class OperatorExpr extends Expr {
+  constructor(public readonly operator: string, public readonly left: Expr | null, public readonly right: Expr) {
+    super(ExprKind.Operator);
+  }
+}
+
+/** A call of a non-aggregate function; `name` is quoted SQL. */
+export class FunctionExpr extends Expr {
+  constructor(public readonly name: string, public readonly args: Expr[], public readonly variadicLast: bool) {
+    super(ExprKind.Function);
+  }
+}
+
+/** The aggregates maintained algebraically in this version. */
+export enum AggregateFunc { CountStar, Count, Sum }
+
+/** An aggregate call; `index` numbers the distinct aggregates of a query (0-based). */
+export class AggregateExpr extends Expr {
+  constructor(public readonly func: AggregateFunc, public readonly arg: Expr | null, public readonly index: i32) {
+    super(ExprKind.Aggregate);
+  }
+}
+
+/** AND, OR, NOT. */
+export class BoolExpr extends Expr {
+  constructor(public readonly op: string, public readonly args: Expr[]) { super(ExprKind.Bool); }
+}
+
+/** `x IS [NOT] NULL`. */
+export class NullTestExpr extends Expr {
+  constructor(public readonly arg: Expr, public readonly isNull: bool) { super(ExprKind.NullTest); }
+}
+
+/** `x IS [NOT] TRUE|FALSE|UNKNOWN`; `test` is the SQL words after the argument. */
+export class BooleanTestExpr extends Expr {
+  constructor(public readonly arg: Expr, public readonly test: string) { super(ExprKind.BooleanTest); }
+}
+
+/** CASE [arg] WHEN .. THEN .. [ELSE ..] END. */
+export class CaseExpr extends Expr {
+  constructor(
+    public readonly arg: Expr | null,
+    public readonly conditions: Expr[],
+    public readonly results: Expr[],
+    public readonly otherwise: Expr | null,
+  ) { super(ExprKind.Case); }
+}
+
+/** CAST(x AS type); `typeSql` is the rendered type name. */
+export class CastExpr extends Expr {
+  constructor(public readonly arg: Expr, public readonly typeSql: string) { super(ExprKind.Cast); }
+}
+
+/** COALESCE, GREATEST, LEAST, NULLIF: a keyword applied to an argument list. */
+export class CallLikeExpr extends Expr {
+  constructor(public readonly keyword: string, public readonly args: Expr[]) { super(ExprKind.CallLike); }
+}
+
+/** ARRAY[...]. */
+export class ArrayExpr extends Expr {
+  constructor(public readonly elements: Expr[]) { super(ExprKind.Array); }
+}
+
+/** x COLLATE "name". */
+export class CollateExpr extends Expr {
+  constructor(public readonly arg: Expr, public readonly collation: string) { super(ExprKind.Collate); }
+}
+
+/** x [NOT] IN (a, b, ...). */
+export class InExpr extends Expr {
+  constructor(public readonly arg: Expr, public readonly items: Expr[], public readonly negated: bool) {
+    super(ExprKind.In);
+  }
+}
+
+/** x [NOT] BETWEEN [SYMMETRIC] low AND high; `keyword` holds the words between x and low. */
+export class BetweenExpr extends Expr {
+  constructor(public readonly arg: Expr, public readonly keyword: string, public readonly low: Expr, public readonly high: Expr) {
+    super(ExprKind.Between);
+  }
+}
+
+/** x IS [NOT] DISTINCT FROM y. */
+export class DistinctExpr extends Expr {
+  constructor(public readonly left: Expr, public readonly right: Expr, public readonly negated: bool) {
+    super(ExprKind.Distinct);
+  }
+}
+
+/** x op ANY|ALL (array). */
+export class AnyAllExpr extends Expr {
+  constructor(public readonly left: Expr, public readonly operator: string, public readonly right: Expr, public readonly all: bool) {
+    super(ExprKind.AnyAll);
+  }
+}

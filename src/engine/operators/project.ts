@@ -1,0 +1,152 @@
+/**
+ * @fileoverview Projection π (bag semantics) over a filtered scan: SELECT <exprs> FROM t WHERE p.
+ *
+ * Delta rule: Δ(πR) = π(ΔR); expressions are evaluated on old images for − rows and on new images
+ * for + rows (they are non-volatile, so an image always projects to the same row).
+ *
+ * Row identity, two cases:
+ * - Keyed (the source has a primary key): a result row is identified by the key of the source row
+ *   it came from, stored in visible or hidden `__pgt_key_*` columns. Each key has at most one row
+ *   in R₀ and in R₁, so netting per key reduces to "the last image in seq order": a key whose last
+ *   image is an insert that passes p is upserted, any other key seen in the window is deleted.
+ *   Changes to the key itself arrive as a delete of the old key and an insert of the new one.
+ * - Keyless: duplicates are real, so a result row is identified by its values. The delta is
+ *   summed per distinct row (insert and delete of equal rows cancel); a net +n inserts n copies,
+ *   a net −n deletes n stored copies (by ctid). NULLs compare equal (IS NOT DISTINCT FROM).
+ * The `__pgt_row_id` column is a hash of the identity used only to find candidates through its
+ * index; equality of the identity columns themselves decides every match.
+ */
+
+import { ProjectOperator, ScanOperator, scanOf, predicateOf } from "../ir/operator-tree";
+import { ColumnExpr, ExprKind } from "../ir/expr";
+import { AliasContext, renderExpr } from "../sqlgen/render-expression";
+import { quoteIdent } from "../sqlgen/quote";
+import { windowSelect, sourceFrom } from "./scan";
+import { whereClause, passesFilter } from "./filter";
+import { MaintenancePlan, Statement, Counting } from "../refresh/statement";
+import { mergeCounts, rowIdOf } from "./shared";
+
+/** The plan for a projection over a source with a primary key. */
+export function compileKeyedProjection(op: ProjectOperator, storage: string, returning: bool): MaintenancePlan {
+  const scan = scanOf(op);
+  const predicate = predicateOf(op);
+  const plan = new MaintenancePlan();
+  const src = new AliasContext("__pgt_src");
+  const v = new AliasContext("v");
+
+  // Each key column is stored once: in a visible column that is exactly that column, else hidden.
+  const keyColumns: string[] = [];
+  for (let k = 0; k < scan.source.primaryKey.length; k++) {
+    const key = scan.source.primaryKey[k];
+    let stored = "__pgt_key_" + (k + 1).toString();
+    for (let i = 0; i < op.outputs.length; i++) {
+      const e = op.outputs[i].expr;
+      if (e.kind == ExprKind.Column && (e as ColumnExpr).column == key) { stored = op.outputs[i].name; break; }
+    }
+    keyColumns.push(stored);
+  }
+
+  const fullCols: string[] = [];
+  const deltaCols: string[] = [];
+  for (let i = 0; i < op.outputs.length; i++) {
+    const name = quoteIdent(op.outputs[i].name);
+    plan.columns.push(op.outputs[i].name);
+    fullCols.push(renderExpr(op.outputs[i].expr, src) + " AS " + name);
+    deltaCols.push("CASE WHEN v.__pgt_live THEN " + renderExpr(op.outputs[i].expr, v) + " END AS " + name);
+  }
+  const keyFull: string[] = [];
+  const keyDelta: string[] = [];
+  for (let k = 0; k < keyColumns.length; k++) {
+    const sourceKey = quoteIdent(scan.source.primaryKey[k]);
+    keyFull.push("__pgt_src." + sourceKey);
+    keyDelta.push("v." + sourceKey);
+    if (keyColumns[k].startsWith("__pgt_key_")) {
+      plan.columns.push(keyColumns[k]);
+      fullCols.push("__pgt_src." + sourceKey + " AS " + quoteIdent(keyColumns[k]));
+    }
+    deltaCols.push("v." + sourceKey + " AS " + quoteIdent("__pgt_dk_" + (k + 1).toString()));
+  }
+  plan.columns.push("__pgt_row_id");
+  fullCols.push(rowIdOf(keyFull) + " AS __pgt_row_id");
+  deltaCols.push(rowIdOf(keyDelta) + " AS __pgt_row_id");
+  deltaCols.push("v.__pgt_live");
+
+  plan.fullSelect = "SELECT " + fullCols.join(",\n       ") + "\n  FROM " + sourceFrom(scan, "__pgt_src") + whereClause(predicate, src);
+
+  const sourceKeys: string[] = [];
+  for (let k = 0; k < scan.source.primaryKey.length; k++) sourceKeys.push("l." + quoteIdent(scan.source.primaryKey[k]));
+  const on: string[] = ["st.__pgt_row_id = d.__pgt_row_id"];
+  const setList: string[] = [];
+  const insertCols: string[] = [];
+  const insertVals: string[] = [];
+  const oldImage: string[] = [];
+  const newImage: string[] = [];
+  for (let k = 0; k < keyColumns.length; k++) on.push("st." + quoteIdent(keyColumns[k]) + " = d.__pgt_dk_" + (k + 1).toString());
+  for (let i = 0; i < plan.columns.length; i++) {
+    const c = quoteIdent(plan.columns[i]);
+    const value = plan.columns[i].startsWith("__pgt_key_") ? "d.__pgt_dk_" + plan.columns[i].substring(10) : "d." + c;
+    insertCols.push(c);
+    insertVals.push(value);
+    setList.push(c + " = " + value);
+    oldImage.push("st." + c);
+    newImage.push(value);
+  }
+  const sql = "WITH __pgt_w AS (\n" + windowSelect(scan) + "\n),\n"
+    + "__pgt_last AS (\n  SELECT DISTINCT ON (" + sourceKeys.join(", ") + ") l.*\n  FROM __pgt_w AS l\n  ORDER BY "
+    + sourceKeys.join(", ") + ", l.__pgt_seq DESC\n),\n"
+    + "__pgt_live AS (\n  SELECT l.*, (l.__pgt_sign > 0 AND " + passesFilter(predicate, new AliasContext("l")) + ") AS __pgt_live\n  FROM __pgt_last AS l\n),\n"
+    + "__pgt_d AS (\n  SELECT " + deltaCols.join(",\n         ") + "\n  FROM __pgt_live AS v\n)";
+  const merge = "MERGE INTO " + storage + " AS st\nUSING __pgt_d AS d\n  ON " + on.join(" AND ")
+    + "\nWHEN MATCHED AND NOT d.__pgt_live THEN DELETE"
+    + "\nWHEN MATCHED AND ROW(" + oldImage.join(", ") + ") IS DISTINCT FROM ROW(" + newImage.join(", ") + ") THEN\n  UPDATE SET " + setList.join(", ")
+    + "\nWHEN NOT MATCHED AND d.__pgt_live THEN\n  INSERT (" + insertCols.join(", ") + ")\n  VALUES (" + insertVals.join(", ") + ")";
+  plan.differential.push(mergeCounts(sql, merge, returning));
+  return plan;
+}
+
+/** The plan for a projection over a source without a primary key (rows identified by value, with duplicates). */
+export function compileCountedProjection(op: ProjectOperator, storage: string): MaintenancePlan {
+  const scan: ScanOperator = scanOf(op);
+  const predicate = predicateOf(op);
+  const plan = new MaintenancePlan();
+  const src = new AliasContext("__pgt_src");
+  const w = new AliasContext("w");
+
+  const fullCols: string[] = [];
+  const deltaCols: string[] = [];
+  const names: string[] = [];
+  const groupPositions: string[] = [];
+  for (let i = 0; i < op.outputs.length; i++) {
+    const name = quoteIdent(op.outputs[i].name);
+    plan.columns.push(op.outputs[i].name);
+    names.push(name);
+    fullCols.push(renderExpr(op.outputs[i].expr, src) + " AS " + name);
+    deltaCols.push(renderExpr(op.outputs[i].expr, w) + " AS " + name);
+    groupPositions.push((i + 1).toString());
+  }
+  plan.columns.push("__pgt_row_id");
+  const qCols: string[] = [];
+  for (let i = 0; i < names.length; i++) qCols.push("q." + names[i]);
+  plan.fullSelect = "SELECT q.*, " + rowIdOf(qCols) + " AS __pgt_row_id\n  FROM (SELECT " + fullCols.join(", ")
+    + "\n          FROM " + sourceFrom(scan, "__pgt_src") + whereClause(predicate, src) + ") AS q";
+
+  const same: string[] = ["s2.__pgt_row_id = n.__pgt_row_id"];
+  const insertVals: string[] = [];
+  for (let i = 0; i < names.length; i++) {
+    same.push("s2." + names[i] + " IS NOT DISTINCT FROM n." + names[i]);
+    insertVals.push("d." + names[i]);
+  }
+  const sql = "WITH __pgt_w AS (\n" + windowSelect(scan) + "\n),\n"
+    + "__pgt_d AS MATERIALIZED (\n  SELECT q.*, " + rowIdOf(qCols) + " AS __pgt_row_id\n  FROM (SELECT " + deltaCols.join(", ")
+    + ", sum(w.__pgt_sign) AS __pgt_count\n        FROM __pgt_w AS w" + whereClause(predicate, w)
+    + "\n        GROUP BY " + groupPositions.join(", ") + "\n        HAVING sum(w.__pgt_sign) <> 0) AS q\n),\n"
+    + "__pgt_del AS (\n  DELETE FROM " + storage + " AS st\n  USING (SELECT x.tid FROM (SELECT * FROM __pgt_d WHERE __pgt_count < 0) AS n\n"
+    + "         CROSS JOIN LATERAL (SELECT s2.ctid AS tid FROM " + storage + " AS s2\n"
+    + "                             WHERE " + same.join(" AND ") + "\n                             LIMIT -n.__pgt_count) AS x) AS z\n"
+    + "  WHERE st.ctid = z.tid\n  RETURNING 1\n),\n"
+    + "__pgt_ins AS (\n  INSERT INTO " + storage + " (" + names.join(", ") + ", __pgt_row_id)\n  SELECT " + insertVals.join(", ")
+    + ", d.__pgt_row_id\n  FROM __pgt_d AS d CROSS JOIN LATERAL generate_series(1, d.__pgt_count)\n  WHERE d.__pgt_count > 0\n  RETURNING 1\n)\n"
+    + "SELECT (SELECT count(*) FROM __pgt_ins), (SELECT count(*) FROM __pgt_del)";
+  plan.differential.push(new Statement(sql, Counting.Returned));
+  return plan;
+}

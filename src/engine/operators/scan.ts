@@ -1,0 +1,51 @@
+/**
+ * @fileoverview Scan of a source relation, and its delta: the change-buffer window.
+ *
+ * Delta rule: ΔR = R₁ − R₀ is exactly the buffer rows visible in this refresh's snapshot but not
+ * in the previous refresh's snapshot (the frontier). An INSERT contributes +new, a DELETE −old,
+ * an UPDATE −old +new (captured as a 'D' row then an 'I' row, so `seq` orders them).
+ *
+ * Visibility: a row is "already consumed" when its writer is visible in the frontier snapshot —
+ * except rows written by the very transaction that took the frontier (its own xid is never
+ * visible in its own snapshot): those are consumed up to the change sequence value read at
+ * that refresh, so changes that transaction makes after refreshing are applied later, once.
+ * Rows with xid below the frontier's xmin are visible in it by definition, which lets the
+ * buffer's xid index skip everything already consumed.
+ *
+ * Parameters bound by the shim: $1 frontier snapshot (pg_snapshot text), $2 its xmin,
+ * $3 the frontier's own xid (NULL when it had none), $4 the change sequence value it read.
+ */
+
+import { quoteIdent } from "../sqlgen/quote";
+import { ScanOperator } from "../ir/operator-tree";
+
+/** The change buffer of source `oid`. */
+export function bufferTable(oid: string): string {
+  return "pgtrickle_changes." + quoteIdent("changes_" + oid);
+}
+
+/** The predicate selecting the buffer rows of alias `b` inside the current window (TRUNCATE markers included). */
+export function windowCondition(b: string): string {
+  return b + ".__pgt_xid >= $2::xid8\n  AND NOT (CASE WHEN " + b + ".__pgt_xid = $3::xid8 THEN " + b
+    + ".__pgt_seq <= $4::bigint\n           ELSE pg_visible_in_snapshot(" + b + ".__pgt_xid, $1::pg_snapshot) END)";
+}
+
+/** SELECT of the signed delta rows of `scan`: __pgt_seq, __pgt_sign (+1/−1) and the captured columns. */
+export function windowSelect(scan: ScanOperator): string {
+  const cols: string[] = ["b.__pgt_seq", "CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign"];
+  for (let i = 0; i < scan.columns.length; i++) cols.push("b." + quoteIdent(scan.columns[i]));
+  return "SELECT " + cols.join(", ") + "\n  FROM " + bufferTable(scan.source.oid) + " AS b\n  WHERE "
+    + windowCondition("b") + "\n    AND b.__pgt_action <> 'T'";
+}
+
+/** SELECT of (truncates, changes, source_rows) for the window: lets the engine choose the refresh action. */
+export function probeSelect(scan: ScanOperator): string {
+  return "SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,\n"
+    + "  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = " + scan.source.oid + ") AS source_rows\n"
+    + "FROM " + bufferTable(scan.source.oid) + " AS b\nWHERE " + windowCondition("b");
+}
+
+/** The FROM item reading the source itself in a full refresh. */
+export function sourceFrom(scan: ScanOperator, alias: string): string {
+  return quoteIdent(scan.source.schema) + "." + quoteIdent(scan.source.name) + " AS " + alias;
+}

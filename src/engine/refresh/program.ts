@@ -1,0 +1,97 @@
+/**
+ * @fileoverview The refresh program of a stream table: everything the shim runs to refresh it,
+ * generated once at creation and stored in pgt_stream_tables.refresh_program. A refresh binds
+ * the previous frontier as $1..$4 and runs the probe, then the FULL or DIFFERENTIAL statements,
+ * then the bookkeeping statement — all under one snapshot.
+ */
+
+import { JsonObjectWriter, Json, jsonArray } from "../util/json";
+import { Statement, statementsJson, MaintenancePlan, Counting } from "./statement";
+import { quoteIdent } from "../sqlgen/quote";
+
+/** A source the program reads. */
+export class ProgramSource {
+  constructor(public oid: string, public schema: string, public name: string, public relkind: string, public columns: string[]) {}
+}
+
+/** The compiled refresh program. */
+export class RefreshProgram {
+  storage: string = "";
+  differentiable: bool = false;
+  /** Why the query is not differentiable ("" when it is). */
+  reason: string = "";
+  operatorTree: string = "";
+  probe: string = "";
+  full: Statement[] = [];
+  differential: Statement[] = [];
+  sources: ProgramSource[] = [];
+
+  /** The program as stored in the catalog. */
+  toJson(): string {
+    const sources: string[] = [];
+    for (let i = 0; i < this.sources.length; i++) {
+      const s = this.sources[i];
+      sources.push(new JsonObjectWriter().str("oid", s.oid).str("schema", s.schema).str("name", s.name)
+        .str("relkind", s.relkind).strings("columns", s.columns).toString());
+    }
+    return new JsonObjectWriter()
+      .int("version", 1)
+      .str("storage", this.storage)
+      .bool("differentiable", this.differentiable)
+      .str("reason", this.reason)
+      .str("operatorTree", this.operatorTree)
+      .str("probe", this.probe)
+      .raw("full", statementsJson(this.full))
+      .raw("differential", statementsJson(this.differential))
+      .raw("sources", jsonArray(sources))
+      .toString();
+  }
+}
+
+/** The FULL refresh statements: empty the storage and insert the query's result. */
+export function fullRefreshStatements(storage: string, plan: MaintenancePlan): Statement[] {
+  const cols: string[] = [];
+  for (let i = 0; i < plan.columns.length; i++) cols.push(quoteIdent(plan.columns[i]));
+  return [
+    new Statement("TRUNCATE " + storage),
+    new Statement("INSERT INTO " + storage + " (" + cols.join(", ") + ")\n" + plan.fullSelect, Counting.Inserted),
+  ];
+}
+
+/** Reads the statements of a stored program's `field`. */
+export function readStatements(program: Json, field: string): Statement[] {
+  const items = program.arr(field);
+  const out: Statement[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const c = items[i].str("counting");
+    const counting = c == "inserted" ? Counting.Inserted : c == "returned" ? Counting.Returned : Counting.None;
+    out.push(new Statement(items[i].str("sql"), counting));
+  }
+  return out;
+}
+
+/**
+ * Bookkeeping after every refresh, run under the refresh snapshot: records that snapshot as the
+ * new frontier (with this transaction's xid and the change sequence position, see
+ * operators/scan.ts) and appends the history row.
+ * Parameters: $5 action, $6 rows inserted, $7 rows deleted, $8 initiated_by, $9 start time,
+ * $10 pgt_id, $11 delta rows, $12 was_full_fallback, $13 fallback reason.
+ */
+export const FINISH_SQL = `WITH __pgt_u AS (
+  UPDATE pgtrickle.pgt_stream_tables SET
+    frontier = jsonb_build_object(
+      'snapshot', pg_current_snapshot()::text,
+      'xmin', pg_snapshot_xmin(pg_current_snapshot())::text,
+      'own_xid', pg_current_xact_id_if_assigned()::text,
+      'own_seq', (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM pgtrickle_changes.change_seq)::text),
+    data_timestamp = now(), last_refresh_at = now(), is_populated = true,
+    status = CASE WHEN status = 'INITIALIZING' THEN 'ACTIVE' ELSE status END,
+    effective_refresh_mode = CASE WHEN $5 = 'NO_DATA' THEN effective_refresh_mode ELSE $5 END,
+    updated_at = now()
+  WHERE pgt_id = $10::bigint
+  RETURNING pgt_id)
+INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, data_timestamp, start_time, end_time, action,
+  rows_inserted, rows_deleted, delta_row_count, was_full_fallback, fallback_reason, status, initiated_by)
+SELECT pgt_id, now(), $9::timestamptz, clock_timestamp(), $5, $6::bigint, $7::bigint, $11::bigint,
+  $12::bool, $13, 'COMPLETED', $8
+FROM __pgt_u`;

@@ -1,0 +1,213 @@
+/**
+ * @fileoverview `create`: plans a new stream table. Validates the options, reads and analyzes
+ * the defining query, resolves AUTO, and returns the statements that create storage, capture and
+ * catalog rows, plus the refresh program. The shim runs them in the caller's transaction, so a
+ * failure leaves nothing behind.
+ */
+
+import { Json, JsonObjectWriter, jsonString, jsonArray } from "../util/json";
+import { EngineError, okResponse, errorResponse } from "../errors/engine-error";
+import { ErrorCode } from "../errors/codes.generated";
+import { readParseTree } from "../nodes/read-tree";
+import { PNode, PKind, PValue } from "../nodes/parse-node";
+import { analyzeSelect, singleSelect, AnalyzedQuery } from "../analyze/query";
+import { resolveTargetName, lookupRelation, bufferColumns } from "../analyze/catalog";
+import { buildOperatorTree, describeOperatorTree, Operator, OperatorKind, ProjectOperator } from "../ir/operator-tree";
+import { compileKeyedProjection, compileCountedProjection } from "../operators/project";
+import { compileAggregate } from "../operators/aggregate";
+import { probeSelect } from "../operators/scan";
+import { ensureCapture } from "../cdc/buffer";
+import { RefreshProgram, ProgramSource, fullRefreshStatements } from "../refresh/program";
+import { MaintenancePlan, Statement, statementsJson } from "../refresh/statement";
+import { scanOf } from "../ir/operator-tree";
+import { quoteIdent, quoteLiteral, qualifiedName } from "../sqlgen/quote";
+import { parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
+
+/** Handles `{"op":"create", name, query, parseTree|parseTreeJson, serverVersion, schedule, refreshMode, ...}`. */
+export function createStreamTable(request: Json): string {
+  const mode = parseRefreshMode(request.str("refreshMode", "AUTO"));
+  if (mode.error !== null) return errorResponse(changetype<EngineError>(mode.error));
+  const schedule = parseSchedule(request.get("schedule"), request.int("minScheduleSeconds", 1));
+  if (schedule.error !== null) return errorResponse(changetype<EngineError>(schedule.error));
+  const optionError = rejectUnsupportedOptions(request);
+  if (optionError !== null) return errorResponse(optionError);
+
+  const target = resolveTargetName(request.str("name"));
+  if (target === null) {
+    return errorResponse(new EngineError(ErrorCode.InvalidArgument, "invalid stream table name \"" + request.str("name") + "\"")
+      .withHint("Give the name as 'table' or 'schema.table'."));
+  }
+  if (target.exists) {
+    return errorResponse(new EngineError(ErrorCode.DuplicateTable, "relation \"" + target.schema + "." + target.name + "\" already exists")
+      .withHint("Drop it first, or choose another name for the stream table."));
+  }
+
+  const query = request.str("query");
+  const tree = readParseTree(request);
+  if (tree.error !== null) return errorResponse(changetype<EngineError>(tree.error));
+  const selected = singleSelect(tree.statements);
+  if (selected.error !== null) return errorResponse(changetype<EngineError>(selected.error));
+  const select = changetype<PNode>(selected.select);
+  const analysis = analyzeSelect(select, query);
+  if (analysis.error !== null) return errorResponse(changetype<EngineError>(analysis.error));
+
+  const storage = qualifiedName(target.schema, target.name);
+  const program = new RefreshProgram();
+  program.storage = storage;
+  const warnings: string[] = [];
+  let effective = mode.mode;
+  const notDifferentiable = analysis.notDifferentiable;
+  if (notDifferentiable !== null) {
+    if (mode.mode == "DIFFERENTIAL") return errorResponse(notDifferentiable);
+    program.reason = notDifferentiable.message;
+    if (mode.mode == "AUTO") {
+      warnings.push(jsonString("stream table \"" + target.name + "\" will use FULL refresh: " + notDifferentiable.message));
+    }
+    effective = "FULL";
+  } else if (effective == "AUTO") {
+    effective = "DIFFERENTIAL";
+  }
+
+  const statements: Statement[] = [];
+  let columnsUsed: string[] = [];
+  if (analysis.query !== null) {
+    const q = changetype<AnalyzedQuery>(analysis.query);
+    const nameError = checkOutputNames(q);
+    if (nameError !== null) return errorResponse(nameError);
+    const tree = buildOperatorTree(q);
+    const plan = compilePlan(tree, storage, request.int("serverVersion", 180000) >= 170000);
+    const scan = scanOf(tree);
+    program.differentiable = true;
+    program.operatorTree = describeOperatorTree(tree);
+    program.probe = probeSelect(scan);
+    program.full = fullRefreshStatements(storage, plan);
+    program.differential = plan.differential;
+    program.sources.push(new ProgramSource(scan.source.oid, scan.source.schema, scan.source.name, scan.source.relkind, scan.columns));
+    columnsUsed = scan.columns;
+    statements.push(new Statement("CREATE TABLE " + storage + " AS\n" + plan.fullSelect + "\nWITH NO DATA"));
+    statements.push(new Statement("CREATE INDEX ON " + storage + " (__pgt_row_id)"));
+    const captureStatements = ensureCapture(scan.source, scan.columns, bufferColumns(scan.source.oid));
+    for (let i = 0; i < captureStatements.length; i++) statements.push(captureStatements[i]);
+  } else {
+    const sourceSelect = "SELECT * FROM (\n" + trimQuery(query) + "\n) AS __pgt_q";
+    program.operatorTree = "Full(query)";
+    program.full = [
+      new Statement("TRUNCATE " + storage),
+      new Statement("INSERT INTO " + storage + "\n" + sourceSelect, 1),
+    ];
+    collectSources(select, program);
+    statements.push(new Statement("CREATE TABLE " + storage + " AS\n" + sourceSelect + "\nWITH NO DATA"));
+  }
+  statements.push(new Statement("CREATE TRIGGER pgtrickle_guard BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + storage
+    + " FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._guard_stream_table()"));
+  statements.push(new Statement("COMMENT ON TABLE " + storage + " IS " + quoteLiteral("pg_trickle stream table")));
+  catalogRows(statements, request, storage, target.schema, target.name, query, effective, mode.requested,
+    schedule.value, program, columnsUsed);
+
+  const result = new JsonObjectWriter()
+    .str("storage", storage)
+    .str("refreshMode", effective)
+    .raw("warnings", jsonArray(warnings))
+    .raw("statements", statementsJson(statements))
+    .raw("program", program.toJson())
+    .toString();
+  return okResponse(result);
+}
+
+/** Chooses the maintenance plan for the top operator. */
+function compilePlan(tree: Operator, storage: string, returning: bool): MaintenancePlan {
+  if (tree.kind == OperatorKind.Project) {
+    const p = tree as ProjectOperator;
+    if (scanOf(tree).source.primaryKey.length > 0) return compileKeyedProjection(p, storage, returning);
+    return compileCountedProjection(p, storage);
+  }
+  return compileAggregate(tree, storage, returning);
+}
+
+/** Output names must be unique and must not use the reserved `__pgt_` prefix. */
+function checkOutputNames(q: AnalyzedQuery): EngineError | null {
+  const seen: string[] = [];
+  for (let i = 0; i < q.outputs.length; i++) {
+    const name = q.outputs[i].name;
+    if (name.startsWith("__pgt_")) {
+      return new EngineError(ErrorCode.ReservedColumnName, "column name \"" + name + "\" is reserved")
+        .withDetail("Column names starting with __pgt_ are reserved for pg_trickle's hidden columns.")
+        .withHint("Rename the column with AS.");
+    }
+    if (seen.includes(name)) {
+      return new EngineError(ErrorCode.DuplicateColumn, "column \"" + name + "\" specified more than once")
+        .withHint("Give each output column of the defining query a distinct name with AS.");
+    }
+    seen.push(name);
+  }
+  return null;
+}
+
+/** The query without trailing semicolons and blanks, for embedding as a subquery. */
+function trimQuery(query: string): string {
+  let end = query.length;
+  while (end > 0) {
+    const c = query.charCodeAt(end - 1);
+    if (c == 59 || c == 32 || c == 10 || c == 13 || c == 9) end--;
+    else break;
+  }
+  return query.substring(0, end);
+}
+
+/** Records every table a non-differentiable query reads, for the dependency catalog. */
+function collectSources(node: PNode, program: RefreshProgram): void {
+  const stack: PNode[] = [node];
+  const cteNames: string[] = [];
+  const seen: string[] = [];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (n.tag == "CommonTableExpr") cteNames.push(n.str("ctename"));
+    if (n.tag == "RangeVar") {
+      const schema = n.str("schemaname");
+      const name = n.str("relname");
+      if (!(schema.length == 0 && cteNames.includes(name))) {
+        const rel = lookupRelation(schema, name);
+        if (rel !== null && !seen.includes(rel.oid)) {
+          seen.push(rel.oid);
+          program.sources.push(new ProgramSource(rel.oid, rel.schema, rel.name, rel.relkind, []));
+        }
+      }
+    }
+    for (let i = 0; i < n.names.length; i++) pushValue(stack, n.value(n.names[i]));
+  }
+}
+
+function pushValue(stack: PNode[], v: PValue | null): void {
+  if (v === null) return;
+  if (v.kind == PKind.Node) stack.push(changetype<PNode>(v.nodeValue));
+  else if (v.kind == PKind.List) for (let i = 0; i < v.items.length; i++) pushValue(stack, v.items[i]);
+}
+
+function sourceType(relkind: string): string {
+  if (relkind == "v") return "VIEW";
+  if (relkind == "m") return "MATVIEW";
+  if (relkind == "f") return "FOREIGN_TABLE";
+  return "TABLE";
+}
+
+function catalogRows(
+  out: Statement[], request: Json, storage: string, schema: string, name: string, query: string,
+  mode: string, requested: string, schedule: string | null, program: RefreshProgram, columnsUsed: string[],
+): void {
+  const scheduleSql = schedule === null ? "NULL" : quoteLiteral(schedule);
+  const reason = program.reason.length > 0 ? quoteLiteral(program.reason) : "NULL";
+  out.push(new Statement("INSERT INTO pgtrickle.pgt_stream_tables (pgt_relid, pgt_name, pgt_schema, defining_query, original_query,\n"
+    + "  schedule, refresh_mode, requested_mode, effective_refresh_mode, downgrade_reason, refresh_program)\nVALUES ("
+    + quoteLiteral(storage) + "::regclass, " + quoteLiteral(name) + ", " + quoteLiteral(schema) + ", " + quoteLiteral(query) + ", "
+    + quoteLiteral(query) + ",\n  " + scheduleSql + ", " + quoteLiteral(mode) + ", " + quoteLiteral(requested) + ", " + quoteLiteral(mode)
+    + ", " + reason + ", " + quoteLiteral(program.toJson()) + "::jsonb)"));
+  for (let i = 0; i < program.sources.length; i++) {
+    const s = program.sources[i];
+    const cols: string[] = [];
+    for (let c = 0; c < s.columns.length; c++) cols.push(quoteLiteral(s.columns[c]));
+    const cdc = program.differentiable ? "'trigger'" : "'none'";
+    out.push(new Statement("INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, cdc_mode)\n"
+      + "SELECT pgt_id, " + s.oid + ", " + quoteLiteral(sourceType(s.relkind)) + ", ARRAY[" + cols.join(", ") + "]::text[], " + cdc
+      + "\nFROM pgtrickle.pgt_stream_tables WHERE pgt_relid = " + quoteLiteral(storage) + "::regclass"));
+  }
+}

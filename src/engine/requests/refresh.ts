@@ -1,0 +1,61 @@
+/**
+ * @fileoverview `refresh`: decides how to refresh a stream table now and returns the statements.
+ * The shim has already taken the refresh snapshot and run the program's probe under it (pending
+ * changes, TRUNCATE markers, source size); this decision is pure and cheap.
+ */
+
+import { Json, JsonObjectWriter } from "../util/json";
+import { okResponse } from "../errors/engine-error";
+import { readStatements, FINISH_SQL } from "../refresh/program";
+import { Statement, statementsJson } from "../refresh/statement";
+
+/** Handles `{"op":"refresh", program, populated, hasFrontier, probe, refreshMode, forceFull, refreshStrategy, maxChangeRatio}`. */
+export function planRefresh(request: Json): string {
+  const program = request.get("program");
+  const probe = request.get("probe");
+  const changes = I64.parseInt(probe.str("changes", "0"));
+  const truncates = I64.parseInt(probe.str("truncates", "0"));
+  const sourceRows = I64.parseInt(probe.str("sourceRows", "0"));
+  const differentiable = program.bool("differentiable");
+  const strategy = request.str("refreshStrategy", "auto");
+  const ratio = F64.parseFloat(request.str("maxChangeRatio", "0.15"));
+
+  let action = "DIFFERENTIAL";
+  let reason = "";
+  let fallback = false;
+  if (!request.bool("populated") || !request.bool("hasFrontier")) {
+    action = "FULL";
+    reason = "the stream table is not populated yet";
+  } else if (!differentiable) {
+    action = "FULL";
+    reason = program.str("reason");
+  } else if (truncates > 0) {
+    action = "FULL";
+    reason = "a source table was truncated";
+    fallback = true;
+  } else if (changes == 0) {
+    action = "NO_DATA";
+  } else if (request.str("refreshMode") == "FULL" || strategy == "full") {
+    action = "FULL";
+    reason = "refresh mode FULL";
+  } else if (request.bool("forceFull")) {
+    action = "FULL";
+    reason = "pg_trickle.force_full_refresh is on";
+    fallback = true;
+  } else if (strategy == "auto" && sourceRows > 0 && <f64>changes > ratio * <f64>sourceRows) {
+    action = "FULL";
+    reason = changes.toString() + " pending changes exceed pg_trickle.differential_max_change_ratio of " + sourceRows.toString() + " source rows";
+    fallback = true;
+  }
+  let statements: Statement[] = [];
+  if (action == "FULL") statements = readStatements(program, "full");
+  else if (action == "DIFFERENTIAL") statements = readStatements(program, "differential");
+  return okResponse(new JsonObjectWriter()
+    .str("action", action)
+    .str("reason", reason)
+    .bool("wasFullFallback", fallback)
+    .int("deltaRows", action == "NO_DATA" ? 0 : changes)
+    .raw("statements", statementsJson(statements))
+    .str("finish", FINISH_SQL)
+    .toString());
+}

@@ -1,0 +1,132 @@
+/**
+ * @fileoverview Renders resolved expressions back to SQL. A RenderContext decides how source
+ * columns are spelled (`src."a"`, `w."a"`) and may substitute whole sub-expressions (a GROUP BY
+ * key by its stored column, an aggregate by its maintained state). Every compound expression is
+ * parenthesised, so the output never depends on operator precedence.
+ */
+
+import {
+  Expr, ExprKind, ColumnExpr, ConstExpr, OperatorExpr, FunctionExpr, AggregateExpr, AggregateFunc,
+  BoolExpr, NullTestExpr, BooleanTestExpr, CaseExpr, CastExpr, CallLikeExpr, ArrayExpr, CollateExpr,
+  InExpr, BetweenExpr, DistinctExpr, AnyAllExpr,
+} from "../ir/expr";
+import { quoteIdent } from "./quote";
+
+/** How a rendering spells columns and which sub-expressions it replaces. */
+export abstract class RenderContext {
+  /** SQL for a source column. */
+  abstract column(name: string): string;
+  /** A replacement for `e`, or null to render it structurally. */
+  substitute(e: Expr): string | null { return null; }
+}
+
+/** Columns as bare quoted names, nothing substituted: the canonical text used to compare expressions. */
+export class CanonicalContext extends RenderContext {
+  column(name: string): string { return quoteIdent(name); }
+}
+
+/** Columns qualified by a relation alias. */
+export class AliasContext extends RenderContext {
+  constructor(public alias: string) { super(); }
+  column(name: string): string { return this.alias + "." + quoteIdent(name); }
+}
+
+const canonical = new CanonicalContext();
+
+/** The canonical text of `e` (equal texts mean equal expressions). */
+export function canonicalSql(e: Expr): string {
+  return renderExpr(e, canonical);
+}
+
+/** Renders `e` in `ctx`. */
+export function renderExpr(e: Expr, ctx: RenderContext): string {
+  const replaced = ctx.substitute(e);
+  if (replaced !== null) return replaced;
+  switch (e.kind) {
+    case ExprKind.Column: return ctx.column((e as ColumnExpr).column);
+    case ExprKind.Const: return (e as ConstExpr).sql;
+    case ExprKind.Operator: {
+      const op = e as OperatorExpr;
+      const left = op.left;
+      if (left === null) return "(" + op.operator + " " + renderExpr(op.right, ctx) + ")";
+      return "(" + renderExpr(left, ctx) + " " + op.operator + " " + renderExpr(op.right, ctx) + ")";
+    }
+    case ExprKind.Function: {
+      const f = e as FunctionExpr;
+      const args = renderList(f.args, ctx);
+      if (f.variadicLast && args.length > 0) args[args.length - 1] = "VARIADIC " + args[args.length - 1];
+      return f.name + "(" + args.join(", ") + ")";
+    }
+    case ExprKind.Aggregate: {
+      const a = e as AggregateExpr;
+      if (a.func == AggregateFunc.CountStar) return "count(*)";
+      const arg = renderExpr(changetype<Expr>(a.arg), ctx);
+      return (a.func == AggregateFunc.Count ? "count(" : "sum(") + arg + ")";
+    }
+    case ExprKind.Bool: {
+      const b = e as BoolExpr;
+      if (b.op == "NOT") return "(NOT " + renderExpr(b.args[0], ctx) + ")";
+      return "(" + renderList(b.args, ctx).join(" " + b.op + " ") + ")";
+    }
+    case ExprKind.NullTest: {
+      const n = e as NullTestExpr;
+      return "(" + renderExpr(n.arg, ctx) + (n.isNull ? " IS NULL)" : " IS NOT NULL)");
+    }
+    case ExprKind.BooleanTest: {
+      const t = e as BooleanTestExpr;
+      return "(" + renderExpr(t.arg, ctx) + " " + t.test + ")";
+    }
+    case ExprKind.Case: {
+      const c = e as CaseExpr;
+      const parts: string[] = ["CASE"];
+      const arg = c.arg;
+      if (arg !== null) parts.push(renderExpr(arg, ctx));
+      for (let i = 0; i < c.conditions.length; i++) {
+        parts.push("WHEN " + renderExpr(c.conditions[i], ctx) + " THEN " + renderExpr(c.results[i], ctx));
+      }
+      const otherwise = c.otherwise;
+      if (otherwise !== null) parts.push("ELSE " + renderExpr(otherwise, ctx));
+      parts.push("END");
+      return parts.join(" ");
+    }
+    case ExprKind.Cast: {
+      const c = e as CastExpr;
+      return "CAST(" + renderExpr(c.arg, ctx) + " AS " + c.typeSql + ")";
+    }
+    case ExprKind.CallLike: {
+      const c = e as CallLikeExpr;
+      return c.keyword + "(" + renderList(c.args, ctx).join(", ") + ")";
+    }
+    case ExprKind.Array: return "ARRAY[" + renderList((e as ArrayExpr).elements, ctx).join(", ") + "]";
+    case ExprKind.Collate: {
+      const c = e as CollateExpr;
+      return "(" + renderExpr(c.arg, ctx) + " COLLATE " + c.collation + ")";
+    }
+    case ExprKind.In: {
+      const i = e as InExpr;
+      return "(" + renderExpr(i.arg, ctx) + (i.negated ? " NOT IN (" : " IN (") + renderList(i.items, ctx).join(", ") + "))";
+    }
+    case ExprKind.Between: {
+      const b = e as BetweenExpr;
+      return "(" + renderExpr(b.arg, ctx) + " " + b.keyword + " " + renderExpr(b.low, ctx) + " AND " + renderExpr(b.high, ctx) + ")";
+    }
+    case ExprKind.Distinct: {
+      const d = e as DistinctExpr;
+      return "(" + renderExpr(d.left, ctx) + (d.negated ? " IS NOT DISTINCT FROM " : " IS DISTINCT FROM ") + renderExpr(d.right, ctx) + ")";
+    }
+    case ExprKind.AnyAll: {
+      const a = e as AnyAllExpr;
+      return "(" + renderExpr(a.left, ctx) + " " + a.operator + (a.all ? " ALL (" : " ANY (") + renderExpr(a.right, ctx) + "))";
+    }
+    default: {
+      assert(false, "unknown expression kind");
+      return "";
+    }
+  }
+}
+
+function renderList(items: Expr[], ctx: RenderContext): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < items.length; i++) out.push(renderExpr(items[i], ctx));
+  return out;
+}

@@ -1,0 +1,127 @@
+/**
+ * @fileoverview The engine answers alike whichever host runs it: V8 (src/host/engine-host.ts) and
+ * the native code pg_trickle.so links (wasm2c output + native/wasm-rt, here in the Node addon
+ * built by src/build/build-addon.ts). Also: failures of the native host (traps, refused memory,
+ * failing callbacks, re-entry) surface as errors and leave the next call working, and the C
+ * host's frame-size bound covers every engine function.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildAddon } from "../../src/build/build-addon.ts";
+import { buildEngine } from "../../src/build/build.ts";
+import { EngineHost } from "../../src/host/engine-host.ts";
+import { catalogFixture, echoCatalogRequest } from "./catalog-fixture.ts";
+
+const projectRoot = resolve(import.meta.dirname, "../..");
+
+interface NativeOptions { maxMemoryBytes?: number; maxCallDepth?: number; log?: (level: number, message: string) => void }
+interface NativeAddon { call(request: string, catalog?: ((request: string) => string | null) | null, options?: NativeOptions): string }
+
+/** The fixture catalog as the addon's callback (it receives the request's JSON text). */
+const nativeCatalog = (request: string): string | null => catalogFixture(JSON.parse(request));
+
+const nested = (depth: number): string => "[".repeat(depth) + "]".repeat(depth);
+
+/** Requests both hosts must answer byte for byte alike. Add real engine operations here. */
+const HOST_AGREEMENT_REQUESTS: { name: string; request: string }[] = [
+  { name: "echo", request: JSON.stringify({ op: "echo", text: "hello" }) },
+  { name: "echo of the empty string", request: JSON.stringify({ op: "echo", text: "" }) },
+  { name: "echo of non-ASCII text", request: JSON.stringify({ op: "echo", text: "héllo wörld ✓ 日本語 𝄞 😀 ñ" }) },
+  { name: "echo of escapes", request: JSON.stringify({ op: "echo", text: "quote \" backslash \\ slash / \n\r\t\b\f \u0001\u001f \u2028" }) },
+  { name: "echo of escaped non-ASCII", request: '{"op":"echo","text":"\\u00e9\\u2713\\ud834\\udd1e"}' },
+  { name: "echo of a lone surrogate", request: '{"op":"echo","text":"a\\ud800b"}' },
+  { name: "echo of a long string", request: JSON.stringify({ op: "echo", text: "abc✓".repeat(250_000) }) },
+  { name: "catalog answer", request: JSON.stringify({ op: "echo", text: "q", query: echoCatalogRequest("answer ✓ 'quoted'") }) },
+  { name: "catalog answer that is empty", request: JSON.stringify({ op: "echo", text: "q", query: echoCatalogRequest("") }) },
+  { name: "catalog answer NULL", request: JSON.stringify({ op: "echo", text: "q", query: echoCatalogRequest() }) },
+  { name: "catalog query with no row", request: JSON.stringify({ op: "echo", query: JSON.stringify({ kind: "none", sql: "SELECT 1 WHERE false" }) }) },
+  { name: "long catalog answer", request: JSON.stringify({ op: "echo", query: echoCatalogRequest("x".repeat(300_000)) }) },
+  { name: "unknown operation", request: JSON.stringify({ op: "no-such-op" }) },
+  { name: "malformed JSON", request: '{"op":"echo",' },
+  { name: "empty request", request: "" },
+  { name: "array instead of object", request: "[1, 2, 3]" },
+  { name: "nesting at the engine's limit", request: nested(2001) },
+  { name: "nesting over the engine's limit", request: nested(2002) },
+];
+
+let v8Host: EngineHost;
+let native: NativeAddon;
+
+beforeAll(async () => {
+  if (!existsSync(join(projectRoot, "build/engine.wasm")) || !existsSync(join(projectRoot, "build/engine/engine.c"))) {
+    buildEngine();
+  }
+  native = createRequire(import.meta.url)(await buildAddon(projectRoot)) as NativeAddon;
+  v8Host = await EngineHost.load(undefined, catalogFixture);
+}, 120_000);
+
+describe("the V8 host and the native host", () => {
+  it.each(HOST_AGREEMENT_REQUESTS)("agree on $name", ({ request }) => {
+    const fromV8 = v8Host.call(request);
+    const fromNative = native.call(request, nativeCatalog);
+    expect(Buffer.from(fromNative, "utf8").equals(Buffer.from(fromV8, "utf8"))).toBe(true);
+    expect(() => JSON.parse(fromNative)).not.toThrow();
+  });
+
+  it("return the catalog's answer", () => {
+    const request = JSON.stringify({ op: "echo", text: "q", query: echoCatalogRequest("forty-two") });
+    expect(JSON.parse(native.call(request, nativeCatalog))).toEqual({ ok: true, result: { text: "q", answer: "forty-two" } });
+  });
+});
+
+describe("the native host", () => {
+  const echo = JSON.stringify({ op: "echo", text: "still working" });
+  const expectWorking = () => expect(JSON.parse(native.call(echo)).result.text).toBe("still working");
+
+  it("turns a trap into an Error with the trap kind, then works again", () => {
+    expect(() => native.call(nested(100), null, { maxCallDepth: 50 })).toThrow(/pg_trickle engine fault: call stack exhausted/);
+    try {
+      native.call(nested(100), null, { maxCallDepth: 50 });
+    } catch (e) {
+      expect((e as { kind?: string }).kind).toBe("trap");
+    }
+    expectWorking();
+  });
+
+  it("reports a refused memory grow as out of memory, then works again", () => {
+    const big = JSON.stringify({ op: "echo", text: "x".repeat(3 * 1024 * 1024) });
+    expect(() => native.call(big, null, { maxMemoryBytes: 1024 * 1024 })).toThrow(/ran out of memory/);
+    expect(JSON.parse(native.call(big)).result.text.length).toBe(3 * 1024 * 1024);
+    expectWorking();
+  });
+
+  it("rethrows a failing catalog callback's error, then works again", () => {
+    const request = JSON.stringify({ op: "echo", query: echoCatalogRequest("a") });
+    expect(() => native.call(request, () => { throw new Error("catalog is down"); })).toThrow("catalog is down");
+    expect(() => native.call(request, (() => 42) as unknown as () => string)).toThrow(/must return a string or null/);
+    expectWorking();
+  });
+
+  it("refuses a call made from inside a catalog callback", () => {
+    const request = JSON.stringify({ op: "echo", query: echoCatalogRequest("a") });
+    expect(() => native.call(request, () => native.call(echo))).toThrow(/called recursively/);
+    expectWorking();
+  });
+});
+
+describe("the V8 host", () => {
+  it("rethrows a failing catalog callback's error, then works again", async () => {
+    const failing = await EngineHost.load(undefined, () => { throw new Error("catalog is down"); });
+    expect(() => failing.call({ op: "echo", query: echoCatalogRequest("a") })).toThrow("catalog is down");
+    expect(failing.callJson({ op: "echo", text: "ok" })).toEqual({ ok: true, result: { text: "ok" } });
+  });
+});
+
+describe("the C host's stack bound", () => {
+  it("covers every engine function's frame (gcc -fstack-usage)", () => {
+    const bound = Number(/#define ENGINE_FRAME_BYTES (\d+)/.exec(readFileSync(join(projectRoot, "native/engine_host.c"), "utf8"))![1]);
+    const frames = readFileSync(join(projectRoot, "native/addon/build/engine.su"), "utf8").trim().split("\n")
+      .map((line) => { const [where, bytes, kind] = line.split("\t"); return { where, bytes: Number(bytes), kind }; });
+    expect(frames.length).toBeGreaterThan(0);
+    // "dynamic,bounded" (gcc knows the bound, e.g. stack realignment) is fine; "dynamic" alone is not.
+    expect(frames.filter((f) => f.kind !== "static" && f.kind !== "dynamic,bounded")).toEqual([]);
+    expect(frames.filter((f) => f.bytes > bound)).toEqual([]);
+  });
+});
