@@ -36,4 +36,13 @@ sql/pg_trickle--$(EXTVERSION).sql: $(shell find $(srcdir)/src/sql -name '*.ts') 
 # wasm2c output is large and machine-written: build it without the warnings PostgreSQL's CFLAGS enable.
 build/engine/engine.o: override CFLAGS += -Wno-unused-value -Wno-unused-function -Wno-unused-variable \
 	-Wno-unused-but-set-variable -Wno-declaration-after-statement -Wno-missing-prototypes
-$(NATIVE_OBJS): build/generated/pgt_errors.h build/engine/engine.h
+$(NATIVE_OBJS): build/generated/pgt_errors.h build/engine/engine.h build/pg-target
+
+# The shim's objects are compiled against one PostgreSQL's headers. This stamp changes whenever
+# PG_CONFIG points at another installation, which makes them (and the library) build again; the
+# engine's object does not include PostgreSQL headers and is reused.
+PG_TARGET := $(shell $(PG_CONFIG) --version) $(PG_CONFIG)
+build/pg-target: FORCE
+	@mkdir -p build; echo '$(PG_TARGET)' | cmp -s - $@ || echo '$(PG_TARGET)' > $@
+.PHONY: FORCE
+FORCE:

@@ -280,7 +280,6 @@ export async function installExtension(install: { pgConfig: string }, options: I
   await withFileLock(join(cacheRoot(), "locks", "extension-build.lock"), "building the extension", log, async () => {
     mkdirSync(dirname(logFile), { recursive: true });
     rmSync(logFile, { force: true });
-    forgetObjectsOfOtherBuild(root, `${install.pgConfig} ${version}`);
     log(`building pg_trickle against PostgreSQL ${version} (log: ${logFile})`);
     const pgConfigArg = `PG_CONFIG=${install.pgConfig}`;
     try {
@@ -290,28 +289,6 @@ export async function installExtension(install: { pgConfig: string }, options: I
       log(`--- last lines of ${logFile} ---\n${readTail(logFile, 60)}`);
       throw new Error(`building or installing pg_trickle against PostgreSQL ${version} failed; full log: ${logFile}`, { cause: error });
     }
-  });
-}
-
-/**
- * Object files compiled against another PostgreSQL's headers must not be linked into this one:
- * when the target installation changes, delete them so make compiles them again.
- */
-function forgetObjectsOfOtherBuild(root: string, target: string): void {
-  const stamp = join(root, "build", ".pg-target");
-  if (existsSync(stamp) && readFileSync(stamp, "utf8").trim() === target) return;
-  const stale = [join(root, "pg_trickle.so"), ...findFiles(join(root, "native"), ".o", ["addon"]), ...findFiles(join(root, "build"), ".o", [])];
-  for (const file of stale) rmSync(file, { force: true });
-  mkdirSync(dirname(stamp), { recursive: true });
-  writeFileSync(stamp, `${target}\n`);
-}
-
-function findFiles(dir: string, suffix: string, skip: string[]): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return skip.includes(entry.name) ? [] : findFiles(path, suffix, skip);
-    return entry.name.endsWith(suffix) ? [path] : [];
   });
 }
 

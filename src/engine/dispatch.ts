@@ -14,6 +14,11 @@ import { alterStreamTable } from "./requests/alter";
 export function handleRequest(text: string): string {
   const parsed = parseJson(text);
   if (parsed.value === null) {
+    if (parsed.tooDeep) {
+      return errorResponse(new EngineError(ErrorCode.QueryTooComplex, "query is too complex")
+        .withDetail("The request is nested more deeply than the engine accepts.")
+        .withHint("Simplify the defining query."));
+    }
     return errorResponse(new EngineError(ErrorCode.InternalProtocol, "malformed engine request: " + parsed.error));
   }
   const request = changetype<Json>(parsed.value);

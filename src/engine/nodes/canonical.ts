@@ -29,7 +29,10 @@ function writeValue(value: PValue, out: string[]): void {
     out.push("(");
     for (let i = 0; i < value.items.length; i++) {
       if (i > 0) out.push(" ");
-      writeValue(value.items[i], out);
+      // Nodes directly, not through writeValue: two frames per tree level, as in the readers.
+      const item = value.items[i];
+      if (item.kind == PKind.Node) writeNode(changetype<PNode>(item.nodeValue), out);
+      else writeValue(item, out);
     }
     out.push(")");
   } else if (kind == PKind.String) out.push(jsonString(value.text));

@@ -11,7 +11,7 @@
 import { Json, JsonKind } from "../util/json";
 import { PNode, PValue } from "./parse-node";
 import { FieldKind, FieldSchema, nodeSchema, isEnumMember, fillDefaults } from "./node-schema";
-import { TreeReadError, MAX_PARSE_TREE_DEPTH, tooComplexError, malformedError } from "./tree-errors";
+import { TreeReadError, MAX_PARSE_TREE_DEPTH, MAX_NESTING, tooComplexError, malformedError } from "./tree-errors";
 
 /** The result of reading libpg-query JSON: the statements (RawStmt nodes) or an error. */
 export class JsonTreeResult {
@@ -36,7 +36,7 @@ class JsonTreeReader {
   enter(isNode: bool): bool {
     if (isNode) this.depth++;
     this.nesting++;
-    if (this.depth > MAX_PARSE_TREE_DEPTH || this.nesting > 3 * MAX_PARSE_TREE_DEPTH) {
+    if (this.depth > MAX_PARSE_TREE_DEPTH || this.nesting > MAX_NESTING) {
       if (this.error === null) this.error = tooComplexError();
       return false;
     }
@@ -58,14 +58,20 @@ class JsonTreeReader {
     const tag = json.keys[0];
     const body = json.values.get(tag);
     if (body.kind != JsonKind.Object) return this.fail("node " + tag + " is not an object");
-    if (tag == "List" || tag == "IntList" || tag == "OidList" || tag == "XidList") return this.list(body.arr("items"));
+    if (isListTag(tag)) return this.list(body.arr("items"));
     return this.node(tag, body);
   }
 
   list(items: Json[]): PValue {
     if (!this.enter(false)) return PValue.nullValue();
     const values: PValue[] = [];
-    for (let i = 0; i < items.length && this.error === null; i++) values.push(this.nodeValue(items[i]));
+    for (let i = 0; i < items.length && this.error === null; i++) {
+      const item = items[i];
+      // A plain node goes to node() directly, not through nodeValue: one frame less per level.
+      const tag = item.kind == JsonKind.Object && item.keys.length == 1 ? item.keys[0] : "";
+      const plain = tag.length > 0 && !isListTag(tag) && item.values.get(tag).kind == JsonKind.Object;
+      values.push(plain ? this.node(tag, item.values.get(tag)) : this.nodeValue(item));
+    }
     this.leave(false);
     return PValue.ofList(values);
   }
@@ -80,7 +86,14 @@ class JsonTreeReader {
       const name = body.keys[i];
       if (tag == "A_Const" && isAConstValueKey(name)) continue;
       const field: FieldSchema | null = schema === null ? null : schema.field(name);
-      node.set(name, this.fieldValue(tag, field, body.values.get(name)));
+      const member = body.values.get(name);
+      // Node fields descend here, not through a helper: two frames per tree level at most.
+      let value: PValue;
+      if (field === null || field.kind != FieldKind.Node) value = this.fieldValue(tag, field, member);
+      else if (field.typeName.length > 0 && member.kind == JsonKind.Object) {
+        value = this.node(field.typeName, member);   // one concrete type: written without its tag
+      } else value = this.nodeValue(member);
+      node.set(name, value);
     }
     fillDefaults(node, schema, this.major);
     this.leave(true);
@@ -108,15 +121,11 @@ class JsonTreeReader {
     node.set("val", this.node(tag, inner));
   }
 
-  /** Converts one member by the kind the schema gives the field. */
+  /** Converts one scalar member by the kind the schema gives it (by its look when unknown). */
   fieldValue(tag: string, field: FieldSchema | null, json: Json): PValue {
     if (json.kind == JsonKind.Null) return PValue.nullValue();
     if (field === null) return this.guessedValue(json);
     const kind = field.kind;
-    if (kind == FieldKind.Node) {
-      if (field.typeName.length > 0 && json.kind == JsonKind.Object) return this.node(field.typeName, json);
-      return this.nodeValue(json);
-    }
     if (kind == FieldKind.String || kind == FieldKind.Char) {
       if (json.kind != JsonKind.String) return this.fail(tag + "." + field.name + " is not a string");
       return PValue.ofString(json.text);
@@ -182,6 +191,10 @@ class JsonTreeReader {
 function postgresEnumName(name: string): string {
   if (name == "LIMIT_OPTION_DEFAULT") return "LIMIT_OPTION_COUNT";
   return name;
+}
+
+function isListTag(tag: string): bool {
+  return tag == "List" || tag == "IntList" || tag == "OidList" || tag == "XidList";
 }
 
 function isAConstValueKey(name: string): bool {

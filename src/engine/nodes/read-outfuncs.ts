@@ -13,7 +13,7 @@ import { PNode, PValue, PKind } from "./parse-node";
 import {
   FieldKind, FieldSchema, nodeSchema, tagForLabel, enumName, fillDefaults,
 } from "./node-schema";
-import { TreeReadError, MAX_PARSE_TREE_DEPTH, tooComplexError, malformedError } from "./tree-errors";
+import { TreeReadError, MAX_PARSE_TREE_DEPTH, MAX_NESTING, tooComplexError, malformedError } from "./tree-errors";
 
 const NULL_TOKEN: i32 = 0;      // `<>`
 const OPEN_PAREN: i32 = 1;
@@ -158,7 +158,7 @@ class OutfuncsReader {
   /** Reads `( ... )`: a node list, or an integer/OID/XID list, or a bitmapset. */
   list(): PValue {
     this.nesting++;
-    if (this.nesting > 3 * MAX_PARSE_TREE_DEPTH) {
+    if (this.nesting > MAX_NESTING) {
       if (this.error === null) this.error = tooComplexError();
       return PValue.nullValue();
     }
@@ -175,6 +175,10 @@ class OutfuncsReader {
         if (!isInteger(text)) { this.fail("unrecognized integer \"" + text + "\""); break; }
         items.push(first == "b" ? PValue.ofInt(I64.parseInt(text))
           : valueNode("Integer", "ival", PValue.ofInt(I64.parseInt(text))));
+      } else if (this.tokenType == OPEN_BRACE) {
+        items.push(this.node());       // directly, not through nodeValue: one frame less per level
+      } else if (this.tokenType == OPEN_PAREN) {
+        items.push(this.list());
       } else {
         items.push(this.nodeValue());
       }
@@ -188,7 +192,7 @@ class OutfuncsReader {
   node(): PValue {
     this.depth++;
     this.nesting++;
-    if (this.depth > MAX_PARSE_TREE_DEPTH || this.nesting > 3 * MAX_PARSE_TREE_DEPTH) {
+    if (this.depth > MAX_PARSE_TREE_DEPTH || this.nesting > MAX_NESTING) {
       if (this.error === null) this.error = tooComplexError();
       return PValue.nullValue();
     }
@@ -213,7 +217,9 @@ class OutfuncsReader {
       const name = this.src.substring(this.tokenStart + 1, this.tokenEnd);
       this.next();
       const field: FieldSchema | null = schema === null ? null : schema.field(name);
-      node.set(name, this.fieldValue(node, field));
+      // Node fields descend through nodeValue directly (one frame less per level than fieldValue).
+      const descends = field === null ? this.tokenType != WORD : field.kind == FieldKind.Node;
+      node.set(name, descends ? this.nodeValue() : this.fieldValue(node, field));
       this.next();
     }
     if (tag == "A_Const" && node.value("isnull") === null) node.set("isnull", PValue.ofBool(false));
@@ -237,11 +243,10 @@ class OutfuncsReader {
     node.set("kind", PValue.ofString(kind));
   }
 
-  /** Reads the value of one `:field` by the kind the schema gives it. */
+  /** Reads the value of one scalar `:field` by the kind the schema gives it. */
   fieldValue(node: PNode, field: FieldSchema | null): PValue {
     if (field === null) return this.guessedValue();
     const kind = field.kind;
-    if (kind == FieldKind.Node) return this.nodeValue();
     if (this.tokenType == OPEN_PAREN && kind == FieldKind.IntArray) return this.list();
     if (this.tokenType == NULL_TOKEN) return PValue.nullValue();
     if (this.tokenType != WORD) {
@@ -277,10 +282,8 @@ class OutfuncsReader {
     return PValue.ofString(name);
   }
 
-  /** A field the schema does not know (another major): read it by its look. */
+  /** A scalar field the schema does not know (another major): read it by its look. */
   guessedValue(): PValue {
-    const type = this.tokenType;
-    if (type != WORD) return this.nodeValue();
     const text = this.token();
     if (text == "true" || text == "false") return PValue.ofBool(text == "true");
     if (isInteger(text)) return PValue.ofInt(I64.parseInt(text));

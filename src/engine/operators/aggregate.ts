@@ -162,7 +162,8 @@ export function compileAggregate(op: Operator, storage: string, returning: bool)
   plan.fullSelect = "SELECT " + full.join(",\n       ") + "\n  FROM " + sourceFrom(scan, "__pgt_src") + whereClause(predicate, src) + groupBy;
 
   // Differential: aggregate the window per group, then fold it into the stored state.
-  const deltaGroupBy = positions.length > 0 ? "\n        GROUP BY " + positions.join(", ") : "";
+  // Without GROUP BY an aggregate over zero delta rows still yields one (all-NULL) row: drop it.
+  const deltaGroupBy = positions.length > 0 ? "\n        GROUP BY " + positions.join(", ") : "\n        HAVING count(*) > 0";
   const withSql = "WITH __pgt_w AS (\n" + windowSelect(scan) + "\n),\n"
     + "__pgt_d AS (\n  SELECT q.*, " + rowIdOf(keysDelta) + " AS __pgt_row_id\n  FROM (SELECT " + deltaCols.join(",\n               ")
     + "\n        FROM __pgt_w AS w" + whereClause(predicate, w) + deltaGroupBy + ") AS q\n)";

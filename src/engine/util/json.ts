@@ -54,6 +54,8 @@ export class Json {
 export class JsonParse {
   value: Json | null = null;
   error: string = "";
+  /** True when the input was rejected for nesting deeper than MAX_JSON_DEPTH. */
+  tooDeep: bool = false;
 }
 
 const MAX_JSON_DEPTH = 2000;
@@ -61,6 +63,7 @@ const MAX_JSON_DEPTH = 2000;
 class JsonReader {
   pos: i32 = 0;
   error: string = "";
+  tooDeep: bool = false;
   constructor(public src: string) {}
 
   fail(msg: string): Json {
@@ -79,7 +82,10 @@ class JsonReader {
   }
 
   value(depth: i32): Json {
-    if (depth > MAX_JSON_DEPTH) return this.fail("JSON nested too deeply");
+    if (depth > MAX_JSON_DEPTH) {
+      this.tooDeep = true;
+      return this.fail("JSON nested too deeply");
+    }
     this.skipSpace();
     if (this.pos >= this.src.length) return this.fail("unexpected end of JSON");
     const c = this.src.charCodeAt(this.pos);
@@ -207,6 +213,7 @@ export function parseJson(src: string): JsonParse {
   if (reader.error.length == 0 && reader.pos < src.length) reader.fail("trailing characters after JSON");
   if (reader.error.length > 0) result.error = reader.error;
   else result.value = value;
+  result.tooDeep = reader.tooDeep;
   return result;
 }
 

@@ -1,0 +1,106 @@
+/**
+ * @fileoverview The correctness oracle and randomised DML shared by integration tests.
+ *
+ * Oracle: after changes and a refresh, a stream table's visible columns equal its defining
+ * query as a multiset — `(st EXCEPT ALL query)` and `(query EXCEPT ALL st)` are both empty.
+ */
+import type pg from "pg";
+import { expect } from "vitest";
+
+/** A small seeded PRNG (mulberry32), so a failing round can be replayed from its seed. */
+export class Random {
+  private state: number;
+  constructor(seed: number) { this.state = seed >>> 0; }
+  /** A float in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  /** An integer in [lo, hi]. */
+  int(lo: number, hi: number): number { return lo + Math.floor(this.next() * (hi - lo + 1)); }
+  /** True with probability p. */
+  chance(p: number): boolean { return this.next() < p; }
+  /** One element of `items`. */
+  pick<T>(items: readonly T[]): T { return items[Math.floor(this.next() * items.length)]; }
+}
+
+/** The rows where a stream table and its query differ (both directions), for a readable failure. */
+export async function differences(client: pg.ClientBase, streamTable: string, columns: string[], query: string) {
+  const cols = columns.map((c) => `"${c}"`).join(", ");
+  const extra = await client.query(`SELECT ${cols} FROM ${streamTable} EXCEPT ALL SELECT ${cols} FROM (${query}) AS q`);
+  const missing = await client.query(`SELECT ${cols} FROM (${query}) AS q EXCEPT ALL SELECT ${cols} FROM ${streamTable}`);
+  return { extra: extra.rows, missing: missing.rows };
+}
+
+/** Asserts the multiset oracle for one stream table. */
+export async function expectMatchesQuery(client: pg.ClientBase, streamTable: string, columns: string[], query: string, context = "") {
+  const diff = await differences(client, streamTable, columns, query);
+  expect({ context, ...diff }).toEqual({ context, extra: [], missing: [] });
+}
+
+/** Creates a stream table and returns its name. */
+export async function createStreamTable(client: pg.ClientBase, name: string, query: string, mode = "DIFFERENTIAL"): Promise<string> {
+  await client.query("SELECT pgtrickle.create_stream_table($1, $2, refresh_mode => $3)", [name, query, mode]);
+  return name;
+}
+
+/** Refreshes a stream table and returns the action its history row recorded. */
+export async function refresh(client: pg.ClientBase, name: string): Promise<string> {
+  await client.query("SELECT pgtrickle.refresh_stream_table($1)", [name]);
+  const r = await client.query(
+    `SELECT h.action FROM pgtrickle.pgt_refresh_history h JOIN pgtrickle.pgt_stream_tables s USING (pgt_id)
+     WHERE s.pgt_relid = to_regclass($1) ORDER BY h.refresh_id DESC LIMIT 1`, [name]);
+  return r.rows[0]?.action as string;
+}
+
+/** The SQLSTATE and fields of the error `work` raises (fails the test when it raises none). */
+export async function errorOf(work: () => Promise<unknown>): Promise<pg.DatabaseError> {
+  try {
+    await work();
+  } catch (e) {
+    return e as pg.DatabaseError;
+  }
+  throw new Error("expected an error, got none");
+}
+
+/**
+ * One random DML statement against `items(id int PK, grp int, val int, note text)`: inserts
+ * (with NULLs), deletes, updates that move rows between groups, NULL out values, or change keys.
+ */
+export function randomItemsStatement(r: Random, nextId: () => number): string {
+  const v = () => (r.chance(0.15) ? "NULL" : String(r.int(-5, 50)));
+  const g = () => (r.chance(0.1) ? "NULL" : String(r.int(1, 6)));
+  const note = () => (r.chance(0.2) ? "NULL" : `'n${r.int(1, 4)}'`);
+  switch (r.int(0, 6)) {
+    case 0:
+    case 1: {
+      const rows = Array.from({ length: r.int(1, 8) }, () => `(${nextId()}, ${g()}, ${v()}, ${note()})`);
+      return `INSERT INTO items VALUES ${rows.join(", ")}`;
+    }
+    case 2: return `DELETE FROM items WHERE id % ${r.int(5, 13)} = ${r.int(0, 4)} AND random() < 0.5`;
+    case 3: return `UPDATE items SET grp = ${g()} WHERE id % ${r.int(3, 9)} = ${r.int(0, 2)}`;
+    case 4: return `UPDATE items SET val = ${v()}, note = ${note()} WHERE id IN (SELECT id FROM items ORDER BY random() LIMIT ${r.int(1, 6)})`;
+    case 5: return `UPDATE items SET id = id + 100000 WHERE id IN (SELECT id FROM items WHERE id < 100000 ORDER BY random() LIMIT ${r.int(1, 3)})`;
+    default: return `UPDATE items SET val = val + 1 WHERE grp = ${r.int(1, 6)}`;
+  }
+}
+
+/** One random DML statement against the keyless `events(a int, b text)` (duplicates welcome). */
+export function randomEventsStatement(r: Random): string {
+  const a = () => (r.chance(0.15) ? "NULL" : String(r.int(0, 9)));
+  const b = () => (r.chance(0.15) ? "NULL" : `'k${r.int(1, 3)}'`);
+  switch (r.int(0, 4)) {
+    case 0:
+    case 1: {
+      const row = `(${a()}, ${b()})`;
+      const rows = Array.from({ length: r.int(1, 6) }, () => (r.chance(0.4) ? row : `(${a()}, ${b()})`));
+      return `INSERT INTO events VALUES ${rows.join(", ")}`;
+    }
+    case 2: return `DELETE FROM events WHERE ctid IN (SELECT ctid FROM events ORDER BY random() LIMIT ${r.int(1, 4)})`;
+    case 3: return `UPDATE events SET a = ${a()} WHERE ctid IN (SELECT ctid FROM events ORDER BY random() LIMIT ${r.int(1, 4)})`;
+    default: return `UPDATE events SET b = ${b()} WHERE a = ${r.int(0, 9)}`;
+  }
+}
