@@ -19,6 +19,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -129,6 +130,8 @@ pgt_refresh(const char *name, const char *initiated_by)
 	Jsonb	   *program_jsonb;
 	char	   *probe_sql;
 	char	   *reason;
+	char	   *search_path;
+	int			guc_nest_level;
 
 	lock_stream_table(name);
 	pgt_id = result_text(1);
@@ -145,6 +148,14 @@ pgt_refresh(const char *name, const char *initiated_by)
 	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 
 	program_jsonb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(program)));
+
+	/* Names in the program resolve as they did at creation, like a function with a SET clause. */
+	search_path = pgt_json_text(&program_jsonb->root, "searchPath");
+	guc_nest_level = NewGUCNestLevel();
+	if (search_path != NULL && search_path[0] != '\0')
+		(void) set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+
 	probe_sql = pgt_json_text(&program_jsonb->root, "probe");
 	if (probe_sql != NULL && probe_sql[0] != '\0' && params.nulls[P_SNAPSHOT] != 'n')
 	{
@@ -203,4 +214,5 @@ pgt_refresh(const char *name, const char *initiated_by)
 	set_param(&params, P_REASON, (reason && reason[0]) ? reason : NULL);
 	run_with_snapshot(pgt_json_text(decision, "finish"), &params, snapshot);
 	UnregisterSnapshot(snapshot);
+	AtEOXact_GUC(true, guc_nest_level);
 }

@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildAddon } from "../../src/build/build-addon.ts";
 import { buildEngine } from "../../src/build/build.ts";
 import { EngineHost } from "../../src/host/engine-host.ts";
+import { createdProgram, createRequest, refreshRequest } from "../engine/engine-fixture.ts";
 import { catalogFixture, echoCatalogRequest } from "./catalog-fixture.ts";
 
 const projectRoot = resolve(import.meta.dirname, "../..");
@@ -23,6 +24,16 @@ interface NativeAddon { call(request: string, catalog?: ((request: string) => st
 const nativeCatalog = (request: string): string | null => catalogFixture(JSON.parse(request));
 
 const nested = (depth: number): string => "[".repeat(depth) + "]".repeat(depth);
+
+/** A `create` request for `query` on the fixture catalog, as JSON text. */
+const creating = (query: string, overrides: Record<string, unknown> = {}): string => JSON.stringify(createRequest(query, overrides));
+/** `SELECT (((customer+1)+1)...+1) AS c FROM orders`: `depth` nested additions. */
+const nestedQuery = (depth: number): string => `SELECT ${"(".repeat(depth)}customer${"+1)".repeat(depth)} AS c FROM orders`;
+/** Programs real `create`s produce (in V8), for refresh decisions. */
+const keyedProgram = await createdProgram("SELECT id, amount FROM orders WHERE amount > 10");
+const limitProgram = await createdProgram("SELECT id FROM orders ORDER BY amount DESC LIMIT 10");
+const refreshing = (program: unknown, probe: object, overrides: Record<string, unknown> = {}): string =>
+  JSON.stringify(refreshRequest(program, probe, overrides));
 
 /** Requests both hosts must answer byte for byte alike. Add real engine operations here. */
 const HOST_AGREEMENT_REQUESTS: { name: string; request: string }[] = [
@@ -44,6 +55,36 @@ const HOST_AGREEMENT_REQUESTS: { name: string; request: string }[] = [
   { name: "array instead of object", request: "[1, 2, 3]" },
   { name: "nesting at the engine's limit", request: nested(2001) },
   { name: "nesting over the engine's limit", request: nested(2002) },
+  { name: "create: keyed projection", request: creating("SELECT id, amount FROM orders WHERE amount > 10") },
+  { name: "create: keyless projection", request: creating("SELECT kind, n FROM events WHERE n > 0") },
+  { name: "create: GROUP BY", request: creating("SELECT customer, count(*) AS n, count(note) AS c, sum(amount) AS s FROM orders GROUP BY customer") },
+  { name: "create: aggregate without GROUP BY", request: creating("SELECT count(*) AS n, sum(amount) AS total FROM orders") },
+  { name: "create: DISTINCT", request: creating("SELECT DISTINCT customer, lower(note) AS l FROM orders") },
+  { name: "create: expressions", request: creating("SELECT id, CASE WHEN amount > 1 THEN 'x' END AS c, amount::int AS i, coalesce(note, '') AS n FROM orders WHERE customer IN (1, 2) AND amount BETWEEN 1 AND 2 AND note IS DISTINCT FROM 'a' AND note LIKE 'b%'") },
+  { name: "create: non-ASCII names and text", request: creating("SELECT id, 'héllo ✓ 😀' AS \"grüße ✓\" FROM orders", { name: '"Ünïcode ✓"' }) },
+  { name: "create: PostgreSQL 16 plan", request: creating("SELECT id FROM orders", { serverVersion: 160004 }) },
+  { name: "create: AUTO falls back to FULL", request: creating("SELECT o.id FROM orders o JOIN events e ON e.n = o.id") },
+  { name: "create: FULL of a view", request: creating("SELECT * FROM v", { refreshMode: "FULL", schedule: "*/5 * * * *" }) },
+  { name: "create: DIFFERENTIAL refused after multi-byte text", request: creating("SELECT 'é✓😀' AS t, random() AS r FROM orders", { refreshMode: "DIFFERENTIAL" }) },
+  { name: "create: unknown column", request: creating("SELECT id, nope FROM orders") },
+  { name: "create: unknown table", request: creating("SELECT id FROM nope") },
+  { name: "create: existing name", request: creating("SELECT id FROM orders", { name: "orders" }) },
+  { name: "create: two statements", request: creating("SELECT 1; SELECT 2") },
+  { name: "create: invalid schedule", request: creating("SELECT id FROM orders", { schedule: "500ms" }) },
+  { name: "create: 400 levels of expression (the bound)", request: creating(nestedQuery(400)) },
+  { name: "create: 450 levels of expression", request: creating(nestedQuery(450), { refreshMode: "DIFFERENTIAL" }) },
+  { name: "create: a parse tree too deep to read", request: creating(nestedQuery(1000)) },
+  { name: "refresh: not populated", request: refreshing(keyedProgram, { changes: 3 }, { populated: false }) },
+  { name: "refresh: no changes", request: refreshing(keyedProgram, { changes: 0, sourceRows: 100 }) },
+  { name: "refresh: differential", request: refreshing(keyedProgram, { changes: 5, sourceRows: 100 }) },
+  { name: "refresh: truncated source", request: refreshing(keyedProgram, { truncates: 1, changes: 5, sourceRows: 100 }) },
+  { name: "refresh: over the change ratio", request: refreshing(keyedProgram, { changes: 50, sourceRows: 100 }) },
+  { name: "refresh: forced FULL", request: refreshing(keyedProgram, { changes: 5, sourceRows: 100 }, { forceFull: true }) },
+  { name: "refresh: not differentiable", request: refreshing(limitProgram, { changes: 5, sourceRows: 100 }) },
+  { name: "alter: schedule, mode and status", request: JSON.stringify({ op: "alter", name: "st", options: { schedule: "5m", refresh_mode: "AUTO", status: "ACTIVE" }, minScheduleSeconds: 1 }) },
+  { name: "alter: AUTO on a FULL stream table", request: JSON.stringify({ op: "alter", name: "st_top", options: { refresh_mode: "AUTO" }, minScheduleSeconds: 1 }) },
+  { name: "alter: unknown stream table", request: JSON.stringify({ op: "alter", name: "nope", options: { status: "ACTIVE" }, minScheduleSeconds: 1 }) },
+  { name: "drop", request: JSON.stringify({ op: "drop", name: "public.st", cascade: false }) },
 ];
 
 let v8Host: EngineHost;

@@ -20,6 +20,8 @@ export class RelationInfo {
   /** pg_class.relkind: r, p, v, m, f, ... */
   relkind: string = "";
   isStreamTable: bool = false;
+  /** True when other tables inherit from it (inheritance children or partitions). */
+  hasChildren: bool = false;
   columns: ColumnInfo[] = [];
   primaryKey: string[] = [];
 
@@ -52,6 +54,7 @@ function ask(kind: string, sql: string, fields: JsonObjectWriter): Json | null {
 
 const RELATION_SQL = `SELECT json_build_object(
   'oid', c.oid::text, 'schema', n.nspname, 'name', c.relname, 'relkind', c.relkind::text,
+  'hasChildren', c.relhassubclass,
   'isStreamTable', EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_relid = c.oid),
   'columns', COALESCE((SELECT json_agg(json_build_object('name', a.attname,
         'type', format_type(a.atttypid, a.atttypmod), 'notNull', a.attnotnull) ORDER BY a.attnum)
@@ -75,6 +78,7 @@ export function lookupRelation(schema: string, name: string): RelationInfo | nul
   rel.name = json.str("name");
   rel.relkind = json.str("relkind");
   rel.isStreamTable = json.bool("isStreamTable");
+  rel.hasChildren = json.bool("hasChildren");
   const columns = json.arr("columns");
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i];
@@ -123,16 +127,18 @@ export function resolveTargetName(name: string): TargetName | null {
   return t;
 }
 
-const BUFFER_SQL = `SELECT COALESCE(json_agg(a.attname ORDER BY a.attnum), '[]')::text
-FROM pg_attribute a
-WHERE a.attrelid = to_regclass('pgtrickle_changes.' || quote_ident('changes_' || ($1->>'sourceOid')))
-  AND a.attnum > 0 AND NOT a.attisdropped AND a.attname NOT LIKE '\\_\\_pgt\\_%'`;
+const BUFFER_SQL = `SELECT (SELECT COALESCE(json_agg(a.attname ORDER BY a.attnum), '[]')::text
+        FROM pg_attribute a
+        WHERE a.attrelid = b.oid AND a.attnum > 0 AND NOT a.attisdropped
+          AND a.attname NOT LIKE '\\_\\_pgt\\_%')
+FROM (SELECT to_regclass('pgtrickle_changes.' || quote_ident('changes_' || ($1->>'sourceOid'))) AS oid) AS b
+WHERE b.oid IS NOT NULL`;
 
-/** The source columns an existing change buffer already captures (empty when it has none). */
-export function bufferColumns(sourceOid: string): string[] {
+/** The source columns an existing change buffer captures, or null when the source has no buffer. */
+export function bufferColumns(sourceOid: string): string[] | null {
   const json = ask("buffer", BUFFER_SQL, new JsonObjectWriter().str("sourceOid", sourceOid));
+  if (json === null) return null;
   const out: string[] = [];
-  if (json === null) return out;
   for (let i = 0; i < json.items.length; i++) out.push(json.items[i].text);
   return out;
 }
@@ -142,13 +148,26 @@ const STREAM_TABLE_SQL = `SELECT json_build_object('pgtId', s.pgt_id::text, 'rel
   'requestedMode', s.requested_mode, 'status', s.status, 'program', s.refresh_program,
   'sources', COALESCE((SELECT json_agg(json_build_object('oid', d.source_relid::text,
       'otherConsumers', (SELECT count(*) FROM pgtrickle.pgt_dependencies o
-                         WHERE o.source_relid = d.source_relid AND o.pgt_id <> s.pgt_id)))
+                         WHERE o.source_relid = d.source_relid AND o.pgt_id <> s.pgt_id
+                           AND o.cdc_mode = 'trigger'), 'cdcMode', d.cdc_mode))
     FROM pgtrickle.pgt_dependencies d WHERE d.pgt_id = s.pgt_id), '[]'))::text
 FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_relid = to_regclass($1->>'name')`;
 
 /** The catalog row of the stream table called `name` (as written by the user), or null. */
 export function lookupStreamTable(name: string): Json | null {
   return ask("streamTable", STREAM_TABLE_SQL, new JsonObjectWriter().str("name", name));
+}
+
+const SEARCH_PATH_SQL = `SELECT COALESCE(string_agg(quote_ident(s), ', ' ORDER BY n), '')
+FROM unnest(current_schemas(false)) WITH ORDINALITY AS p(s, n)`;
+
+/**
+ * The schemas names resolve in right now, as a search_path value. Refreshes run with it, so a
+ * defining query means the same thing whoever refreshes it later and with whatever search_path.
+ */
+export function currentSearchPath(): string {
+  const answer = hostCatalogQuery(new JsonObjectWriter().str("kind", "searchPath").str("sql", SEARCH_PATH_SQL).toString());
+  return answer === null ? "" : answer;
 }
 
 const CONSUMER_COLUMNS_SQL = `SELECT COALESCE(json_agg(DISTINCT c), '[]')::text

@@ -69,11 +69,12 @@ export function singleSelect(statements: PNode[]): SelectResult {
   }
   const s = changetype<PNode>(stmt);
   if (s.node("intoClause") !== null) {
-    return notASelect(new EngineError(ErrorCode.SyntaxError, "the defining query must not use SELECT INTO")
+    return notASelect(new EngineError(ErrorCode.UnsupportedConstruct, "the defining query must not use SELECT INTO")
       .withHint("Remove the INTO clause; the stream table stores the result."));
   }
   if (s.list("lockingClause").length > 0) {
-    return notASelect(new EngineError(ErrorCode.SyntaxError, "the defining query must not use FOR UPDATE or FOR SHARE"));
+    return notASelect(new EngineError(ErrorCode.UnsupportedConstruct, "the defining query must not use FOR UPDATE or FOR SHARE")
+      .withHint("Remove the locking clause; refreshes read the sources without locking rows."));
   }
   return new SelectResult(s, null);
 }
@@ -97,21 +98,22 @@ class QueryAnalyzer {
 
   analyze(s: PNode): Analysis {
     const loc = s.int("location");
-    if (s.str("op") != "SETOP_NONE" && s.str("op").length > 0) return this.notDifferentiable("UNION, INTERSECT or EXCEPT", loc);
-    if (s.node("withClause") !== null) return this.notDifferentiable("WITH (a common table expression)", loc);
+    if (s.str("op") != "SETOP_NONE" && s.str("op").length > 0) return this.notDifferentiable("UNION, INTERSECT or EXCEPT", locationIn(s.node("rarg"), loc));
+    if (s.node("withClause") !== null) return this.notDifferentiable("WITH (a common table expression)", locationIn(s.node("withClause"), loc));
     if (s.list("valuesLists").length > 0) return this.notDifferentiable("VALUES", loc);
-    if (s.node("havingClause") !== null) return this.notDifferentiable("HAVING", loc);
-    if (s.list("windowClause").length > 0) return this.notDifferentiable("WINDOW", loc);
-    if (s.node("limitCount") !== null || s.node("limitOffset") !== null) return this.notDifferentiable("LIMIT or OFFSET", loc);
+    if (s.node("havingClause") !== null) return this.notDifferentiable("HAVING", locationIn(s.node("havingClause"), loc));
+    if (s.list("windowClause").length > 0) return this.notDifferentiable("WINDOW", locationIn(nodeList(s, "windowClause")[0], loc));
+    if (s.node("limitCount") !== null) return this.notDifferentiable("LIMIT or OFFSET", locationIn(s.node("limitCount"), loc));
+    if (s.node("limitOffset") !== null) return this.notDifferentiable("LIMIT or OFFSET", locationIn(s.node("limitOffset"), loc));
     if (s.bool("groupDistinct")) return this.notDifferentiable("GROUP BY DISTINCT", loc);
 
     const from = nodeList(s, "fromClause");
     if (from.length == 0) return this.notDifferentiable("a query without a FROM clause", loc);
-    if (from.length > 1) return this.notDifferentiable("more than one FROM item (a join)", loc);
+    if (from.length > 1) return this.notDifferentiable("more than one FROM item (a join)", locationIn(from[1], loc));
     const item = from[0];
     if (item === null) return this.notDifferentiable("an empty FROM item", loc);
-    if (item.tag == "JoinExpr") return this.notDifferentiable("JOIN", loc);
-    if (item.tag == "RangeSubselect") return this.notDifferentiable("a subquery in FROM", loc);
+    if (item.tag == "JoinExpr") return this.notDifferentiable("JOIN", locationIn(item.node("rarg"), loc));
+    if (item.tag == "RangeSubselect") return this.notDifferentiable("a subquery in FROM", locationIn(item.node("subquery"), loc));
     if (item.tag == "RangeFunction") return this.notDifferentiable("a function in FROM", loc);
     if (item.tag != "RangeVar") return this.notDifferentiable("FROM item " + item.tag, loc);
 
@@ -125,6 +127,8 @@ class QueryAnalyzer {
     }
     const source = changetype<RelationInfo>(rel);
     if (source.isStreamTable) return this.notDifferentiable("a stream table as a source", relLocation);
+    // Its children's changes would escape the capture triggers, which sit on this table only.
+    if (source.hasChildren) return this.notDifferentiable("a table with inheritance children", relLocation);
     if (source.relkind != "r") {
       const what = source.relkind == "v" ? "a view" : source.relkind == "m" ? "a materialized view"
         : source.relkind == "f" ? "a foreign table" : source.relkind == "p" ? "a partitioned table" : "a relation of kind " + source.relkind;
@@ -149,9 +153,11 @@ class QueryAnalyzer {
 
     if (!this.bindTargets(s, q, binder)) return this.binderFailed(changetype<EngineError>(binder.error));
 
+    if (!this.checkOrderBy(s, q, binder)) return this.binderFailed(changetype<EngineError>(binder.error));
+
     const distinct = nodeList(s, "distinctClause");
     if (distinct.length > 0) {
-      if (distinct.length > 1 || distinct[0] !== null) return this.notDifferentiable("DISTINCT ON", loc);
+      if (distinct.length > 1 || distinct[0] !== null) return this.notDifferentiable("DISTINCT ON", locationIn(distinct[0], loc));
       q.distinct = true;
     }
     const groupBy = nodeList(s, "groupClause");
@@ -193,6 +199,11 @@ class QueryAnalyzer {
       if (val !== null && val.tag == "ColumnRef") {
         const parts = nameList(val, "fields");
         if (parts[parts.length - 1] == "*") {
+          if (parts.length > 1 && parts[parts.length - 2] != binder.alias) {
+            binder.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + parts[parts.length - 2] + "\"")
+              .at(characterPosition(this.queryText, val.int("location"))));
+            return false;
+          }
           for (let c = 0; c < q.source.columns.length; c++) {
             const name = q.source.columns[c].name;
             binder.useColumn(name);
@@ -205,6 +216,34 @@ class QueryAnalyzer {
       if (e === null) return false;
       const name = t.str("name").length > 0 ? t.str("name") : figureColumnName(val);
       q.outputs.push(new OutputColumn(name, e));
+    }
+    return true;
+  }
+
+  /**
+   * ORDER BY does not change a stored result and is dropped, but its names must still resolve.
+   * Only name errors count: a construct in it that is not differentiable does not matter.
+   */
+  checkOrderBy(s: PNode, q: AnalyzedQuery, binder: ExpressionBinder): bool {
+    const items = nodeList(s, "sortClause");
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item === null) continue;
+      const checker = new ExpressionBinder(this.queryText, q.source, binder.alias);
+      const node = item.node("node");
+      if (node !== null && node.tag == "ColumnRef" && nameList(node, "fields").length == 1) {
+        const name = nameList(node, "fields")[0];
+        let isOutput = false;
+        for (let o = 0; o < q.outputs.length; o++) if (q.outputs[o].name == name) isOutput = true;
+        if (isOutput) continue;
+      }
+      if (node !== null && node.tag == "A_Const") continue;
+      checker.bind(node, 0, true);
+      const error = checker.error;
+      if (error !== null && (error.code == ErrorCode.UndefinedColumn || error.code == ErrorCode.UndefinedTable)) {
+        binder.fail(error);
+        return false;
+      }
     }
     return true;
   }
@@ -228,6 +267,29 @@ class QueryAnalyzer {
     }
     return binder.bind(item, 0, false);
   }
+}
+
+/** The leftmost location in the subtree of `n` (where its text starts), else `fallback`. */
+function locationIn(n: PNode | null, fallback: i64): i64 {
+  if (n === null) return fallback;
+  let best: i64 = -1;
+  const stack: PNode[] = [n];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    const own = node.int("location");
+    if (own >= 0 && (best < 0 || own < best)) best = own;
+    for (let i = 0; i < node.names.length; i++) {
+      const v = node.value(node.names[i]);
+      if (v === null) continue;
+      const child = v.asNode();
+      if (child !== null) stack.push(child);
+      for (let k = 0; k < v.items.length; k++) {
+        const item = v.items[k].asNode();
+        if (item !== null) stack.push(item);
+      }
+    }
+  }
+  return best >= 0 ? best : fallback;
 }
 
 /** Analyzes the SELECT statement `s` of `queryText`. */

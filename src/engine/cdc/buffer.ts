@@ -26,18 +26,19 @@ export function captureFunction(oid: string): string {
 /**
  * Statements that make `source`'s buffer capture at least `needed` columns: create buffer,
  * index, function and triggers the first time; afterwards add missing columns and replace the
- * function. `existing` are the columns the buffer already has (empty when there is no buffer).
+ * function. `existing` are the columns the buffer already has (null when there is no buffer).
  */
-export function ensureCapture(source: RelationInfo, needed: string[], existing: string[]): Statement[] {
+export function ensureCapture(source: RelationInfo, needed: string[], existing: string[] | null): Statement[] {
   const out: Statement[] = [];
   const buffer = bufferTable(source.oid);
-  const columns = existing.slice(0);
+  const fresh = existing === null;
+  const columns = existing === null ? new Array<string>() : existing.slice(0);
   const added: string[] = [];
   for (let i = 0; i < needed.length; i++) {
     if (!columns.includes(needed[i])) { columns.push(needed[i]); added.push(needed[i]); }
   }
   const table = quoteIdent(source.schema) + "." + quoteIdent(source.name);
-  if (existing.length == 0) {
+  if (fresh) {
     const defs: string[] = [
       "__pgt_seq bigint NOT NULL DEFAULT nextval('pgtrickle_changes.change_seq')",
       "__pgt_xid xid8 NOT NULL DEFAULT pg_current_xact_id()",
@@ -52,8 +53,8 @@ export function ensureCapture(source: RelationInfo, needed: string[], existing: 
       out.push(new Statement("ALTER TABLE " + buffer + " ADD COLUMN " + quoteIdent(added[i]) + " " + columnType(source, added[i])));
     }
   }
-  if (existing.length == 0 || added.length > 0) out.push(new Statement(captureFunctionSql(source.oid, buffer, columns)));
-  if (existing.length == 0) {
+  if (fresh || added.length > 0) out.push(new Statement(captureFunctionSql(source.oid, buffer, columns)));
+  if (fresh) {
     const fn = captureFunction(source.oid);
     out.push(new Statement("CREATE TRIGGER pgtrickle_capture_insert AFTER INSERT ON " + table
       + " REFERENCING NEW TABLE AS __pgt_new FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()"));
@@ -68,7 +69,7 @@ export function ensureCapture(source: RelationInfo, needed: string[], existing: 
 }
 
 /** Statements removing the capture of `source` (its last consumer is gone). */
-export function dropCapture(sourceOid: string, sourceStillExists: bool): Statement[] {
+export function dropCapture(sourceOid: string): Statement[] {
   const out: Statement[] = [];
   // Dropping the function CASCADE removes the four triggers with it.
   out.push(new Statement("DROP FUNCTION IF EXISTS " + captureFunction(sourceOid) + "() CASCADE"));

@@ -152,7 +152,11 @@ export function compileAggregate(op: Operator, storage: string, returning: bool)
       plan.columns.push("__pgt_aux_nn_" + n);
       full.push("sum(" + argFull + ") AS __pgt_aux_sum_" + n);
       full.push("count(" + argFull + ") AS __pgt_aux_nn_" + n);
-      deltaCols.push("sum(CASE WHEN w.__pgt_sign > 0 THEN " + argDelta + " ELSE -(" + argDelta + ") END) AS __pgt_aux_sum_" + n);
+      // Σ inserted − Σ deleted, each summed in SUM's own type: negating a value first could overflow it.
+      const plus = "sum(" + argDelta + ") FILTER (WHERE w.__pgt_sign > 0)";
+      const minus = "sum(" + argDelta + ") FILTER (WHERE w.__pgt_sign < 0)";
+      deltaCols.push("CASE WHEN " + minus + " IS NULL THEN " + plus + " WHEN " + plus + " IS NULL THEN -" + minus
+        + " ELSE " + plus + " - " + minus + " END AS __pgt_aux_sum_" + n);
       deltaCols.push(nonNullSign + " AS __pgt_aux_nn_" + n);
     }
   }

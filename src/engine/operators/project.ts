@@ -98,7 +98,8 @@ export function compileKeyedProjection(op: ProjectOperator, storage: string, ret
     + "__pgt_d AS (\n  SELECT " + deltaCols.join(",\n         ") + "\n  FROM __pgt_live AS v\n)";
   const merge = "MERGE INTO " + storage + " AS st\nUSING __pgt_d AS d\n  ON " + on.join(" AND ")
     + "\nWHEN MATCHED AND NOT d.__pgt_live THEN DELETE"
-    + "\nWHEN MATCHED AND ROW(" + oldImage.join(", ") + ") IS DISTINCT FROM ROW(" + newImage.join(", ") + ") THEN\n  UPDATE SET " + setList.join(", ")
+    // Binary image comparison: NULLs compare equal, and types without an equality operator work.
+    + "\nWHEN MATCHED AND (ROW(" + oldImage.join(", ") + "))::record *<> (ROW(" + newImage.join(", ") + "))::record THEN\n  UPDATE SET " + setList.join(", ")
     + "\nWHEN NOT MATCHED AND d.__pgt_live THEN\n  INSERT (" + insertCols.join(", ") + ")\n  VALUES (" + insertVals.join(", ") + ")";
   plan.differential.push(mergeCounts(sql, merge, returning));
   return plan;

@@ -17,6 +17,8 @@ export class ProgramSource {
 /** The compiled refresh program. */
 export class RefreshProgram {
   storage: string = "";
+  /** The search_path every refresh runs with: the schemas visible when the stream table was created. */
+  searchPath: string = "";
   differentiable: bool = false;
   /** Why the query is not differentiable ("" when it is). */
   reason: string = "";
@@ -37,6 +39,7 @@ export class RefreshProgram {
     return new JsonObjectWriter()
       .int("version", 1)
       .str("storage", this.storage)
+      .str("searchPath", this.searchPath)
       .bool("differentiable", this.differentiable)
       .str("reason", this.reason)
       .str("operatorTree", this.operatorTree)

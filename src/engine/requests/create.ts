@@ -11,7 +11,7 @@ import { ErrorCode } from "../errors/codes.generated";
 import { readParseTree } from "../nodes/read-tree";
 import { PNode, PKind, PValue } from "../nodes/parse-node";
 import { analyzeSelect, singleSelect, AnalyzedQuery } from "../analyze/query";
-import { resolveTargetName, lookupRelation, bufferColumns } from "../analyze/catalog";
+import { resolveTargetName, lookupRelation, bufferColumns, currentSearchPath } from "../analyze/catalog";
 import { buildOperatorTree, describeOperatorTree, Operator, OperatorKind, ProjectOperator } from "../ir/operator-tree";
 import { compileKeyedProjection, compileCountedProjection } from "../operators/project";
 import { compileAggregate } from "../operators/aggregate";
@@ -20,6 +20,7 @@ import { ensureCapture } from "../cdc/buffer";
 import { RefreshProgram, ProgramSource, fullRefreshStatements } from "../refresh/program";
 import { MaintenancePlan, Statement, statementsJson } from "../refresh/statement";
 import { scanOf } from "../ir/operator-tree";
+import { characterPosition } from "../analyze/tree";
 import { quoteIdent, quoteLiteral, qualifiedName } from "../sqlgen/quote";
 import { parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
 
@@ -54,6 +55,7 @@ export function createStreamTable(request: Json): string {
   const storage = qualifiedName(target.schema, target.name);
   const program = new RefreshProgram();
   program.storage = storage;
+  program.searchPath = currentSearchPath();
   const warnings: string[] = [];
   let effective = mode.mode;
   const notDifferentiable = analysis.notDifferentiable;
@@ -89,7 +91,7 @@ export function createStreamTable(request: Json): string {
     const captureStatements = ensureCapture(scan.source, scan.columns, bufferColumns(scan.source.oid));
     for (let i = 0; i < captureStatements.length; i++) statements.push(captureStatements[i]);
   } else {
-    const sourceSelect = "SELECT * FROM (\n" + trimQuery(query) + "\n) AS __pgt_q";
+    const sourceSelect = "SELECT * FROM (\n" + statementText(query, tree.statements[0]) + "\n) AS __pgt_q";
     program.operatorTree = "Full(query)";
     program.full = [
       new Statement("TRUNCATE " + storage),
@@ -143,15 +145,17 @@ function checkOutputNames(q: AnalyzedQuery): EngineError | null {
   return null;
 }
 
-/** The query without trailing semicolons and blanks, for embedding as a subquery. */
-function trimQuery(query: string): string {
-  let end = query.length;
+/** The text of the one statement in `query` (no trailing semicolon or comment), for embedding as a subquery. */
+function statementText(query: string, raw: PNode): string {
+  const start = characterPosition(query, raw.int("stmt_location") < 0 ? 0 : raw.int("stmt_location")) - 1;
+  const length = raw.int("stmt_len");
+  let end = length > 0 ? characterPosition(query, raw.int("stmt_location") + length) - 1 : query.length;
   while (end > 0) {
     const c = query.charCodeAt(end - 1);
     if (c == 59 || c == 32 || c == 10 || c == 13 || c == 9) end--;
     else break;
   }
-  return query.substring(0, end);
+  return query.substring(start, end);
 }
 
 /** Records every table a non-differentiable query reads, for the dependency catalog. */

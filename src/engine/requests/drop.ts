@@ -28,8 +28,8 @@ export function dropStreamTable(request: Json): string {
   out.push(new Statement("DROP TABLE " + storage));
   const sources = st.arr("sources");
   for (let i = 0; i < sources.length; i++) {
-    if (sources[i].int("otherConsumers") > 0) continue;
-    const drops = dropCapture(sources[i].str("oid"), true);
+    if (sources[i].str("cdcMode") != "trigger" || sources[i].int("otherConsumers") > 0) continue;
+    const drops = dropCapture(sources[i].str("oid"));
     for (let d = 0; d < drops.length; d++) out.push(drops[d]);
   }
   return okResponse(new JsonObjectWriter().str("storage", storage).raw("statements", statementsJson(out)).toString());

@@ -61,19 +61,41 @@ export function durationSeconds(text: string): i64 {
 
 const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 
-/** True for a 5- or 6-field cron expression or a cron macro. */
+const CRON_NAMES = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+  "sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+/** True for a number or a three-letter month or weekday name. */
+function isCronValue(text: string): bool {
+  if (text.length == 0) return false;
+  if (CRON_NAMES.includes(text.toLowerCase())) return true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return text.length <= 4;
+}
+
+/** True for one cron field: a comma list of `*`, `v`, `v-v`, each optionally `/step`. */
+function isCronField(field: string): bool {
+  const items = field.split(",");
+  for (let i = 0; i < items.length; i++) {
+    const stepAt = items[i].indexOf("/");
+    const range = stepAt >= 0 ? items[i].substring(0, stepAt) : items[i];
+    if (stepAt >= 0 && !isCronValue(items[i].substring(stepAt + 1))) return false;
+    if (range == "*") continue;
+    const dash = range.indexOf("-");
+    if (dash < 0) { if (!isCronValue(range)) return false; continue; }
+    if (!isCronValue(range.substring(0, dash)) || !isCronValue(range.substring(dash + 1))) return false;
+  }
+  return true;
+}
+
+/** True for a 5- or 6-field cron expression (6: with seconds first) or a cron macro. */
 export function isCron(text: string): bool {
   if (CRON_MACROS.includes(text.toLowerCase())) return true;
   const fields = text.split(" ").filter((f: string): bool => f.length > 0);
   if (fields.length != 5 && fields.length != 6) return false;
-  for (let f = 0; f < fields.length; f++) {
-    const field = fields[f];
-    for (let i = 0; i < field.length; i++) {
-      const c = field.charCodeAt(i);
-      const ok = (c >= 48 && c <= 57) || c == 42 || c == 44 || c == 45 || c == 47 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-      if (!ok) return false;
-    }
-  }
+  for (let f = 0; f < fields.length; f++) if (!isCronField(fields[f])) return false;
   return true;
 }
 

@@ -5,13 +5,17 @@
  */
 
 import { Json, JsonObjectWriter } from "../util/json";
-import { okResponse } from "../errors/engine-error";
+import { EngineError, okResponse, errorResponse } from "../errors/engine-error";
+import { ErrorCode } from "../errors/codes.generated";
 import { readStatements, FINISH_SQL } from "../refresh/program";
 import { Statement, statementsJson } from "../refresh/statement";
 
 /** Handles `{"op":"refresh", program, populated, hasFrontier, probe, refreshMode, forceFull, refreshStrategy, maxChangeRatio}`. */
 export function planRefresh(request: Json): string {
   const program = request.get("program");
+  if (!program.has("full") || !request.has("probe")) {
+    return errorResponse(new EngineError(ErrorCode.InternalProtocol, "refresh request without a program or probe"));
+  }
   const probe = request.get("probe");
   const changes = I64.parseInt(probe.str("changes", "0"));
   const truncates = I64.parseInt(probe.str("truncates", "0"));
@@ -35,9 +39,12 @@ export function planRefresh(request: Json): string {
     fallback = true;
   } else if (changes == 0) {
     action = "NO_DATA";
-  } else if (request.str("refreshMode") == "FULL" || strategy == "full") {
+  } else if (request.str("refreshMode") == "FULL") {
     action = "FULL";
     reason = "refresh mode FULL";
+  } else if (strategy == "full") {
+    action = "FULL";
+    reason = "pg_trickle.refresh_strategy is full";
   } else if (request.bool("forceFull")) {
     action = "FULL";
     reason = "pg_trickle.force_full_refresh is on";

@@ -1,0 +1,525 @@
+/**
+ * @fileoverview `create` (src/engine/requests/create.ts) through build/engine.wasm on the fixture
+ * catalog: how AUTO resolves, which constructs are refused in DIFFERENTIAL mode and where the
+ * error points, the errors no refresh mode gets past, and the exact statements and refresh
+ * program generated for each kind of plan. The SQL of each plan is a file snapshot under
+ * __snapshots__/create/, so a change in generated SQL shows up in review as a SQL diff.
+ * Option validation (refresh mode, schedule, options) is in options.test.ts.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import type { EngineHost } from "../../../src/host/engine-host.ts";
+import { createCatalog, EVENTS, ORDERS } from "../../native/catalog-fixture.ts";
+import { createRequest, type EngineStatement, loadEngine, parses, sqlLiteral } from "../engine-fixture.ts";
+
+const FULL_MODE_HINT = "Use refresh_mode => 'FULL', or 'AUTO' to fall back to FULL refresh automatically.";
+
+let engine: EngineHost;
+beforeAll(async () => { engine = await loadEngine(); });
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const create = (query: string, overrides: Record<string, unknown> = {}): any => engine.callJson(createRequest(query, overrides));
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function created(query: string, overrides: Record<string, unknown> = {}): any {
+  const response = create(query, overrides);
+  if (!response.ok) throw new Error(`create failed: ${JSON.stringify(response.error)}`);
+  return response.result;
+}
+
+/** The text of `query` from 1-based character (code point) `position` on, as PostgreSQL counts. */
+const textAt = (query: string, position: number): string => [...query].slice(position - 1).join("");
+
+/** Queries the engine maintains differentially, with their operator trees and captured columns. */
+const DIFFERENTIABLE: { query: string; tree: string; source: string; columns: string[] }[] = [
+  { query: "SELECT id, amount FROM orders WHERE amount > 10", tree: "Project(Filter(Scan(public.orders)))", source: "orders", columns: ["amount", "id"] },
+  { query: "SELECT customer, note FROM orders", tree: "Project(Scan(public.orders))", source: "orders", columns: ["customer", "note", "id"] },
+  { query: "SELECT * FROM orders", tree: "Project(Scan(public.orders))", source: "orders", columns: ["id", "customer", "amount", "note"] },
+  { query: "SELECT kind FROM events", tree: "Project(Scan(public.events))", source: "events", columns: ["kind"] },
+  { query: "SELECT customer, count(*) AS n FROM orders GROUP BY customer", tree: "Aggregate(Scan(public.orders))", source: "orders", columns: ["customer", "id"] },
+  { query: "SELECT sum(amount) AS total FROM orders WHERE note LIKE 'a%'", tree: "Aggregate(Filter(Scan(public.orders)))", source: "orders", columns: ["note", "amount", "id"] },
+  { query: "SELECT count(*) AS n FROM events", tree: "Aggregate(Scan(public.events))", source: "events", columns: [] },
+  { query: "SELECT DISTINCT kind FROM events WHERE n > 0", tree: "Distinct(Filter(Scan(public.events)))", source: "events", columns: ["n", "kind"] },
+  { query: "SELECT public.orders.id, orders.note FROM public.orders", tree: "Project(Scan(public.orders))", source: "orders", columns: ["id", "note"] },
+];
+
+/** Queries this version cannot maintain differentially, with the construct the engine names. */
+const NOT_DIFFERENTIABLE: { query: string; construct: string; sources: string[] }[] = [
+  { query: "SELECT o.id FROM orders o JOIN events e ON e.n = o.id", construct: "JOIN", sources: ["orders", "events"] },
+  { query: "SELECT id FROM orders, events", construct: "more than one FROM item (a join)", sources: ["orders", "events"] },
+  { query: "SELECT customer FROM orders GROUP BY customer HAVING count(*) > 1", construct: "HAVING", sources: ["orders"] },
+  { query: "SELECT id FROM orders ORDER BY amount DESC LIMIT 10", construct: "LIMIT or OFFSET", sources: ["orders"] },
+  { query: "SELECT id, row_number() OVER (ORDER BY amount) AS r FROM orders", construct: "window function row_number()", sources: ["orders"] },
+  { query: "SELECT id, count(*) OVER () AS c FROM orders", construct: "window function count()", sources: ["orders"] },
+  { query: "SELECT id FROM orders WHERE customer IN (SELECT n FROM events)", construct: "a subquery", sources: ["orders", "events"] },
+  { query: "SELECT x.id FROM (SELECT id FROM orders) AS x", construct: "a subquery in FROM", sources: ["orders"] },
+  { query: "SELECT id FROM orders UNION SELECT n FROM events", construct: "UNION, INTERSECT or EXCEPT", sources: ["orders", "events"] },
+  { query: "WITH c AS (SELECT id FROM orders) SELECT id FROM c", construct: "WITH (a common table expression)", sources: ["orders"] },
+  { query: "SELECT customer, avg(amount) AS a FROM orders GROUP BY customer", construct: "aggregate avg()", sources: ["orders"] },
+  { query: "SELECT customer, count(DISTINCT note) AS c FROM orders GROUP BY customer", construct: "aggregate count() with DISTINCT, FILTER, ORDER BY or WITHIN GROUP", sources: ["orders"] },
+  { query: "SELECT id, random() AS r FROM orders", construct: "volatile function random()", sources: ["orders"] },
+  { query: "SELECT id, now() AS t FROM orders", construct: "time-dependent function now()", sources: ["orders"] },
+  { query: "SELECT id FROM orders WHERE note = CURRENT_USER", construct: "a time- or session-dependent value function (CURRENT_DATE, CURRENT_USER, ...)", sources: ["orders"] },
+  { query: "SELECT DISTINCT ON (customer) customer, id FROM orders", construct: "DISTINCT ON", sources: ["orders"] },
+  { query: "SELECT id FROM orders GROUP BY ROLLUP (id)", construct: "GROUPING SETS, CUBE or ROLLUP", sources: ["orders"] },
+  { query: "SELECT id FROM orders GROUP BY customer", construct: "output column \"id\" that is neither grouped nor aggregated", sources: ["orders"] },
+  { query: "SELECT id, amount FROM v", construct: "a view as a source", sources: ["v"] },
+  { query: "SELECT customer, total FROM st", construct: "a stream table as a source", sources: ["st"] },
+  { query: "SELECT 1 AS one", construct: "a query without a FROM clause", sources: [] },
+];
+
+describe("AUTO", () => {
+  it.each(DIFFERENTIABLE)("resolves to DIFFERENTIAL for $query", ({ query, tree, source, columns }) => {
+    const result = created(query);
+    expect(result.refreshMode).toBe("DIFFERENTIAL");
+    expect(result.warnings).toEqual([]);
+    expect(result.program.differentiable).toBe(true);
+    expect(result.program.reason).toBe("");
+    expect(result.program.operatorTree).toBe(tree);
+    // Only the columns the query reads, plus the primary key, are captured and recorded.
+    const rel = source === "orders" ? ORDERS : EVENTS;
+    expect(result.program.sources).toEqual([{ oid: rel.oid, schema: "public", name: source, relkind: "r", columns }]);
+    const dependency = result.statements.at(-1).sql;
+    expect(dependency).toContain(`SELECT pgt_id, ${rel.oid}, 'TABLE', ARRAY[${columns.map(sqlLiteral).join(", ")}]::text[], 'trigger'`);
+  });
+
+  it.each(NOT_DIFFERENTIABLE)("falls back to FULL with one warning naming $construct", ({ query, construct, sources }) => {
+    const result = created(query);
+    const reason = `${construct} is not supported in DIFFERENTIAL mode`;
+    expect(result.refreshMode).toBe("FULL");
+    expect(result.warnings).toEqual([`stream table "new_st" will use FULL refresh: ${reason}`]);
+    expect(result.program.differentiable).toBe(false);
+    expect(result.program.reason).toBe(reason);
+    expect(result.program.operatorTree).toBe("Full(query)");
+    expect(result.program.probe).toBe("");
+    expect(result.program.differential).toEqual([]);
+    // Every relation the query reads is a dependency, but nothing is captured.
+    expect(result.program.sources.map((s: { name: string }) => s.name).sort()).toEqual([...sources].sort());
+    expect(result.program.sources.every((s: { columns: string[] }) => s.columns.length === 0)).toBe(true);
+    const sqls: string[] = result.statements.map((s: EngineStatement) => s.sql);
+    expect(sqls.filter((s) => s.startsWith("INSERT INTO pgtrickle.pgt_dependencies")).length).toBe(sources.length);
+    expect(sqls.some((s) => s.includes("pgtrickle_changes"))).toBe(false);
+    const catalogRow = sqls.find((s) => s.startsWith("INSERT INTO pgtrickle.pgt_stream_tables"))!;
+    expect(catalogRow).toContain(`'FULL', 'AUTO', 'FULL', ${sqlLiteral(reason)}, `);
+  });
+
+  it("names the first construct it meets when a query has several", () => {
+    expect(created("SELECT id, random() AS r FROM orders ORDER BY id LIMIT 3").warnings)
+      .toEqual(['stream table "new_st" will use FULL refresh: LIMIT or OFFSET is not supported in DIFFERENTIAL mode']);
+  });
+
+  it("treats INCREMENTAL as DIFFERENTIAL, case-insensitively", () => {
+    const result = created("SELECT id FROM orders", { refreshMode: " incremental " });
+    expect(result.refreshMode).toBe("DIFFERENTIAL");
+    expect(result.statements.at(-2).sql).toContain("'DIFFERENTIAL', 'DIFFERENTIAL', 'DIFFERENTIAL', NULL, ");
+  });
+});
+
+describe("DIFFERENTIAL", () => {
+  it.each(NOT_DIFFERENTIABLE)("refuses $construct with 0A000 and the FULL hint", ({ query, construct }) => {
+    const response = create(query, { refreshMode: "DIFFERENTIAL" });
+    expect(response.ok).toBe(false);
+    expect(response.error).toMatchObject({
+      code: "UnsupportedConstruct", sqlstate: "0A000", category: "user",
+      message: `${construct} is not supported in DIFFERENTIAL mode`, hint: FULL_MODE_HINT,
+    });
+  });
+
+  it.each([
+    { query: "SELECT id, row_number() OVER () AS r FROM orders", position: 12, text: "row_number()" },
+    { query: "SELECT id FROM orders WHERE id IN (SELECT 1)", position: 32, text: "IN (SELECT 1)" },
+    { query: "SELECT customer, avg(amount) AS a FROM orders GROUP BY customer", position: 18, text: "avg(amount)" },
+    { query: "SELECT id,\n       random() AS r\n  FROM orders", position: 19, text: "random()" },
+    { query: "SELECT id FROM orders WHERE now() > '2020-01-01'", position: 29, text: "now()" },
+    { query: "SELECT id FROM orders GROUP BY ROLLUP (id)", position: 32, text: "ROLLUP (id)" },
+    { query: "SELECT id, amount FROM v", position: 24, text: "v" },
+    { query: "SELECT customer, total FROM public.st", position: 29, text: "public.st" },
+  ])("points at the construct: $text at $position", ({ query, position, text }) => {
+    const response = create(query, { refreshMode: "DIFFERENTIAL" });
+    expect(response.error.sqlstate).toBe("0A000");
+    expect(response.error.position).toBe(position);
+    expect(textAt(query, position).startsWith(text)).toBe(true);
+  });
+
+  it("counts characters, not bytes, before the construct (multi-byte UTF-8)", () => {
+    // é and ✓ take 2 and 3 bytes, 😀 takes 4 bytes and two UTF-16 units: each is one character.
+    const query = "SELECT 'héllo ✓ 😀' AS t, random() AS r FROM orders";
+    const response = create(query, { refreshMode: "DIFFERENTIAL" });
+    expect(response.error.message).toBe("volatile function random() is not supported in DIFFERENTIAL mode");
+    expect(response.error.position).toBe(26);
+    expect(Buffer.byteLength(query.slice(0, query.indexOf("random")))).toBe(31);
+    expect(textAt(query, 26).startsWith("random()")).toBe(true);
+  });
+
+  // Statement-level constructs point at the part of the tree that carries them.
+  it.each([
+    { query: "SELECT customer FROM orders GROUP BY customer HAVING count(*) > 1", text: "count(*) > 1" },
+    { query: "SELECT id FROM orders LIMIT 10", text: "10" },
+    { query: "SELECT DISTINCT ON (customer) customer, id FROM orders", text: "customer)" },
+    { query: "SELECT id FROM orders, events", text: "events" },
+    { query: "SELECT o.id FROM orders o JOIN events e ON e.n = o.id", text: "events e" },
+    { query: "WITH c AS (SELECT id FROM orders) SELECT id FROM c", text: "WITH c AS" },
+  ])("points at $text", ({ query, text }) => {
+    const response = create(query, { refreshMode: "DIFFERENTIAL" });
+    expect(response.error.position).toBeGreaterThan(0);
+    expect(textAt(query, response.error.position).startsWith(text)).toBe(true);
+  });
+
+  it("accepts a differentiable query without warnings", () => {
+    const result = created("SELECT id, amount FROM orders", { refreshMode: "DIFFERENTIAL" });
+    expect(result.refreshMode).toBe("DIFFERENTIAL");
+    expect(result.warnings).toEqual([]);
+  });
+});
+
+describe("FULL", () => {
+  it.each(NOT_DIFFERENTIABLE)("accepts $construct without a warning", ({ query, construct }) => {
+    const result = created(query, { refreshMode: "FULL" });
+    expect(result.refreshMode).toBe("FULL");
+    expect(result.warnings).toEqual([]);
+    expect(result.program.reason).toBe(`${construct} is not supported in DIFFERENTIAL mode`);
+  });
+
+  it("still compiles and captures a differentiable query, so ALTER to DIFFERENTIAL works later", () => {
+    const result = created("SELECT id, amount FROM orders", { refreshMode: "FULL" });
+    expect(result.refreshMode).toBe("FULL");
+    expect(result.program.differentiable).toBe(true);
+    expect(result.program.differential.length).toBe(1);
+    expect(result.statements.some((s: EngineStatement) => s.sql.startsWith("CREATE TRIGGER pgtrickle_capture_insert"))).toBe(true);
+    expect(result.statements.at(-2).sql).toContain("'FULL', 'FULL', 'FULL', NULL, ");
+  });
+});
+
+describe("errors no refresh mode gets past", () => {
+  const modes = ["AUTO", "FULL", "DIFFERENTIAL"];
+
+  it.each(modes)("unknown column: 42703 at the column (%s)", (refreshMode) => {
+    const response = create("SELECT id, nope FROM orders", { refreshMode });
+    expect(response.error).toEqual({
+      code: "UndefinedColumn", sqlstate: "42703", category: "schema",
+      message: 'column "nope" does not exist', detail: null, hint: null, position: 12,
+    });
+  });
+
+  it("unknown column after multi-byte text: 42703 at its character position", () => {
+    const query = "SELECT 'ü' AS u, nope FROM orders";
+    expect(create(query).error).toMatchObject({ sqlstate: "42703", position: 18 });
+    expect(textAt(query, 18).startsWith("nope")).toBe(true);
+  });
+
+  it("unknown column in WHERE: 42703", () => {
+    expect(create("SELECT id FROM orders WHERE nope > 1").error).toMatchObject({ sqlstate: "42703", position: 29 });
+  });
+
+  it.each(modes)("unknown table: 42P01 at the table (%s)", (refreshMode) => {
+    expect(create("SELECT id FROM nope", { refreshMode }).error).toEqual({
+      code: "UndefinedTable", sqlstate: "42P01", category: "schema",
+      message: 'relation "nope" does not exist', detail: null, hint: null, position: 16,
+    });
+  });
+
+  it("unknown qualifier: 42P01 missing FROM-clause entry", () => {
+    expect(create("SELECT id FROM orders o WHERE orders.id > 1").error).toMatchObject({
+      sqlstate: "42P01", message: 'missing FROM-clause entry for table "orders"', position: 31,
+    });
+  });
+
+  it("unknown qualifier of a star: 42P01", () => {
+    expect(create("SELECT x.* FROM orders").error).toMatchObject({ sqlstate: "42P01", position: 8 });
+  });
+
+  // ORDER BY is dropped from the stored result, but its names must still resolve.
+  it("unknown column in ORDER BY: 42703", () => {
+    expect(create("SELECT id FROM orders ORDER BY nope").error).toMatchObject({ sqlstate: "42703", position: 32 });
+  });
+
+  it.each([
+    ["SELECT id, id FROM orders", "id"],
+    ["SELECT customer, count(*), count(note) FROM orders GROUP BY customer", "count"],
+    ["SELECT id AS a, note AS a FROM orders", "a"],
+  ])("duplicate output names: 42701 (%s)", (query, name) => {
+    expect(create(query).error).toEqual({
+      code: "DuplicateColumn", sqlstate: "42701", category: "user",
+      message: `column "${name}" specified more than once`, detail: null,
+      hint: "Give each output column of the defining query a distinct name with AS.", position: 0,
+    });
+  });
+
+  it.each(["SELECT id AS __pgt_x FROM orders", "SELECT customer, count(*) AS __pgt_count FROM orders GROUP BY customer"])(
+    "reserved __pgt_ output names: 42939 (%s)", (query) => {
+      expect(create(query).error).toMatchObject({
+        code: "ReservedColumnName", sqlstate: "42939", message: expect.stringMatching(/^column name "__pgt_\w+" is reserved$/),
+        detail: "Column names starting with __pgt_ are reserved for pg_trickle's hidden columns.", hint: "Rename the column with AS.",
+      });
+    });
+
+  it("two statements: 42601", () => {
+    expect(create("SELECT id FROM orders; SELECT n FROM events").error).toEqual({
+      code: "SyntaxError", sqlstate: "42601", category: "user",
+      message: "the defining query must be exactly one SELECT statement", detail: "It contains 2 statements.", hint: null, position: 0,
+    });
+  });
+
+  it.each([
+    ["DELETE FROM orders", "Found DeleteStmt."],
+    ["INSERT INTO orders (id) VALUES (1)", "Found InsertStmt."],
+    ["CREATE TABLE x (a int)", "Found CreateStmt."],
+  ])("a statement that is not a SELECT: 42601 (%s)", (query, detail) => {
+    expect(create(query).error).toMatchObject({ sqlstate: "42601", message: "the defining query must be a SELECT statement", detail });
+  });
+
+  it.each([
+    ["SELECT id INTO t FROM orders", "the defining query must not use SELECT INTO", "Remove the INTO clause; the stream table stores the result."],
+    ["SELECT id FROM orders FOR UPDATE", "the defining query must not use FOR UPDATE or FOR SHARE",
+      "Remove the locking clause; refreshes read the sources without locking rows."],
+  ])("SELECT forms no refresh mode supports: 0A000 (%s)", (query, message, hint) => {
+    for (const refreshMode of modes) {
+      expect(create(query, { refreshMode }).error).toMatchObject({ sqlstate: "0A000", message, hint });
+    }
+  });
+
+  it.each(["orders", "public.orders", "st", "PUBLIC.V"])("an existing relation as the name: 42P07 (%s)", (name) => {
+    const relation = name.toLowerCase().replace(/^public\./, "");
+    expect(create("SELECT id FROM orders", { name }).error).toEqual({
+      code: "DuplicateTable", sqlstate: "42P07", category: "schema",
+      message: `relation "public.${relation}" already exists`, detail: null,
+      hint: "Drop it first, or choose another name for the stream table.", position: 0,
+    });
+  });
+
+  it("a name with three parts: 22023", () => {
+    expect(create("SELECT id FROM orders", { name: "db.public.x" }).error).toMatchObject({
+      sqlstate: "22023", message: 'invalid stream table name "db.public.x"', hint: "Give the name as 'table' or 'schema.table'.",
+    });
+  });
+
+  it("a request without a parse tree: an internal protocol error", () => {
+    const request = createRequest("SELECT id FROM orders");
+    delete request.parseTreeJson;
+    expect(engine.callJson(request).error).toMatchObject({ code: "InternalProtocol", sqlstate: "XX000" });
+  });
+});
+
+describe("the stream table's name", () => {
+  it.each([
+    ["daily_totals", '"public"."daily_totals"'],
+    ["Daily_Totals", '"public"."daily_totals"'],
+    ['"Daily Totals"', '"public"."Daily Totals"'],
+    ["analytics.daily", '"analytics"."daily"'],
+    ['"we""ird".x', '"we""ird"."x"'],
+  ])("%s is stored as %s", (name, storage) => {
+    const result = created("SELECT id FROM orders", { name });
+    expect(result.storage).toBe(storage);
+    expect(result.program.storage).toBe(storage);
+    expect(result.statements[0].sql.startsWith(`CREATE TABLE ${storage} AS\n`)).toBe(true);
+  });
+});
+
+/**
+ * The whole answer of a create as one SQL document: the statements, then the refresh program.
+ * The catalog row's program literal is checked to be exactly the returned program and shown as
+ * a placeholder, since the program follows in full.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function planDocument(query: string, result: any): string {
+  const parts = [`-- ${query.replaceAll("\n", "\n-- ")}\n-- refreshMode ${result.refreshMode}; operatorTree ${result.program.operatorTree}`];
+  const statements: EngineStatement[] = result.statements;
+  statements.forEach((s, i) => {
+    let sql = s.sql;
+    if (sql.startsWith("INSERT INTO pgtrickle.pgt_stream_tables")) {
+      const literal = /'((?:[^']|'')*)'::jsonb\)$/.exec(sql);
+      expect(literal).not.toBeNull();
+      expect(JSON.parse(literal![1].replaceAll("''", "'"))).toEqual(result.program);
+      sql = sql.replace(literal![0], "'<the program below>'::jsonb)");
+    }
+    parts.push(`-- statement ${i + 1} (counting ${s.counting})\n${sql};`);
+  });
+  if (result.program.probe) parts.push(`-- program.probe\n${result.program.probe};`);
+  result.program.full.forEach((s: EngineStatement, i: number) => parts.push(`-- program.full ${i + 1} (counting ${s.counting})\n${s.sql};`));
+  result.program.differential.forEach((s: EngineStatement, i: number) =>
+    parts.push(`-- program.differential ${i + 1} (counting ${s.counting})\n${s.sql};`));
+  return parts.join("\n\n") + "\n";
+}
+
+/** Every SQL text of a create's answer: what the shim runs now and what refreshes will run. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function allSql(result: any): string[] {
+  return [
+    ...result.statements.map((s: EngineStatement) => s.sql),
+    ...(result.program.probe ? [result.program.probe] : []),
+    ...result.program.full.map((s: EngineStatement) => s.sql),
+    ...result.program.differential.map((s: EngineStatement) => s.sql),
+  ];
+}
+
+const EXPRESSIONS_QUERY = `SELECT id,
+       customer + 1 AS next_customer,
+       CASE WHEN amount > 100 THEN 'big' WHEN amount IS NULL THEN NULL ELSE 'small' END AS size,
+       CASE customer WHEN 1 THEN 'one' END AS customer_name,
+       amount::int AS whole,
+       CAST(amount AS numeric(10, 2)) AS rounded,
+       note::varchar(20)[] AS notes,
+       lower(note),
+       pg_catalog.upper(note) AS shout,
+       coalesce(note, '') AS note_or_empty,
+       nullif(customer, 0) AS customer_or_null,
+       greatest(customer, 0) AS at_least_zero,
+       -amount AS negated,
+       abs(customer) AS magnitude,
+       note COLLATE "C" AS sortable,
+       ARRAY[customer, id] AS pair,
+       'it''s' AS quoted
+  FROM orders
+ WHERE customer IN (1, 2, 3)
+   AND customer NOT IN (7)
+   AND amount BETWEEN 10 AND 20
+   AND amount NOT BETWEEN SYMMETRIC 15 AND 14
+   AND note IS DISTINCT FROM 'x'
+   AND customer IS NOT DISTINCT FROM 4
+   AND note LIKE 'a%'
+   AND note NOT ILIKE '%z'
+   AND (note IS NOT NULL OR NOT (customer > 5))
+   AND (amount > 0) IS TRUE
+   AND customer = ANY (ARRAY[4, 5])`;
+
+describe("generated statements", () => {
+  // One query per kind of plan. The file snapshot shows the exact SQL; the assertions say what it means.
+  const PLANS: { file: string; query: string; overrides?: Record<string, unknown> }[] = [
+    { file: "keyed-projection.sql", query: "SELECT id, amount FROM orders WHERE amount > 10" },
+    { file: "keyed-projection-hidden-key.sql", query: "SELECT customer, lower(note) AS note FROM orders" },
+    { file: "keyed-projection-pg16.sql", query: "SELECT id, amount FROM orders WHERE amount > 10", overrides: { serverVersion: 160004 } },
+    { file: "keyless-projection.sql", query: "SELECT kind, n FROM events WHERE n > 0" },
+    { file: "group-by.sql", query: "SELECT customer, count(*) AS orders, count(note) AS noted, sum(amount) AS total FROM orders GROUP BY customer" },
+    { file: "group-by-expression.sql", query: "SELECT customer + 1 AS next_customer, sum(amount) * 2 AS doubled FROM orders GROUP BY customer" },
+    { file: "aggregate-without-group-by.sql", query: "SELECT count(*) AS n, sum(amount) AS total FROM orders WHERE amount > 100" },
+    { file: "distinct.sql", query: "SELECT DISTINCT customer, lower(note) AS note FROM orders" },
+    { file: "expressions.sql", query: EXPRESSIONS_QUERY },
+    { file: "full-refresh.sql", query: "SELECT id FROM orders ORDER BY amount DESC LIMIT 10;" },
+  ];
+
+  it.each(PLANS)("$file matches its snapshot and parses", async ({ file, query, overrides }) => {
+    const result = created(query, overrides);
+    for (const sql of allSql(result)) expect(parses(sql), sql).toBe(true);
+    await expect(planDocument(query, result)).toMatchFileSnapshot(`__snapshots__/create/${file}`);
+  });
+
+  it("every stream table gets storage, a guard trigger, a comment and its catalog rows, in that order", () => {
+    const kinds = created("SELECT id FROM orders").statements.map((s: EngineStatement) => s.sql.split(/[\s(]/).slice(0, 3).join(" "));
+    expect(kinds).toEqual([
+      "CREATE TABLE \"public\".\"new_st\"", "CREATE INDEX ON",
+      "CREATE TABLE pgtrickle_changes.\"changes_16384\"", "CREATE INDEX ON", "COMMENT ON TABLE",
+      "CREATE OR REPLACE", "CREATE TRIGGER pgtrickle_capture_insert", "CREATE TRIGGER pgtrickle_capture_update",
+      "CREATE TRIGGER pgtrickle_capture_delete", "CREATE TRIGGER pgtrickle_capture_truncate",
+      "CREATE TRIGGER pgtrickle_guard", "COMMENT ON TABLE", "INSERT INTO pgtrickle.pgt_stream_tables", "INSERT INTO pgtrickle.pgt_dependencies",
+    ]);
+  });
+
+  it("a keyed projection identifies rows by the source's primary key", () => {
+    const result = created("SELECT customer, amount FROM orders");
+    const [merge] = result.program.differential;
+    expect(merge.counting).toBe("returned");
+    // The key is not an output, so it is stored in a hidden column and the MERGE matches on it.
+    expect(result.program.full[1].sql.startsWith('INSERT INTO "public"."new_st" ("customer", "amount", "__pgt_key_1", "__pgt_row_id")')).toBe(true);
+    expect(merge.sql).toContain('ON st.__pgt_row_id = d.__pgt_row_id AND st."__pgt_key_1" = d.__pgt_dk_1');
+    // Netting per key: only the last image (highest seq) of each key counts.
+    expect(merge.sql).toContain('SELECT DISTINCT ON (l."id") l.*\n  FROM __pgt_w AS l\n  ORDER BY l."id", l.__pgt_seq DESC');
+  });
+
+  it("a keyed projection reuses a visible column that is exactly the key, under its output name", () => {
+    const merge = created("SELECT id AS order_id, amount FROM orders").program.differential[0].sql;
+    expect(merge).toContain('AND st."order_id" = d.__pgt_dk_1');
+    expect(merge).not.toContain("__pgt_key_1");
+  });
+
+  it("a keyless projection counts duplicates and deletes stored copies by ctid", () => {
+    const result = created("SELECT kind FROM events");
+    const [statement] = result.program.differential;
+    expect(statement.counting).toBe("returned");
+    expect(statement.sql).toContain("HAVING sum(w.__pgt_sign) <> 0");
+    expect(statement.sql).toContain('s2."kind" IS NOT DISTINCT FROM n."kind"');
+    expect(statement.sql).toContain("LIMIT -n.__pgt_count");
+    expect(statement.sql).toContain("generate_series(1, d.__pgt_count)");
+  });
+
+  it("an aggregate keeps hidden state per aggregate and deletes a group when its count reaches 0", () => {
+    const result = created("SELECT customer, count(*) AS n, count(note) AS c, sum(amount) AS s FROM orders GROUP BY customer");
+    expect(result.program.full[1].sql.split("\n")[0]).toBe(
+      'INSERT INTO "public"."new_st" ("customer", "n", "c", "s", "__pgt_count", "__pgt_aux_count_1", "__pgt_aux_sum_2", "__pgt_aux_nn_2", "__pgt_row_id")');
+    const merge = result.program.differential[0].sql;
+    expect(merge).toContain("WHEN MATCHED AND st.__pgt_count + d.__pgt_count = 0 THEN DELETE");
+    expect(merge).toContain('st."customer" IS NOT DISTINCT FROM d.__pgt_key_1');
+    // SUM is NULL exactly when no non-NULL input remains.
+    expect(merge).toContain('"s" = (CASE WHEN st.__pgt_aux_nn_2 + d.__pgt_aux_nn_2 = 0 THEN NULL');
+  });
+
+  it("an aggregate without GROUP BY keeps its one row, even when every input row is gone", () => {
+    const merge = created("SELECT count(*) AS n FROM orders").program.differential[0].sql;
+    expect(merge).not.toContain("THEN DELETE");
+    expect(merge).toContain("HAVING count(*) > 0");
+    expect(merge).toContain("0::bigint AS __pgt_row_id");
+  });
+
+  it("the same aggregate twice is maintained once", () => {
+    const full = created("SELECT count(amount) AS a, count(amount) AS b FROM orders").program.full[1].sql;
+    expect([...new Set(full.match(/__pgt_aux_\w+/g))]).toEqual(["__pgt_aux_count_0"]);
+  });
+
+  it("before PostgreSQL 17 the MERGE returns no counts (no RETURNING merge_action())", () => {
+    const [pg16] = created("SELECT id FROM orders", { serverVersion: 160004 }).program.differential;
+    const [pg17] = created("SELECT id FROM orders", { serverVersion: 170000 }).program.differential;
+    expect(pg16.counting).toBe("none");
+    expect(pg16.sql).not.toContain("merge_action()");
+    expect(pg17.counting).toBe("returned");
+    expect(pg17.sql).toContain("RETURNING merge_action() AS action");
+  });
+
+  it("a FULL program re-runs the query as written, without its trailing semicolons", () => {
+    const result = created("SELECT id FROM orders LIMIT 5 ;; \n");
+    expect(result.program.full).toEqual([
+      { sql: 'TRUNCATE "public"."new_st"', counting: "none" },
+      { sql: 'INSERT INTO "public"."new_st"\nSELECT * FROM (\nSELECT id FROM orders LIMIT 5\n) AS __pgt_q', counting: "inserted" },
+    ]);
+  });
+
+  // The embedded statement is cut by its stmt_location/stmt_len, so a trailing comment stays out.
+  it("a FULL program survives a comment after the query's semicolon", () => {
+    for (const sql of allSql(created("SELECT id FROM orders LIMIT 5; -- top five"))) expect(parses(sql), sql).toBe(true);
+  });
+
+  it("records a view source as VIEW with nothing captured", () => {
+    const sqls = created("SELECT id, amount FROM v").statements.map((s: EngineStatement) => s.sql);
+    expect(sqls.at(-1)).toBe("INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, cdc_mode)\n"
+      + "SELECT pgt_id, 16400, 'VIEW', ARRAY[]::text[], 'none'\nFROM pgtrickle.pgt_stream_tables WHERE pgt_relid = '\"public\".\"new_st\"'::regclass");
+  });
+
+  it("stores the schedule and the query text as literals", () => {
+    const query = "SELECT id FROM orders WHERE note = 'it''s'";
+    const row = created(query, { schedule: "1h30m" }).statements.at(-2).sql;
+    expect(row).toContain(`VALUES ('"public"."new_st"'::regclass, 'new_st', 'public', ${sqlLiteral(query)}, ${sqlLiteral(query)},\n  '1h30m', `);
+  });
+});
+
+describe("change capture", () => {
+  const captureOf = (result: { statements: EngineStatement[] }) =>
+    result.statements.map((s) => s.sql).filter((s) => !s.startsWith("INSERT INTO pgtrickle.") && s.includes("pgtrickle_changes."));
+
+  it("widens an existing buffer with the missing columns only", async () => {
+    const engineWithBuffer = await loadEngine(createCatalog({ buffers: { [ORDERS.oid]: ["amount", "id"] } }));
+    const result = engineWithBuffer.callJson(createRequest("SELECT customer, amount FROM orders")).result;
+    const capture = captureOf(result);
+    expect(capture[0]).toBe('ALTER TABLE pgtrickle_changes."changes_16384" ADD COLUMN "customer" integer');
+    expect(capture[1]).toContain('INSERT INTO pgtrickle_changes."changes_16384" (__pgt_action, "amount", "id", "customer") SELECT \'I\', "amount", "id", "customer" FROM __pgt_new;');
+    expect(capture.length).toBe(2);
+    // The new program still reads only what this stream table needs.
+    expect(result.program.sources[0].columns).toEqual(["customer", "amount", "id"]);
+  });
+
+  it("touches nothing when the buffer already captures every needed column", async () => {
+    const engineWithBuffer = await loadEngine(createCatalog({ buffers: { [ORDERS.oid]: ["id", "customer", "amount", "note"] } }));
+    expect(captureOf(engineWithBuffer.callJson(createRequest("SELECT customer FROM orders")).result)).toEqual([]);
+  });
+
+  it("types buffer columns as the source does", () => {
+    const buffer = captureOf(created("SELECT ts, kind, n FROM events"))[0];
+    expect(buffer).toContain('"ts" timestamp with time zone,\n  "kind" text,\n  "n" bigint\n)');
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * @fileoverview Validation of create/alter arguments (src/engine/requests/options.ts): refresh
+ * mode, schedule and the options this version does not implement, through `create` and `alter`
+ * requests on the fixture catalog. Validation comes before any catalog lookup or analysis.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import type { EngineHost } from "../../../src/host/engine-host.ts";
+import { createRequest, loadEngine } from "../engine-fixture.ts";
+
+let engine: EngineHost;
+beforeAll(async () => { engine = await loadEngine(); });
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const create = (overrides: Record<string, unknown>): any => engine.callJson(createRequest("SELECT id, amount FROM orders", overrides));
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const alter = (options: Record<string, unknown>, minScheduleSeconds = 1): any =>
+  engine.callJson({ op: "alter", name: "st", options, minScheduleSeconds });
+
+/** The schedule column the catalog row of a successful create stores. */
+const storedSchedule = (response: { result: { statements: { sql: string }[] } }): string =>
+  /\n {2}(NULL|'[^']*'), '/.exec(response.result.statements.at(-2)!.sql)![1];
+
+describe("refresh mode", () => {
+  it.each([["AUTO", "DIFFERENTIAL"], ["auto", "DIFFERENTIAL"], ["FULL", "FULL"], ["Differential", "DIFFERENTIAL"], ["INCREMENTAL", "DIFFERENTIAL"]])(
+    "%s is accepted (effective %s)", (refreshMode, effective) => {
+      expect(create({ refreshMode }).result.refreshMode).toBe(effective);
+    });
+
+  it("defaults to AUTO when the request has none", () => {
+    const request = createRequest("SELECT id FROM orders");
+    delete request.refreshMode;
+    expect(engine.callJson(request).result.statements.at(-2).sql).toContain("'DIFFERENTIAL', 'AUTO', 'DIFFERENTIAL'");
+  });
+
+  it.each(["SOMETIMES", "", "FULL!"])("%j is invalid: 22023", (refreshMode) => {
+    expect(create({ refreshMode }).error).toEqual({
+      code: "InvalidArgument", sqlstate: "22023", category: "user", message: `invalid refresh mode "${refreshMode}"`,
+      detail: null, hint: "Use one of 'AUTO', 'DIFFERENTIAL', 'FULL' or 'IMMEDIATE'.", position: 0,
+    });
+  });
+
+  it("IMMEDIATE is not supported yet: 0A000", () => {
+    expect(create({ refreshMode: "immediate" }).error).toEqual({
+      code: "UnsupportedConstruct", sqlstate: "0A000", category: "user", message: "refresh mode IMMEDIATE is not supported yet",
+      detail: null, hint: "Use 'DIFFERENTIAL', 'FULL' or 'AUTO'.", position: 0,
+    });
+  });
+
+  it("is checked before the query: a bad mode wins over an unknown table", () => {
+    expect(engine.callJson(createRequest("SELECT x FROM nope", { refreshMode: "NEVER" })).error.sqlstate).toBe("22023");
+  });
+});
+
+describe("schedule", () => {
+  it.each([
+    ["calculated", "NULL"], ["CALCULATED", "NULL"], [" 30s ", "'30s'"], ["1h30m", "'1h30m'"], ["2d", "'2d'"], ["1w", "'1w'"],
+    ["*/5 * * * *", "'*/5 * * * *'"], ["0 0 * * 1-5", "'0 0 * * 1-5'"], ["0 */5 * * * *", "'0 */5 * * * *'"],
+    ["@hourly", "'@hourly'"], ["@Daily", "'@Daily'"],
+  ])("%j is accepted and stored as %s", (schedule, stored) => {
+    expect(storedSchedule(create({ schedule }))).toBe(stored);
+  });
+
+  it("NULL is refused: 22023", () => {
+    expect(create({ schedule: null }).error).toEqual({
+      code: "InvalidArgument", sqlstate: "22023", category: "user", message: "schedule must not be NULL", detail: null,
+      hint: "Use 'calculated' to derive the schedule from downstream stream tables.", position: 0,
+    });
+  });
+
+  it.each(["500ms", "1x", "30", "s", "1h30", "* * * *", "@every", "5 minutes", "*/5 * * * ?"])("%j is invalid: 22023", (schedule) => {
+    expect(create({ schedule }).error).toEqual({
+      code: "InvalidArgument", sqlstate: "22023", category: "user", message: `invalid schedule "${schedule.trim()}"`, detail: null,
+      hint: "Use a duration such as '30s' or '1h30m', a cron expression such as '*/5 * * * *', or 'calculated'.", position: 0,
+    });
+  });
+
+  it.each(["every five minutes on weekdays", "run me every hour please"])("%j is not a cron expression: 22023", (schedule) => {
+    expect(create({ schedule }).error.sqlstate).toBe("22023");
+  });
+
+  it.each([["0s", 1], ["59s", 60], ["1m", 61]])("%j is shorter than min_schedule_seconds = %i: 22023", (schedule, minScheduleSeconds) => {
+    expect(create({ schedule, minScheduleSeconds }).error).toEqual({
+      code: "InvalidArgument", sqlstate: "22023", category: "user",
+      message: `schedule "${schedule}" is shorter than pg_trickle.min_schedule_seconds`,
+      detail: `The minimum is ${minScheduleSeconds} seconds.`,
+      hint: "Use a longer schedule, or lower pg_trickle.min_schedule_seconds.", position: 0,
+    });
+  });
+
+  it("exactly min_schedule_seconds is accepted", () => {
+    expect(storedSchedule(create({ schedule: "1m", minScheduleSeconds: 60 }))).toBe("'1m'");
+  });
+
+  it("cron expressions are not held to min_schedule_seconds", () => {
+    expect(storedSchedule(create({ schedule: "* * * * *", minScheduleSeconds: 3600 }))).toBe("'* * * * *'");
+  });
+});
+
+describe("options not supported yet", () => {
+  it.each([
+    ["diamond_consistency", "atomic"], ["diamond_schedule_policy", "fastest"], ["partition_by", "customer"],
+    ["max_differential_joins", 3], ["max_delta_fraction", 0.5],
+  ])("%s: 0A000", (option, value) => {
+    expect(create({ options: { [option]: value } }).error).toEqual({
+      code: "UnsupportedConstruct", sqlstate: "0A000", category: "user", message: `option ${option} is not supported yet`,
+      detail: null, hint: "Leave it unset (NULL) in this version of pg_trickle.", position: 0,
+    });
+  });
+
+  it.each(["append_only", "pooler_compatibility_mode"])("%s => true: 0A000; => false is the default and accepted", (option) => {
+    expect(create({ options: { [option]: true } }).error.message).toBe(`option ${option} is not supported yet`);
+    expect(create({ options: { [option]: false } }).ok).toBe(true);
+  });
+
+  it("cdc_mode: 'auto' and 'trigger' are accepted, 'wal' is not supported yet, anything else is invalid", () => {
+    expect(create({ options: { cdc_mode: "auto" } }).ok).toBe(true);
+    expect(create({ options: { cdc_mode: "TRIGGER" } }).ok).toBe(true);
+    expect(create({ options: { cdc_mode: "wal" } }).error).toMatchObject({ sqlstate: "0A000", message: "option cdc_mode => 'wal' is not supported yet" });
+    expect(create({ options: { cdc_mode: "logical" } }).error).toMatchObject({
+      sqlstate: "22023", message: 'invalid cdc_mode "logical"', hint: "Use 'auto', 'trigger' or 'wal'.",
+    });
+  });
+
+  it.each(["tier", "fuse", "fuse_ceiling", "fuse_sensitivity"])("alter's %s: 0A000", (option) => {
+    expect(alter({ [option]: "x" }).error).toMatchObject({ sqlstate: "0A000", message: `option ${option} is not supported yet` });
+  });
+});
+
+describe("the same rules in alter", () => {
+  it.each([["30s", "'30s'"], ["@hourly", "'@hourly'"], ["calculated", "NULL"]])("schedule %j sets schedule = %s", (schedule, stored) => {
+    expect(alter({ schedule }).result.statements).toEqual([
+      { sql: `UPDATE pgtrickle.pgt_stream_tables SET schedule = ${stored}, updated_at = now() WHERE pgt_id = 1`, counting: "none" },
+    ]);
+  });
+
+  it.each([["500ms", 1], ["0s", 1], ["1x", 1], ["30s", 60]])("schedule %j (min %i): 22023", (schedule, min) => {
+    expect(alter({ schedule }, min).error.sqlstate).toBe("22023");
+  });
+
+  it("refresh_mode: invalid is 22023, IMMEDIATE is 0A000", () => {
+    expect(alter({ refresh_mode: "SOMETIMES" }).error.sqlstate).toBe("22023");
+    expect(alter({ refresh_mode: "IMMEDIATE" }).error.sqlstate).toBe("0A000");
+  });
+});

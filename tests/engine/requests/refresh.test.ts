@@ -1,0 +1,160 @@
+/**
+ * @fileoverview `refresh` (src/engine/requests/refresh.ts): the pure decision between NO_DATA,
+ * DIFFERENTIAL and FULL from the stored program and the probe's counts, and the statements it
+ * hands back — always the program's own, unchanged, plus the bookkeeping statement.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import type { EngineHost } from "../../../src/host/engine-host.ts";
+import { createdProgram, loadEngine, parses, type Probe, refreshRequest } from "../engine-fixture.ts";
+
+let engine: EngineHost;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+let differentiable: any;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+let notDifferentiable: any;
+
+beforeAll(async () => {
+  engine = await loadEngine();
+  differentiable = await createdProgram("SELECT customer, sum(amount) AS total FROM orders GROUP BY customer");
+  notDifferentiable = await createdProgram("SELECT id FROM orders ORDER BY amount DESC LIMIT 10");
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function decide(program: unknown, probe: Probe = {}, overrides: Record<string, unknown> = {}): any {
+  const response = engine.callJson(refreshRequest(program, probe, overrides));
+  if (!response.ok) throw new Error(`refresh failed: ${JSON.stringify(response.error)}`);
+  return response.result;
+}
+
+/** The part of a decision that says what happens; statements are checked separately. */
+const verdict = (d: { action: string; reason: string; wasFullFallback: boolean; deltaRows: number }) =>
+  ({ action: d.action, reason: d.reason, wasFullFallback: d.wasFullFallback, deltaRows: d.deltaRows });
+
+describe("the refresh decision", () => {
+  it.each([
+    ["not populated", { populated: false }],
+    ["without a frontier", { hasFrontier: false }],
+  ])("is FULL when the stream table is %s", (_what, overrides) => {
+    const d = decide(differentiable, { changes: 3, sourceRows: 100 }, overrides);
+    expect(verdict(d)).toEqual({ action: "FULL", reason: "the stream table is not populated yet", wasFullFallback: false, deltaRows: 3 });
+    expect(d.statements).toEqual(differentiable.full);
+  });
+
+  it("is FULL for a program that is not differentiable, whatever the probe says", () => {
+    for (const probe of [{}, { changes: 5, sourceRows: 10 }]) {
+      const d = decide(notDifferentiable, probe);
+      expect(verdict(d)).toMatchObject({ action: "FULL", reason: "LIMIT or OFFSET is not supported in DIFFERENTIAL mode", wasFullFallback: false });
+      expect(d.statements).toEqual(notDifferentiable.full);
+    }
+  });
+
+  it("is a FULL fallback after a TRUNCATE of the source, even with no other change", () => {
+    for (const changes of [0, 1, 50]) {
+      const d = decide(differentiable, { truncates: 1, changes, sourceRows: 1000 });
+      expect(verdict(d)).toEqual({ action: "FULL", reason: "a source table was truncated", wasFullFallback: true, deltaRows: changes });
+      expect(d.statements).toEqual(differentiable.full);
+    }
+  });
+
+  it("is NO_DATA with no statements when nothing changed", () => {
+    const d = decide(differentiable, { changes: 0, sourceRows: 1000 });
+    expect(verdict(d)).toEqual({ action: "NO_DATA", reason: "", wasFullFallback: false, deltaRows: 0 });
+    expect(d.statements).toEqual([]);
+  });
+
+  it("is NO_DATA when nothing changed even if FULL is requested or forced", () => {
+    expect(decide(differentiable, {}, { refreshMode: "FULL" }).action).toBe("NO_DATA");
+    expect(decide(differentiable, {}, { forceFull: true }).action).toBe("NO_DATA");
+  });
+
+  it("is DIFFERENTIAL for changes within the ratio", () => {
+    const d = decide(differentiable, { changes: 15, sourceRows: 100 });
+    expect(verdict(d)).toEqual({ action: "DIFFERENTIAL", reason: "", wasFullFallback: false, deltaRows: 15 });
+    expect(d.statements).toEqual(differentiable.differential);
+  });
+
+  it("is FULL, not a fallback, in refresh mode FULL", () => {
+    const d = decide(differentiable, { changes: 1, sourceRows: 100 }, { refreshMode: "FULL" });
+    expect(verdict(d)).toEqual({ action: "FULL", reason: "refresh mode FULL", wasFullFallback: false, deltaRows: 1 });
+    expect(d.statements).toEqual(differentiable.full);
+  });
+
+  it("is FULL with refresh_strategy full", () => {
+    expect(verdict(decide(differentiable, { changes: 1, sourceRows: 100 }, { refreshStrategy: "full" })))
+      .toEqual({ action: "FULL", reason: "pg_trickle.refresh_strategy is full", wasFullFallback: false, deltaRows: 1 });
+  });
+
+  it("is a FULL fallback when force_full_refresh is on", () => {
+    const d = decide(differentiable, { changes: 1, sourceRows: 100 }, { forceFull: true });
+    expect(verdict(d)).toEqual({ action: "FULL", reason: "pg_trickle.force_full_refresh is on", wasFullFallback: true, deltaRows: 1 });
+    expect(d.statements).toEqual(differentiable.full);
+  });
+
+  it("is a FULL fallback with strategy auto when changes exceed ratio × source rows", () => {
+    const d = decide(differentiable, { changes: 16, sourceRows: 100 });
+    expect(verdict(d)).toEqual({
+      action: "FULL", reason: "16 pending changes exceed pg_trickle.differential_max_change_ratio of 100 source rows",
+      wasFullFallback: true, deltaRows: 16,
+    });
+    expect(d.statements).toEqual(differentiable.full);
+  });
+
+  it("uses the ratio it is given", () => {
+    expect(decide(differentiable, { changes: 60, sourceRows: 100 }, { maxChangeRatio: "0.5" }).action).toBe("FULL");
+    expect(decide(differentiable, { changes: 50, sourceRows: 100 }, { maxChangeRatio: "0.5" }).action).toBe("DIFFERENTIAL");
+    expect(decide(differentiable, { changes: 1, sourceRows: 100 }, { maxChangeRatio: "0" }).action).toBe("FULL");
+  });
+
+  it("does not fall back on the ratio when the source size is unknown (never analyzed: 0 rows)", () => {
+    expect(decide(differentiable, { changes: 1_000_000, sourceRows: 0 }).action).toBe("DIFFERENTIAL");
+  });
+
+  it("is DIFFERENTIAL with strategy differential, regardless of the ratio", () => {
+    const d = decide(differentiable, { changes: 5000, sourceRows: 100 }, { refreshStrategy: "differential" });
+    expect(verdict(d)).toEqual({ action: "DIFFERENTIAL", reason: "", wasFullFallback: false, deltaRows: 5000 });
+    expect(d.statements).toEqual(differentiable.differential);
+  });
+
+  it("counts beyond 2^53 exactly", () => {
+    expect(decide(differentiable, { sourceRows: 1 }, { probe: { truncates: "0", changes: "9007199254740993", sourceRows: "0" } }).deltaRows)
+      .toBe(9007199254740992); // the response's JSON number, as JavaScript reads it
+    const text = engine.call(refreshRequest(differentiable, {}, { probe: { truncates: "0", changes: "9007199254740993", sourceRows: "0" } }));
+    expect(text).toContain('"deltaRows":9007199254740993');
+  });
+});
+
+describe("the refresh statements", () => {
+  it("end with the bookkeeping statement, in every decision", () => {
+    const finishes = [
+      decide(differentiable), decide(differentiable, { changes: 1, sourceRows: 100 }), decide(notDifferentiable),
+    ].map((d) => d.finish);
+    expect(new Set(finishes).size).toBe(1);
+    expect(parses(finishes[0])).toBe(true);
+    expect(finishes[0]).toMatchInlineSnapshot(`
+      "WITH __pgt_u AS (
+        UPDATE pgtrickle.pgt_stream_tables SET
+          frontier = jsonb_build_object(
+            'snapshot', pg_current_snapshot()::text,
+            'xmin', pg_snapshot_xmin(pg_current_snapshot())::text,
+            'own_xid', pg_current_xact_id_if_assigned()::text,
+            'own_seq', (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM pgtrickle_changes.change_seq)::text),
+          data_timestamp = now(), last_refresh_at = now(), is_populated = true,
+          status = CASE WHEN status = 'INITIALIZING' THEN 'ACTIVE' ELSE status END,
+          effective_refresh_mode = CASE WHEN $5 = 'NO_DATA' THEN effective_refresh_mode ELSE $5 END,
+          updated_at = now()
+        WHERE pgt_id = $10::bigint
+        RETURNING pgt_id)
+      INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, data_timestamp, start_time, end_time, action,
+        rows_inserted, rows_deleted, delta_row_count, was_full_fallback, fallback_reason, status, initiated_by)
+      SELECT pgt_id, now(), $9::timestamptz, clock_timestamp(), $5, $6::bigint, $7::bigint, $11::bigint,
+        $12::bool, $13, 'COMPLETED', $8
+      FROM __pgt_u"
+    `);
+  });
+
+  it("are the program's, whatever the order of its keys (jsonb sorts them)", () => {
+    const sorted = Object.fromEntries(Object.entries(differentiable).sort(([a], [b]) => a.localeCompare(b)));
+    expect(Object.keys(sorted)).not.toEqual(Object.keys(differentiable));
+    expect(decide(sorted, { changes: 1, sourceRows: 100 }).statements).toEqual(differentiable.differential);
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * @fileoverview Cases that only show up when the generated SQL runs: column types without
+ * equality, extreme integer values in SUM, names resolved under another search_path,
+ * inheritance children, and a defining query with a trailing comment.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type pg from "pg";
+import { createFreshDatabase, pgVersions, type FreshDatabase } from "../setup/pg.ts";
+import { createStreamTable, expectMatchesQuery, refresh } from "./oracle.ts";
+
+for (const major of pgVersions()) {
+  describe(`edge cases on PostgreSQL ${major}`, () => {
+    let db: FreshDatabase;
+    let client: pg.Client;
+
+    beforeAll(async () => {
+      db = await createFreshDatabase(major);
+      client = await db.connect();
+      await client.query("CREATE EXTENSION pg_trickle");
+    });
+
+    afterAll(async () => {
+      await client?.end();
+      await db?.drop();
+    });
+
+    it("maintains a keyed stream table with a json column (a type without equality)", async () => {
+      await client.query("CREATE TABLE docs (id int PRIMARY KEY, body json, n int)");
+      await client.query(`INSERT INTO docs VALUES (1, '{"a": 1}', 1), (2, '[1, 2]', 2), (3, NULL, 3)`);
+      await createStreamTable(client, "doc_bodies", "SELECT id, body, n FROM docs WHERE n > 0");
+      await client.query(`UPDATE docs SET body = '{"a": 2}' WHERE id = 1; UPDATE docs SET n = n WHERE id = 2; DELETE FROM docs WHERE id = 3`);
+      expect(await refresh(client, "doc_bodies")).toBe("DIFFERENTIAL");
+      const rows = await client.query("SELECT id, body::text AS body, n FROM doc_bodies ORDER BY id");
+      expect(rows.rows).toEqual([{ id: 1, body: '{"a": 2}', n: 1 }, { id: 2, body: "[1, 2]", n: 2 }]);
+    });
+
+    it("sums the extreme values of int4 and int8 without overflowing the delta", async () => {
+      await client.query("CREATE TABLE extremes (id int PRIMARY KEY, g int, i4 int4, i8 int8)");
+      await client.query("INSERT INTO extremes VALUES (1, 1, -2147483648, -9223372036854775808), (2, 1, 2147483647, 9223372036854775807), (3, 2, 5, 5)");
+      const query = "SELECT g, sum(i4) AS s4, sum(i8) AS s8, count(i4) AS c FROM extremes GROUP BY g";
+      await createStreamTable(client, "extreme_sums", query);
+      await client.query("DELETE FROM extremes WHERE id = 1; INSERT INTO extremes VALUES (4, 2, -2147483648, -9223372036854775808)");
+      expect(await refresh(client, "extreme_sums")).toBe("DIFFERENTIAL");
+      await expectMatchesQuery(client, "extreme_sums", ["g", "s4", "s8", "c"], query);
+    });
+
+    it("resolves names as at creation, whatever search_path the refresh runs under", async () => {
+      await client.query("CREATE SCHEMA app; CREATE TABLE app.accounts (id int PRIMARY KEY, owner text)");
+      await client.query("CREATE FUNCTION app.shout(t text) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT upper(t) || '!' $$");
+      await client.query("INSERT INTO app.accounts VALUES (1, 'ann'), (2, 'bob')");
+      await client.query("SET search_path = app, public");
+      await createStreamTable(client, "public.loud", "SELECT id, shout(owner) AS owner FROM accounts");
+      await client.query("RESET search_path");
+      await client.query("INSERT INTO app.accounts VALUES (3, 'cy')");
+      expect(await refresh(client, "loud")).toBe("DIFFERENTIAL");
+      expect((await client.query("SELECT id, owner FROM loud ORDER BY id")).rows.map((r) => r.owner)).toEqual(["ANN!", "BOB!", "CY!"]);
+      expect((await client.query("SHOW search_path")).rows[0].search_path).toBe('"$user", public');
+    });
+
+    it("refreshes a table with inheritance children in FULL mode, since children escape capture", async () => {
+      await client.query("CREATE TABLE parent (id int, v int); CREATE TABLE child () INHERITS (parent)");
+      await client.query("INSERT INTO parent VALUES (1, 1); INSERT INTO child VALUES (2, 2)");
+      await createStreamTable(client, "family", "SELECT id, v FROM parent", "AUTO");
+      await client.query("INSERT INTO child VALUES (3, 3)");
+      expect(await refresh(client, "family")).toBe("FULL");
+      await expectMatchesQuery(client, "family", ["id", "v"], "SELECT id, v FROM parent");
+      const err = await client.query("SELECT pgtrickle.create_stream_table('family2', 'SELECT id FROM parent', refresh_mode => 'DIFFERENTIAL')").catch((e) => e);
+      expect(err.code).toBe("0A000");
+    });
+
+    it("embeds a FULL-mode query that ends with a semicolon and a comment", async () => {
+      await client.query("CREATE TABLE nums (n int)");
+      await client.query("INSERT INTO nums SELECT generate_series(1, 20)");
+      await createStreamTable(client, "top_nums", "SELECT n FROM nums ORDER BY n DESC LIMIT 3; -- the three largest", "AUTO");
+      await client.query("INSERT INTO nums VALUES (100)");
+      expect(await refresh(client, "top_nums")).toBe("FULL");
+      expect((await client.query("SELECT n FROM top_nums ORDER BY n")).rows.map((r) => r.n)).toEqual([19, 20, 100]);
+    });
+  });
+}
