@@ -6,6 +6,8 @@
 import { defaultDevPort, devClusterStatus, devDatabase, devMajors, openDevCluster, startDevCluster, stopDevCluster } from "../cluster/dev-cluster.ts";
 import type { PgMajor } from "../cluster/provision.ts";
 import { runInteractive } from "../cluster/subprocess.ts";
+import { runDemo } from "./demo-command.ts";
+import { isTestPgSetting, runTests, testPgSettings } from "./test-command.ts";
 
 const usage = `usage: pgtrickle <command> [options]
 
@@ -17,8 +19,12 @@ const usage = `usage: pgtrickle <command> [options]
   dev status     show the development clusters
   dev psql [--pg 17|18] [-- psql arguments]
                  open psql on the development cluster's ${devDatabase} database
-  demo           run the demo
-  test           run the tests
+  demo [--port N] [--no-build]
+                 start (or reuse) the PostgreSQL 18 development cluster and run a narrated
+                 demo of stream tables in its ${devDatabase} database; the cluster keeps running
+  test [--pg 17|18|17,18|none] [-- vitest file filters]
+                 build the engine, provision PostgreSQL, run the whole test suite once and print
+                 "N passed, N failed, N skipped" last (default --pg 17,18; none: unit tests only)
 
   --pg      PostgreSQL major version (default 18)
   --port    port of the development cluster (default ${defaultDevPort[17]} for 17, ${defaultDevPort[18]} for 18)
@@ -150,16 +156,19 @@ async function dev(args: Arguments): Promise<number> {
   }
 }
 
-/** Placeholder for the demo command. */
-async function demo(_args: Arguments): Promise<number> {
-  process.stderr.write("pgtrickle demo: not implemented yet\n");
-  return 2;
+/** `demo`: the narrated demo on the PostgreSQL 18 development cluster (src/cli/demo-command.ts). */
+async function demo(args: Arguments): Promise<number> {
+  if (args.words.length > 1) throw new UsageError(`demo takes no arguments: ${args.words.slice(1).join(" ")}`);
+  if (args.flags.has("pg") && majorOption(args) !== 18) throw new UsageError("the demo runs on PostgreSQL 18");
+  return runDemo({ port: portOption(args), build: !args.flags.has("no-build") });
 }
 
-/** Placeholder for the test command. */
-async function test(_args: Arguments): Promise<number> {
-  process.stderr.write("pgtrickle test: not implemented yet\n");
-  return 2;
+/** `test`: the whole suite, ending with the summary line (src/cli/test-command.ts). */
+async function test(args: Arguments): Promise<number> {
+  const pg = args.flags.get("pg");
+  if (pg !== undefined && !isTestPgSetting(String(pg))) throw new UsageError(`--pg of test must be one of ${testPgSettings.join(", ")}`);
+  // File filters: after `--`, or as plain words (`pgtrickle test tests/sql`).
+  return runTests({ pg: pg === undefined ? undefined : String(pg), filters: [...args.words.slice(1), ...args.rest] });
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -77,7 +77,7 @@ for (const major of pgVersions()) {
 
     it("falls back to FULL with a WARNING in AUTO mode and stays correct", async () => {
       const warnings: string[] = [];
-      const onNotice = (n: pg.NoticeMessage) => warnings.push(`${n.severity}: ${n.message}`);
+      const onNotice = (n: { severity?: string; message?: string }) => warnings.push(`${n.severity}: ${n.message}`);
       client.on("notice", onNotice);
       await create(client, "auto_avg", "SELECT grp, avg(val) AS a FROM items GROUP BY grp", "AUTO");
       client.off("notice", onNotice);

@@ -11,6 +11,7 @@ import { Json, jsonString } from "../util/json";
 import { EngineError, errorResponse, okResponse } from "../errors/engine-error";
 import { PKind, PNode, PValue } from "./parse-node";
 import { readParseTree } from "./read-tree";
+import { nodeSchema } from "./node-schema";
 
 function isDefault(value: PValue): bool {
   const kind = value.kind;
@@ -21,18 +22,18 @@ function isDefault(value: PValue): bool {
   return false;
 }
 
-function writeValue(value: PValue, out: string[]): void {
+function writeValue(value: PValue, out: string[], major: i32): void {
   const kind = value.kind;
   if (kind == PKind.Null) out.push("<>");
-  else if (kind == PKind.Node) writeNode(changetype<PNode>(value.nodeValue), out);
+  else if (kind == PKind.Node) writeNode(changetype<PNode>(value.nodeValue), out, major);
   else if (kind == PKind.List) {
     out.push("(");
     for (let i = 0; i < value.items.length; i++) {
       if (i > 0) out.push(" ");
       // Nodes directly, not through writeValue: two frames per tree level, as in the readers.
       const item = value.items[i];
-      if (item.kind == PKind.Node) writeNode(changetype<PNode>(item.nodeValue), out);
-      else writeValue(item, out);
+      if (item.kind == PKind.Node) writeNode(changetype<PNode>(item.nodeValue), out, major);
+      else writeValue(item, out, major);
     }
     out.push(")");
   } else if (kind == PKind.String) out.push(jsonString(value.text));
@@ -41,23 +42,29 @@ function writeValue(value: PValue, out: string[]): void {
   else out.push(value.boolValue ? "true" : "false");
 }
 
-function writeNode(node: PNode, out: string[]): void {
+function writeNode(node: PNode, out: string[], major: i32): void {
   out.push("{" + node.tag);
   const names = node.names.slice(0);
   names.sort();
+  const schema = major > 0 ? nodeSchema(node.tag, major) : null;
   for (let i = 0; i < names.length; i++) {
     const value = changetype<PValue>(node.value(names[i]));
     if (isDefault(value)) continue;
+    if (schema !== null && schema.field(names[i]) === null) continue;
     out.push(" :" + names[i] + " ");
-    writeValue(value, out);
+    writeValue(value, out, major);
   }
   out.push("}");
 }
 
-/** The canonical text of `node` (deterministic; defaults omitted; enums always written). */
-export function canonicalText(node: PNode): string {
+/**
+ * The canonical text of `node` (deterministic; defaults omitted; enums always written). With
+ * `asMajor` > 0, fields that PostgreSQL major `asMajor` does not have are left out too, so a tree
+ * read by a newer grammar (libpg-query) compares with an older server's.
+ */
+export function canonicalText(node: PNode, asMajor: i32 = 0): string {
   const out: string[] = [];
-  writeNode(node, out);
+  writeNode(node, out, asMajor);
   return out.join("");
 }
 
@@ -66,6 +73,7 @@ export function normalizeOperation(request: Json): string {
   const tree = readParseTree(request);
   if (tree.error !== null) return errorResponse(changetype<EngineError>(tree.error));
   const items: string[] = [];
-  for (let i = 0; i < tree.statements.length; i++) items.push(jsonString(canonicalText(tree.statements[i])));
+  const asMajor = request.int("asMajor", 0);
+  for (let i = 0; i < tree.statements.length; i++) items.push(jsonString(canonicalText(tree.statements[i], asMajor)));
   return okResponse('{"statements":[' + items.join(",") + "]}");
 }
