@@ -22,6 +22,7 @@ import {
   type CatalogObject,
   type ConfigDump,
   type Declaration,
+  type EventTrigger,
   type FunctionParameter,
   type Privilege,
   type Schema,
@@ -37,6 +38,7 @@ export const extensionSchema = "pgtrickle";
 export const changesSchema = "pgtrickle_changes";
 
 const S = extensionSchema;
+const C = changesSchema;
 const streamTablesRef = { schema: S, table: "pgt_stream_tables", columns: ["pgt_id"] };
 
 /* ---- schemas and sequences ---------------------------------------------------------------- */
@@ -398,6 +400,70 @@ const statStreamTables: View = {
   privileges: [grant("SELECT", "PUBLIC")],
 };
 
+/**
+ * DROP TABLE run directly on a stream table or on a source. A dropped stream table is forgotten
+ * (catalog rows, history); a stream table whose source was dropped can no longer refresh and is
+ * marked ERROR with the reason; change capture nobody reads any more is dropped (the source's
+ * capture triggers went with it, or go with the function). Does nothing while the extension
+ * itself is being dropped.
+ */
+const onSqlDrop: SqlFunction = {
+  kind: "function",
+  schema: S,
+  name: "_on_sql_drop",
+  parameters: [],
+  returns: "event_trigger",
+  language: "plpgsql",
+  body: {
+    kind: "string",
+    text: `
+DECLARE
+    dropped record;
+    orphan oid;
+BEGIN
+    IF to_regclass('${S}.pgt_stream_tables') IS NULL THEN
+        RETURN;
+    END IF;
+    FOR dropped IN
+        SELECT objid, object_identity FROM pg_catalog.pg_event_trigger_dropped_objects()
+        WHERE classid = 'pg_catalog.pg_class'::regclass AND objsubid = 0 AND object_type = 'table'
+    LOOP
+        DELETE FROM ${S}.pgt_stream_tables WHERE pgt_relid = dropped.objid;
+        UPDATE ${S}.pgt_stream_tables AS st
+           SET status = 'ERROR', needs_reinit = true, updated_at = now(), last_error_at = now(),
+               last_error_message = format('source table %s was dropped', dropped.object_identity)
+         WHERE st.pgt_id IN (SELECT d.pgt_id FROM ${S}.pgt_dependencies AS d WHERE d.source_relid = dropped.objid);
+    END LOOP;
+    FOR orphan IN
+        SELECT substr(c.relname, 9)::oid FROM pg_catalog.pg_class AS c
+        WHERE c.relnamespace = '${C}'::regnamespace AND c.relkind = 'r' AND c.relname LIKE 'changes\\_%'
+          AND NOT EXISTS (SELECT 1 FROM ${S}.pgt_dependencies AS d
+                          WHERE d.source_relid = substr(c.relname, 9)::oid AND d.cdc_mode = 'trigger'
+                            AND EXISTS (SELECT 1 FROM pg_catalog.pg_class AS s WHERE s.oid = d.source_relid))
+    LOOP
+        EXECUTE format('DROP FUNCTION IF EXISTS ${C}.%I() CASCADE', 'capture_' || orphan);
+        EXECUTE format('DROP TABLE IF EXISTS ${C}.%I', 'changes_' || orphan);
+    END LOOP;
+END
+`,
+  },
+  volatility: "volatile",
+  strict: false,
+  security: "invoker",
+  parallel: "unsafe",
+  comment: "Event trigger function: keeps the catalog and change capture consistent when a stream table or a source is dropped with DROP TABLE.",
+  privileges: [],
+};
+
+const sqlDropTrigger: EventTrigger = {
+  kind: "event_trigger",
+  name: "pgtrickle_sql_drop",
+  event: "sql_drop",
+  functionSchema: S,
+  functionName: "_on_sql_drop",
+  comment: "Forgets stream tables dropped with DROP TABLE and marks stream tables whose source was dropped as ERROR.",
+};
+
 /* ---- the declaration ---------------------------------------------------------------------- */
 
 const objects: CatalogObject[] = [
@@ -421,6 +487,8 @@ const objects: CatalogObject[] = [
   guardStreamTable,
   scheduleSeconds,
   statStreamTables,
+  onSqlDrop,
+  sqlDropTrigger,
 ];
 
 /** The objects of pg_trickle 0.1.0. */

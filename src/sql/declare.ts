@@ -151,8 +151,19 @@ export interface ConfigDump {
   readonly filter: string;
 }
 
+/** An event trigger (database-wide; event triggers have no schema). */
+export interface EventTrigger {
+  readonly kind: "event_trigger";
+  readonly name: string;
+  readonly event: "ddl_command_start" | "ddl_command_end" | "sql_drop" | "table_rewrite";
+  /** The function it runs, declared earlier, as schema and name (no arguments). */
+  readonly functionSchema: string;
+  readonly functionName: string;
+  readonly comment: string;
+}
+
 /** Any object the install script creates or registers. */
-export type CatalogObject = Schema | Sequence | Table | Index | SqlFunction | View | ConfigDump;
+export type CatalogObject = Schema | Sequence | Table | Index | SqlFunction | View | ConfigDump | EventTrigger;
 
 /** The full set of objects of one extension version, in dependency order. */
 export interface Declaration {
@@ -183,6 +194,8 @@ export function objectKey(object: CatalogObject): string {
       return `function ${qualifiedName(object.schema, object.name)}(${identityArgumentTypes(object).join(", ")})`;
     case "config_dump":
       return `config_dump ${qualifiedName(object.schema, object.relation)}`;
+    case "event_trigger":
+      return `event_trigger ${object.name}`;
     default:
       return `${object.kind} ${qualifiedName(object.schema, object.name)}`;
   }
@@ -240,6 +253,7 @@ export function validateDeclaration(declaration: Declaration): string[] {
         problems.push(...validateFunction(object));
         break;
       case "schema":
+      case "event_trigger":
         break;
     }
   }

@@ -71,6 +71,12 @@ export function renderObject(object: CatalogObject): string[] {
       return renderView(object);
     case "config_dump":
       return [renderConfigDump(object)];
+    case "event_trigger":
+      return [
+        `CREATE EVENT TRIGGER ${quoteIdentifier(object.name)} ON ${object.event}\n`
+          + `    EXECUTE FUNCTION ${quoteQualified(object.functionSchema, object.functionName)}();`,
+        `COMMENT ON EVENT TRIGGER ${quoteIdentifier(object.name)} IS ${quoteLiteral(object.comment)};`,
+      ];
   }
 }
 

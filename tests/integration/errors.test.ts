@@ -176,6 +176,24 @@ for (const major of pgVersions()) {
       expect((await errorOf(() => client.query("SELECT pgtrickle.drop_stream_table('two')"))).code).toBe("42P01");
     });
 
+    it("forgets a stream table dropped with DROP TABLE, and marks readers of a dropped source ERROR", async () => {
+      await client.query("CREATE TABLE scratch (id int PRIMARY KEY, v int)");
+      await client.query("INSERT INTO scratch VALUES (1, 1), (2, 2)");
+      await createStreamTable(client, "direct_drop", "SELECT id, v FROM scratch");
+      await createStreamTable(client, "reader", "SELECT v, count(*) AS n FROM scratch GROUP BY v");
+      await client.query("DROP TABLE direct_drop");
+      const names = await client.query("SELECT pgt_name FROM pgtrickle.pgt_stream_tables WHERE pgt_name IN ('direct_drop', 'reader') ORDER BY 1");
+      expect(names.rows.map((r) => r.pgt_name)).toEqual(["reader"]);
+      expect((await client.query("SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'scratch'::regclass AND tgname LIKE 'pgtrickle_capture_%'")).rows[0].n).toBe(4);
+      await client.query("DROP TABLE scratch");
+      const reader = await client.query("SELECT status, last_error_message FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'reader'");
+      expect(reader.rows[0]).toEqual({ status: "ERROR", last_error_message: "source table public.scratch was dropped" });
+      const buffers = await client.query("SELECT count(*)::int AS n FROM pg_proc WHERE pronamespace = 'pgtrickle_changes'::regnamespace");
+      expect(buffers.rows[0].n).toBe(0);
+      expect((await errorOf(() => client.query("SELECT pgtrickle.refresh_stream_table('reader')"))).code).toBe("42P01");
+      await client.query("SELECT pgtrickle.drop_stream_table('reader')");
+    });
+
     it("alters refresh mode, schedule and status, and validates what it is given", async () => {
       await createStreamTable(client, "alt", "SELECT grp, sum(val) AS s FROM items GROUP BY grp");
       const settings = async () => (await client.query("SELECT refresh_mode, requested_mode, schedule, status FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'alt'")).rows[0];

@@ -178,8 +178,11 @@ describe("install script", () => {
       "pgtrickle._engine_normalize",
       "pgtrickle._guard_stream_table",
       "pgtrickle._schedule_seconds",
+      "pgtrickle._on_sql_drop",
     ]);
     expect(statementsOf("ViewStmt").map((v) => `${v.view.schemaname}.${v.view.relname}`)).toEqual(["pgtrickle.pg_stat_stream_tables"]);
+    expect(statementsOf("CreateEventTrigStmt").map((t) => `${t.trigname} ON ${t.eventname} -> ${names(t.funcname).join(".")}`))
+      .toEqual(["pgtrickle_sql_drop ON sql_drop -> pgtrickle._on_sql_drop"]);
   });
 
   it("comments on every table, view and function", () => {
