@@ -3,7 +3,8 @@
  * transaction that is rolled back: the catalog tables, index, helper function and view load, their
  * columns have the declared types, and the monitoring view computes what it promises.
  *
- * Runs only when PGTRICKLE_SQL_TEST_URL names a database (superuser, no pg_trickle installed):
+ * Runs in a fresh database of the newest test cluster, or in the database PGTRICKLE_SQL_TEST_URL
+ * names (superuser, no pg_trickle installed):
  *   PGTRICKLE_SQL_TEST_URL=postgres://postgres@%2Ftmp%2Fsock:5432/postgres npx vitest run tests/sql
  * C functions need the built library and config-dump registration needs CREATE EXTENSION, so both
  * are left out here; the integration suite covers them.
@@ -13,8 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalog } from "../../src/sql/catalog.ts";
 import type { CatalogObject } from "../../src/sql/declare.ts";
 import { renderObject } from "../../src/sql/render.ts";
+import { createFreshDatabase, pgVersions, type FreshDatabase } from "../setup/pg.ts";
 
 const url = process.env.PGTRICKLE_SQL_TEST_URL;
+const clusterMajor = pgVersions().at(-1);
 
 /** Every object the script creates that loads without the C library or CREATE EXTENSION. */
 function loadsWithoutLibrary(object: CatalogObject): boolean {
@@ -22,11 +25,18 @@ function loadsWithoutLibrary(object: CatalogObject): boolean {
   return !(object.kind === "function" && object.language === "c");
 }
 
-describe.skipIf(url === undefined)("install script on a live server", () => {
-  const client = new pg.Client({ connectionString: url });
+describe.skipIf(url === undefined && clusterMajor === undefined)("install script on a live server", () => {
+  let client: pg.Client;
+  let database: FreshDatabase | undefined;
 
   beforeAll(async () => {
-    await client.connect();
+    if (url !== undefined) {
+      client = new pg.Client({ connectionString: url });
+      await client.connect();
+    } else {
+      database = await createFreshDatabase(clusterMajor as number);
+      client = await database.connect();
+    }
     await client.query("BEGIN");
     await client.query("CREATE SCHEMA pgtrickle");
     await client.query("SET LOCAL search_path = pgtrickle");
@@ -37,8 +47,9 @@ describe.skipIf(url === undefined)("install script on a live server", () => {
   });
 
   afterAll(async () => {
-    await client.query("ROLLBACK").catch(() => undefined);
-    await client.end();
+    await client?.query("ROLLBACK").catch(() => undefined);
+    await client?.end();
+    await database?.drop();
   });
 
   async function scalar(sql: string, params: unknown[] = []): Promise<unknown> {
