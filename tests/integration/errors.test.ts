@@ -194,6 +194,18 @@ for (const major of pgVersions()) {
       await client.query("SELECT pgtrickle.drop_stream_table('reader')");
     });
 
+    it("blocks dropping a stream table another one reads, unless cascade => true", async () => {
+      await createStreamTable(client, "upstream", "SELECT grp, count(*) AS n FROM items GROUP BY grp");
+      await createStreamTable(client, "downstream", "SELECT max(n) AS most FROM upstream", "FULL");
+      const err = await errorOf(() => client.query("SELECT pgtrickle.drop_stream_table('upstream')"));
+      expect(err.code).toBe("2BP01");
+      expect(err.detail).toBe('Stream tables reading it: public.downstream.');
+      await client.query("SELECT pgtrickle.drop_stream_table('upstream', cascade => true)");
+      const left = await client.query("SELECT count(*)::int AS n FROM pgtrickle.pgt_stream_tables WHERE pgt_name IN ('upstream', 'downstream')");
+      expect(left.rows[0].n).toBe(0);
+      expect((await client.query("SELECT to_regclass('downstream') AS t")).rows[0].t).toBeNull();
+    });
+
     it("alters refresh mode, schedule and status, and validates what it is given", async () => {
       await createStreamTable(client, "alt", "SELECT grp, sum(val) AS s FROM items GROUP BY grp");
       const settings = async () => (await client.query("SELECT refresh_mode, requested_mode, schedule, status FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'alt'")).rows[0];

@@ -202,7 +202,7 @@ function answer(c: CatalogConfig, request: CatalogRequest): string | null {
       const rel = parts.length === 2 ? findRelation(c, parts[0], parts[1]) : parts.length === 1 ? findRelation(c, null, parts[0]) : undefined;
       const st = rel === undefined ? undefined : c.streamTables.find((s) => s.relid === rel.oid);
       if (st === undefined) return null;
-      return JSON.stringify({ ...st, sources: st.sources.map((s) => ({ cdcMode: "trigger", ...s })) });
+      return JSON.stringify({ dependents: [], ...st, sources: st.sources.map((s) => ({ cdcMode: "trigger", ...s })) });
     }
     // Distinct columns other stream tables read from a source.
     case "consumerColumns": {

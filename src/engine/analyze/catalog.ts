@@ -150,7 +150,10 @@ const STREAM_TABLE_SQL = `SELECT json_build_object('pgtId', s.pgt_id::text, 'rel
       'otherConsumers', (SELECT count(*) FROM pgtrickle.pgt_dependencies o
                          WHERE o.source_relid = d.source_relid AND o.pgt_id <> s.pgt_id
                            AND o.cdc_mode = 'trigger'), 'cdcMode', d.cdc_mode))
-    FROM pgtrickle.pgt_dependencies d WHERE d.pgt_id = s.pgt_id), '[]'))::text
+    FROM pgtrickle.pgt_dependencies d WHERE d.pgt_id = s.pgt_id), '[]'),
+  'dependents', COALESCE((SELECT json_agg(format('%I.%I', r.pgt_schema, r.pgt_name) ORDER BY r.pgt_id)
+    FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables r USING (pgt_id)
+    WHERE d.source_relid = s.pgt_relid), '[]'))::text
 FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_relid = to_regclass($1->>'name')`;
 
 /** The catalog row of the stream table called `name` (as written by the user), or null. */

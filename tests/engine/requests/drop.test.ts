@@ -34,7 +34,7 @@ describe("drop", () => {
       storage: '"public"."st"',
       statements: [
         { sql: "DELETE FROM pgtrickle.pgt_stream_tables WHERE pgt_id = 1", counting: "none" },
-        { sql: 'DROP TABLE "public"."st"', counting: "none" },
+        { sql: 'DROP TABLE IF EXISTS "public"."st"', counting: "none" },
       ],
     });
   });
@@ -45,7 +45,7 @@ describe("drop", () => {
     expect(response.result.storage).toBe('"Sales"."Daily Totals"');
     expect(sqlOf(response)).toEqual([
       "DELETE FROM pgtrickle.pgt_stream_tables WHERE pgt_id = 42",
-      'DROP TABLE "Sales"."Daily Totals"',
+      'DROP TABLE IF EXISTS "Sales"."Daily Totals"',
       'DROP FUNCTION IF EXISTS pgtrickle_changes."capture_16384"() CASCADE',
       'DROP TABLE IF EXISTS pgtrickle_changes."changes_16384"',
     ]);
@@ -63,10 +63,35 @@ describe("drop", () => {
     ]);
   });
 
+  it("refuses while other stream tables read it (2BP01), and with cascade drops the readers first", async () => {
+    const relation: FixtureRelation = { oid: "16600", schema: "public", name: "up", relkind: "r", isStreamTable: true, columns: [], primaryKey: [] };
+    const reader: FixtureRelation = { oid: "16601", schema: "public", name: "down", relkind: "r", isStreamTable: true, columns: [], primaryKey: [] };
+    const row = (pgtId: string, relid: string, name: string, dependents: string[]): FixtureStreamTable & { dependents: string[] } => ({
+      pgtId, relid, schema: "public", name, refreshMode: "FULL", requestedMode: "FULL", status: "ACTIVE",
+      program: { storage: `"public"."${name}"` }, sources: [], dependents,
+    });
+    const base = defaultCatalogConfig();
+    const on = await loadEngine(createCatalog({
+      relations: [...base.relations, relation, reader],
+      streamTables: [...base.streamTables, row("50", "16600", "up", ['"public"."down"']), row("51", "16601", "down", [])],
+    }));
+    expect(on.callJson({ op: "drop", name: "up", cascade: false }).error).toEqual({
+      code: "DependentObjects", sqlstate: "2BP01", category: "schema",
+      message: 'cannot drop stream table "up" because other stream tables depend on it',
+      detail: 'Stream tables reading it: "public"."down".', hint: "Drop them first, or use cascade => true to drop them too.", position: 0,
+    });
+    expect(sqlOf(on.callJson({ op: "drop", name: "up", cascade: true }))).toEqual([
+      "DELETE FROM pgtrickle.pgt_stream_tables WHERE pgt_id = 51",
+      'DROP TABLE IF EXISTS "public"."down"',
+      "DELETE FROM pgtrickle.pgt_stream_tables WHERE pgt_id = 50",
+      'DROP TABLE IF EXISTS "public"."up"',
+    ]);
+  });
+
   it("drops the storage the program names, however the user spelled the name", async () => {
     const program = { storage: '"Sales"."Daily Totals"', differentiable: true };
     const on = await engineWith([], program);
-    expect(sqlOf(drop('"Sales"."Daily Totals"', on))[1]).toBe('DROP TABLE "Sales"."Daily Totals"');
+    expect(sqlOf(drop('"Sales"."Daily Totals"', on))[1]).toBe('DROP TABLE IF EXISTS "Sales"."Daily Totals"');
   });
 
   it.each(["nope", "orders", "v", "public.nope"])("says %s is not a stream table: 42P01", (name) => {
