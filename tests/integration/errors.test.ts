@@ -90,6 +90,18 @@ for (const major of pgVersions()) {
       await client.query("SELECT pgtrickle.drop_stream_table('auto_avg')");
     });
 
+    it("reports its plan through the engine's log import at DEBUG1", async () => {
+      const messages: string[] = [];
+      const onNotice = (n: { severity?: string; message?: string }) => messages.push(`${n.severity}: ${n.message}`);
+      client.on("notice", onNotice);
+      await client.query("SET client_min_messages = debug1");
+      await createStreamTable(client, "logged", "SELECT grp, count(*) AS n FROM items WHERE val > 0 GROUP BY grp");
+      await client.query("RESET client_min_messages");
+      client.off("notice", onNotice);
+      expect(messages).toContain('DEBUG: pg_trickle: stream table "public"."logged" uses DIFFERENTIAL refresh; operator tree Aggregate(Filter(Scan(public.items)))');
+      await client.query("SELECT pgtrickle.drop_stream_table('logged')");
+    });
+
     it("rejects bad arguments with 22023, an existing name with 42P07, and reserved or duplicate column names", async () => {
       expect((await errorOf(() => create(client, "x", "SELECT id FROM items", "SOMETIMES"))).code).toBe("22023");
       expect((await errorOf(() => create(client, "x", "SELECT id FROM items", "IMMEDIATE"))).code).toBe("0A000");

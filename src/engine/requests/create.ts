@@ -21,6 +21,7 @@ import { RefreshProgram, ProgramSource, fullRefreshStatements } from "../refresh
 import { MaintenancePlan, Statement, statementsJson } from "../refresh/statement";
 import { scanOf } from "../ir/operator-tree";
 import { characterPosition } from "../analyze/tree";
+import { hostMessage, LogLevel } from "../host/imports";
 import { quoteIdent, quoteLiteral, qualifiedName } from "../sqlgen/quote";
 import { parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
 
@@ -106,6 +107,8 @@ export function createStreamTable(request: Json): string {
   catalogRows(statements, request, storage, target.schema, target.name, query, effective, mode.requested,
     schedule.value, program, columnsUsed);
 
+  hostMessage(LogLevel.Debug, "pg_trickle: stream table " + storage + " uses " + effective + " refresh; operator tree "
+    + (program.operatorTree.length > 0 ? program.operatorTree : "(none)"));
   const result = new JsonObjectWriter()
     .str("storage", storage)
     .str("refreshMode", effective)
