@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
-import { createFreshDatabase, pgVersions, type FreshDatabase } from "../setup/pg.ts";
-import { Random, createStreamTable, errorOf, expectMatchesQuery, randomItemsStatement, refresh } from "./oracle.ts";
+import { pgVersions, type FreshDatabase } from "../setup/pg.ts";
+import { Random, createStreamTable, errorOf, expectMatchesQuery, randomItemsStatement, refresh, withExtensionDatabase } from "./oracle.ts";
 
 const TOTALS = "SELECT grp, count(*) AS n, sum(val) AS s FROM items GROUP BY grp";
 const TOTAL_COLS = ["grp", "n", "s"];
@@ -16,15 +16,15 @@ const ROW_COLS = ["id", "grp", "val"];
 
 for (const major of pgVersions()) {
   describe(`refresh under concurrency on PostgreSQL ${major}`, () => {
+    const database = withExtensionDatabase(major);
     let db: FreshDatabase;
     let a: pg.Client;
     let b: pg.Client;
 
     beforeAll(async () => {
-      db = await createFreshDatabase(major);
-      a = await db.connect();
+      db = database.db;
+      a = database.client;
       b = await db.connect();
-      await a.query("CREATE EXTENSION pg_trickle");
       await a.query("CREATE TABLE items (id int PRIMARY KEY, grp int, val int, note text)");
       await a.query("INSERT INTO items SELECT g, g % 4, g, NULL FROM generate_series(1, 100) g");
       await createStreamTable(a, "totals", TOTALS);
@@ -35,9 +35,7 @@ for (const major of pgVersions()) {
     });
 
     afterAll(async () => {
-      await a?.end();
       await b?.end();
-      await db?.drop();
     });
 
     async function expectBoth(client: pg.ClientBase, context: string) {

@@ -3,10 +3,10 @@
  * table this version maintains differentially (keyed and keyless projections, grouped and
  * global aggregates, DISTINCT) plus one AUTO → FULL fallback, on every PostgreSQL under test.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
-import { createFreshDatabase, pgVersions, type FreshDatabase } from "../setup/pg.ts";
-import { Random, createStreamTable, expectMatchesQuery, randomEventsStatement, randomItemsStatement, refresh } from "./oracle.ts";
+import { pgVersions } from "../setup/pg.ts";
+import { Random, createStreamTable, expectMatchesQuery, randomEventsStatement, randomItemsStatement, refresh, withExtensionDatabase } from "./oracle.ts";
 
 interface Case { name: string; query: string; columns: string[]; mode?: string }
 
@@ -30,13 +30,11 @@ const ROUNDS = Number(process.env.PGTRICKLE_ROUNDS ?? 30);
 
 for (const major of pgVersions()) {
   describe(`differential oracle on PostgreSQL ${major}`, () => {
-    let db: FreshDatabase;
+    const database = withExtensionDatabase(major);
     let client: pg.Client;
 
     beforeAll(async () => {
-      db = await createFreshDatabase(major);
-      client = await db.connect();
-      await client.query("CREATE EXTENSION pg_trickle");
+      client = database.client;
       await client.query("CREATE TABLE items (id int PRIMARY KEY, grp int, val int, note text)");
       await client.query("CREATE TABLE events (a int, b text)");
       await client.query("INSERT INTO items SELECT g, g % 5, (g * 7) % 40 - 3, CASE WHEN g % 4 = 0 THEN NULL ELSE 'n' || (g % 3) END FROM generate_series(1, 200) g");
@@ -47,10 +45,6 @@ for (const major of pgVersions()) {
       await client.query("SET pg_trickle.refresh_strategy = 'differential'");
     });
 
-    afterAll(async () => {
-      await client?.end();
-      await db?.drop();
-    });
 
     it("every stream table equals its query right after creation", async () => {
       for (const c of CASES) await expectMatchesQuery(client, c.name, c.columns, c.query, `${c.name} initial`);

@@ -3,26 +3,20 @@
  * equality, extreme integer values in SUM, names resolved under another search_path,
  * inheritance children, and a defining query with a trailing comment.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
-import { createFreshDatabase, pgVersions, type FreshDatabase } from "../setup/pg.ts";
-import { createStreamTable, expectMatchesQuery, refresh } from "./oracle.ts";
+import { pgVersions } from "../setup/pg.ts";
+import { createStreamTable, expectMatchesQuery, refresh, withExtensionDatabase } from "./oracle.ts";
 
 for (const major of pgVersions()) {
   describe(`edge cases on PostgreSQL ${major}`, () => {
-    let db: FreshDatabase;
+    const database = withExtensionDatabase(major);
     let client: pg.Client;
 
     beforeAll(async () => {
-      db = await createFreshDatabase(major);
-      client = await db.connect();
-      await client.query("CREATE EXTENSION pg_trickle");
+      client = database.client;
     });
 
-    afterAll(async () => {
-      await client?.end();
-      await db?.drop();
-    });
 
     it("maintains a keyed stream table with a json column (a type without equality)", async () => {
       await client.query("CREATE TABLE docs (id int PRIMARY KEY, body json, n int)");

@@ -3,10 +3,10 @@
  * engine faults (memory cap, deep nesting, exhausted stack) end in a clean ERROR after which the
  * same session keeps working and the server never restarted; drop and alter do what they say.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
-import { createFreshDatabase, pgVersions, type FreshDatabase } from "../setup/pg.ts";
-import { createStreamTable, errorOf, expectMatchesQuery, refresh } from "./oracle.ts";
+import { pgVersions } from "../setup/pg.ts";
+import { createStreamTable, errorOf, expectMatchesQuery, refresh, withExtensionDatabase } from "./oracle.ts";
 
 const create = (client: pg.ClientBase, name: string, query: string, mode = "DIFFERENTIAL") =>
   client.query("SELECT pgtrickle.create_stream_table($1, $2, refresh_mode => $3)", [name, query, mode]);
@@ -24,25 +24,18 @@ async function leftovers(client: pg.ClientBase) {
 
 for (const major of pgVersions()) {
   describe(`errors and faults on PostgreSQL ${major}`, () => {
-    let db: FreshDatabase;
+    const database = withExtensionDatabase(major);
     let client: pg.Client;
     let backendPid: number;
     let postmasterStart: string;
 
     beforeAll(async () => {
-      db = await createFreshDatabase(major);
-      client = await db.connect();
-      await client.query("CREATE EXTENSION pg_trickle");
+      client = database.client;
       await client.query("CREATE TABLE items (id int PRIMARY KEY, grp int, val int)");
       await client.query("INSERT INTO items SELECT g, g % 3, g FROM generate_series(1, 50) g");
       const r = await client.query("SELECT pg_backend_pid() AS pid, pg_postmaster_start_time()::text AS started");
       backendPid = r.rows[0].pid;
       postmasterStart = r.rows[0].started;
-    });
-
-    afterAll(async () => {
-      await client?.end();
-      await db?.drop();
     });
 
     it("reports a syntax error in the defining query with 42601 and its position in that query", async () => {

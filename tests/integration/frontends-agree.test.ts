@@ -10,10 +10,11 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "libpg-query";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { EngineHost } from "../../src/host/engine-host.ts";
-import { createFreshDatabase, pgVersions, type FreshDatabase } from "../setup/pg.ts";
+import { pgVersions } from "../setup/pg.ts";
+import { withExtensionDatabase } from "./oracle.ts";
 
 const corpusFile = join(dirname(fileURLToPath(import.meta.url)), "../engine/fixtures/queries.sql");
 
@@ -31,20 +32,13 @@ const queries = corpus();
 
 for (const major of pgVersions()) {
   describe(`backend and libpg-query parse trees normalise alike on PostgreSQL ${major}`, () => {
-    let db: FreshDatabase;
+    const database = withExtensionDatabase(major);
     let client: pg.Client;
     let engine: EngineHost;
 
     beforeAll(async () => {
-      db = await createFreshDatabase(major);
-      client = await db.connect();
-      await client.query("CREATE EXTENSION pg_trickle");
+      client = database.client;
       engine = await EngineHost.load();
-    });
-
-    afterAll(async () => {
-      await client?.end();
-      await db?.drop();
     });
 
     it("covers the whole corpus", () => {

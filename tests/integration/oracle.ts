@@ -5,7 +5,29 @@
  * query as a multiset — `(st EXCEPT ALL query)` and `(query EXCEPT ALL st)` are both empty.
  */
 import type pg from "pg";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
+import { createFreshDatabase, type FreshDatabase } from "../setup/pg.ts";
+
+/** What `withExtensionDatabase` provides once the enclosing block's hooks have run. */
+export interface ExtensionDatabase { db: FreshDatabase; client: pg.Client }
+
+/**
+ * Inside a describe block: a fresh database on `major`'s cluster with pg_trickle created and a
+ * client on it, for the whole block; both are gone after it. Read the fields in hooks and tests.
+ */
+export function withExtensionDatabase(major: number): ExtensionDatabase {
+  const context = {} as ExtensionDatabase;
+  beforeAll(async () => {
+    context.db = await createFreshDatabase(major);
+    context.client = await context.db.connect();
+    await context.client.query("CREATE EXTENSION pg_trickle");
+  });
+  afterAll(async () => {
+    await context.client?.end();
+    await context.db?.drop();
+  });
+  return context;
+}
 
 /** A small seeded PRNG (mulberry32), so a failing round can be replayed from its seed. */
 export class Random {
