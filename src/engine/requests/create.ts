@@ -12,17 +12,16 @@ import { readParseTree } from "../nodes/read-tree";
 import { PNode, PKind, PValue } from "../nodes/parse-node";
 import { analyzeSelect, singleSelect, AnalyzedQuery } from "../analyze/query";
 import { resolveTargetName, lookupRelation, bufferColumns, currentSearchPath } from "../analyze/catalog";
-import { buildOperatorTree, describeOperatorTree, Operator, OperatorKind, ProjectOperator } from "../ir/operator-tree";
+import { buildOperatorTree, describeOperatorTree, scanOf, Operator, OperatorKind, ProjectOperator } from "../ir/operator-tree";
 import { compileKeyedProjection, compileCountedProjection } from "../operators/project";
 import { compileAggregate } from "../operators/aggregate";
 import { probeSelect } from "../operators/scan";
 import { ensureCapture } from "../cdc/buffer";
 import { RefreshProgram, ProgramSource, fullRefreshStatements } from "../refresh/program";
-import { MaintenancePlan, Statement, statementsJson } from "../refresh/statement";
-import { scanOf } from "../ir/operator-tree";
+import { MaintenancePlan, Statement, Counting, statementsJson } from "../refresh/statement";
 import { characterPosition } from "../analyze/tree";
 import { hostMessage, LogLevel } from "../host/imports";
-import { quoteIdent, quoteLiteral, qualifiedName } from "../sqlgen/quote";
+import { quoteLiteral, qualifiedName } from "../sqlgen/quote";
 import { parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
 
 /** Handles `{"op":"create", name, query, parseTree|parseTreeJson, serverVersion, schedule, refreshMode, ...}`. */
@@ -72,21 +71,19 @@ export function createStreamTable(request: Json): string {
   }
 
   const statements: Statement[] = [];
-  let columnsUsed: string[] = [];
   if (analysis.query !== null) {
     const q = changetype<AnalyzedQuery>(analysis.query);
     const nameError = checkOutputNames(q);
     if (nameError !== null) return errorResponse(nameError);
-    const tree = buildOperatorTree(q);
-    const plan = compilePlan(tree, storage, request.int("serverVersion", 180000) >= 170000);
-    const scan = scanOf(tree);
+    const operators = buildOperatorTree(q);
+    const plan = compilePlan(operators, storage, request.int("serverVersion", 180000) >= 170000);
+    const scan = scanOf(operators);
     program.differentiable = true;
-    program.operatorTree = describeOperatorTree(tree);
+    program.operatorTree = describeOperatorTree(operators);
     program.probe = probeSelect(scan);
     program.full = fullRefreshStatements(storage, plan);
     program.differential = plan.differential;
     program.sources.push(new ProgramSource(scan.source.oid, scan.source.schema, scan.source.name, scan.source.relkind, scan.columns));
-    columnsUsed = scan.columns;
     statements.push(new Statement("CREATE TABLE " + storage + " AS\n" + plan.fullSelect + "\nWITH NO DATA"));
     statements.push(new Statement("CREATE INDEX ON " + storage + " (__pgt_row_id)"));
     const captureStatements = ensureCapture(scan.source, scan.columns, bufferColumns(scan.source.oid));
@@ -96,7 +93,7 @@ export function createStreamTable(request: Json): string {
     program.operatorTree = "Full(query)";
     program.full = [
       new Statement("TRUNCATE " + storage),
-      new Statement("INSERT INTO " + storage + "\n" + sourceSelect, 1),
+      new Statement("INSERT INTO " + storage + "\n" + sourceSelect, Counting.Inserted),
     ];
     collectSources(select, program);
     statements.push(new Statement("CREATE TABLE " + storage + " AS\n" + sourceSelect + "\nWITH NO DATA"));
@@ -104,8 +101,7 @@ export function createStreamTable(request: Json): string {
   statements.push(new Statement("CREATE TRIGGER pgtrickle_guard BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + storage
     + " FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._guard_stream_table()"));
   statements.push(new Statement("COMMENT ON TABLE " + storage + " IS " + quoteLiteral("pg_trickle stream table")));
-  catalogRows(statements, request, storage, target.schema, target.name, query, effective, mode.requested,
-    schedule.value, program, columnsUsed);
+  catalogRows(statements, storage, target.schema, target.name, query, effective, mode.requested, schedule.value, program);
 
   hostMessage(LogLevel.Debug, "pg_trickle: stream table " + storage + " uses " + effective + " refresh; operator tree "
     + (program.operatorTree.length > 0 ? program.operatorTree : "(none)"));
@@ -197,9 +193,10 @@ function sourceType(relkind: string): string {
   return "TABLE";
 }
 
+/** The catalog rows of the new stream table and one dependency row per source. */
 function catalogRows(
-  out: Statement[], request: Json, storage: string, schema: string, name: string, query: string,
-  mode: string, requested: string, schedule: string | null, program: RefreshProgram, columnsUsed: string[],
+  out: Statement[], storage: string, schema: string, name: string, query: string,
+  mode: string, requested: string, schedule: string | null, program: RefreshProgram,
 ): void {
   const scheduleSql = schedule === null ? "NULL" : quoteLiteral(schedule);
   const reason = program.reason.length > 0 ? quoteLiteral(program.reason) : "NULL";
