@@ -12,6 +12,7 @@
 
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -215,13 +216,20 @@ pgt_emit_warnings(JsonbContainer *result)
 	}
 }
 
-/* Runs the result's "statements" in order, through SPI, in the current transaction. */
+/*
+ * Runs the result's "statements" in order, through SPI, in the current transaction. Their own
+ * NOTICEs ("drop cascades to ...") are internal detail, so client_min_messages is raised to
+ * WARNING while they run, and restored after (also on error, by transaction abort).
+ */
 void
 pgt_run_statements(JsonbContainer *result)
 {
 	JsonbContainer *statements = pgt_json_container(result, "statements");
 	int			n = pgt_json_array_length(statements);
+	int			guc_nest_level = NewGUCNestLevel();
 
+	(void) set_config_option("client_min_messages", "warning", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	for (int i = 0; i < n; i++)
 	{
 		char	   *sql = pgt_json_text(pgt_json_array_item(statements, i), "sql");
@@ -230,4 +238,5 @@ pgt_run_statements(JsonbContainer *result)
 		if (rc < 0)
 			elog(ERROR, "pg_trickle: SPI_execute failed (%s) for: %s", SPI_result_code_string(rc), sql);
 	}
+	AtEOXact_GUC(true, guc_nest_level);
 }

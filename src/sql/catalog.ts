@@ -441,8 +441,13 @@ BEGIN
                           WHERE d.source_relid = substr(c.relname, 9)::oid AND d.cdc_mode = 'trigger'
                             AND EXISTS (SELECT 1 FROM pg_catalog.pg_class AS s WHERE s.oid = d.source_relid))
     LOOP
-        EXECUTE format('DROP FUNCTION IF EXISTS ${C}.%I() CASCADE', 'capture_' || orphan);
-        EXECUTE format('DROP TABLE IF EXISTS ${C}.%I', 'changes_' || orphan);
+        -- Each DROP below fires this trigger again, which may already have dropped the other object.
+        IF to_regprocedure(format('${C}.%I()', 'capture_' || orphan)) IS NOT NULL THEN
+            EXECUTE format('DROP FUNCTION ${C}.%I() CASCADE', 'capture_' || orphan);
+        END IF;
+        IF to_regclass(format('${C}.%I', 'changes_' || orphan)) IS NOT NULL THEN
+            EXECUTE format('DROP TABLE ${C}.%I', 'changes_' || orphan);
+        END IF;
     END LOOP;
 END
 `,

@@ -49,6 +49,8 @@ for (const major of pgVersions()) {
       expect(await refresh(client, "loud")).toBe("DIFFERENTIAL");
       expect((await client.query("SELECT id, owner FROM loud ORDER BY id")).rows.map((r) => r.owner)).toEqual(["ANN!", "BOB!", "CY!"]);
       expect((await client.query("SHOW search_path")).rows[0].search_path).toBe('"$user", public');
+      // The shim raises client_min_messages around its internal DDL; the session's value stays.
+      expect((await client.query("SHOW client_min_messages")).rows[0].client_min_messages).toBe("notice");
     });
 
     it("refreshes a table with inheritance children in FULL mode, since children escape capture", async () => {
