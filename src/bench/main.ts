@@ -127,19 +127,26 @@ async function main(argv: readonly string[]): Promise<number> {
   const cluster = await Cluster.create({
     pgConfig: install.pgConfig, dataDir: join(workDir, "data"), port: await freePort(), settings: benchmarkSettings, fsync: true, log,
   });
-  const cleanUp = async () => {
-    log(`stopping and removing the benchmark cluster in ${workDir}`);
-    await cluster.remove().catch((error: Error) => log(`warning: could not remove the cluster: ${error.message}`));
-    rmSync(workDir, { recursive: true, force: true });
+  let removal: Promise<void> | undefined;
+  const cleanUp = () => {
+    removal ??= (async () => {
+      log(`stopping and removing the benchmark cluster in ${workDir}`);
+      await cluster.remove().catch((error: Error) => log(`warning: could not remove the cluster: ${error.message}`));
+      rmSync(workDir, { recursive: true, force: true });
+    })();
+    return removal;
   };
+  // Ctrl-C reaches this process twice (from the terminal and relayed by tsx): stay until removed.
   const interrupted = () => void cleanUp().finally(() => process.exit(130));
-  process.once("SIGINT", interrupted);
-  process.once("SIGTERM", interrupted);
+  process.on("SIGINT", interrupted);
+  process.on("SIGTERM", interrupted);
 
   try {
     await cluster.start();
     await cluster.createDatabase("bench");
     const client = new pg.Client({ connectionString: cluster.uri("bench"), application_name: "pg_trickle bench" });
+    // Stopping the server on Ctrl-C ends the connection; that must not crash the cleanup.
+    client.on("error", (error) => log(`connection lost: ${error.message}`));
     await client.connect();
     try {
       return await runAll(client, options, startedAt, install.version, log);
@@ -147,9 +154,9 @@ async function main(argv: readonly string[]): Promise<number> {
       await client.end();
     }
   } finally {
+    await cleanUp();
     process.off("SIGINT", interrupted);
     process.off("SIGTERM", interrupted);
-    await cleanUp();
   }
 }
 

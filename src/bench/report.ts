@@ -3,6 +3,7 @@
  * ratios FULL/DIFFERENTIAL and MATVIEW/DIFFERENTIAL (above 1 the differential refresh wins), the
  * table printed at the end, and the JSON file with every timing and the machine it ran on.
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -33,6 +34,8 @@ export interface Environment {
   cpuModel: string;
   memoryGiB: number;
   node: string;
+  /** The commit the extension was built from, with "+changes" when the working tree differed. */
+  commit: string;
   postgres: string;
   build: string;
   settings: Record<string, string>;
@@ -117,10 +120,21 @@ export function describeMachine(postgres: string, build: string, settings: Recor
     cpuModel: cpus()[0]?.model ?? "unknown",
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
+    commit: describeCommit(),
     postgres,
     build,
     settings,
   };
+}
+
+function describeCommit(): string {
+  try {
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    const changed = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim();
+    return changed ? `${head}+changes` : head;
+  } catch {
+    return "unknown";
+  }
 }
 
 /** Writes the full results to `<dir>/bench-<timestamp>.json` and returns its path. */

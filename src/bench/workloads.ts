@@ -36,7 +36,7 @@ export const workloads: Record<WorkloadName, Workload> = {
   },
 };
 
-/** The expression that fills `val` for row id `g`; pseudo-random but repeatable after `setseed`. */
+/** The expression that fills `val`: pseudo-random, but repeatable after `setseed`. */
 export const randomValue = `(random() * ${valueRange})::int`;
 
 /** Drops whatever a previous size left and loads `rows` fresh source rows (ids 1..rows). */
