@@ -91,8 +91,16 @@ export function compileKeyedProjection(op: ProjectOperator, storage: string, ret
     oldImage.push("st." + c);
     newImage.push(value);
   }
+  // A key none of whose images passes the filter is absent before and after: skip it early.
+  let relevant = "";
+  if (predicate !== null) {
+    const candidateKeys: string[] = [];
+    for (let k = 0; k < scan.source.primaryKey.length; k++) candidateKeys.push("c." + quoteIdent(scan.source.primaryKey[k]));
+    relevant = "\n  WHERE (" + sourceKeys.join(", ") + ") IN (SELECT " + candidateKeys.join(", ") + " FROM __pgt_w AS c\n"
+      + "    WHERE " + passesFilter(predicate, new AliasContext("c")) + ")";
+  }
   const sql = "WITH __pgt_w AS (\n" + windowSelect(scan) + "\n),\n"
-    + "__pgt_last AS (\n  SELECT DISTINCT ON (" + sourceKeys.join(", ") + ") l.*\n  FROM __pgt_w AS l\n  ORDER BY "
+    + "__pgt_last AS (\n  SELECT DISTINCT ON (" + sourceKeys.join(", ") + ") l.*\n  FROM __pgt_w AS l" + relevant + "\n  ORDER BY "
     + sourceKeys.join(", ") + ", l.__pgt_seq DESC\n),\n"
     + "__pgt_live AS (\n  SELECT l.*, (l.__pgt_sign > 0 AND " + passesFilter(predicate, new AliasContext("l")) + ") AS __pgt_live\n  FROM __pgt_last AS l\n),\n"
     + "__pgt_d AS (\n  SELECT " + deltaCols.join(",\n         ") + "\n  FROM __pgt_live AS v\n)";

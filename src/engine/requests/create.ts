@@ -17,7 +17,7 @@ import { compileKeyedProjection, compileCountedProjection } from "../operators/p
 import { compileAggregate } from "../operators/aggregate";
 import { probeSelect } from "../operators/scan";
 import { ensureCapture } from "../cdc/buffer";
-import { RefreshProgram, ProgramSource, fullRefreshStatements } from "../refresh/program";
+import { RefreshProgram, ProgramSource, fullRefreshStatements, createRowIdIndex } from "../refresh/program";
 import { MaintenancePlan, Statement, Counting, statementsJson } from "../refresh/statement";
 import { characterPosition } from "../analyze/tree";
 import { hostMessage, LogLevel } from "../host/imports";
@@ -81,11 +81,11 @@ export function createStreamTable(request: Json): string {
     program.differentiable = true;
     program.operatorTree = describeOperatorTree(operators);
     program.probe = probeSelect(scan);
-    program.full = fullRefreshStatements(storage, plan);
+    program.full = fullRefreshStatements(target.schema, target.name, plan);
     program.differential = plan.differential;
     program.sources.push(new ProgramSource(scan.source.oid, scan.source.schema, scan.source.name, scan.source.relkind, scan.columns));
     statements.push(new Statement("CREATE TABLE " + storage + " AS\n" + plan.fullSelect + "\nWITH NO DATA"));
-    statements.push(new Statement("CREATE INDEX ON " + storage + " (__pgt_row_id)"));
+    statements.push(createRowIdIndex(target.schema, target.name));
     const captureStatements = ensureCapture(scan.source, scan.columns, bufferColumns(scan.source.oid));
     for (let i = 0; i < captureStatements.length; i++) statements.push(captureStatements[i]);
   } else {

@@ -14,7 +14,7 @@ SELECT count(*) AS "n",
 WITH NO DATA;
 
 -- statement 2 (counting none)
-CREATE INDEX ON "public"."new_st" (__pgt_row_id);
+CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- statement 3 (counting none)
 CREATE TABLE pgtrickle_changes."changes_16384" (
@@ -89,7 +89,10 @@ WHERE b.__pgt_xid >= $2::xid8
 -- program.full 1 (counting none)
 TRUNCATE "public"."new_st";
 
--- program.full 2 (counting inserted)
+-- program.full 2 (counting none)
+DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
+
+-- program.full 3 (counting inserted)
 INSERT INTO "public"."new_st" ("n", "total", "__pgt_count", "__pgt_aux_sum_1", "__pgt_aux_nn_1", "__pgt_row_id")
 SELECT count(*) AS "n",
        sum(__pgt_src."amount") AS "total",
@@ -99,6 +102,9 @@ SELECT count(*) AS "n",
        0::bigint AS __pgt_row_id
   FROM "public"."orders" AS __pgt_src
   WHERE (__pgt_src."amount" > 100);
+
+-- program.full 4 (counting none)
+CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- program.differential 1 (counting returned)
 WITH __pgt_w AS (

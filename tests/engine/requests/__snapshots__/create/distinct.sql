@@ -12,7 +12,7 @@ SELECT __pgt_src."customer" AS "customer",
 WITH NO DATA;
 
 -- statement 2 (counting none)
-CREATE INDEX ON "public"."new_st" (__pgt_row_id);
+CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- statement 3 (counting none)
 CREATE TABLE pgtrickle_changes."changes_16384" (
@@ -88,7 +88,10 @@ WHERE b.__pgt_xid >= $2::xid8
 -- program.full 1 (counting none)
 TRUNCATE "public"."new_st";
 
--- program.full 2 (counting inserted)
+-- program.full 2 (counting none)
+DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
+
+-- program.full 3 (counting inserted)
 INSERT INTO "public"."new_st" ("customer", "note", "__pgt_count", "__pgt_row_id")
 SELECT __pgt_src."customer" AS "customer",
        "lower"(__pgt_src."note") AS "note",
@@ -96,6 +99,9 @@ SELECT __pgt_src."customer" AS "customer",
        hash_record_extended(ROW(__pgt_src."customer", "lower"(__pgt_src."note")), 0) AS __pgt_row_id
   FROM "public"."orders" AS __pgt_src
   GROUP BY __pgt_src."customer", "lower"(__pgt_src."note");
+
+-- program.full 4 (counting none)
+CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- program.differential 1 (counting returned)
 WITH __pgt_w AS (

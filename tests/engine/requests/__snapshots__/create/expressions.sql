@@ -54,7 +54,7 @@ SELECT __pgt_src."id" AS "id",
 WITH NO DATA;
 
 -- statement 2 (counting none)
-CREATE INDEX ON "public"."new_st" (__pgt_row_id);
+CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- statement 3 (counting none)
 CREATE TABLE pgtrickle_changes."changes_16384" (
@@ -187,7 +187,10 @@ WHERE b.__pgt_xid >= $2::xid8
 -- program.full 1 (counting none)
 TRUNCATE "public"."new_st";
 
--- program.full 2 (counting inserted)
+-- program.full 2 (counting none)
+DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
+
+-- program.full 3 (counting inserted)
 INSERT INTO "public"."new_st" ("id", "next_customer", "size", "customer_name", "whole", "rounded", "notes", "lower", "shout", "note_or_empty", "customer_or_null", "at_least_zero", "negated", "magnitude", "sortable", "pair", "quoted", "__pgt_row_id")
 SELECT __pgt_src."id" AS "id",
        (__pgt_src."customer" + 1) AS "next_customer",
@@ -210,6 +213,9 @@ SELECT __pgt_src."id" AS "id",
   FROM "public"."orders" AS __pgt_src
   WHERE ((__pgt_src."customer" IN (1, 2, 3)) AND (__pgt_src."customer" NOT IN (7)) AND (__pgt_src."amount" BETWEEN 10 AND 20) AND (__pgt_src."amount" NOT BETWEEN SYMMETRIC 15 AND 14) AND (__pgt_src."note" IS DISTINCT FROM 'x') AND (__pgt_src."customer" IS NOT DISTINCT FROM 4) AND (__pgt_src."note" ~~ 'a%') AND (__pgt_src."note" !~~* '%z') AND ((__pgt_src."note" IS NOT NULL) OR (NOT (__pgt_src."customer" > 5))) AND ((__pgt_src."amount" > 0) IS TRUE) AND (__pgt_src."customer" = ANY (ARRAY[4, 5])));
 
+-- program.full 4 (counting none)
+CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
+
 -- program.differential 1 (counting returned)
 WITH __pgt_w AS (
 SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign, b."customer", b."amount", b."note", b."id"
@@ -222,6 +228,8 @@ SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_s
 __pgt_last AS (
   SELECT DISTINCT ON (l."id") l.*
   FROM __pgt_w AS l
+  WHERE (l."id") IN (SELECT c."id" FROM __pgt_w AS c
+    WHERE COALESCE(((c."customer" IN (1, 2, 3)) AND (c."customer" NOT IN (7)) AND (c."amount" BETWEEN 10 AND 20) AND (c."amount" NOT BETWEEN SYMMETRIC 15 AND 14) AND (c."note" IS DISTINCT FROM 'x') AND (c."customer" IS NOT DISTINCT FROM 4) AND (c."note" ~~ 'a%') AND (c."note" !~~* '%z') AND ((c."note" IS NOT NULL) OR (NOT (c."customer" > 5))) AND ((c."amount" > 0) IS TRUE) AND (c."customer" = ANY (ARRAY[4, 5]))), false))
   ORDER BY l."id", l.__pgt_seq DESC
 ),
 __pgt_live AS (

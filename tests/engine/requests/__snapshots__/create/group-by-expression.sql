@@ -15,7 +15,7 @@ SELECT (__pgt_src."customer" + 1) AS "next_customer",
 WITH NO DATA;
 
 -- statement 2 (counting none)
-CREATE INDEX ON "public"."new_st" (__pgt_row_id);
+CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- statement 3 (counting none)
 CREATE TABLE pgtrickle_changes."changes_16384" (
@@ -91,7 +91,10 @@ WHERE b.__pgt_xid >= $2::xid8
 -- program.full 1 (counting none)
 TRUNCATE "public"."new_st";
 
--- program.full 2 (counting inserted)
+-- program.full 2 (counting none)
+DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
+
+-- program.full 3 (counting inserted)
 INSERT INTO "public"."new_st" ("next_customer", "doubled", "__pgt_key_1", "__pgt_count", "__pgt_aux_sum_0", "__pgt_aux_nn_0", "__pgt_row_id")
 SELECT (__pgt_src."customer" + 1) AS "next_customer",
        (sum(__pgt_src."amount") * 2) AS "doubled",
@@ -102,6 +105,9 @@ SELECT (__pgt_src."customer" + 1) AS "next_customer",
        hash_record_extended(ROW(__pgt_src."customer"), 0) AS __pgt_row_id
   FROM "public"."orders" AS __pgt_src
   GROUP BY __pgt_src."customer";
+
+-- program.full 4 (counting none)
+CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- program.differential 1 (counting returned)
 WITH __pgt_w AS (

@@ -11,7 +11,7 @@ SELECT __pgt_src."id" AS "id",
 WITH NO DATA;
 
 -- statement 2 (counting none)
-CREATE INDEX ON "public"."new_st" (__pgt_row_id);
+CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- statement 3 (counting none)
 CREATE TABLE pgtrickle_changes."changes_16384" (
@@ -86,13 +86,19 @@ WHERE b.__pgt_xid >= $2::xid8
 -- program.full 1 (counting none)
 TRUNCATE "public"."new_st";
 
--- program.full 2 (counting inserted)
+-- program.full 2 (counting none)
+DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
+
+-- program.full 3 (counting inserted)
 INSERT INTO "public"."new_st" ("id", "amount", "__pgt_row_id")
 SELECT __pgt_src."id" AS "id",
        __pgt_src."amount" AS "amount",
        hash_record_extended(ROW(__pgt_src."id"), 0) AS __pgt_row_id
   FROM "public"."orders" AS __pgt_src
   WHERE (__pgt_src."amount" > 10);
+
+-- program.full 4 (counting none)
+CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- program.differential 1 (counting none)
 WITH __pgt_w AS (
@@ -106,6 +112,8 @@ SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_s
 __pgt_last AS (
   SELECT DISTINCT ON (l."id") l.*
   FROM __pgt_w AS l
+  WHERE (l."id") IN (SELECT c."id" FROM __pgt_w AS c
+    WHERE COALESCE((c."amount" > 10), false))
   ORDER BY l."id", l.__pgt_seq DESC
 ),
 __pgt_live AS (

@@ -10,7 +10,7 @@ SELECT q.*, hash_record_extended(ROW(q."kind", q."n"), 0) AS __pgt_row_id
 WITH NO DATA;
 
 -- statement 2 (counting none)
-CREATE INDEX ON "public"."new_st" (__pgt_row_id);
+CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- statement 3 (counting none)
 CREATE TABLE pgtrickle_changes."changes_16390" (
@@ -85,12 +85,18 @@ WHERE b.__pgt_xid >= $2::xid8
 -- program.full 1 (counting none)
 TRUNCATE "public"."new_st";
 
--- program.full 2 (counting inserted)
+-- program.full 2 (counting none)
+DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
+
+-- program.full 3 (counting inserted)
 INSERT INTO "public"."new_st" ("kind", "n", "__pgt_row_id")
 SELECT q.*, hash_record_extended(ROW(q."kind", q."n"), 0) AS __pgt_row_id
   FROM (SELECT __pgt_src."kind" AS "kind", __pgt_src."n" AS "n"
           FROM "public"."events" AS __pgt_src
   WHERE (__pgt_src."n" > 0)) AS q;
+
+-- program.full 4 (counting none)
+CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- program.differential 1 (counting returned)
 WITH __pgt_w AS (
