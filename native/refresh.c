@@ -133,6 +133,8 @@ pgt_refresh(const char *name, const char *initiated_by)
 	char	   *search_path;
 	int			guc_nest_level;
 
+	for (int i = 0; i < P_COUNT; i++)
+		set_param(&params, i, NULL);
 	lock_stream_table(name);
 	pgt_id = result_text(1);
 	program = result_text(2);
@@ -187,6 +189,8 @@ pgt_refresh(const char *name, const char *initiated_by)
 			char	   *counting = pgt_json_text(stmt, "counting");
 
 			run_with_snapshot(pgt_json_text(stmt, "sql"), &params, snapshot);
+			if (counting == NULL)
+				continue;
 			if (strcmp(counting, "inserted") == 0)
 				inserted += SPI_processed;
 			else if (strcmp(counting, "returned") == 0 && SPI_processed > 0)
