@@ -121,12 +121,20 @@ export function compileAggregate(op: Operator, storage: string, returning: bool)
   const keysDelta: string[] = [];
   const deltaCols: string[] = [];
   const positions: string[] = [];
+  // GROUP BY names each key by its position in the select list: a key written as an integer
+  // constant would otherwise be read as a position itself.
+  const fullPositions: string[] = [];
   for (let k = 0; k < layout.keys.length; k++) {
     keysFull.push(renderExpr(layout.keys[k], src));
     const hidden = "__pgt_key_" + (k + 1).toString();
     if (layout.keyColumns[k] == hidden) {
       plan.columns.push(hidden);
       full.push(keysFull[k] + " AS " + hidden);
+      fullPositions.push(full.length.toString());
+    } else {
+      for (let i = 0; i < layout.outputs.length; i++) {
+        if (layout.outputs[i].name == layout.keyColumns[k]) { fullPositions.push((i + 1).toString()); break; }
+      }
     }
     deltaCols.push(renderExpr(layout.keys[k], w) + " AS " + hidden);
     keysDelta.push("q." + hidden);
@@ -162,7 +170,7 @@ export function compileAggregate(op: Operator, storage: string, returning: bool)
   }
   plan.columns.push("__pgt_row_id");
   full.push(rowIdOf(keysFull) + " AS __pgt_row_id");
-  const groupBy = keysFull.length > 0 ? "\n  GROUP BY " + keysFull.join(", ") : "";
+  const groupBy = fullPositions.length > 0 ? "\n  GROUP BY " + fullPositions.join(", ") : "";
   plan.fullSelect = "SELECT " + full.join(",\n       ") + "\n  FROM " + sourceFrom(scan, "__pgt_src") + whereClause(predicate, src) + groupBy;
 
   // Differential: aggregate the window per group, then fold it into the stored state.

@@ -11,7 +11,7 @@ SELECT (__pgt_src."customer" + 1) AS "next_customer",
        count(__pgt_src."amount") AS __pgt_aux_nn_0,
        hash_record_extended(ROW(__pgt_src."customer"), 0) AS __pgt_row_id
   FROM "public"."orders" AS __pgt_src
-  GROUP BY __pgt_src."customer"
+  GROUP BY 3
 WITH NO DATA;
 
 -- statement 2 (counting none)
@@ -104,7 +104,7 @@ SELECT (__pgt_src."customer" + 1) AS "next_customer",
        count(__pgt_src."amount") AS __pgt_aux_nn_0,
        hash_record_extended(ROW(__pgt_src."customer"), 0) AS __pgt_row_id
   FROM "public"."orders" AS __pgt_src
-  GROUP BY __pgt_src."customer";
+  GROUP BY 3;
 
 -- program.full 4 (counting none)
 CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);

@@ -13,7 +13,7 @@ SELECT __pgt_src."customer" AS "customer",
        count(__pgt_src."amount") AS __pgt_aux_nn_2,
        hash_record_extended(ROW(__pgt_src."customer"), 0) AS __pgt_row_id
   FROM "public"."orders" AS __pgt_src
-  GROUP BY __pgt_src."customer"
+  GROUP BY 1
 WITH NO DATA;
 
 -- statement 2 (counting none)
@@ -109,7 +109,7 @@ SELECT __pgt_src."customer" AS "customer",
        count(__pgt_src."amount") AS __pgt_aux_nn_2,
        hash_record_extended(ROW(__pgt_src."customer"), 0) AS __pgt_row_id
   FROM "public"."orders" AS __pgt_src
-  GROUP BY __pgt_src."customer";
+  GROUP BY 1;
 
 -- program.full 4 (counting none)
 CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
