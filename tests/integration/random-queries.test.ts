@@ -12,16 +12,17 @@ import { Random, createStreamTable, expectMatchesQuery, randomEventsStatement, r
 const QUERIES = Number(process.env.PGTRICKLE_RANDOM_QUERIES ?? 24);
 const ROUNDS = Number(process.env.PGTRICKLE_ROUNDS ?? 8);
 
-interface Source { table: string; numeric: string[]; text: string[] }
-const ITEMS: Source = { table: "items", numeric: ["id", "grp", "val"], text: ["note"] };
-const EVENTS: Source = { table: "events", numeric: ["a"], text: ["b"] };
+interface Source { table: string; alias: string; numeric: string[]; text: string[] }
+const ITEMS: Source = { table: "items", alias: "items", numeric: ["id", "grp", "val"], text: ["note"] };
+const EVENTS: Source = { table: "events AS e", alias: "e", numeric: ["a"], text: ["b"] };
 
 /** A random scalar expression of numeric type over `s`, at most `depth` deep. */
 function numericExpr(r: Random, s: Source, depth: number): string {
-  const leaf = () => (r.chance(0.7) ? r.pick(s.numeric) : String(r.int(-3, 9)));
+  const column = () => (r.chance(0.3) ? `${s.alias}.${r.pick(s.numeric)}` : r.pick(s.numeric));
+  const leaf = () => (r.chance(0.7) ? column() : String(r.int(-3, 9)));
   if (depth <= 0 || r.chance(0.3)) return leaf();
   const sub = () => numericExpr(r, s, depth - 1);
-  switch (r.int(0, 7)) {
+  switch (r.int(0, 11)) {
     case 0: return `${sub()} + ${sub()}`;
     case 1: return `${sub()} - ${sub()}`;
     case 2: return `${sub()} * ${sub()}`;
@@ -29,6 +30,10 @@ function numericExpr(r: Random, s: Source, depth: number): string {
     case 4: return `coalesce(${sub()}, ${r.int(0, 5)})`;
     case 5: return `CASE WHEN ${predicate(r, s, depth - 1)} THEN ${sub()} ELSE ${sub()} END`;
     case 6: return `(${sub()})::bigint`;
+    case 7: return `nullif(${sub()}, ${r.int(0, 3)})`;
+    case 8: return `- ${sub()}`;
+    case 9: return `CAST(${sub()} AS numeric(12, 2)) / 4`;
+    case 10: return `CASE ${sub()} WHEN 1 THEN 10 WHEN 2 THEN 20 END`;
     default: return `greatest(${sub()}, ${sub()})`;
   }
 }
@@ -36,10 +41,12 @@ function numericExpr(r: Random, s: Source, depth: number): string {
 /** A random text expression over `s`. */
 function textExpr(r: Random, s: Source): string {
   const col = r.pick(s.text);
-  switch (r.int(0, 3)) {
+  switch (r.int(0, 5)) {
     case 0: return col;
     case 1: return `upper(${col})`;
-    case 2: return `coalesce(${col}, 'none')`;
+    case 2: return `coalesce(${col}, 'it''s')`;
+    case 3: return `(${col} COLLATE "C")`;
+    case 4: return `CAST(${col} AS varchar(2))`;
     default: return `${col} || '-' || ${r.pick(s.numeric)}`;
   }
 }
@@ -47,7 +54,7 @@ function textExpr(r: Random, s: Source): string {
 /** A random boolean expression over `s`. */
 function predicate(r: Random, s: Source, depth: number): string {
   const n = () => numericExpr(r, s, Math.min(depth, 1));
-  switch (r.int(0, 8)) {
+  switch (r.int(0, 13)) {
     case 0: return `${n()} > ${r.int(-2, 20)}`;
     case 1: return `${n()} <= ${n()}`;
     case 2: return `${r.pick(s.numeric)} IS NULL`;
@@ -56,6 +63,11 @@ function predicate(r: Random, s: Source, depth: number): string {
     case 5: return `${n()} BETWEEN ${r.int(-5, 5)} AND ${r.int(5, 30)}`;
     case 6: return `${r.pick(s.numeric)} IS DISTINCT FROM ${r.int(0, 5)}`;
     case 7: return depth > 0 ? `(${predicate(r, s, depth - 1)}) ${r.pick(["AND", "OR"])} NOT (${predicate(r, s, depth - 1)})` : `${r.pick(s.text)} LIKE 'n%'`;
+    case 8: return `(${n()} > 3) IS NOT TRUE`;
+    case 9: return `${r.pick(s.text)} ILIKE 'N%'`;
+    case 10: return `${r.pick(s.numeric)} = ANY (ARRAY[1, 2, ${r.int(3, 9)}])`;
+    case 11: return `${n()} NOT BETWEEN SYMMETRIC ${r.int(10, 20)} AND ${r.int(-5, 5)}`;
+    case 12: return `${r.pick(s.text)} NOT IN ('n1', 'k2')`;
     default: return `${r.pick(s.text)} LIKE '%1%'`;
   }
 }
