@@ -8,7 +8,7 @@ MODULE_big = pg_trickle
 EXTVERSION = 0.1.0
 
 NATIVE_OBJS = native/pg_trickle.o native/api.o native/refresh.o native/engine_call.o \
-	native/engine_host.o native/wasm-rt/wasm-rt-impl.o
+	native/engine_host.o native/engine_abi.o native/wasm-rt/wasm-rt-impl.o
 OBJS = $(NATIVE_OBJS) build/engine/engine.o
 
 DATA_built = sql/pg_trickle--$(EXTVERSION).sql

@@ -7,6 +7,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -81,30 +82,69 @@ defining_query_tree(const char *query)
 	return pgt_node_to_string(tree);
 }
 
-/* Adds the text argument `n` to the "options" object under `key` when it is not NULL. */
-static void
-option_text(StringInfo options, FunctionCallInfo fcinfo, int n, const char *key)
+/* An optional argument passed to the engine as a member of the request's "options" object. */
+typedef struct OptionArg
 {
-	if (PG_ARGISNULL(n))
-		return;
-	if (options->len > 1)
-		appendStringInfoChar(options, ',');
-	escape_json(options, key);
-	appendStringInfoChar(options, ':');
-	escape_json(options, text_to_cstring(PG_GETARG_TEXT_PP(n)));
-}
+	int			argno;			/* position in the SQL signature */
+	const char *key;			/* SQL parameter name */
+	Oid			type;			/* its SQL type */
+} OptionArg;
 
-/* Adds a non-NULL non-text argument `n`, already formatted as JSON by the caller. */
-static void
-option_json(StringInfo options, FunctionCallInfo fcinfo, int n, const char *key, const char *json)
+/* Options of create_stream_table after (name, query, schedule, refresh_mode, initialize). */
+static const OptionArg create_options[] = {
+	{5, "diamond_consistency", TEXTOID}, {6, "diamond_schedule_policy", TEXTOID}, {7, "cdc_mode", TEXTOID},
+	{8, "append_only", BOOLOID}, {9, "pooler_compatibility_mode", BOOLOID}, {10, "partition_by", TEXTOID},
+	{11, "max_differential_joins", INT4OID}, {12, "max_delta_fraction", FLOAT8OID},
+};
+
+/* Every argument of alter_stream_table after name. */
+static const OptionArg alter_options[] = {
+	{1, "query", TEXTOID}, {2, "schedule", TEXTOID}, {3, "refresh_mode", TEXTOID}, {4, "status", TEXTOID},
+	{5, "diamond_consistency", TEXTOID}, {6, "diamond_schedule_policy", TEXTOID}, {7, "cdc_mode", TEXTOID},
+	{8, "append_only", BOOLOID}, {9, "pooler_compatibility_mode", BOOLOID}, {10, "tier", TEXTOID},
+	{11, "fuse", TEXTOID}, {12, "fuse_ceiling", INT8OID}, {13, "fuse_sensitivity", INT4OID},
+	{14, "partition_by", TEXTOID}, {15, "max_differential_joins", INT4OID}, {16, "max_delta_fraction", FLOAT8OID},
+};
+
+/* The JSON object of the non-NULL arguments among `options` (NULL means "not given"). */
+static char *
+options_json(FunctionCallInfo fcinfo, const OptionArg *options, int count)
 {
-	if (PG_ARGISNULL(n))
-		return;
-	if (options->len > 1)
-		appendStringInfoChar(options, ',');
-	escape_json(options, key);
-	appendStringInfoChar(options, ':');
-	appendStringInfoString(options, json);
+	StringInfoData out;
+
+	initStringInfo(&out);
+	appendStringInfoChar(&out, '{');
+	for (int i = 0; i < count; i++)
+	{
+		int			n = options[i].argno;
+
+		if (PG_ARGISNULL(n))
+			continue;
+		if (out.len > 1)
+			appendStringInfoChar(&out, ',');
+		escape_json(&out, options[i].key);
+		appendStringInfoChar(&out, ':');
+		switch (options[i].type)
+		{
+			case BOOLOID:
+				appendStringInfoString(&out, PG_GETARG_BOOL(n) ? "true" : "false");
+				break;
+			case INT4OID:
+				appendStringInfo(&out, "%d", PG_GETARG_INT32(n));
+				break;
+			case INT8OID:
+				appendStringInfo(&out, INT64_FORMAT, PG_GETARG_INT64(n));
+				break;
+			case FLOAT8OID:
+				appendStringInfo(&out, "%.17g", PG_GETARG_FLOAT8(n));
+				break;
+			default:
+				escape_json(&out, text_to_cstring(PG_GETARG_TEXT_PP(n)));
+				break;
+		}
+	}
+	appendStringInfoChar(&out, '}');
+	return out.data;
 }
 
 /*
@@ -120,26 +160,9 @@ create_stream_table(PG_FUNCTION_ARGS)
 	char	   *schedule = text_arg(fcinfo, 2);
 	char	   *refresh_mode = PG_ARGISNULL(3) ? "AUTO" : text_arg(fcinfo, 3);
 	bool		initialize = PG_ARGISNULL(4) ? true : PG_GETARG_BOOL(4);
-	StringInfoData options;
 	PgtRequest	req;
 	JsonbContainer *result;
 	char	   *storage;
-
-	initStringInfo(&options);
-	appendStringInfoChar(&options, '{');
-	option_text(&options, fcinfo, 5, "diamond_consistency");
-	option_text(&options, fcinfo, 6, "diamond_schedule_policy");
-	option_text(&options, fcinfo, 7, "cdc_mode");
-	if (!PG_ARGISNULL(8))
-		option_json(&options, fcinfo, 8, "append_only", PG_GETARG_BOOL(8) ? "true" : "false");
-	if (!PG_ARGISNULL(9))
-		option_json(&options, fcinfo, 9, "pooler_compatibility_mode", PG_GETARG_BOOL(9) ? "true" : "false");
-	option_text(&options, fcinfo, 10, "partition_by");
-	if (!PG_ARGISNULL(11))
-		option_json(&options, fcinfo, 11, "max_differential_joins", psprintf("%d", PG_GETARG_INT32(11)));
-	if (!PG_ARGISNULL(12))
-		option_json(&options, fcinfo, 12, "max_delta_fraction", psprintf("%g", PG_GETARG_FLOAT8(12)));
-	appendStringInfoChar(&options, '}');
 
 	SPI_connect();
 	pgt_request_begin(&req, "create");
@@ -150,7 +173,7 @@ create_stream_table(PG_FUNCTION_ARGS)
 	pgt_request_text(&req, "schedule", schedule);
 	pgt_request_text(&req, "refreshMode", refresh_mode);
 	pgt_request_int(&req, "minScheduleSeconds", pg_trickle_min_schedule_seconds);
-	pgt_request_raw(&req, "options", options.data);
+	pgt_request_raw(&req, "options", options_json(fcinfo, create_options, lengthof(create_options)));
 	result = pgt_engine_request(pgt_request_end(&req), query);
 	pgt_emit_warnings(result);
 	pgt_run_statements(result);
@@ -194,41 +217,15 @@ refresh_stream_table(PG_FUNCTION_ARGS)
 Datum
 alter_stream_table(PG_FUNCTION_ARGS)
 {
-	static const char *const text_options[] = {
-		NULL, "query", "schedule", "refresh_mode", "status", "diamond_consistency",
-		"diamond_schedule_policy", "cdc_mode"
-	};
 	char	   *name = required_text_arg(fcinfo, 0, "name");
-	StringInfoData options;
 	PgtRequest	req;
 	JsonbContainer *result;
-
-	initStringInfo(&options);
-	appendStringInfoChar(&options, '{');
-	for (int i = 1; i <= 7; i++)
-		option_text(&options, fcinfo, i, text_options[i]);
-	if (!PG_ARGISNULL(8))
-		option_json(&options, fcinfo, 8, "append_only", PG_GETARG_BOOL(8) ? "true" : "false");
-	if (!PG_ARGISNULL(9))
-		option_json(&options, fcinfo, 9, "pooler_compatibility_mode", PG_GETARG_BOOL(9) ? "true" : "false");
-	option_text(&options, fcinfo, 10, "tier");
-	option_text(&options, fcinfo, 11, "fuse");
-	if (!PG_ARGISNULL(12))
-		option_json(&options, fcinfo, 12, "fuse_ceiling", psprintf(INT64_FORMAT, PG_GETARG_INT64(12)));
-	if (!PG_ARGISNULL(13))
-		option_json(&options, fcinfo, 13, "fuse_sensitivity", psprintf("%d", PG_GETARG_INT32(13)));
-	option_text(&options, fcinfo, 14, "partition_by");
-	if (!PG_ARGISNULL(15))
-		option_json(&options, fcinfo, 15, "max_differential_joins", psprintf("%d", PG_GETARG_INT32(15)));
-	if (!PG_ARGISNULL(16))
-		option_json(&options, fcinfo, 16, "max_delta_fraction", psprintf("%g", PG_GETARG_FLOAT8(16)));
-	appendStringInfoChar(&options, '}');
 
 	SPI_connect();
 	pgt_request_begin(&req, "alter");
 	pgt_request_text(&req, "name", name);
 	pgt_request_int(&req, "minScheduleSeconds", pg_trickle_min_schedule_seconds);
-	pgt_request_raw(&req, "options", options.data);
+	pgt_request_raw(&req, "options", options_json(fcinfo, alter_options, lengthof(alter_options)));
 	result = pgt_engine_request(pgt_request_end(&req), NULL);
 	pgt_emit_warnings(result);
 	pgt_run_statements(result);

@@ -123,17 +123,6 @@ pgt_json_container(JsonbContainer *obj, const char *key)
 	return v.val.binary.data;
 }
 
-/* The member `key` of `obj` as JSON text ("null" when absent). */
-char *
-pgt_json_raw(JsonbContainer *obj, const char *key)
-{
-	JsonbContainer *c = pgt_json_container(obj, key);
-
-	if (c == NULL)
-		return pstrdup("null");
-	return JsonbToCString(NULL, c, VARSIZE(c));
-}
-
 /* The number of elements of a JSON array. */
 int
 pgt_json_array_length(JsonbContainer *array)

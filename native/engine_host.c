@@ -34,6 +34,7 @@
 #include "utils/memutils.h"
 
 #include "engine.h"
+#include "engine_abi.h"
 #include "engine_host.h"
 #include "pgt_errors.h"
 #include "wasm-rt.h"
@@ -45,29 +46,9 @@
  */
 #define ENGINE_FRAME_BYTES 384
 
-/* Longest engine abort text kept for an error detail. */
-#define ABORT_TEXT_MAX 200
-
-/* wasm2c passes these to the imports; the host keeps its state in statics instead. */
-struct w2c_env
-{
-	char		unused;
-};
-struct w2c_host
-{
-	char		unused;
-};
-
-/* Every import wasm2c may expect; engine.h declares only those the current engine uses. */
-void		w2c_env_abort(struct w2c_env *env, u32 message_address, u32 file_address, u32 line, u32 column);
-u32			w2c_host_query(struct w2c_host *host, u32 request_address, u32 request_length);
-void		w2c_host_queryResult(struct w2c_host *host, u32 destination);
-void		w2c_host_log(struct w2c_host *host, u32 level, u32 message_address, u32 message_length);
-
 static uint32 engine_depth_limit(void);
 static uint8 *engine_bytes(uint64 address, uint64 length);
 static char *engine_text(uint64 address, uint64 length);
-static bool decode_engine_string(u32 address, char *out, size_t out_size);
 static void leave_engine(MemoryContext caller_context);
 static void report_trap(void);
 
@@ -79,7 +60,7 @@ static bool engine_active = false;	/* a call is in progress */
 static MemoryContext call_context = NULL;	/* lives for one call */
 static char *query_answer = NULL;	/* host.query's answer (UTF-8), until copied */
 static uint32 query_answer_length = 0;
-static char abort_detail[2 * ABORT_TEXT_MAX + 100];	/* set by env.abort */
+static char abort_detail[ENGINE_ABORT_TEXT_SIZE];	/* set by env.abort */
 
 /* ---------------------------------------------------------------- the call guard */
 
@@ -219,11 +200,7 @@ engine_depth_limit(void)
 static uint8 *
 engine_bytes(uint64 address, uint64 length)
 {
-	wasm_rt_memory_t *memory = w2c_engine_memory(&engine);
-
-	if (address + length > memory->size)
-		wasm_rt_trap(WASM_RT_TRAP_OOB);
-	return memory->data + address;
+	return engine_memory_span(w2c_engine_memory(&engine), address, length);
 }
 
 /* A NUL-terminated copy, in the server encoding, of UTF-8 text in engine memory. */
@@ -237,51 +214,12 @@ engine_text(uint64 address, uint64 length)
 	return pg_any_to_server(copy, (int) length, PG_UTF8);
 }
 
-/* Decodes an AssemblyScript string (UTF-16, byte length at address - 4) as printable ASCII. */
-static bool
-decode_engine_string(u32 address, char *out, size_t out_size)
-{
-	wasm_rt_memory_t *memory = w2c_engine_memory(&engine);
-	uint32		byte_length;
-	size_t		n = 0;
-
-	if (address < 4 || (uint64) address > memory->size)
-		return false;
-	memcpy(&byte_length, memory->data + address - 4, sizeof(byte_length));
-	if (byte_length % 2 != 0 || (uint64) address + byte_length > memory->size)
-		return false;
-	for (uint32 i = 0; i < byte_length / 2 && n + 1 < out_size; i++)
-	{
-		uint16		unit;
-
-		memcpy(&unit, memory->data + address + 2 * i, sizeof(unit));
-		if (unit < 0x20)
-			return false;		/* control characters: not a real message */
-		out[n++] = unit < 0x7f ? (char) unit : '?';
-	}
-	out[n] = '\0';
-	return true;
-}
-
-/* ---------------------------------------------------------------- imports */
-
 /* env.abort: records what the engine said and traps into the guard. */
 void
 w2c_env_abort(struct w2c_env *env, u32 message_address, u32 file_address, u32 line, u32 column)
 {
-	char		message[ABORT_TEXT_MAX];
-	char		file[ABORT_TEXT_MAX];
-
-	if (decode_engine_string(message_address, message, sizeof(message)) &&
-		decode_engine_string(file_address, file, sizeof(file)))
-		snprintf(abort_detail, sizeof(abort_detail), "The engine aborted with \"%s\" at %s:%u:%u.",
-				 message, file, line, column);
-	else if (line == 1 && column == 1)
-		/* AssemblyScript's stack-overflow abort passes garbage pointers with line 1, column 1. */
-		strlcpy(abort_detail, "The engine aborted: engine stack overflow.", sizeof(abort_detail));
-	else
-		snprintf(abort_detail, sizeof(abort_detail),
-				 "The engine aborted at line %u, column %u with an unreadable message.", line, column);
+	engine_describe_abort(w2c_engine_memory(&engine), message_address, file_address, line, column,
+						  abort_detail, sizeof(abort_detail));
 	wasm_rt_trap(WASM_RT_TRAP_ABORT);
 }
 

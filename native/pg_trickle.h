@@ -51,7 +51,6 @@ extern JsonbContainer *pgt_engine_request(const char *request, const char *query
 extern char *pgt_json_text(JsonbContainer *obj, const char *key);
 extern bool pgt_json_bool(JsonbContainer *obj, const char *key);
 extern JsonbContainer *pgt_json_container(JsonbContainer *obj, const char *key);
-extern char *pgt_json_raw(JsonbContainer *obj, const char *key);
 extern int	pgt_json_array_length(JsonbContainer *array);
 extern JsonbContainer *pgt_json_array_item(JsonbContainer *array, int index);
 extern void pgt_emit_warnings(JsonbContainer *result);

@@ -92,7 +92,9 @@ lock_stream_table(const char *name)
 	int64		pgt_id;
 	bool		isnull;
 
-	SPI_execute_with_args("SELECT pgt_id FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = to_regclass($1)",
+	SPI_execute_with_args(psprintf("SELECT pgt_id, pg_try_advisory_xact_lock(%d, pgt_id::int4) "
+								   "FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = to_regclass($1)",
+								   PGT_REFRESH_LOCK_CLASS),
 						  1, types, values, NULL, false, 1);
 	if (SPI_processed == 0)
 		ereport(ERROR,
@@ -100,9 +102,7 @@ lock_stream_table(const char *name)
 				 errmsg("stream table \"%s\" does not exist", name),
 				 errhint("pgtrickle.pgt_stream_tables lists the stream tables.")));
 	pgt_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-
-	SPI_execute(psprintf("SELECT pg_try_advisory_xact_lock(%d, %d)", PGT_REFRESH_LOCK_CLASS, (int32) pgt_id), false, 1);
-	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
 		ereport(ERROR,
 				(errcode(PGT_ERRCODE_REFRESH_IN_PROGRESS),
 				 errmsg("another refresh of stream table \"%s\" is already in progress", name),
@@ -110,7 +110,8 @@ lock_stream_table(const char *name)
 
 	/* FOR UPDATE: under REPEATABLE READ a frontier moved by a refresh we cannot see is a serialization failure. */
 	SPI_execute(psprintf("SELECT pgt_id, refresh_program::text, refresh_mode, is_populated, "
-						 "frontier->>'snapshot', frontier->>'xmin', frontier->>'own_xid', frontier->>'own_seq' "
+						 "frontier->>'snapshot', frontier->>'xmin', frontier->>'own_xid', frontier->>'own_seq', "
+						 "refresh_program->>'probe', refresh_program->>'searchPath' "
 						 "FROM pgtrickle.pgt_stream_tables WHERE pgt_id = " INT64_FORMAT " FOR UPDATE", pgt_id),
 				false, 1);
 }
@@ -127,7 +128,6 @@ pgt_refresh(const char *name, const char *initiated_by)
 	PgtRequest	req;
 	JsonbContainer *decision;
 	JsonbContainer *statements;
-	Jsonb	   *program_jsonb;
 	char	   *probe_sql;
 	char	   *reason;
 	char	   *search_path;
@@ -144,21 +144,19 @@ pgt_refresh(const char *name, const char *initiated_by)
 	set_param(&params, P_XMIN, result_text(6));
 	set_param(&params, P_OWN_XID, result_text(7));
 	set_param(&params, P_OWN_SEQ, result_text(8));
+	probe_sql = result_text(9);
+	search_path = result_text(10);
 	start = DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(GetCurrentTimestamp())));
 
 	CommandCounterIncrement();
 	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 
-	program_jsonb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(program)));
-
 	/* Names in the program resolve as they did at creation, like a function with a SET clause. */
-	search_path = pgt_json_text(&program_jsonb->root, "searchPath");
 	guc_nest_level = NewGUCNestLevel();
 	if (search_path != NULL && search_path[0] != '\0')
 		(void) set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 
-	probe_sql = pgt_json_text(&program_jsonb->root, "probe");
 	if (probe_sql != NULL && probe_sql[0] != '\0' && params.nulls[P_SNAPSHOT] != 'n')
 	{
 		run_with_snapshot(probe_sql, &params, snapshot);

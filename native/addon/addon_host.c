@@ -17,24 +17,9 @@
 #include <string.h>
 
 #include "engine.h"
+#include "engine_abi.h"
 #include "wasm-rt.h"
 
-#define ABORT_TEXT_MAX 200
-
-struct w2c_env
-{
-	char		unused;
-};
-struct w2c_host
-{
-	char		unused;
-};
-
-/* Every import wasm2c may expect; engine.h declares only those the current engine uses. */
-void		w2c_env_abort(struct w2c_env *env, u32 message_address, u32 file_address, u32 line, u32 column);
-u32			w2c_host_query(struct w2c_host *host, u32 request_address, u32 request_length);
-void		w2c_host_queryResult(struct w2c_host *host, u32 destination);
-void		w2c_host_log(struct w2c_host *host, u32 level, u32 message_address, u32 message_length);
 
 static w2c_engine engine;
 static struct w2c_env env_imports;
@@ -45,17 +30,13 @@ static const addon_callbacks *active_callbacks = NULL;
 static bool callback_failed = false;
 static char *query_answer = NULL;
 static size_t query_answer_length = 0;
-static char abort_detail[2 * ABORT_TEXT_MAX + 100];
+static char abort_detail[ENGINE_ABORT_TEXT_SIZE];
 
 /* The engine's bytes [address, address + length); traps when they are not all in its memory. */
 static uint8_t *
 engine_bytes(uint64_t address, uint64_t length)
 {
-	wasm_rt_memory_t *memory = w2c_engine_memory(&engine);
-
-	if (address + length > memory->size)
-		wasm_rt_trap(WASM_RT_TRAP_OOB);
-	return memory->data + address;
+	return engine_memory_span(w2c_engine_memory(&engine), address, length);
 }
 
 /* Ends a call on any path: no trap target, depth 0, instance and answer freed. */
@@ -153,50 +134,13 @@ addon_engine_call(const char *request, size_t request_length,
 	return status;
 }
 
-/* Decodes an AssemblyScript string (UTF-16, byte length at address - 4) as printable ASCII. */
-static bool
-decode_engine_string(u32 address, char *out, size_t out_size)
-{
-	wasm_rt_memory_t *memory = w2c_engine_memory(&engine);
-	uint32_t	byte_length;
-	size_t		n = 0;
-
-	if (address < 4 || (uint64_t) address > memory->size)
-		return false;
-	memcpy(&byte_length, memory->data + address - 4, sizeof(byte_length));
-	if (byte_length % 2 != 0 || (uint64_t) address + byte_length > memory->size)
-		return false;
-	for (uint32_t i = 0; i < byte_length / 2 && n + 1 < out_size; i++)
-	{
-		uint16_t	unit;
-
-		memcpy(&unit, memory->data + address + 2 * i, sizeof(unit));
-		if (unit < 0x20)
-			return false;		/* control characters: not a real message */
-		out[n++] = unit < 0x7f ? (char) unit : '?';
-	}
-	out[n] = '\0';
-	return true;
-}
-
 /* env.abort: records what the engine said and traps into the guard. */
 void
 w2c_env_abort(struct w2c_env *env, u32 message_address, u32 file_address, u32 line, u32 column)
 {
-	char		message[ABORT_TEXT_MAX];
-	char		file[ABORT_TEXT_MAX];
-
 	(void) env;
-	if (decode_engine_string(message_address, message, sizeof(message)) &&
-		decode_engine_string(file_address, file, sizeof(file)))
-		snprintf(abort_detail, sizeof(abort_detail), "aborted with \"%s\" at %s:%u:%u",
-				 message, file, line, column);
-	else if (line == 1 && column == 1)
-		/* AssemblyScript's stack-overflow abort passes garbage pointers with line 1, column 1. */
-		snprintf(abort_detail, sizeof(abort_detail), "engine stack overflow");
-	else
-		snprintf(abort_detail, sizeof(abort_detail),
-				 "aborted at line %u, column %u with an unreadable message", line, column);
+	engine_describe_abort(w2c_engine_memory(&engine), message_address, file_address, line, column,
+						  abort_detail, sizeof(abort_detail));
 	wasm_rt_trap(WASM_RT_TRAP_ABORT);
 }
 

@@ -61,11 +61,12 @@ export async function buildAddon(root: string): Promise<string> {
   if (!existsSync(engineC)) throw new Error(`${engineC} is missing: run \`npx tsx src/build/build.ts engine\` first`);
   const out = join(root, "native/addon/build");
   mkdirSync(out, { recursive: true });
-  const includes = ["native/wasm-rt", "native/addon", "build/engine"].map((dir) => `-I${join(root, dir)}`);
-  const headers = ["native/wasm-rt/wasm-rt.h", "native/addon/addon_host.h", "build/engine/engine.h"].map((f) => join(root, f));
+  const includes = ["native", "native/wasm-rt", "native/addon", "build/engine"].map((dir) => `-I${join(root, dir)}`);
+  const headers = ["native/wasm-rt/wasm-rt.h", "native/engine_abi.h", "native/addon/addon_host.h", "build/engine/engine.h"].map((f) => join(root, f));
   const steps: CompileStep[] = [
     { source: engineC, object: "engine.o", compiler: "gcc", flags: [...C_FLAGS, ...ENGINE_FLAGS] },
     { source: join(root, "native/wasm-rt/wasm-rt-impl.c"), object: "wasm-rt-impl.o", compiler: "gcc", flags: [...C_FLAGS, "-Wall", "-Wextra"] },
+    { source: join(root, "native/engine_abi.c"), object: "engine_abi.o", compiler: "gcc", flags: [...C_FLAGS, "-Wall", "-Wextra"] },
     { source: join(root, "native/addon/addon_host.c"), object: "addon_host.o", compiler: "gcc", flags: [...C_FLAGS, "-Wall", "-Wextra"] },
     { source: join(root, "native/addon/binding.cc"), object: "binding.o", compiler: "g++",
       flags: ["-O2", "-fPIC", "-std=c++17", "-Wall", "-Wextra", `-I${findNodeHeaders()}`,

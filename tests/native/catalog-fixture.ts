@@ -60,8 +60,6 @@ export interface CatalogConfig {
   /** Per source oid: the source columns its change buffer already captures. */
   buffers: Record<string, string[]>;
   streamTables: FixtureStreamTable[];
-  /** Per source oid: columns stream tables (with their pgt_id) use, for the consumerColumns question. */
-  consumers: Record<string, { pgtId: string; columns: string[] }[]>;
 }
 
 const column = (name: string, type: string, notNull = false): FixtureColumn => ({ name, type, notNull });
@@ -135,7 +133,6 @@ export function defaultCatalogConfig(): CatalogConfig {
     searchPath: ["public"],
     buffers: {},
     streamTables: [ST_ROW, ST_TOP_ROW],
-    consumers: {},
   };
 }
 
@@ -203,11 +200,6 @@ function answer(c: CatalogConfig, request: CatalogRequest): string | null {
       const st = rel === undefined ? undefined : c.streamTables.find((s) => s.relid === rel.oid);
       if (st === undefined) return null;
       return JSON.stringify({ dependents: [], ...st, sources: st.sources.map((s) => ({ cdcMode: "trigger", ...s })) });
-    }
-    // Distinct columns other stream tables read from a source.
-    case "consumerColumns": {
-      const users = (c.consumers[String(request.sourceOid)] ?? []).filter((u) => u.pgtId !== request.exceptPgtId);
-      return JSON.stringify([...new Set(users.flatMap((u) => u.columns))].sort());
     }
     default:
       throw new Error(`catalog fixture has no answer for kind ${JSON.stringify(request.kind)}`);

@@ -172,17 +172,3 @@ export function currentSearchPath(): string {
   const answer = hostCatalogQuery(new JsonObjectWriter().str("kind", "searchPath").str("sql", SEARCH_PATH_SQL).toString());
   return answer === null ? "" : answer;
 }
-
-const CONSUMER_COLUMNS_SQL = `SELECT COALESCE(json_agg(DISTINCT c), '[]')::text
-FROM pgtrickle.pgt_dependencies d CROSS JOIN LATERAL unnest(d.columns_used) AS c
-WHERE d.source_relid = ($1->>'sourceOid')::oid AND d.pgt_id <> ($1->>'exceptPgtId')::bigint`;
-
-/** The source columns other stream tables still need from `sourceOid`. */
-export function columnsNeededByOthers(sourceOid: string, exceptPgtId: string): string[] {
-  const fields = new JsonObjectWriter().str("sourceOid", sourceOid).str("exceptPgtId", exceptPgtId);
-  const json = ask("consumerColumns", CONSUMER_COLUMNS_SQL, fields);
-  const out: string[] = [];
-  if (json === null) return out;
-  for (let i = 0; i < json.items.length; i++) out.push(json.items[i].text);
-  return out;
-}

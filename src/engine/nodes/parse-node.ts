@@ -153,9 +153,3 @@ export function isLocationField(name: string): bool {
   return name == "location" || name.endsWith("_location") || name.endsWith("_list_start") ||
     name.endsWith("_list_end");
 }
-
-/** The value a PostgreSQL String node holds (`sval`), or "" for any other node. */
-export function stringValue(node: PNode | null): string {
-  if (node === null || node.tag != "String") return "";
-  return node.str("sval");
-}

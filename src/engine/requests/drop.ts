@@ -9,7 +9,6 @@ import { ErrorCode } from "../errors/codes.generated";
 import { lookupStreamTable } from "../analyze/catalog";
 import { dropCapture } from "../cdc/buffer";
 import { Statement, statementsJson } from "../refresh/statement";
-import { quoteLiteral } from "../sqlgen/quote";
 
 /** The error for a name that is not a stream table. */
 export function notAStreamTable(name: string): EngineError {
@@ -54,7 +53,11 @@ function collectReaders(st: Json, order: Json[], seen: string[], depth: i32): vo
   order.push(st);
 }
 
-/** The statements dropping one stream table and the capture only it needed. */
+/**
+ * The statements dropping one stream table and the capture only it needed. The sql_drop event
+ * trigger would remove that capture as well, but event triggers do not fire under
+ * session_replication_role = replica, so drop_stream_table does not rely on it.
+ */
 function dropOne(st: Json, out: Statement[]): void {
   out.push(new Statement("DELETE FROM pgtrickle.pgt_stream_tables WHERE pgt_id = " + st.str("pgtId")));
   out.push(new Statement("DROP TABLE IF EXISTS " + st.get("program").str("storage")));
@@ -64,9 +67,4 @@ function dropOne(st: Json, out: Statement[]): void {
     const drops = dropCapture(sources[i].str("oid"));
     for (let d = 0; d < drops.length; d++) out.push(drops[d]);
   }
-}
-
-/** SQL literal of `value`, or NULL. */
-export function literalOrNull(value: string | null): string {
-  return value === null ? "NULL" : quoteLiteral(value);
 }
