@@ -179,8 +179,13 @@ create_stream_table(PG_FUNCTION_ARGS)
 	pgt_run_statements(result);
 	storage = pgt_json_text(result, "storage");
 	if (initialize)
-		pgt_refresh(storage, "INITIAL");
+		pgt_refresh(storage, "INITIAL", false);
 	SPI_finish();
+	if (!pgt_scheduler_available())
+		ereport(WARNING,
+				(errmsg("pg_trickle is not loaded through shared_preload_libraries, so stream table \"%s\" will not be refreshed on schedule", name),
+				 errhint("Add pg_trickle to shared_preload_libraries and restart the server; until then refresh it with pgtrickle.refresh_stream_table().")));
+	pgt_wake_scheduler_at_commit();
 	PG_RETURN_VOID();
 }
 
@@ -208,7 +213,7 @@ refresh_stream_table(PG_FUNCTION_ARGS)
 	char	   *name = required_text_arg(fcinfo, 0, "name");
 
 	SPI_connect();
-	pgt_refresh(name, "MANUAL");
+	pgt_refresh(name, "MANUAL", false);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

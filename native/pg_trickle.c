@@ -2,12 +2,13 @@
  * pg_trickle.c — module entry: _PG_init and the GUCs.
  *
  * Every GUC registered here is read somewhere in the shim; settings of later capabilities
- * (scheduler, IMMEDIATE mode, ...) are registered together with the code that reads them.
- * See pg_trickle.h for the project's vocabulary.
+ * are registered together with the code that reads them. The background workers exist only
+ * when the library is loaded by shared_preload_libraries. See pg_trickle.h for the vocabulary.
  */
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
@@ -20,6 +21,12 @@ int			pg_trickle_min_schedule_seconds = 1;
 double		pg_trickle_differential_max_change_ratio = 0.15;
 int			pg_trickle_refresh_strategy = PGT_STRATEGY_AUTO;
 bool		pg_trickle_force_full_refresh = false;
+bool		pg_trickle_enabled = true;
+int			pg_trickle_scheduler_interval_ms = 1000;
+int			pg_trickle_default_schedule_seconds = 1;
+int			pg_trickle_max_consecutive_errors = 3;
+int			pg_trickle_history_retention_days = 90;
+bool		pg_trickle_wake_on_commit = true;
 
 static const struct config_enum_entry refresh_strategy_options[] = {
 	{"auto", PGT_STRATEGY_AUTO, false},
@@ -30,7 +37,7 @@ static const struct config_enum_entry refresh_strategy_options[] = {
 
 void		_PG_init(void);
 
-/* Registers the GUCs. */
+/* Registers the GUCs and, when preloaded, the background workers. */
 void
 _PG_init(void)
 {
@@ -69,7 +76,52 @@ _PG_init(void)
 							 false,
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("pg_trickle.enabled",
+							 "Lets the background scheduler refresh stream tables.",
+							 "Off: nothing is refreshed on schedule; manual refreshes still work.",
+							 &pg_trickle_enabled,
+							 true,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_trickle.scheduler_interval_ms",
+							"Longest time the scheduler sleeps between two looks at the schedules.",
+							"Commits that change a source wake it earlier (pg_trickle.wake_on_commit).",
+							&pg_trickle_scheduler_interval_ms,
+							1000, 10, 600000,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_trickle.default_schedule_seconds",
+							"Period of a 'calculated' schedule that no downstream stream table determines.",
+							NULL,
+							&pg_trickle_default_schedule_seconds,
+							1, 1, 86400,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_trickle.max_consecutive_errors",
+							"Failed scheduled refreshes in a row after which a stream table is suspended.",
+							"pgtrickle.resume_stream_table() makes it active again.",
+							&pg_trickle_max_consecutive_errors,
+							3, 1, 1000000,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_trickle.history_retention_days",
+							"Days refresh history is kept before the scheduler deletes it.",
+							NULL,
+							&pg_trickle_history_retention_days,
+							90, 1, 36500,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomBoolVariable("pg_trickle.wake_on_commit",
+							 "Wakes the scheduler when a transaction that changed a source commits.",
+							 "Off: changes wait for the scheduler's next poll (pg_trickle.scheduler_interval_ms).",
+							 &pg_trickle_wake_on_commit,
+							 true,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pg_trickle");
+
+	if (process_shared_preload_libraries_in_progress)
+		pgt_register_background_workers();
 }
 
 /* The name of the current pg_trickle.refresh_strategy. */

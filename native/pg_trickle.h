@@ -22,6 +22,12 @@ extern int	pg_trickle_min_schedule_seconds;
 extern double pg_trickle_differential_max_change_ratio;
 extern int	pg_trickle_refresh_strategy;
 extern bool pg_trickle_force_full_refresh;
+extern bool pg_trickle_enabled;
+extern int	pg_trickle_scheduler_interval_ms;
+extern int	pg_trickle_default_schedule_seconds;
+extern int	pg_trickle_max_consecutive_errors;
+extern int	pg_trickle_history_retention_days;
+extern bool pg_trickle_wake_on_commit;
 
 /* Values of pg_trickle.refresh_strategy. */
 typedef enum PgtRefreshStrategy
@@ -58,6 +64,11 @@ extern void pgt_run_statements(JsonbContainer *result);
 
 /* refresh.c */
 extern bool pgt_refresh_in_progress;
-extern void pgt_refresh(const char *name, const char *initiated_by);
+extern bool pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy);
+
+/* scheduler.c */
+extern void pgt_register_background_workers(void);
+extern bool pgt_scheduler_available(void);
+extern void pgt_wake_scheduler_at_commit(void);
 
 #endif							/* PG_TRICKLE_H */

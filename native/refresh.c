@@ -83,9 +83,12 @@ result_text(int col)
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
 }
 
-/* Looks up the stream table, locks it against concurrent refreshes, and loads its row into SPI_tuptable. */
-static void
-lock_stream_table(const char *name)
+/*
+ * Looks up the stream table, locks it against concurrent refreshes, and loads its row into
+ * SPI_tuptable. When another refresh holds it: false if `skip_if_busy`, else an ERROR.
+ */
+static bool
+lock_stream_table(const char *name, bool skip_if_busy)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(name)};
@@ -103,10 +106,14 @@ lock_stream_table(const char *name)
 				 errhint("pgtrickle.pgt_stream_tables lists the stream tables.")));
 	pgt_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
+	{
+		if (skip_if_busy)
+			return false;
 		ereport(ERROR,
 				(errcode(PGT_ERRCODE_REFRESH_IN_PROGRESS),
 				 errmsg("another refresh of stream table \"%s\" is already in progress", name),
 				 errhint("Retry after it finishes.")));
+	}
 
 	/* FOR UPDATE: under REPEATABLE READ a frontier moved by a refresh we cannot see is a serialization failure. */
 	SPI_execute(psprintf("SELECT pgt_id, refresh_program::text, refresh_mode, is_populated, "
@@ -114,11 +121,15 @@ lock_stream_table(const char *name)
 						 "refresh_program->>'probe', refresh_program->>'searchPath' "
 						 "FROM pgtrickle.pgt_stream_tables WHERE pgt_id = " INT64_FORMAT " FOR UPDATE", pgt_id),
 				false, 1);
+	return true;
 }
 
-/* Refreshes the stream table `name`; history records it as initiated by `initiated_by`. */
-void
-pgt_refresh(const char *name, const char *initiated_by)
+/*
+ * Refreshes the stream table `name`; history records it as initiated by `initiated_by`.
+ * Returns false, having done nothing, when `skip_if_busy` and another refresh of it is running.
+ */
+bool
+pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 {
 	RefreshParams params;
 	Snapshot	snapshot;
@@ -135,7 +146,8 @@ pgt_refresh(const char *name, const char *initiated_by)
 
 	for (int i = 0; i < P_COUNT; i++)
 		set_param(&params, i, NULL);
-	lock_stream_table(name);
+	if (!lock_stream_table(name, skip_if_busy))
+		return false;
 	pgt_id = result_text(1);
 	program = result_text(2);
 	refresh_mode = result_text(3);
@@ -217,4 +229,5 @@ pgt_refresh(const char *name, const char *initiated_by)
 	run_with_snapshot(pgt_json_text(decision, "finish"), &params, snapshot);
 	UnregisterSnapshot(snapshot);
 	AtEOXact_GUC(true, guc_nest_level);
+	return true;
 }

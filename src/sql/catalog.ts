@@ -1,5 +1,5 @@
 /**
- * @fileoverview The SQL objects of pg_trickle 0.1.0: the one declaration the install script is
+ * @fileoverview The SQL objects of pg_trickle 0.2.0: the one declaration the install script is
  * generated from (`npx tsx src/build/build.ts sql`).
  *
  * Names, parameter order and defaults of public functions are a compatibility contract
@@ -318,6 +318,251 @@ const scheduleSeconds: SqlFunction = {
   privileges: [],
 };
 
+
+/** A plpgsql function of the extension with a pinned search_path (its bodies qualify names anyway). */
+function plpgsqlFunction(spec: {
+  name: string;
+  parameters: readonly FunctionParameter[];
+  returns: string;
+  body: string;
+  comment: string;
+  volatility?: SqlFunction["volatility"];
+  privileges?: readonly Privilege[];
+}): SqlFunction {
+  return {
+    kind: "function",
+    schema: S,
+    name: spec.name,
+    parameters: spec.parameters,
+    returns: spec.returns,
+    language: "plpgsql",
+    body: { kind: "string", text: spec.body },
+    volatility: spec.volatility ?? "volatile",
+    strict: false,
+    security: "invoker",
+    parallel: "unsafe",
+    comment: spec.comment,
+    privileges: spec.privileges ?? [],
+  };
+}
+
+/** Raises 42P01 for a stream table name that resolves to nothing (plpgsql, variable `name`). */
+const raiseNoSuchStreamTable = `RAISE EXCEPTION USING ERRCODE = '42P01',
+            MESSAGE = format('stream table "%s" does not exist', name),
+            HINT = 'pgtrickle.pgt_stream_tables lists the stream tables.';`;
+
+/** The JSON payload of a pg_trickle_alert notification about stream table record `st`. */
+function alertPayload(event: string, extra = ""): string {
+  return `jsonb_build_object('event', '${event}', 'stream_table', format('%I.%I', st.pgt_schema, st.pgt_name),
+        'pgt_id', st.pgt_id${extra})::text`;
+}
+
+/**
+ * Capture nobody reads any more (its last consumer was dropped, or its source is gone): the
+ * capture function (CASCADE takes the four triggers) and the change buffer.
+ */
+const dropOrphanCapture = plpgsqlFunction({
+  name: "_drop_orphan_capture",
+  parameters: [],
+  returns: "void",
+  body: `
+DECLARE
+    orphan oid;
+BEGIN
+    FOR orphan IN
+        SELECT substr(c.relname, 9)::oid FROM pg_catalog.pg_class AS c
+        WHERE c.relnamespace = '${C}'::regnamespace AND c.relkind = 'r' AND c.relname LIKE 'changes\\_%'
+          AND NOT EXISTS (SELECT 1 FROM ${S}.pgt_dependencies AS d
+                          WHERE d.source_relid = substr(c.relname, 9)::oid AND d.cdc_mode = 'trigger'
+                            AND EXISTS (SELECT 1 FROM pg_catalog.pg_class AS s WHERE s.oid = d.source_relid))
+    LOOP
+        -- Each DROP below fires the sql_drop event trigger, which may already have dropped the other object.
+        IF to_regprocedure(format('${C}.%I()', 'capture_' || orphan)) IS NOT NULL THEN
+            EXECUTE format('DROP FUNCTION ${C}.%I() CASCADE', 'capture_' || orphan);
+        END IF;
+        IF to_regclass(format('${C}.%I', 'changes_' || orphan)) IS NOT NULL THEN
+            EXECUTE format('DROP TABLE ${C}.%I', 'changes_' || orphan);
+        END IF;
+    END LOOP;
+END
+`,
+  comment: "Drops the change capture (function, triggers, buffer) of sources no stream table reads any more.",
+  privileges: notForPublic,
+});
+
+const wakeScheduler = cFunction({
+  name: "_wake_scheduler",
+  parameters: [],
+  returns: "void",
+  comment: "Called by capture triggers: wakes the database's scheduler when the current transaction commits (pg_trickle.wake_on_commit).",
+  // Capture functions run as the stream table's creator, who may not be a superuser; waking is harmless.
+});
+
+/** What the scheduler's PLAN step sends the engine (op "schedule"): every stream table's schedule state. */
+const schedulerState: SqlFunction = {
+  kind: "function",
+  schema: S,
+  name: "_scheduler_state",
+  parameters: [],
+  returns: "jsonb",
+  language: "sql",
+  body: {
+    kind: "sql_standard",
+    text: `RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object(
+            'id', st.pgt_id::text,
+            'schedule', st.schedule,
+            'refreshMode', st.refresh_mode,
+            'status', st.status,
+            'populated', st.is_populated,
+            'lastRefreshAt', (extract(epoch FROM st.last_refresh_at) * 1000)::bigint,
+            'upstream', (SELECT coalesce(jsonb_agg(up.pgt_id::text ORDER BY up.pgt_id), '[]'::jsonb)
+                           FROM ${S}.pgt_dependencies AS d
+                           JOIN ${S}.pgt_stream_tables AS up ON up.pgt_relid = d.source_relid
+                          WHERE d.pgt_id = st.pgt_id))
+            ORDER BY st.pgt_id), '[]'::jsonb)
+        FROM ${S}.pgt_stream_tables AS st)`,
+  },
+  volatility: "stable",
+  strict: false,
+  security: "invoker",
+  parallel: "safe",
+  comment: "For the scheduler: the schedule, mode, status, last refresh and upstream stream tables of every stream table, as JSON.",
+  privileges: [],
+};
+
+/**
+ * A scheduled refresh failed (and was rolled back): count it, suspend the stream table when the
+ * count reaches max_errors, record a FAILED history row, and alert.
+ */
+const recordRefreshFailure = plpgsqlFunction({
+  name: "_record_refresh_failure",
+  parameters: [
+    parameter("stream_table_id", "bigint"),
+    parameter("message", "text"),
+    parameter("started_at", "timestamp with time zone"),
+    parameter("max_errors", "integer"),
+  ],
+  returns: "void",
+  body: `
+DECLARE
+    st ${S}.pgt_stream_tables;
+    was_suspended boolean;
+BEGIN
+    SELECT * INTO st FROM ${S}.pgt_stream_tables WHERE pgt_id = stream_table_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    was_suspended := st.status = 'SUSPENDED';
+    UPDATE ${S}.pgt_stream_tables
+       SET consecutive_errors = consecutive_errors + 1, last_error_message = message,
+           last_error_at = now(), updated_at = now(),
+           status = CASE WHEN status IN ('ACTIVE', 'INITIALIZING') AND consecutive_errors + 1 >= max_errors
+                         THEN 'SUSPENDED' ELSE status END
+     WHERE pgt_id = stream_table_id
+    RETURNING * INTO st;
+    INSERT INTO ${S}.pgt_refresh_history (pgt_id, start_time, end_time, action, status, error_message, initiated_by)
+    VALUES (st.pgt_id, started_at, clock_timestamp(),
+            CASE WHEN st.refresh_mode = 'FULL' OR NOT st.is_populated THEN 'FULL' ELSE 'DIFFERENTIAL' END,
+            'FAILED', message, 'SCHEDULER');
+    PERFORM pg_notify('pg_trickle_alert', ${alertPayload("refresh_failed", ", 'consecutive_errors', st.consecutive_errors, 'error', message")});
+    IF st.status = 'SUSPENDED' AND NOT was_suspended THEN
+        PERFORM pg_notify('pg_trickle_alert', ${alertPayload("auto_suspended", ", 'consecutive_errors', st.consecutive_errors, 'error', message")});
+    END IF;
+END
+`,
+  comment: "For the scheduler: records a failed scheduled refresh, suspends the stream table after max_errors in a row, and notifies pg_trickle_alert.",
+  privileges: notForPublic,
+});
+
+/**
+ * Housekeeping, run by the scheduler at most every ten seconds (also callable directly).
+ *
+ * A change-buffer row may be deleted once (1) every consumer with a frontier has consumed it —
+ * the exact complement of the change window in operators/scan.ts, so no later window of that
+ * consumer can contain it — and (2) no open snapshot could still make a new consumer need it:
+ * its xid is below every backend_xmin and backend_xid of this database's other sessions (made
+ * 64-bit relative to this transaction's own xid) and visible in this session's own snapshot.
+ * Consumers without a frontier refresh FULL next and need nothing. Sessions of other databases
+ * cannot read these buffers and are ignored.
+ */
+const housekeeping = plpgsqlFunction({
+  name: "_housekeeping",
+  parameters: [parameter("history_retention_days", "integer")],
+  returns: "void",
+  body: `
+DECLARE
+    me xid8 := pg_current_xact_id();
+    me32 xid := (me::text::numeric % 4294967296)::text::xid;
+    oldest_age bigint;
+    horizon xid8;
+    buffer record;
+    consumer record;
+    consumed text;
+BEGIN
+    -- age() counts from this transaction's xid; subtracting age(me32) keeps that exact.
+    SELECT max(greatest(age(a.backend_xmin), age(a.backend_xid))) - age(me32) INTO oldest_age
+      FROM pg_catalog.pg_stat_activity AS a
+     WHERE a.datname = current_database() AND a.pid <> pg_backend_pid();
+    horizon := (me::text::numeric - greatest(coalesce(oldest_age, 0), 0))::text::xid8;
+    FOR buffer IN
+        SELECT c.relname, substr(c.relname, 9)::oid AS source_relid
+          FROM pg_catalog.pg_class AS c
+         WHERE c.relnamespace = '${C}'::regnamespace AND c.relkind = 'r' AND c.relname LIKE 'changes\\_%'
+    LOOP
+        consumed := format('__pgt_xid < %L::xid8 AND pg_visible_in_snapshot(__pgt_xid, pg_current_snapshot())', horizon);
+        FOR consumer IN
+            SELECT st.frontier FROM ${S}.pgt_dependencies AS d JOIN ${S}.pgt_stream_tables AS st USING (pgt_id)
+             WHERE d.source_relid = buffer.source_relid AND st.frontier IS NOT NULL
+        LOOP
+            consumed := consumed || format(
+                ' AND (__pgt_xid < %L::xid8 OR CASE WHEN __pgt_xid = %L::xid8 THEN __pgt_seq <= %L::bigint'
+                ' ELSE pg_visible_in_snapshot(__pgt_xid, %L::pg_snapshot) END)',
+                consumer.frontier->>'xmin', consumer.frontier->>'own_xid', consumer.frontier->>'own_seq',
+                consumer.frontier->>'snapshot');
+        END LOOP;
+        EXECUTE format('DELETE FROM ${C}.%I WHERE %s', buffer.relname, consumed);
+    END LOOP;
+    PERFORM ${S}._drop_orphan_capture();
+    DELETE FROM ${S}.pgt_refresh_history
+     WHERE start_time < now() - make_interval(days => history_retention_days);
+END
+`,
+  comment: "Deletes change-buffer rows every consumer has consumed, drops capture nobody reads, and prunes refresh history older than history_retention_days; the scheduler runs it.",
+  privileges: notForPublic,
+});
+
+const resumeStreamTable = plpgsqlFunction({
+  name: "resume_stream_table",
+  parameters: [parameter("name", "text")],
+  returns: "void",
+  body: `
+DECLARE
+    st ${S}.pgt_stream_tables;
+BEGIN
+    SELECT * INTO st FROM ${S}.pgt_stream_tables WHERE pgt_relid = to_regclass(name) FOR UPDATE;
+    IF NOT FOUND THEN
+        ${raiseNoSuchStreamTable}
+    END IF;
+    IF st.status = 'ERROR' THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = format('stream table "%s" cannot be resumed', name),
+            DETAIL = coalesce(st.last_error_message, 'Its status is ERROR.'),
+            HINT = 'Drop the stream table and create it again.';
+    END IF;
+    IF st.status <> 'SUSPENDED' THEN
+        RAISE NOTICE 'stream table "%" is not suspended', name;
+        RETURN;
+    END IF;
+    UPDATE ${S}.pgt_stream_tables SET status = 'ACTIVE', consecutive_errors = 0, updated_at = now()
+     WHERE pgt_id = st.pgt_id;
+    PERFORM pg_notify('pg_trickle_alert', ${alertPayload("resumed")});
+    PERFORM ${S}._wake_scheduler();
+END
+`,
+  comment: "Makes a suspended stream table active again and resets its error count; the scheduler refreshes it when it is due.",
+  privileges: notForPublic,
+});
+
 /* ---- views -------------------------------------------------------------------------------- */
 
 const statStreamTables: View = {
@@ -419,7 +664,6 @@ const onSqlDrop: SqlFunction = {
     text: `
 DECLARE
     dropped record;
-    orphan oid;
 BEGIN
     IF to_regclass('${S}.pgt_stream_tables') IS NULL THEN
         RETURN;
@@ -434,21 +678,7 @@ BEGIN
                last_error_message = format('source table %s was dropped', dropped.object_identity)
          WHERE st.pgt_id IN (SELECT d.pgt_id FROM ${S}.pgt_dependencies AS d WHERE d.source_relid = dropped.objid);
     END LOOP;
-    FOR orphan IN
-        SELECT substr(c.relname, 9)::oid FROM pg_catalog.pg_class AS c
-        WHERE c.relnamespace = '${C}'::regnamespace AND c.relkind = 'r' AND c.relname LIKE 'changes\\_%'
-          AND NOT EXISTS (SELECT 1 FROM ${S}.pgt_dependencies AS d
-                          WHERE d.source_relid = substr(c.relname, 9)::oid AND d.cdc_mode = 'trigger'
-                            AND EXISTS (SELECT 1 FROM pg_catalog.pg_class AS s WHERE s.oid = d.source_relid))
-    LOOP
-        -- Each DROP below fires this trigger again, which may already have dropped the other object.
-        IF to_regprocedure(format('${C}.%I()', 'capture_' || orphan)) IS NOT NULL THEN
-            EXECUTE format('DROP FUNCTION ${C}.%I() CASCADE', 'capture_' || orphan);
-        END IF;
-        IF to_regclass(format('${C}.%I', 'changes_' || orphan)) IS NOT NULL THEN
-            EXECUTE format('DROP TABLE ${C}.%I', 'changes_' || orphan);
-        END IF;
-    END LOOP;
+    PERFORM ${S}._drop_orphan_capture();
 END
 `,
   },
@@ -491,10 +721,16 @@ const objects: CatalogObject[] = [
   engineNormalize,
   guardStreamTable,
   scheduleSeconds,
+  wakeScheduler,
+  dropOrphanCapture,
+  schedulerState,
+  recordRefreshFailure,
+  housekeeping,
+  resumeStreamTable,
   statStreamTables,
   onSqlDrop,
   sqlDropTrigger,
 ];
 
-/** The objects of pg_trickle 0.1.0. */
-export const catalog: Declaration = { extension: "pg_trickle", version: "0.1.0", objects };
+/** The objects of pg_trickle 0.2.0. */
+export const catalog: Declaration = { extension: "pg_trickle", version: "0.2.0", objects };

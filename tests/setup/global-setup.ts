@@ -81,7 +81,12 @@ async function startTestCluster(major: PgMajor, started: TestCluster[]): Promise
   chmodSync(directory, 0o711); // the server may run as another user (see Cluster)
   const dataDir = join(directory, "data");
   for (let attempt = 1; ; attempt++) {
-    const cluster = await Cluster.create({ pgConfig: install.pgConfig, dataDir, port: await freePort(), fsync: false, log });
+    const cluster = await Cluster.create({
+      pgConfig: install.pgConfig, dataDir, port: await freePort(), fsync: false, log,
+      // Stream tables refresh only when a test says so; scheduler tests turn it on per database
+      // (tests/integration/scheduler-helpers.ts). Every test database with the extension has a scheduler.
+      settings: { "pg_trickle.enabled": false, max_worker_processes: 40 },
+    });
     const testCluster = { cluster, directory };
     try {
       await cluster.start();

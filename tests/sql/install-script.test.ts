@@ -178,6 +178,12 @@ describe("install script", () => {
       "pgtrickle._engine_normalize",
       "pgtrickle._guard_stream_table",
       "pgtrickle._schedule_seconds",
+      "pgtrickle._wake_scheduler",
+      "pgtrickle._drop_orphan_capture",
+      "pgtrickle._scheduler_state",
+      "pgtrickle._record_refresh_failure",
+      "pgtrickle._housekeeping",
+      "pgtrickle.resume_stream_table",
       "pgtrickle._on_sql_drop",
     ]);
     expect(statementsOf("ViewStmt").map((v) => `${v.view.schemaname}.${v.view.relname}`)).toEqual(["pgtrickle.pg_stat_stream_tables"]);
@@ -281,12 +287,14 @@ describe("public function signatures (the SQL API contract)", () => {
     expect(typeName(createFunction("_guard_stream_table").returnType)).toBe("trigger");
   });
 
-  it("revokes EXECUTE from PUBLIC on the functions that change stream tables, only those", () => {
+  it("revokes EXECUTE from PUBLIC on the functions that change stream tables or their capture, only those", () => {
     const revoked = statementsOf("GrantStmt")
       .filter((g) => !g.is_grant && g.objtype === "OBJECT_FUNCTION")
       .flatMap((g) => g.objects.map((o: Node) => names(o.ObjectWithArgs.objname).join(".")));
     expect(revoked.sort()).toEqual(
-      ["pgtrickle.alter_stream_table", "pgtrickle.create_stream_table", "pgtrickle.drop_stream_table", "pgtrickle.refresh_stream_table"].sort(),
+      ["pgtrickle.alter_stream_table", "pgtrickle.create_stream_table", "pgtrickle.drop_stream_table", "pgtrickle.refresh_stream_table",
+        "pgtrickle.resume_stream_table", "pgtrickle._drop_orphan_capture",
+        "pgtrickle._record_refresh_failure", "pgtrickle._housekeeping"].sort(),
     );
   });
 
@@ -376,7 +384,7 @@ describe("writeInstallScript", () => {
     const root = mkdtempSync(join(tmpdir(), "pgt-sql-"));
     try {
       writeFileSync(join(root, "package.json"), JSON.stringify({ version: "9.9.9" }));
-      expect(() => writeInstallScript(root)).toThrow(/declares 0\.1\.0/);
+      expect(() => writeInstallScript(root)).toThrow(/declares 0\.2\.0/);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -9,6 +9,9 @@
  * next refresh of every consumer to be FULL. Only columns some stream table reads are
  * captured, plus the primary key; a new consumer needing more columns widens the buffer.
  *
+ * Every capture also arms the commit-time wake of the database's scheduler
+ * (pgtrickle._wake_scheduler), so a committed change is refreshed without waiting for a poll.
+ *
  * The capture function is SECURITY DEFINER (owned by the installing superuser, with a fixed
  * search_path) so that writers of a source table need no rights on pgtrickle_changes.
  */
@@ -90,6 +93,7 @@ function captureFunctionSql(oid: string, buffer: string, columns: string[]): str
   const sel = list.length > 0 ? ", " + list : "";
   return "CREATE OR REPLACE FUNCTION " + captureFunction(oid) + "() RETURNS trigger\n"
     + "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $pgt$\nBEGIN\n"
+    + "  PERFORM pgtrickle._wake_scheduler();\n"
     + "  IF TG_OP = 'INSERT' THEN\n    " + insert + "'I'" + sel + " FROM __pgt_new;\n"
     + "  ELSIF TG_OP = 'UPDATE' THEN\n    " + insert + "'D'" + sel + " FROM __pgt_old;\n    " + insert + "'I'" + sel + " FROM __pgt_new;\n"
     + "  ELSIF TG_OP = 'DELETE' THEN\n    " + insert + "'D'" + sel + " FROM __pgt_old;\n"

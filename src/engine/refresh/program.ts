@@ -92,8 +92,11 @@ export function readStatements(program: Json, field: string): Statement[] {
 
 /**
  * Bookkeeping after every refresh, run under the refresh snapshot: records that snapshot as the
- * new frontier (with this transaction's xid and the change sequence position, see
- * operators/scan.ts) and appends the history row.
+ * new frontier and data_timestamp (the data is current as of now), last_refresh_at when the
+ * refresh applied anything (schedules count from it, so a change arriving after an idle period
+ * is applied at once) (with this transaction's xid and the change sequence position, see
+ * operators/scan.ts), clears the error count, and appends the history row — except for a
+ * scheduled refresh that found nothing to do, which would otherwise add a row every period.
  * Parameters: $5 action, $6 rows inserted, $7 rows deleted, $8 initiated_by, $9 start time,
  * $10 pgt_id, $11 delta rows, $12 was_full_fallback, $13 fallback reason.
  */
@@ -104,14 +107,16 @@ export const FINISH_SQL = `WITH __pgt_u AS (
       'xmin', pg_snapshot_xmin(pg_current_snapshot())::text,
       'own_xid', pg_current_xact_id_if_assigned()::text,
       'own_seq', (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM pgtrickle_changes.change_seq)::text),
-    data_timestamp = now(), last_refresh_at = now(), is_populated = true,
+    data_timestamp = now(), is_populated = true,
+    last_refresh_at = CASE WHEN $5 = 'NO_DATA' THEN last_refresh_at ELSE now() END,
     status = CASE WHEN status = 'INITIALIZING' THEN 'ACTIVE' ELSE status END,
     effective_refresh_mode = CASE WHEN $5 = 'NO_DATA' THEN effective_refresh_mode ELSE $5 END,
-    updated_at = now()
+    consecutive_errors = 0, updated_at = now()
   WHERE pgt_id = $10::bigint
   RETURNING pgt_id)
 INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, data_timestamp, start_time, end_time, action,
   rows_inserted, rows_deleted, delta_row_count, was_full_fallback, fallback_reason, status, initiated_by)
 SELECT pgt_id, now(), $9::timestamptz, clock_timestamp(), $5, $6::bigint, $7::bigint, $11::bigint,
   $12::bool, $13, 'COMPLETED', $8
-FROM __pgt_u`;
+FROM __pgt_u
+WHERE $5 <> 'NO_DATA' OR $8 <> 'SCHEDULER'`;

@@ -138,17 +138,19 @@ describe("the refresh statements", () => {
             'xmin', pg_snapshot_xmin(pg_current_snapshot())::text,
             'own_xid', pg_current_xact_id_if_assigned()::text,
             'own_seq', (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM pgtrickle_changes.change_seq)::text),
-          data_timestamp = now(), last_refresh_at = now(), is_populated = true,
+          data_timestamp = now(), is_populated = true,
+          last_refresh_at = CASE WHEN $5 = 'NO_DATA' THEN last_refresh_at ELSE now() END,
           status = CASE WHEN status = 'INITIALIZING' THEN 'ACTIVE' ELSE status END,
           effective_refresh_mode = CASE WHEN $5 = 'NO_DATA' THEN effective_refresh_mode ELSE $5 END,
-          updated_at = now()
+          consecutive_errors = 0, updated_at = now()
         WHERE pgt_id = $10::bigint
         RETURNING pgt_id)
       INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, data_timestamp, start_time, end_time, action,
         rows_inserted, rows_deleted, delta_row_count, was_full_fallback, fallback_reason, status, initiated_by)
       SELECT pgt_id, now(), $9::timestamptz, clock_timestamp(), $5, $6::bigint, $7::bigint, $11::bigint,
         $12::bool, $13, 'COMPLETED', $8
-      FROM __pgt_u"
+      FROM __pgt_u
+      WHERE $5 <> 'NO_DATA' OR $8 <> 'SCHEDULER'"
     `);
   });
 

@@ -77,6 +77,7 @@ COMMENT ON TABLE pgtrickle_changes."changes_16384" IS 'pg_trickle change buffer 
 CREATE OR REPLACE FUNCTION pgtrickle_changes."capture_16384"() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $pgt$
 BEGIN
+  PERFORM pgtrickle._wake_scheduler();
   IF TG_OP = 'INSERT' THEN
     INSERT INTO pgtrickle_changes."changes_16384" (__pgt_action, "customer", "amount", "note", "id") SELECT 'I', "customer", "amount", "note", "id" FROM __pgt_new;
   ELSIF TG_OP = 'UPDATE' THEN
