@@ -9,6 +9,7 @@ import { createStreamTable } from "./requests/create";
 import { planRefresh } from "./requests/refresh";
 import { dropStreamTable } from "./requests/drop";
 import { alterStreamTable } from "./requests/alter";
+import { planSchedule } from "./schedule/due";
 
 /** Answers one JSON request with one JSON response; never traps on bad user input. */
 export function handleRequest(text: string): string {
@@ -27,6 +28,7 @@ export function handleRequest(text: string): string {
   if (op == "refresh") return planRefresh(request);
   if (op == "drop") return dropStreamTable(request);
   if (op == "alter") return alterStreamTable(request);
+  if (op == "schedule") return planSchedule(request);
   if (op == "normalize") return normalizeOperation(request);
   if (op == "echo") return echo(request);
   return errorResponse(new EngineError(ErrorCode.InternalProtocol, "unknown engine operation \"" + op + "\""));

@@ -87,3 +87,28 @@ export async function createdProgram(query: string, overrides: Record<string, un
 export function sqlLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
+
+/** One stream table as the background worker describes it in a `schedule` request. */
+export interface ScheduledStreamTable {
+  id: string;
+  schedule: string | null;
+  refreshMode: string;
+  status: string;
+  populated: boolean;
+  lastRefreshAt: number | string | null;
+  upstream: string[];
+}
+
+/** An ACTIVE, DIFFERENTIAL stream table `id` last refreshed at `lastRefreshAt` (null: never, not populated). */
+export function scheduledStreamTable(id: string, schedule: string | null, lastRefreshAt: number | string | null,
+  overrides: Partial<ScheduledStreamTable> = {}): ScheduledStreamTable {
+  return {
+    id, schedule, refreshMode: "DIFFERENTIAL", status: "ACTIVE", populated: lastRefreshAt !== null, lastRefreshAt, upstream: [],
+    ...overrides,
+  };
+}
+
+/** A `schedule` request as the background worker sends it on a tick at `now` (epoch milliseconds). */
+export function scheduleRequest(now: number, streamTables: ScheduledStreamTable[], defaultScheduleSeconds = 60): Record<string, unknown> {
+  return { op: "schedule", now, defaultScheduleSeconds, streamTables };
+}

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildAddon } from "../../src/build/build-addon.ts";
 import { buildEngine } from "../../src/build/build.ts";
 import { EngineHost } from "../../src/host/engine-host.ts";
-import { createdProgram, createRequest, refreshRequest } from "../engine/engine-fixture.ts";
+import { createdProgram, createRequest, refreshRequest, scheduledStreamTable as st, scheduleRequest } from "../engine/engine-fixture.ts";
 import { catalogFixture, echoCatalogRequest } from "./catalog-fixture.ts";
 
 const projectRoot = resolve(import.meta.dirname, "../..");
@@ -34,6 +34,16 @@ const keyedProgram = await createdProgram("SELECT id, amount FROM orders WHERE a
 const limitProgram = await createdProgram("SELECT id FROM orders ORDER BY amount DESC LIMIT 10");
 const refreshing = (program: unknown, probe: object, overrides: Record<string, unknown> = {}): string =>
   JSON.stringify(refreshRequest(program, probe, overrides));
+/** A tick with every kind of schedule: due and not, calculated through a diamond, skipped, cyclic, invalid. */
+const tick = Date.parse("2024-02-28T23:59:58.250Z");
+const scheduling = JSON.stringify(scheduleRequest(tick, [
+  st("1", null, tick - 50_000), st("2", null, tick, { upstream: ["1"] }), st("3", "*/2 * * * * *", tick - 5_000, { upstream: ["1"] }),
+  st("4", "1h30m", tick - 5_400_000, { upstream: ["2", "3"] }), st("5", "0 0 29 2 *", tick - 1, { upstream: ["4"] }),
+  st("6", "0 0 30 2 mon", tick), st("7", "5s", tick, { status: "SUSPENDED" }), st("8", "5s", null, { refreshMode: "IMMEDIATE" }),
+  st("9", "5s", null, { upstream: ["10"] }), st("10", "5s", null, { upstream: ["9"] }), st("11", "61 * * * *", null), st("x", "5s", null),
+]));
+/** A cron expression that never fires: a full 400-year search. */
+const neverFiring = JSON.stringify(scheduleRequest(tick, [st("1", "0 0 31 2,4,6,9,11 */7", tick - 1)]));
 
 /** Requests both hosts must answer byte for byte alike. Add real engine operations here. */
 const HOST_AGREEMENT_REQUESTS: { name: string; request: string }[] = [
@@ -85,6 +95,9 @@ const HOST_AGREEMENT_REQUESTS: { name: string; request: string }[] = [
   { name: "alter: AUTO on a FULL stream table", request: JSON.stringify({ op: "alter", name: "st_top", options: { refresh_mode: "AUTO" }, minScheduleSeconds: 1 }) },
   { name: "alter: unknown stream table", request: JSON.stringify({ op: "alter", name: "nope", options: { status: "ACTIVE" }, minScheduleSeconds: 1 }) },
   { name: "drop", request: JSON.stringify({ op: "drop", name: "public.st", cascade: false }) },
+  { name: "schedule: a tick over every kind of schedule", request: scheduling },
+  { name: "schedule: a cron expression that never fires", request: neverFiring },
+  { name: "schedule: without now", request: JSON.stringify({ op: "schedule", defaultScheduleSeconds: 60, streamTables: [] }) },
 ];
 
 let v8Host: EngineHost;

@@ -3,6 +3,8 @@
 import { Json, JsonKind } from "../util/json";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
+import { looksLikeCron, parseCron } from "../schedule/cron";
+import { durationSeconds } from "../schedule/duration";
 
 /** A parsed refresh mode: `requested` as stored (INCREMENTAL → DIFFERENTIAL), `mode` the same (AUTO unresolved). */
 export class ModeChoice {
@@ -36,70 +38,7 @@ export class ScheduleChoice {
   error: EngineError | null = null;
 }
 
-const UNIT_SECONDS: i64[] = [1, 60, 3600, 86400, 604800];
-const UNITS = "smhdw";
-
-/** Seconds of a duration like '30s', '1h30m', '2d'; -1 when `text` is not one. */
-export function durationSeconds(text: string): i64 {
-  if (text.length == 0) return -1;
-  let total: i64 = 0;
-  let digits: i64 = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      digits = (digits < 0 ? 0 : digits) * 10 + (c - 48);
-      if (digits > 1000000000) return -1;
-      continue;
-    }
-    const unit = UNITS.indexOf(text.charAt(i).toLowerCase());
-    if (unit < 0 || digits < 0) return -1;
-    total += digits * UNIT_SECONDS[unit];
-    digits = -1;
-  }
-  return digits >= 0 ? -1 : total;
-}
-
-const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
-
-const CRON_NAMES = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-  "sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-
-/** True for a number or a three-letter month or weekday name. */
-function isCronValue(text: string): bool {
-  if (text.length == 0) return false;
-  if (CRON_NAMES.includes(text.toLowerCase())) return true;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return text.length <= 4;
-}
-
-/** True for one cron field: a comma list of `*`, `v`, `v-v`, each optionally `/step`. */
-function isCronField(field: string): bool {
-  const items = field.split(",");
-  for (let i = 0; i < items.length; i++) {
-    const stepAt = items[i].indexOf("/");
-    const range = stepAt >= 0 ? items[i].substring(0, stepAt) : items[i];
-    if (stepAt >= 0 && !isCronValue(items[i].substring(stepAt + 1))) return false;
-    if (range == "*") continue;
-    const dash = range.indexOf("-");
-    if (dash < 0) { if (!isCronValue(range)) return false; continue; }
-    if (!isCronValue(range.substring(0, dash)) || !isCronValue(range.substring(dash + 1))) return false;
-  }
-  return true;
-}
-
-/** True for a 5- or 6-field cron expression (6: with seconds first) or a cron macro. */
-export function isCron(text: string): bool {
-  if (CRON_MACROS.includes(text.toLowerCase())) return true;
-  const fields = text.split(" ").filter((f: string): bool => f.length > 0);
-  if (fields.length != 5 && fields.length != 6) return false;
-  for (let f = 0; f < fields.length; f++) if (!isCronField(fields[f])) return false;
-  return true;
-}
-
-/** Parses a schedule argument: 'calculated', a duration of at least `minSeconds`, or cron. */
+/** Parses a schedule argument: 'calculated', a duration of at least `minSeconds`, or cron (schedule/cron.ts). */
 export function parseSchedule(value: Json, minSeconds: i32): ScheduleChoice {
   const choice = new ScheduleChoice();
   if (value.kind != JsonKind.String) {
@@ -120,12 +59,16 @@ export function parseSchedule(value: Json, minSeconds: i32): ScheduleChoice {
     choice.value = text;
     return choice;
   }
-  if (isCron(text)) {
+  const cron = parseCron(text);
+  if (cron.schedule !== null) {
     choice.value = text;
     return choice;
   }
-  choice.error = new EngineError(ErrorCode.InvalidArgument, "invalid schedule \"" + text + "\"")
+  const error = new EngineError(ErrorCode.InvalidArgument, "invalid schedule \"" + text + "\"")
     .withHint("Use a duration such as '30s' or '1h30m', a cron expression such as '*/5 * * * *', or 'calculated'.");
+  // The parser's reason helps only when the text was meant as cron, not for '500ms' or '5 minutes'.
+  if (looksLikeCron(text)) error.withDetail(cron.reason.charAt(0).toUpperCase() + cron.reason.substring(1) + ".");
+  choice.error = error;
   return choice;
 }
 

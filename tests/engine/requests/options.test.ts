@@ -67,9 +67,15 @@ describe("schedule", () => {
     });
   });
 
-  it.each(["500ms", "1x", "30", "s", "1h30", "* * * *", "@every", "5 minutes", "*/5 * * * ?"])("%j is invalid: 22023", (schedule) => {
+  it.each([
+    ["500ms", null], ["1x", null], ["30", null], ["s", null], ["1h30", null], ["* * * *", null], ["5 minutes", null],
+    // Text meant as cron (a macro, or 5 or 6 fields) gets the parser's reason as DETAIL.
+    ["@every", 'Unknown cron macro "@every".'], ["*/5 * * * ?", 'Invalid day-of-week value "?".'],
+    ["61 * * * *", "Minute value 61 is out of range 0-59."], ["0 0 0 * *", "Day-of-month value 0 is out of range 1-31."],
+    ["* * * * * 8", "Day-of-week value 8 is out of range 0-7."], ["0 0 * jan-foo *", 'Invalid month value "foo".'],
+  ])("%j is invalid: 22023 with DETAIL %j", (schedule, detail) => {
     expect(create({ schedule }).error).toEqual({
-      code: "InvalidArgument", sqlstate: "22023", category: "user", message: `invalid schedule "${schedule.trim()}"`, detail: null,
+      code: "InvalidArgument", sqlstate: "22023", category: "user", message: `invalid schedule "${schedule.trim()}"`, detail,
       hint: "Use a duration such as '30s' or '1h30m', a cron expression such as '*/5 * * * *', or 'calculated'.", position: 0,
     });
   });
@@ -135,6 +141,12 @@ describe("the same rules in alter", () => {
 
   it.each([["500ms", 1], ["0s", 1], ["1x", 1], ["30s", 60]])("schedule %j (min %i): 22023", (schedule, min) => {
     expect(alter({ schedule }, min).error.sqlstate).toBe("22023");
+  });
+
+  it("an out-of-range cron schedule: 22023 with the parser's reason", () => {
+    expect(alter({ schedule: "0 24 * * *" }).error).toMatchObject({
+      sqlstate: "22023", message: 'invalid schedule "0 24 * * *"', detail: "Hour value 24 is out of range 0-23.",
+    });
   });
 
   it("refresh_mode: invalid is 22023, IMMEDIATE is 0A000", () => {
