@@ -357,6 +357,7 @@ start_scheduler(Oid dboid, BackgroundWorkerHandle **handle)
 static List *
 connectable_databases(void)
 {
+	MemoryContext caller_context = CurrentMemoryContext;
 	List	   *oids = NIL;
 	Relation	rel;
 	TableScanDesc scan;
@@ -370,7 +371,12 @@ connectable_databases(void)
 		Form_pg_database db = (Form_pg_database) GETSTRUCT(tuple);
 
 		if (db->datallowconn && !db->datistemplate && db->datconnlimit != DATCONNLIMIT_INVALID_DB)
+		{
+			MemoryContext transaction_context = MemoryContextSwitchTo(caller_context);
+
 			oids = lappend_oid(oids, db->oid);
+			MemoryContextSwitchTo(transaction_context);
+		}
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
