@@ -30,6 +30,7 @@ import {
   type SqlFunction,
   type View,
 } from "./declare.ts";
+import { monitoring } from "./monitoring.ts";
 
 /** The schema every object of the extension lives in (fixed by the control file). */
 export const extensionSchema = "pgtrickle";
@@ -728,6 +729,7 @@ const objects: CatalogObject[] = [
   housekeeping,
   resumeStreamTable,
   statStreamTables,
+  ...monitoring,
   onSqlDrop,
   sqlDropTrigger,
 ];

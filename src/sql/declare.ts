@@ -91,12 +91,21 @@ export interface Index {
   readonly where: string | null;
 }
 
-/** A function parameter; `default` is SQL text or null for none. */
+/**
+ * A function parameter; `default` is SQL text or null for none. Mode `table` is a column of
+ * `RETURNS TABLE (...)` (pg_proc's mode 't'); a function with such columns returns `SETOF record`.
+ */
 export interface FunctionParameter {
   readonly name: string;
   readonly type: string;
-  readonly mode: "in" | "out" | "inout" | "variadic";
+  readonly mode: "in" | "out" | "inout" | "variadic" | "table";
   readonly default: string | null;
+}
+
+/** A configuration parameter a function sets for its own duration (`SET name = value`; value is SQL text). */
+export interface FunctionSetting {
+  readonly name: string;
+  readonly value: string;
 }
 
 /**
@@ -122,6 +131,8 @@ export interface SqlFunction {
   readonly strict: boolean;
   readonly security: "invoker" | "definer";
   readonly parallel: "unsafe" | "restricted" | "safe";
+  /** Settings applied while the function runs (pg_proc.proconfig); absent means none. */
+  readonly settings?: readonly FunctionSetting[];
   readonly comment: string;
   readonly privileges: readonly Privilege[];
 }
@@ -180,9 +191,9 @@ export function qualifiedName(schema: string, name: string): string {
   return `${schema}.${name}`;
 }
 
-/** The types that identify a function (IN, INOUT and VARIADIC parameters, not OUT). */
+/** The types that identify a function (IN, INOUT and VARIADIC parameters, not OUT or TABLE columns). */
 export function identityArgumentTypes(fn: SqlFunction): string[] {
-  return fn.parameters.filter((p) => p.mode !== "out").map((p) => p.type);
+  return fn.parameters.filter((p) => p.mode !== "out" && p.mode !== "table").map((p) => p.type);
 }
 
 /** A stable key per object, unique within a declaration: what a diff matches objects by. */
@@ -266,9 +277,15 @@ function validateFunction(fn: SqlFunction): string[] {
   if ((fn.language === "c") !== (fn.body.kind === "c_symbol")) problems.push(`${key}: only C functions have a C symbol`);
   if (fn.body.kind === "sql_standard" && fn.language !== "sql") problems.push(`${key}: a SQL-standard body needs LANGUAGE sql`);
   if (fn.body.kind === "c_symbol" && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(fn.body.symbol)) problems.push(`${key}: invalid C symbol`);
+  const tableColumns = fn.parameters.filter((p) => p.mode === "table");
+  if (tableColumns.length > 0 && fn.returns !== "SETOF record") problems.push(`${key}: RETURNS TABLE columns need returns "SETOF record"`);
+  if (tableColumns.some((p) => p.default !== null)) problems.push(`${key}: a RETURNS TABLE column cannot have a default`);
+  for (const setting of fn.settings ?? []) {
+    if (!/^[a-z_][a-z0-9_.]*$/.test(setting.name)) problems.push(`${key}: invalid setting name ${setting.name}`);
+  }
   let sawDefault = false;
   for (const parameter of fn.parameters) {
-    if (parameter.mode === "out") continue;
+    if (parameter.mode === "out" || parameter.mode === "table") continue;
     if (parameter.default !== null) sawDefault = true;
     else if (sawDefault) problems.push(`${key}: parameter ${parameter.name} without a default follows one with a default`);
   }
@@ -406,6 +423,11 @@ export function btreeIndex(schema: string, tableName: string, keys: readonly str
 /** An IN parameter, optionally with a default (SQL text). */
 export function parameter(name: string, type: string, defaultValue: string | null = null): FunctionParameter {
   return { name, type, mode: "in", default: defaultValue };
+}
+
+/** A column of `RETURNS TABLE (...)`. */
+export function resultColumn(name: string, type: string): FunctionParameter {
+  return { name, type, mode: "table", default: null };
 }
 
 /** GRANT privilege ON object TO role. */

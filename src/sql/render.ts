@@ -149,12 +149,15 @@ export function functionReference(fn: SqlFunction): string {
 }
 
 function renderFunction(fn: SqlFunction): string[] {
-  const parameters = fn.parameters.map((p) => {
+  const parameters = fn.parameters.filter((p) => p.mode !== "table").map((p) => {
     const mode = p.mode === "in" ? "" : `${p.mode.toUpperCase()} `;
     const defaultValue = p.default === null ? "" : ` DEFAULT ${p.default}`;
     return `    ${mode}${quoteIdentifier(p.name)} ${p.type}${defaultValue}`;
   });
   const signature = parameters.length === 0 ? "()" : `(\n${parameters.join(",\n")}\n)`;
+  const tableColumns = fn.parameters.filter((p) => p.mode === "table").map((p) => `    ${quoteIdentifier(p.name)} ${p.type}`);
+  const returns = tableColumns.length === 0 ? fn.returns : `TABLE (\n${tableColumns.join(",\n")}\n)`;
+  const settings = (fn.settings ?? []).map((s) => `\nSET ${s.name} = ${s.value}`).join("");
   const options = [
     `LANGUAGE ${fn.language}`,
     fn.volatility.toUpperCase(),
@@ -176,7 +179,7 @@ function renderFunction(fn: SqlFunction): string[] {
   }
   const target = `FUNCTION ${functionReference(fn)}`;
   return [
-    `CREATE FUNCTION ${quoteQualified(fn.schema, fn.name)}${signature}\nRETURNS ${fn.returns}\n${options}\n${body};`,
+    `CREATE FUNCTION ${quoteQualified(fn.schema, fn.name)}${signature}\nRETURNS ${returns}\n${options}${settings}\n${body};`,
     renderComment(target, fn.comment),
     ...renderPrivileges(target, fn.privileges),
   ];

@@ -6,73 +6,18 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parse } from "libpg-query";
 import { beforeAll, describe, expect, it } from "vitest";
 import { catalog } from "../../src/sql/catalog.ts";
 import { column, foreignKey, objectKey, parameter, table, validateDeclaration, type SqlFunction, type Table } from "../../src/sql/declare.ts";
 import { generateCommand, renderInstallScript, writeInstallScript } from "../../src/sql/generate.ts";
 import { quoteIdentifier } from "../../src/sql/render.ts";
-
-// Parse trees are plain JSON; a loose type keeps the probes short.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Node = any;
+import { createFunction, names, option, parseInstallScript, signature, statementsOf, typeName, type Node } from "./parsed-script.ts";
 
 const projectRoot = resolve(import.meta.dirname, "../..");
 const script = renderInstallScript(catalog);
-let statements: Node[] = [];
-
-/** The statements of one parse-node type, e.g. "CreateFunctionStmt". */
-function statementsOf(type: string): Node[] {
-  return statements.filter((s) => type in s).map((s) => s[type]);
-}
-
-function names(list: Node[]): string[] {
-  return list.map((n) => n.String.sval);
-}
-
-/** A type name as written, e.g. "text", "pg_catalog.int4", "text[]". */
-function typeName(type: Node): string {
-  return names(type.names).join(".") + (type.arrayBounds ? "[]" : "");
-}
-
-/** A literal default rendered back to SQL text. */
-function literal(expr: Node | undefined): string | undefined {
-  if (expr === undefined) return undefined;
-  const constant = expr.A_Const;
-  if (constant === undefined) throw new Error(`non-constant default ${JSON.stringify(expr)}`);
-  if (constant.isnull) return "NULL";
-  if (constant.sval) return `'${constant.sval.sval}'`;
-  if (constant.boolval) return String(constant.boolval.boolval ?? false);
-  if (constant.ival) return String(constant.ival.ival ?? 0);
-  throw new Error(`unexpected constant ${JSON.stringify(constant)}`);
-}
-
-function createFunction(name: string): Node {
-  const found = statementsOf("CreateFunctionStmt").filter((f) => names(f.funcname).join(".") === `pgtrickle.${name}`);
-  expect(found, `CREATE FUNCTION pgtrickle.${name}`).toHaveLength(1);
-  return found[0];
-}
-
-function signature(name: string): { name: string; mode: string; type: string; default?: string }[] {
-  return (createFunction(name).parameters ?? []).map((p: Node) => ({
-    name: p.FunctionParameter.name,
-    mode: p.FunctionParameter.mode,
-    type: typeName(p.FunctionParameter.argType),
-    default: literal(p.FunctionParameter.defexpr),
-  }));
-}
-
-function option(fn: Node, name: string): Node {
-  return fn.options.find((o: Node) => o.DefElem.defname === name)?.DefElem.arg;
-}
 
 beforeAll(async () => {
-  // psql meta-commands (the \echo ... \quit guard) are not SQL; everything else must parse.
-  const sql = script
-    .split("\n")
-    .filter((line) => !line.startsWith("\\"))
-    .join("\n");
-  statements = ((await parse(sql)).stmts ?? []).map((s: Node) => s.stmt);
+  await parseInstallScript(script);
 });
 
 describe("install script", () => {
@@ -184,9 +129,29 @@ describe("install script", () => {
       "pgtrickle._record_refresh_failure",
       "pgtrickle._housekeeping",
       "pgtrickle.resume_stream_table",
+      "pgtrickle._stream_table_id",
+      "pgtrickle._scheduler_pid",
+      "pgtrickle._pending_changes",
+      "pgtrickle._explain_analyze",
+      "pgtrickle._dependency_graph_dot",
+      "pgtrickle.pgt_status",
+      "pgtrickle.get_refresh_history",
+      "pgtrickle.refresh_timeline",
+      "pgtrickle.get_staleness",
+      "pgtrickle.change_buffer_sizes",
+      "pgtrickle.health_check",
+      "pgtrickle.dependency_tree",
+      "pgtrickle.explain_st",
+      "pgtrickle.explain_refresh_mode",
       "pgtrickle._on_sql_drop",
     ]);
-    expect(statementsOf("ViewStmt").map((v) => `${v.view.schemaname}.${v.view.relname}`)).toEqual(["pgtrickle.pg_stat_stream_tables"]);
+    expect(statementsOf("ViewStmt").map((v) => `${v.view.schemaname}.${v.view.relname}`)).toEqual([
+      "pgtrickle.pg_stat_stream_tables",
+      "pgtrickle._dependency_edges",
+      "pgtrickle.stream_tables_info",
+      "pgtrickle.pgt_cdc_status",
+      "pgtrickle.quick_health",
+    ]);
     expect(statementsOf("CreateEventTrigStmt").map((t) => `${t.trigname} ON ${t.eventname} -> ${names(t.funcname).join(".")}`))
       .toEqual(["pgtrickle_sql_drop ON sql_drop -> pgtrickle._on_sql_drop"]);
   });
