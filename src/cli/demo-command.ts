@@ -47,8 +47,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 async function tour(session: Session): Promise<void> {
   const { run, say } = session;
 
-  say("pg_trickle demo: stream tables kept up to date by differential refreshes.");
+  say("pg_trickle demo: stream tables kept up to date by differential refreshes, on a schedule.");
   say("Clean up what an earlier run of the demo left behind.");
+  const installed = await session.scalar(`SELECT e.extversion FROM pg_extension e, pg_available_extensions a
+ WHERE e.extname = 'pg_trickle' AND a.name = 'pg_trickle' AND a.default_version <> e.extversion`);
+  if (installed !== null) {
+    say(`The cluster has pg_trickle ${installed} from an earlier build and no upgrade script exists yet: drop it.`);
+    await run("DROP EXTENSION pg_trickle CASCADE");
+  }
   await run("CREATE EXTENSION IF NOT EXISTS pg_trickle");
   await run(`SELECT pgtrickle.drop_stream_table(format('%I.%I', pgt_schema, pgt_name))
   FROM pgtrickle.pgt_stream_tables
@@ -69,13 +75,14 @@ SELECT (ARRAY['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'
        (ARRAY['new', 'paid', 'shipped'])[1 + i * 31 % 3]
   FROM generate_series(1, ${sourceRows}) AS i`);
 
-  say("2. Two stream tables over it, maintained differentially. Creating one fills it.");
+  say("2. Two stream tables over it, maintained differentially and refreshed by the background scheduler\n" +
+    "--    at most every 3 seconds. Creating one fills it.");
   await run(`SELECT pgtrickle.create_stream_table('demo.customer_totals',
     '${customerTotalsQuery}',
-    refresh_mode => 'DIFFERENTIAL')`);
+    schedule => '3s', refresh_mode => 'DIFFERENTIAL')`);
   await run(`SELECT pgtrickle.create_stream_table('demo.big_orders',
     '${bigOrdersQuery}',
-    refresh_mode => 'DIFFERENTIAL')`);
+    schedule => '3s', refresh_mode => 'DIFFERENTIAL')`);
   await run("SELECT customer, orders, revenue FROM demo.customer_totals ORDER BY customer");
   await run("SELECT count(*) AS big_orders, min(amount), max(amount) FROM demo.big_orders");
   await run("SELECT id, customer, amount FROM demo.big_orders ORDER BY id LIMIT 5");
@@ -90,13 +97,14 @@ RETURNING id, customer, amount`);
   const movedId = Number(moved.rows[0]?.[0] ?? 0);
   await run("DELETE FROM demo.orders WHERE customer = 'heidi' AND status = 'new'");
 
-  say("Stream tables change only when refreshed: until then they show the data as of their last refresh.");
+  say("Each commit woke the scheduler; it refreshes a stream table once 3 seconds have passed since its\n" +
+    "-- last refresh, applying only the changes made since. Until then a stream table shows the data as of\n" +
+    "-- its last refresh. (pgtrickle.refresh_stream_table() refreshes one at once.)");
   const watched = "('alice', 'bob', 'carol', 'heidi', 'ivan')";
   await run(`SELECT customer, orders, revenue FROM demo.customer_totals WHERE customer IN ${watched} ORDER BY customer`);
 
-  say("4. Refresh both. Each applies only the changes made since its last refresh.");
-  await run("SELECT pgtrickle.refresh_stream_table('demo.customer_totals')");
-  await run("SELECT pgtrickle.refresh_stream_table('demo.big_orders')");
+  say("4. A moment later, the scheduler has applied the changes.");
+  await run("SELECT pg_sleep(4)", { quietResult: true });
   await run(`SELECT customer, orders, revenue FROM demo.customer_totals WHERE customer IN ${watched} ORDER BY customer`);
   await run(`SELECT id, customer, amount FROM demo.big_orders WHERE id IN (2, ${movedId}) OR id > ${sourceRows} ORDER BY id`);
 
@@ -104,7 +112,8 @@ RETURNING id, customer, amount`);
   await run(oracle("demo.customer_totals", "customer, orders, revenue", customerTotalsQuery));
   await run(oracle("demo.big_orders", "id, customer, amount", bigOrdersQuery));
 
-  say("6. Every refresh is recorded, and pg_stat_stream_tables sums them up.");
+  say("6. Every refresh is recorded (INITIAL at creation, SCHEDULER by the background scheduler);\n" +
+    "--    pg_stat_stream_tables sums them up, and quick_health says whether all is well.");
   await run(`SELECT h.refresh_id, st.pgt_schema || '.' || st.pgt_name AS stream_table, h.action,
        h.rows_inserted, h.rows_deleted, h.initiated_by,
        round(extract(epoch FROM h.end_time - h.start_time) * 1000, 1) AS duration_ms
@@ -117,6 +126,7 @@ RETURNING id, customer, amount`);
   FROM pgtrickle.pg_stat_stream_tables
  WHERE pgt_schema = 'demo'
  ORDER BY name`);
+  await run("SELECT * FROM pgtrickle.quick_health");
 }
 
 /** The correctness check: rows only in the stream table, and rows only in its query. */
@@ -145,6 +155,12 @@ class Session {
   say = (text: string): void => {
     print(`${this.afterTable ? "" : "\n"}-- ${text}`);
     this.afterTable = false;
+  };
+
+  /** The first column of the first row of `sql`, run silently; null when there is no row. */
+  scalar = async (sql: string): Promise<unknown> => {
+    const result = await this.client.query({ text: sql, rowMode: "array" });
+    return result.rows[0]?.[0] ?? null;
   };
 
   /** Echoes `sql`, runs it, prints notices and the result (just its row count with quietResult). */
