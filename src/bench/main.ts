@@ -6,7 +6,9 @@
  * it, creates a cluster in a temporary directory with settings for a benchmark, runs every case
  * (workload × source size × change fraction, see measure.ts), and removes the cluster again, also
  * when a case fails. Progress goes to standard error, the result table to standard output, every
- * timing to `bench-results/bench-<timestamp>.json`.
+ * timing to `bench-results/bench-<timestamp>.json`. Then, in a database of its own with the
+ * background scheduler on, the living-system benchmarks (living.ts): commit-to-visible latency with
+ * and without the commit-time wake, the write overhead of change capture, and a NO_DATA refresh.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -16,6 +18,7 @@ import pg from "pg";
 import { Cluster, installExtension, projectRoot, type SettingValue } from "../cluster/cluster.ts";
 import { ensurePostgres } from "../cluster/provision.ts";
 import { formatElapsed, type Log } from "../cluster/subprocess.ts";
+import { formatLiving, runLivingBenchmarks, type LivingResult } from "./living.ts";
 import { runCase, type CaseResult } from "./measure.ts";
 import { describeMachine, formatMarkdownTable, formatTable, summarize, writeResults } from "./report.ts";
 import { loadSource, maxSourceId, workloadNames, workloads, type WorkloadName } from "./workloads.ts";
@@ -29,10 +32,17 @@ const usage = `usage: npm run bench -- [options]
   --large-reps R              repetitions for sizes of 1,000,000 rows and more (default: --reps)
   --quick                     100000 rows only, one repetition
   --markdown                  also print the table as Markdown
+  --latency-samples 30        commit-to-visible samples, with and without the wake
+  --no-living                 skip the living-system benchmarks (latency, write overhead, NO_DATA)
+  --living-only               run only those
 `;
 
-/** Server settings of the benchmark cluster (2 cores, 24 GiB). fsync stays on. */
+/**
+ * Server settings of the benchmark cluster (2 cores, 24 GiB). fsync stays on. The scheduler is off
+ * except in the living-system database: the refresh cases time manual refreshes.
+ */
 const benchmarkSettings: Record<string, SettingValue> = {
+  "pg_trickle.enabled": false,
   shared_buffers: "2GB",
   work_mem: "64MB",
   maintenance_work_mem: "512MB",
@@ -56,6 +66,8 @@ interface Options {
   reps: number;
   largeReps: number | undefined;
   markdown: boolean;
+  latencySamples: number;
+  living: "yes" | "no" | "only";
 }
 
 class UsageError extends Error {}
@@ -63,6 +75,7 @@ class UsageError extends Error {}
 function parseOptions(argv: readonly string[]): Options {
   const options: Options = {
     sizes: [100_000, 1_000_000], fractions: [0.001, 0.01, 0.1], workloads: [...workloadNames], reps: 3, largeReps: undefined, markdown: false,
+    latencySamples: 30, living: "yes",
   };
   let quick = false;
   for (let i = 0; i < argv.length; i++) {
@@ -80,6 +93,9 @@ function parseOptions(argv: readonly string[]): Options {
       case "--workloads": options.workloads = value().split(",").map(workloadName); break;
       case "--quick": quick = true; break;
       case "--markdown": options.markdown = true; break;
+      case "--latency-samples": options.latencySamples = numbers(value(), flag, (n) => Number.isInteger(n) && n >= 2)[0]; break;
+      case "--no-living": options.living = "no"; break;
+      case "--living-only": options.living = "only"; break;
       case "--help": case "-h": process.stdout.write(usage); process.exit(0);
       default: throw new UsageError(`unknown option ${argv[i]}`);
     }
@@ -149,7 +165,14 @@ async function main(argv: readonly string[]): Promise<number> {
     client.on("error", (error) => log(`connection lost: ${error.message}`));
     await client.connect();
     try {
-      return await runAll(client, options, startedAt, install.version, log);
+      let living: LivingResult | undefined;
+      if (options.living !== "no") {
+        await cluster.createDatabase("bench_living");
+        living = await runLivingBenchmarks(client, cluster.uri("bench_living"), "bench_living", {
+          latencySamples: options.latencySamples, singleRowStatements: 2000, bulkRepetitions: 5, noDataRefreshes: 200,
+        }, log);
+      }
+      return await runAll(client, options, startedAt, install.version, living, log);
     } finally {
       await client.end();
     }
@@ -160,7 +183,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function runAll(client: pg.Client, options: Options, startedAt: Date, version: string, log: Log): Promise<number> {
+async function runAll(client: pg.Client, options: Options, startedAt: Date, version: string, living: LivingResult | undefined, log: Log): Promise<number> {
   await client.query("CREATE EXTENSION pg_trickle");
   // Measure DIFFERENTIAL as such: no fallback to FULL on large change batches.
   await client.query("SET pg_trickle.refresh_strategy = 'differential'");
@@ -174,7 +197,7 @@ async function runAll(client: pg.Client, options: Options, startedAt: Date, vers
 
   const results: CaseResult[] = [];
   let seed = 1;
-  for (const sourceRows of options.sizes) {
+  for (const sourceRows of options.living === "only" ? [] : options.sizes) {
     const reps = sourceRows >= 1_000_000 ? (options.largeReps ?? options.reps) : options.reps;
     log(`loading ${sourceRows.toLocaleString("en-US")} source rows`);
     const loadStarted = performance.now();
@@ -200,11 +223,15 @@ async function runAll(client: pg.Client, options: Options, startedAt: Date, vers
     environment,
     summaries,
     cases: results,
+    living,
   });
   log(`results written to ${file}`);
-  process.stdout.write(`\n${formatTable(summaries)}\n`);
-  if (options.markdown) process.stdout.write(`\n${formatMarkdownTable(summaries)}\n`);
-  process.stdout.write(`\nmedian (min–max) client wall-clock ms per refresh; ratios above 1 mean DIFFERENTIAL is faster\n`);
+  if (summaries.length > 0) {
+    process.stdout.write(`\n${formatTable(summaries)}\n`);
+    if (options.markdown) process.stdout.write(`\n${formatMarkdownTable(summaries)}\n`);
+    process.stdout.write(`\nmedian (min–max) client wall-clock ms per refresh; ratios above 1 mean DIFFERENTIAL is faster\n`);
+  }
+  if (living) process.stdout.write(`\n${formatLiving(living)}\n`);
   return 0;
 }
 
