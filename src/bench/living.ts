@@ -66,7 +66,7 @@ export async function runLivingBenchmarks(admin: pg.Client, uri: string, databas
   const loadAverages: number[] = [];
   try {
     await writer.query("CREATE EXTENSION IF NOT EXISTS pg_trickle");
-    const schedulerIntervalMs = Number((await writer.query("SELECT current_setting('pg_trickle.scheduler_interval_ms') AS v")).rows[0].v);
+    const schedulerIntervalMs = Number((await writer.query("SELECT setting FROM pg_settings WHERE name = 'pg_trickle.scheduler_interval_ms'")).rows[0].setting);
 
     log(`latency: ${options.latencySamples} commits with the commit-time wake`);
     await writer.query("CREATE TABLE lat_src (id int PRIMARY KEY, v int)");
@@ -87,8 +87,7 @@ export async function runLivingBenchmarks(admin: pg.Client, uri: string, databas
     await writer.query("SELECT pgtrickle.create_stream_table('w_st', 'SELECT g, count(*) AS n, sum(v) AS s FROM w_captured GROUP BY g', schedule => '1d', refresh_mode => 'DIFFERENTIAL')");
     const overhead: OverheadRow[] = [];
     for (const [statement, rows, sql] of writeStatements(options)) {
-      const plainMs = await timeStatements(writer, sql("w_plain"));
-      const capturedMs = await timeStatements(writer, sql("w_captured"));
+      const [plainMs, capturedMs] = await timeInterleaved(writer, sql("w_plain"), sql("w_captured"));
       overhead.push({ statement, rows, plainMs, capturedMs, ratio: capturedMs / plainMs });
       log(`  ${statement}: ${plainMs.toFixed(3)} ms without, ${capturedMs.toFixed(3)} ms with capture`);
     }
@@ -151,15 +150,20 @@ function writeStatements(options: LivingOptions): Array<[string, number, (table:
   ];
 }
 
-/** The median time of `statements`, each in its own transaction (autocommit). */
-async function timeStatements(client: pg.Client, statements: string[]): Promise<number> {
-  const times: number[] = [];
-  for (const sql of statements) {
-    const started = performance.now();
-    await client.query(sql);
-    times.push(performance.now() - started);
+/**
+ * The median times of two lists of statements run alternately (a[0], b[0], a[1], b[1], ...), each in
+ * its own transaction (autocommit), so that neither side always runs with the warmer caches.
+ */
+async function timeInterleaved(client: pg.Client, a: string[], b: string[]): Promise<[number, number]> {
+  const times: [number[], number[]] = [[], []];
+  for (let i = 0; i < a.length; i++) {
+    for (const [side, sql] of [[0, a[i]], [1, b[i]]] as const) {
+      const started = performance.now();
+      await client.query(sql);
+      times[side].push(performance.now() - started);
+    }
   }
-  return distribution(times).p50;
+  return [distribution(times[0]).p50, distribution(times[1]).p50];
 }
 
 function distribution(values: number[]): Distribution {
