@@ -77,8 +77,8 @@ for (const major of pgVersions()) {
         INSERT INTO orders (customer, amount, status) VALUES ('alice', 10.00, 'new'), ('bob', 20.00, 'paid'), ('alice', 5.50, 'paid');
         INSERT INTO customers VALUES ('alice', 'Oslo'), ('bob', 'Rome')`);
       await create("order_totals", "SELECT customer, count(*) AS n, sum(amount) AS total FROM orders GROUP BY customer", ", refresh_mode => 'DIFFERENTIAL'");
-      // create_stream_table accepts a stream table as a source (refreshed FULL).
-      await create("big_customers", "SELECT customer, total FROM order_totals WHERE total > 10");
+      // A stream table reading another; LIMIT keeps it FULL (and its upstream uncaptured).
+      await create("big_customers", "SELECT customer, total FROM order_totals WHERE total > 10 LIMIT 100");
       await create("customer_orders", "SELECT c.city, o.amount FROM orders o JOIN customers c ON c.name = o.customer", ", refresh_mode => 'FULL'");
       await create("paid_orders", "SELECT id, customer, amount FROM orders WHERE status = 'paid'", ", initialize => false");
 
@@ -95,7 +95,7 @@ for (const major of pgVersions()) {
         { name: "public.order_totals", pgt_schema: "public", pgt_name: "order_totals", requested_mode: "DIFFERENTIAL", stale: false,
           sources: ["public.orders"], downgrade_reason: null, same_timestamp: true },
         { name: "public.big_customers", pgt_schema: "public", pgt_name: "big_customers", requested_mode: "AUTO", stale: false,
-          sources: ["public.order_totals"], downgrade_reason: "a stream table as a source is not supported in DIFFERENTIAL mode", same_timestamp: true },
+          sources: ["public.order_totals"], downgrade_reason: "LIMIT or OFFSET is not supported in DIFFERENTIAL mode", same_timestamp: true },
         { name: "public.customer_orders", pgt_schema: "public", pgt_name: "customer_orders", requested_mode: "FULL", stale: false,
           sources: ["public.customers", "public.orders"], downgrade_reason: "JOIN is not supported in DIFFERENTIAL mode", same_timestamp: true },
         { name: "public.paid_orders", pgt_schema: "public", pgt_name: "paid_orders", requested_mode: "AUTO", stale: null,
@@ -222,7 +222,7 @@ for (const major of pgVersions()) {
 
     it("explains the refresh mode: configured, in effect, and why not differential", async () => {
       expect(await rows("SELECT * FROM pgtrickle.explain_refresh_mode('big_customers')")).toEqual([
-        { configured_mode: "AUTO", effective_mode: "FULL", downgrade_reason: "a stream table as a source is not supported in DIFFERENTIAL mode" },
+        { configured_mode: "AUTO", effective_mode: "FULL", downgrade_reason: "LIMIT or OFFSET is not supported in DIFFERENTIAL mode" },
       ]);
       expect(await rows("SELECT * FROM pgtrickle.explain_refresh_mode('order_totals')")).toEqual([
         { configured_mode: "DIFFERENTIAL", effective_mode: "DIFFERENTIAL", downgrade_reason: null },

@@ -126,7 +126,8 @@ class QueryAnalyzer {
       return this.result;
     }
     const source = changetype<RelationInfo>(rel);
-    if (source.isStreamTable) return this.notDifferentiable("a stream table as a source", relLocation);
+    // A stream table is captured like a table: its refreshes' changes reach the buffer through the
+    // same triggers, so a downstream stream table is maintained differentially too.
     // Its children's changes would escape the capture triggers, which sit on this table only.
     if (source.hasChildren) return this.notDifferentiable("a table with inheritance children", relLocation);
     if (source.relkind != "r") {

@@ -11,7 +11,8 @@ import { quoteIdent, qualifiedName, clipIdentifier } from "../sqlgen/quote";
 
 /** A source the program reads. */
 export class ProgramSource {
-  constructor(public oid: string, public schema: string, public name: string, public relkind: string, public columns: string[]) {}
+  constructor(public oid: string, public schema: string, public name: string, public relkind: string, public columns: string[],
+    public isStreamTable: bool = false) {}
 }
 
 /** The compiled refresh program. */

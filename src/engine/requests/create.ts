@@ -83,7 +83,8 @@ export function createStreamTable(request: Json): string {
     program.probe = probeSelect(scan);
     program.full = fullRefreshStatements(target.schema, target.name, plan);
     program.differential = plan.differential;
-    program.sources.push(new ProgramSource(scan.source.oid, scan.source.schema, scan.source.name, scan.source.relkind, scan.columns));
+    program.sources.push(new ProgramSource(scan.source.oid, scan.source.schema, scan.source.name, scan.source.relkind, scan.columns,
+      scan.source.isStreamTable));
     statements.push(new Statement("CREATE TABLE " + storage + " AS\n" + plan.fullSelect + "\nWITH NO DATA"));
     statements.push(createRowIdIndex(target.schema, target.name));
     const captureStatements = ensureCapture(scan.source, scan.columns, bufferColumns(scan.source.oid));
@@ -172,7 +173,7 @@ function collectSources(node: PNode, program: RefreshProgram): void {
         const rel = lookupRelation(schema, name);
         if (rel !== null && !seen.includes(rel.oid)) {
           seen.push(rel.oid);
-          program.sources.push(new ProgramSource(rel.oid, rel.schema, rel.name, rel.relkind, []));
+          program.sources.push(new ProgramSource(rel.oid, rel.schema, rel.name, rel.relkind, [], rel.isStreamTable));
         }
       }
     }
@@ -186,7 +187,9 @@ function pushValue(stack: PNode[], v: PValue | null): void {
   else if (v.kind == PKind.List) for (let i = 0; i < v.items.length; i++) pushValue(stack, v.items[i]);
 }
 
-function sourceType(relkind: string): string {
+function sourceType(source: ProgramSource): string {
+  const relkind = source.relkind;
+  if (source.isStreamTable) return "STREAM_TABLE";
   if (relkind == "v") return "VIEW";
   if (relkind == "m") return "MATVIEW";
   if (relkind == "f") return "FOREIGN_TABLE";
@@ -211,7 +214,7 @@ function catalogRows(
     for (let c = 0; c < s.columns.length; c++) cols.push(quoteLiteral(s.columns[c]));
     const cdc = program.differentiable ? "'trigger'" : "'none'";
     out.push(new Statement("INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, cdc_mode)\n"
-      + "SELECT pgt_id, " + s.oid + ", " + quoteLiteral(sourceType(s.relkind)) + ", ARRAY[" + cols.join(", ") + "]::text[], " + cdc
+      + "SELECT pgt_id, " + s.oid + ", " + quoteLiteral(sourceType(s)) + ", ARRAY[" + cols.join(", ") + "]::text[], " + cdc
       + "\nFROM pgtrickle.pgt_stream_tables WHERE pgt_relid = " + quoteLiteral(storage) + "::regclass"));
   }
 }

@@ -63,7 +63,6 @@ const NOT_DIFFERENTIABLE: { query: string; construct: string; sources: string[] 
   { query: "SELECT id FROM orders GROUP BY ROLLUP (id)", construct: "GROUPING SETS, CUBE or ROLLUP", sources: ["orders"] },
   { query: "SELECT id FROM orders GROUP BY customer", construct: "output column \"id\" that is neither grouped nor aggregated", sources: ["orders"] },
   { query: "SELECT id, amount FROM v", construct: "a view as a source", sources: ["v"] },
-  { query: "SELECT customer, total FROM st", construct: "a stream table as a source", sources: ["st"] },
   { query: "SELECT 1 AS one", construct: "a query without a FROM clause", sources: [] },
 ];
 
@@ -132,7 +131,6 @@ describe("DIFFERENTIAL", () => {
     { query: "SELECT id FROM orders WHERE now() > '2020-01-01'", position: 29, text: "now()" },
     { query: "SELECT id FROM orders GROUP BY ROLLUP (id)", position: 32, text: "ROLLUP (id)" },
     { query: "SELECT id, amount FROM v", position: 24, text: "v" },
-    { query: "SELECT customer, total FROM public.st", position: 29, text: "public.st" },
   ])("points at the construct: $text at $position", ({ query, position, text }) => {
     const response = create(query, { refreshMode: "DIFFERENTIAL" });
     expect(response.error.sqlstate).toBe("0A000");
@@ -504,6 +502,15 @@ describe("generated statements", () => {
     const sqls = created("SELECT id, amount FROM v").statements.map((s: EngineStatement) => s.sql);
     expect(sqls.at(-1)).toBe("INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, cdc_mode)\n"
       + "SELECT pgt_id, 16400, 'VIEW', ARRAY[]::text[], 'none'\nFROM pgtrickle.pgt_stream_tables WHERE pgt_relid = '\"public\".\"new_st\"'::regclass");
+  });
+
+  it("captures a stream table source like a table and records it as STREAM_TABLE", () => {
+    const result = created("SELECT customer, total FROM st", { refreshMode: "DIFFERENTIAL" });
+    const sqls = result.statements.map((s: EngineStatement) => s.sql);
+    expect(result.warnings).toEqual([]);
+    expect(sqls.some((sql: string) => sql.startsWith('CREATE TRIGGER pgtrickle_capture_insert AFTER INSERT ON "public"."st"'))).toBe(true);
+    expect(sqls.at(-1)).toContain("SELECT pgt_id, 16410, 'STREAM_TABLE', ARRAY[");
+    expect(sqls.at(-1)).toContain("'trigger'");
   });
 
   it("stores the schedule and the query text as literals", () => {

@@ -1,0 +1,135 @@
+/**
+ * @fileoverview Stream tables reading stream tables: the upstream is captured like a table, so the
+ * delta each of its refreshes applies is the downstream's change source. Random DML through a
+ * three-level chain (table → aggregate → filter, and a keyless projection of the aggregate) under
+ * the multiset oracle; refreshes of both levels inside one transaction; an upstream FULL refresh
+ * forcing the downstream FULL; the scheduler refreshing the chain upstream first; and the
+ * dependency rows.
+ */
+import { describe, expect, it } from "vitest";
+import type pg from "pg";
+import { pgVersions } from "../setup/pg.ts";
+import { Random, expectMatchesQuery, randomItemsStatement, refresh, withExtensionDatabase } from "./oracle.ts";
+
+const TOTALS = "SELECT grp, count(*) AS n, sum(val) AS s FROM items GROUP BY grp";
+const BIG = "SELECT grp, s FROM totals WHERE s > 100";
+const COUNTS = "SELECT n FROM totals";
+const SEED = Number(process.env.PGTRICKLE_SEED ?? 7331);
+const ROUNDS = Number(process.env.PGTRICKLE_ROUNDS ?? 25);
+
+/** The downstream queries, rewritten over the base table (what each must equal). */
+const BIG_OVER_ITEMS = `SELECT grp, s FROM (${TOTALS}) AS t WHERE s > 100`;
+const COUNTS_OVER_ITEMS = `SELECT n FROM (${TOTALS}) AS t`;
+
+for (const major of pgVersions()) {
+  describe(`stream tables reading stream tables on PostgreSQL ${major}`, () => {
+    const database = withExtensionDatabase(major);
+
+    async function expectAll(c: pg.ClientBase, context: string) {
+      await expectMatchesQuery(c, "totals", ["grp", "n", "s"], TOTALS, context);
+      await expectMatchesQuery(c, "big", ["grp", "s"], BIG_OVER_ITEMS, context);
+      await expectMatchesQuery(c, "counts", ["n"], COUNTS_OVER_ITEMS, context);
+    }
+
+    it("maintains a chain differentially under random DML", async () => {
+      const c = database.client;
+      await c.query("CREATE TABLE items (id int PRIMARY KEY, grp int, val int, note text)");
+      await c.query("INSERT INTO items SELECT g, g % 6, g % 40, NULL FROM generate_series(1, 120) g");
+      await c.query("SELECT pgtrickle.create_stream_table('totals', $1, schedule => '1d', refresh_mode => 'DIFFERENTIAL')", [TOTALS]);
+      await c.query("SELECT pgtrickle.create_stream_table('big', $1, schedule => '1d', refresh_mode => 'DIFFERENTIAL')", [BIG]);
+      await c.query("SELECT pgtrickle.create_stream_table('counts', $1, schedule => '1d', refresh_mode => 'DIFFERENTIAL')", [COUNTS]);
+      const deps = await c.query(`SELECT st.pgt_name, d.source_relid::regclass::text AS source, d.source_type, d.cdc_mode
+          FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables st USING (pgt_id) ORDER BY 1`);
+      expect(deps.rows).toEqual([
+        { pgt_name: "big", source: "totals", source_type: "STREAM_TABLE", cdc_mode: "trigger" },
+        { pgt_name: "counts", source: "totals", source_type: "STREAM_TABLE", cdc_mode: "trigger" },
+        { pgt_name: "totals", source: "items", source_type: "TABLE", cdc_mode: "trigger" },
+      ]);
+      await c.query("SET pg_trickle.refresh_strategy = 'differential'");
+
+      const r = new Random(SEED);
+      let id = 1000;
+      const actions = new Set<string>();
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let i = r.int(1, 4); i > 0; i--) await c.query(randomItemsStatement(r, () => ++id));
+        await refresh(c, "totals");
+        actions.add(await refresh(c, "big"));
+        actions.add(await refresh(c, "counts"));
+        await expectAll(c, `seed ${SEED} round ${round}`);
+      }
+      // The downstream refreshes applied deltas; none had to recompute.
+      expect([...actions].filter((a) => a !== "NO_DATA")).toEqual(["DIFFERENTIAL"]);
+    });
+
+    it("applies upstream and downstream refreshes inside the writing transaction exactly once", async () => {
+      const c = database.client;
+      await c.query("BEGIN");
+      await c.query("INSERT INTO items VALUES (5001, 2, 300, NULL), (5002, 77, 5, NULL)");
+      await c.query("UPDATE items SET grp = 3 WHERE id IN (SELECT id FROM items ORDER BY id LIMIT 5)");
+      await refresh(c, "totals");
+      expect(await refresh(c, "big")).toBe("DIFFERENTIAL");
+      await refresh(c, "counts");
+      await expectAll(c, "inside the transaction");
+      await c.query("COMMIT");
+      expect(await refresh(c, "totals")).toBe("NO_DATA");
+      expect(await refresh(c, "big")).toBe("NO_DATA");
+      await expectAll(c, "after commit");
+    });
+
+    it("makes the downstream refresh FULL after the upstream refreshed FULL, and stays exact", async () => {
+      const c = database.client;
+      await c.query("DELETE FROM items WHERE id % 5 = 0");
+      await c.query("SET pg_trickle.force_full_refresh = on");
+      expect(await refresh(c, "totals")).toBe("FULL");
+      await c.query("RESET pg_trickle.force_full_refresh");
+      expect(await refresh(c, "big")).toBe("FULL");
+      const reason = await c.query(`SELECT h.fallback_reason FROM pgtrickle.pgt_refresh_history h JOIN pgtrickle.pgt_stream_tables s USING (pgt_id)
+                                     WHERE s.pgt_name = 'big' ORDER BY h.refresh_id DESC LIMIT 1`);
+      expect(reason.rows[0].fallback_reason).toBe("a source table was truncated");
+      await refresh(c, "counts");
+      await expectAll(c, "after an upstream FULL refresh");
+      await c.query("UPDATE items SET val = val + 7 WHERE grp = 1");
+      await refresh(c, "totals");
+      expect(await refresh(c, "big")).toBe("DIFFERENTIAL");
+      await refresh(c, "counts");
+      await expectAll(c, "differential again");
+    });
+
+    it("is refreshed by the scheduler upstream first, and the upstream cannot be dropped alone", async () => {
+      const { client: c, db } = database;
+      await c.query("SELECT pgtrickle.alter_stream_table('totals', schedule => 'calculated')");
+      await c.query("SELECT pgtrickle.alter_stream_table('big', schedule => '1s')");
+      await c.query("SELECT pgtrickle.alter_stream_table('counts', schedule => '1s')");
+      await c.query(`ALTER DATABASE "${db.name}" SET pg_trickle.enabled = on`);
+      await c.query("SELECT pg_reload_conf()");
+      const r = new Random(SEED + 1);
+      let id = 20000;
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 4; i++) await c.query(randomItemsStatement(r, () => ++id));
+        const started = Date.now();
+        for (;;) {
+          const diff = await c.query(`SELECT (SELECT count(*) FROM (SELECT grp, s FROM big EXCEPT ALL ${BIG_OVER_ITEMS}) a)
+                                            + (SELECT count(*) FROM (${BIG_OVER_ITEMS} EXCEPT ALL SELECT grp, s FROM big) b)
+                                            + (SELECT count(*) FROM (SELECT n FROM counts EXCEPT ALL ${COUNTS_OVER_ITEMS}) c)
+                                            + (SELECT count(*) FROM (${COUNTS_OVER_ITEMS} EXCEPT ALL SELECT n FROM counts) d) AS n`);
+          if (Number(diff.rows[0].n) === 0) break;
+          if (Date.now() - started > 20000) throw new Error(`round ${round}: the chain did not converge`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+      await c.query(`ALTER DATABASE "${db.name}" SET pg_trickle.enabled = off`);
+      await c.query("SELECT pg_reload_conf()");
+      const scheduled = await c.query(`SELECT DISTINCT s.pgt_name FROM pgtrickle.pgt_refresh_history h JOIN pgtrickle.pgt_stream_tables s USING (pgt_id)
+                                         WHERE h.initiated_by = 'SCHEDULER' AND h.action <> 'NO_DATA' ORDER BY 1`);
+      expect(scheduled.rows.map((row) => row.pgt_name)).toEqual(["big", "counts", "totals"]);
+
+      const blocked = await c.query("SELECT pgtrickle.drop_stream_table('totals')").then(() => null, (e: pg.DatabaseError) => e);
+      expect(blocked?.code).toBe("2BP01");
+      await c.query("SELECT pgtrickle.drop_stream_table('totals', cascade => true)");
+      const left = await c.query("SELECT count(*)::int AS n FROM pgtrickle.pgt_stream_tables");
+      expect(left.rows[0].n).toBe(0);
+      const buffers = await c.query("SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'pgtrickle_changes'::regnamespace AND relkind = 'r'");
+      expect(buffers.rows[0].n).toBe(0);
+    });
+  });
+}
