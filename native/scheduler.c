@@ -10,8 +10,9 @@
  *     └────────────────────────┴──── HOUSEKEEP (at most every ─┘
  *                                    PGT_HOUSEKEEPING_MS) ◀────
  *
- * PLAN asks the engine which stream tables are due (op "schedule": schedules, DAG order) and
- * when the next one will be. A refresh that fails is rolled back, counted in the stream table's
+ * PLAN asks the engine which stream tables are due (op "schedule": schedules, DAG order,
+ * consistency groups) and when the next one will be. Its answer comes in batches: a diamond's
+ * consistency group refreshes in one transaction, every other stream table in one of its own. A refresh that fails is rolled back, counted in the stream table's
  * consecutive_errors and announced on the pg_trickle_alert channel; after
  * pg_trickle.max_consecutive_errors the stream table is suspended. One failing stream table
  * never stops the others.
@@ -61,6 +62,8 @@
 #include "storage/spin.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -523,8 +526,8 @@ typedef enum SchedulerState
 /* What one tick decided; lives in the tick's memory context. */
 typedef struct Tick
 {
-	List	   *due;			/* pgt_id (int64 as text) of the stream tables to refresh, in order */
-	int			next;			/* index into due of the next refresh */
+	List	   *batches;		/* Lists of pgt_id (int64 as text): one transaction each, in order */
+	int			next;			/* index into batches of the next one */
 	long		sleep_ms;		/* wait before the next plan */
 } Tick;
 
@@ -590,15 +593,27 @@ end_work(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
-/* PLAN: which stream tables are due now, in dependency order, and how long until the next. */
+/* The engine's schedule decision for this database now (SPI connected, in a transaction). */
+static JsonbContainer *
+schedule_decision(void)
+{
+	PgtRequest	req;
+
+	SPI_execute("SELECT pgtrickle._scheduler_state()::text", true, 1);
+	pgt_request_begin(&req, "schedule");
+	pgt_request_int(&req, "now", unix_epoch_ms(GetCurrentTimestamp()));
+	pgt_request_int(&req, "defaultScheduleSeconds", pg_trickle_default_schedule_seconds);
+	pgt_request_raw(&req, "streamTables", SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	return pgt_engine_request(pgt_request_end(&req), NULL);
+}
+
+/* PLAN: which stream tables are due now, in batches in dependency order, and how long until the next. */
 static SchedulerState
 plan_tick(Tick *tick, MemoryContext tick_context)
 {
-	PgtRequest	req;
 	JsonbContainer *result;
-	JsonbContainer *due;
+	JsonbContainer *batches;
 	char	   *next_due;
-	char	   *state_json;
 
 	begin_work("pg_trickle: planning");
 	if (!OidIsValid(get_extension_oid("pg_trickle", true)))
@@ -606,27 +621,27 @@ plan_tick(Tick *tick, MemoryContext tick_context)
 		end_work();
 		return SCHED_EXIT;
 	}
-	SPI_execute("SELECT pgtrickle._scheduler_state()::text", true, 1);
-	state_json = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-	pgt_request_begin(&req, "schedule");
-	pgt_request_int(&req, "now", unix_epoch_ms(GetCurrentTimestamp()));
-	pgt_request_int(&req, "defaultScheduleSeconds", pg_trickle_default_schedule_seconds);
-	pgt_request_raw(&req, "streamTables", state_json);
-	result = pgt_engine_request(pgt_request_end(&req), NULL);
-
-	due = pgt_json_container(result, "due");
+	result = schedule_decision();
+	batches = pgt_json_container(result, "batches");
 	next_due = pgt_json_text(result, "nextDueInMs");
 	{
 		MemoryContext old = MemoryContextSwitchTo(tick_context);
 
-		tick->due = NIL;
-		for (int i = 0; i < pgt_json_array_length(due); i++)
+		tick->batches = NIL;
+		for (int b = 0; b < pgt_json_array_length(batches); b++)
 		{
-			JsonbValue *v = getIthJsonbValueFromContainer(due, i);
+			JsonbContainer *ids = pgt_json_container(pgt_json_array_item(batches, b), "ids");
+			List	   *batch = NIL;
 
-			if (v != NULL && v->type == jbvString)
-				tick->due = lappend(tick->due, pnstrdup(v->val.string.val, v->val.string.len));
+			for (int i = 0; i < pgt_json_array_length(ids); i++)
+			{
+				JsonbValue *v = getIthJsonbValueFromContainer(ids, i);
+
+				if (v != NULL && v->type == jbvString)
+					batch = lappend(batch, pnstrdup(v->val.string.val, v->val.string.len));
+			}
+			if (batch != NIL)
+				tick->batches = lappend(tick->batches, batch);
 		}
 		tick->next = 0;
 		tick->sleep_ms = pg_trickle_scheduler_interval_ms;
@@ -635,7 +650,27 @@ plan_tick(Tick *tick, MemoryContext tick_context)
 		MemoryContextSwitchTo(old);
 	}
 	end_work();
-	return tick->due != NIL ? SCHED_REFRESH : SCHED_HOUSEKEEP;
+	return tick->batches != NIL ? SCHED_REFRESH : SCHED_HOUSEKEEP;
+}
+
+PG_FUNCTION_INFO_V1(_schedule_plan);
+
+/*
+ * pgtrickle._schedule_plan(): what the scheduler would decide now — due batches, consistency
+ * groups, effective periods — as jsonb. diamond_groups() is built on it.
+ */
+Datum
+_schedule_plan(PG_FUNCTION_ARGS)
+{
+	char	   *text;
+	MemoryContext caller_context = CurrentMemoryContext;
+
+	SPI_connect();
+	text = JsonbToCString(NULL, schedule_decision(), -1);
+	MemoryContextSwitchTo(caller_context);
+	text = pstrdup(text);
+	SPI_finish();
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
 }
 
 /* Records a failed scheduled refresh (its own transaction): counts, maybe suspends, alerts. */
@@ -654,31 +689,43 @@ record_failure(const char *pgt_id, ErrorData *edata, TimestampTz started)
 	end_work();
 }
 
-/* REFRESH: refreshes the next due stream table in a transaction of its own. */
+/*
+ * REFRESH: refreshes the next batch in one transaction: one stream table, or a consistency group
+ * (all or none of its members). A member that is busy with a manual refresh is skipped; when one
+ * fails, the batch is rolled back and the failure is recorded against that member.
+ */
 static SchedulerState
 refresh_next(Tick *tick, MemoryContext tick_context)
 {
-	const char *pgt_id = list_nth(tick->due, tick->next++);
+	List	   *batch = list_nth(tick->batches, tick->next++);
+	SchedulerState next = tick->next < list_length(tick->batches) ? SCHED_REFRESH : SCHED_HOUSEKEEP;
+	const char *volatile current = NULL;
 	TimestampTz started = GetCurrentTimestamp();
-	SchedulerState next = tick->next < list_length(tick->due) ? SCHED_REFRESH : SCHED_HOUSEKEEP;
 
 	PG_TRY();
 	{
-		Oid			types[1] = {INT8OID};
-		Datum		values[1] = {DirectFunctionCall1(int8in, CStringGetDatum(pgt_id))};
+		ListCell   *lc;
 
 		begin_work("pg_trickle: refreshing");
-		/* Still there and still scheduled? (It may have been dropped or suspended since PLAN.) */
-		SPI_execute_with_args("SELECT format('%I.%I', pgt_schema, pgt_name) FROM pgtrickle.pgt_stream_tables "
-							  "WHERE pgt_id = $1 AND status IN ('ACTIVE', 'INITIALIZING') AND refresh_mode <> 'IMMEDIATE'",
-							  1, types, values, NULL, true, 1);
-		if (SPI_processed == 1)
+		foreach(lc, batch)
 		{
-			char	   *name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+			Oid			types[1] = {INT8OID};
+			Datum		values[1];
 
-			pgstat_report_activity(STATE_RUNNING, psprintf("pg_trickle: refreshing %s", name));
-			/* Skipped when a manual refresh holds it: the next tick tries again. */
-			(void) pgt_refresh(name, "SCHEDULER", true);
+			current = lfirst(lc);
+			values[0] = DirectFunctionCall1(int8in, CStringGetDatum(current));
+			/* Still there and still scheduled? (It may have been dropped or suspended since PLAN.) */
+			SPI_execute_with_args("SELECT format('%I.%I', pgt_schema, pgt_name) FROM pgtrickle.pgt_stream_tables "
+								  "WHERE pgt_id = $1 AND status IN ('ACTIVE', 'INITIALIZING') AND refresh_mode <> 'IMMEDIATE'",
+								  1, types, values, NULL, true, 1);
+			if (SPI_processed == 1)
+			{
+				char	   *name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+				pgstat_report_activity(STATE_RUNNING, psprintf("pg_trickle: refreshing %s", name));
+				/* Skipped when a manual refresh holds it: the next tick tries again. */
+				(void) pgt_refresh(name, "SCHEDULER", true);
+			}
 		}
 		end_work();
 	}
@@ -691,9 +738,10 @@ refresh_next(Tick *tick, MemoryContext tick_context)
 		FlushErrorState();
 		AbortCurrentTransaction();
 		ereport(LOG,
-				(errmsg("pg_trickle: scheduled refresh of stream table %s failed: %s", pgt_id, edata->message),
+				(errmsg("pg_trickle: scheduled refresh of stream table %s failed: %s", current ? current : "(none)", edata->message),
 				 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
-		record_failure(pgt_id, edata, started);
+		if (current != NULL)
+			record_failure(current, edata, started);
 		pgstat_report_activity(STATE_IDLE, NULL);
 	}
 	PG_END_TRY();

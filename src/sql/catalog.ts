@@ -96,6 +96,8 @@ const streamTables = table({
     column("last_error_message", "text"),
     column("last_error_at", "timestamp with time zone"),
     column("refresh_program", "jsonb", { notNull: true }),
+    column("diamond_consistency", "text", { notNull: true, default: "'atomic'" }),
+    column("diamond_schedule_policy", "text", { notNull: true, default: "'fastest'" }),
     column("created_at", "timestamp with time zone", { notNull: true, default: "now()" }),
     column("updated_at", "timestamp with time zone", { notNull: true, default: "now()" }),
   ],
@@ -106,6 +108,8 @@ const streamTables = table({
     checkOneOf("refresh_mode", ["FULL", "DIFFERENTIAL", "IMMEDIATE"]),
     checkOneOf("requested_mode", ["AUTO", "FULL", "DIFFERENTIAL", "IMMEDIATE"]),
     checkOneOf("status", ["INITIALIZING", "ACTIVE", "SUSPENDED", "ERROR"]),
+    checkOneOf("diamond_consistency", ["atomic", "none"]),
+    checkOneOf("diamond_schedule_policy", ["fastest", "slowest"]),
   ],
   comment: "One row per stream table: its defining query, schedule, refresh mode, state and compiled refresh program.",
   privileges: [grant("SELECT", "PUBLIC")],
@@ -419,7 +423,13 @@ const schedulerState: SqlFunction = {
             'upstream', (SELECT coalesce(jsonb_agg(up.pgt_id::text ORDER BY up.pgt_id), '[]'::jsonb)
                            FROM ${S}.pgt_dependencies AS d
                            JOIN ${S}.pgt_stream_tables AS up ON up.pgt_relid = d.source_relid
-                          WHERE d.pgt_id = st.pgt_id))
+                          WHERE d.pgt_id = st.pgt_id),
+            'sources', (SELECT coalesce(jsonb_agg(d.source_relid::text ORDER BY d.source_relid), '[]'::jsonb)
+                          FROM ${S}.pgt_dependencies AS d
+                         WHERE d.pgt_id = st.pgt_id
+                           AND NOT EXISTS (SELECT 1 FROM ${S}.pgt_stream_tables AS up WHERE up.pgt_relid = d.source_relid)),
+            'diamondConsistency', st.diamond_consistency,
+            'diamondSchedulePolicy', st.diamond_schedule_policy)
             ORDER BY st.pgt_id), '[]'::jsonb)
         FROM ${S}.pgt_stream_tables AS st)`,
   },
@@ -427,9 +437,16 @@ const schedulerState: SqlFunction = {
   strict: false,
   security: "invoker",
   parallel: "safe",
-  comment: "For the scheduler: the schedule, mode, status, last refresh and upstream stream tables of every stream table, as JSON.",
+  comment: "For the scheduler: the schedule, mode, status, last refresh, sources, upstream stream tables and diamond settings of every stream table, as JSON.",
   privileges: [],
 };
+
+const schedulePlan = cFunction({
+  name: "_schedule_plan",
+  parameters: [],
+  returns: "jsonb",
+  comment: "What the scheduler would decide now: the due stream tables in batches (one transaction each), the consistency groups of diamonds, and the effective periods.",
+});
 
 /**
  * A scheduled refresh failed (and was rolled back): count it, suspend the stream table when the
@@ -725,6 +742,7 @@ const objects: CatalogObject[] = [
   wakeScheduler,
   dropOrphanCapture,
   schedulerState,
+  schedulePlan,
   recordRefreshFailure,
   housekeeping,
   resumeStreamTable,

@@ -355,6 +355,35 @@ const quickHealth = readingView(
   "One row: how many stream tables, how many in ERROR or stale, whether the scheduler runs, and an overall EMPTY, OK, WARNING or CRITICAL.",
 );
 
+/**
+ * The consistency groups of diamonds, as the scheduler sees them now (`_schedule_plan()`): one row
+ * per member and per convergence point. epoch is the newest completed refresh of any member: it
+ * moves whenever the group is refreshed.
+ */
+const diamondGroups = readingFunction({
+  name: "diamond_groups",
+  parameters: [
+    resultColumn("group_id", "integer"), resultColumn("member_name", "text"), resultColumn("member_schema", "text"),
+    resultColumn("is_convergence", "boolean"), resultColumn("epoch", "bigint"), resultColumn("schedule_policy", "text"),
+  ],
+  language: "sql",
+  volatility: "volatile",
+  body: `BEGIN ATOMIC
+SELECT (g.value->>'group')::integer, st.pgt_name, st.pgt_schema, m.is_convergence,
+       (SELECT max(h.refresh_id) FROM ${S}.pgt_refresh_history AS h
+         WHERE h.status = 'COMPLETED'
+           AND h.pgt_id IN (SELECT member::bigint FROM jsonb_array_elements_text(g.value->'members') AS member)),
+       g.value->>'policy'
+  FROM jsonb_array_elements(${S}._schedule_plan()->'groups') AS g
+ CROSS JOIN LATERAL (SELECT member::bigint AS pgt_id, false AS is_convergence FROM jsonb_array_elements_text(g.value->'members') AS member
+                     UNION ALL
+                     SELECT point::bigint, true FROM jsonb_array_elements_text(g.value->'convergence') AS point) AS m
+  JOIN ${S}.pgt_stream_tables AS st ON st.pgt_id = m.pgt_id
+ ORDER BY 1, 4, 3, 2;
+END`,
+  comment: "The consistency groups of diamonds: stream tables refreshed together in one transaction so that the stream tables reading them never see one new and one old.",
+});
+
 /** The monitoring objects, in dependency order. */
 export const monitoring: CatalogObject[] = [
   streamTableId,
@@ -375,4 +404,5 @@ export const monitoring: CatalogObject[] = [
   explainRefreshMode,
   cdcStatus,
   quickHealth,
+  diamondGroups,
 ];

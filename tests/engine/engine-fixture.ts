@@ -97,6 +97,10 @@ export interface ScheduledStreamTable {
   populated: boolean;
   lastRefreshAt: number | string | null;
   upstream: string[];
+  /** Oids of the sources that are not stream tables. */
+  sources?: string[];
+  diamondConsistency?: string;
+  diamondSchedulePolicy?: string;
 }
 
 /** An ACTIVE, DIFFERENTIAL stream table `id` last refreshed at `lastRefreshAt` (null: never, not populated). */

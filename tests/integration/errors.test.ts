@@ -109,7 +109,8 @@ for (const major of pgVersions()) {
       expect((await errorOf(() => create(client, "x", "SELECT 1; SELECT 2"))).code).toBe("42601");
       expect((await errorOf(() => create(client, "x", "DELETE FROM items"))).code).toBe("42601");
       expect((await errorOf(() => client.query("SELECT pgtrickle.refresh_stream_table('nope')"))).code).toBe("42P01");
-      expect((await errorOf(() => client.query("SELECT pgtrickle.create_stream_table('x', 'SELECT id FROM items', diamond_consistency => 'none')"))).code).toBe("0A000");
+      expect((await errorOf(() => client.query("SELECT pgtrickle.create_stream_table('x', 'SELECT id FROM items', partition_by => 'id')"))).code).toBe("0A000");
+      expect((await errorOf(() => client.query("SELECT pgtrickle.create_stream_table('x', 'SELECT id FROM items', diamond_consistency => 'some')"))).code).toBe("22023");
       expect(await leftovers(client)).toEqual({ streamTables: 0, dependencies: 0, captureTriggers: 0, buffers: 0 });
     });
 

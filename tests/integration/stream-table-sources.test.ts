@@ -133,3 +133,71 @@ for (const major of pgVersions()) {
     });
   });
 }
+
+for (const major of pgVersions()) {
+  describe(`diamonds on PostgreSQL ${major}`, () => {
+    const database = withExtensionDatabase(major);
+
+    /** D's two columns, and the count they must both equal once everything has caught up. */
+    async function observe(c: pg.ClientBase): Promise<{ b: number; c: number; items: number }> {
+      const r = await c.query("SELECT d.total_b, d.total_c, (SELECT count(*) FROM items) AS items FROM d");
+      return { b: Number(r.rows[0].total_b), c: Number(r.rows[0].total_c), items: Number(r.rows[0].items) };
+    }
+
+    it("refreshes the members of a diamond in one transaction, so the convergence point never sees one new and one old", async () => {
+      const { client: c, db } = database;
+      await c.query("CREATE TABLE items (id int PRIMARY KEY, grp int)");
+      await c.query("INSERT INTO items SELECT g, g % 3 FROM generate_series(1, 30) g");
+      // A → B (due every second) and A → C (due hourly on its own), B + C → D.
+      await c.query("SELECT pgtrickle.create_stream_table('b', 'SELECT grp, count(*) AS n FROM items GROUP BY grp', schedule => '1s')");
+      await c.query("SELECT pgtrickle.create_stream_table('c', 'SELECT id, grp FROM items', schedule => '1h')");
+      await c.query(`SELECT pgtrickle.create_stream_table('d', 'SELECT (SELECT sum(n) FROM b) AS total_b, (SELECT count(*) FROM c) AS total_c',
+                       schedule => '1s', refresh_mode => 'FULL')`);
+      const groups = await c.query("SELECT group_id, member_name, is_convergence, schedule_policy, epoch IS NOT NULL AS has_epoch FROM pgtrickle.diamond_groups()");
+      expect(groups.rows).toEqual([
+        { group_id: 1, member_name: "b", is_convergence: false, schedule_policy: "fastest", has_epoch: true },
+        { group_id: 1, member_name: "c", is_convergence: false, schedule_policy: "fastest", has_epoch: true },
+        { group_id: 1, member_name: "d", is_convergence: true, schedule_policy: "fastest", has_epoch: true },
+      ]);
+
+      await c.query(`ALTER DATABASE "${db.name}" SET pg_trickle.enabled = on`);
+      await c.query("SELECT pg_reload_conf()");
+      let id = 1000;
+      for (let round = 0; round < 4; round++) {
+        await c.query("INSERT INTO items SELECT g, g % 3 FROM generate_series($1::int, $1::int + 4) g", [id]);
+        id += 5;
+        const started = Date.now();
+        for (;;) {
+          const seen = await observe(c);
+          expect(seen.b, `round ${round}: D saw B and C at different moments`).toBe(seen.c);
+          if (seen.b === seen.items) break;
+          if (Date.now() - started > 20000) throw new Error(`round ${round}: the diamond did not converge`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+
+      // Without atomic diamonds, C waits for its own hourly schedule and D sees new B with old C.
+      await c.query("SELECT pgtrickle.alter_stream_table('d', diamond_consistency => 'none')");
+      expect((await c.query("SELECT count(*)::int AS n FROM pgtrickle.diamond_groups()")).rows[0].n).toBe(0);
+      await c.query("INSERT INTO items SELECT g, g % 3 FROM generate_series($1::int, $1::int + 4) g", [id]);
+      const started = Date.now();
+      for (;;) {
+        const seen = await observe(c);
+        if (seen.b === seen.items) {
+          expect(seen.c).toBe(seen.items - 5);
+          break;
+        }
+        if (Date.now() - started > 20000) throw new Error("B did not refresh");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await c.query(`ALTER DATABASE "${db.name}" SET pg_trickle.enabled = off`);
+      await c.query("SELECT pg_reload_conf()");
+    });
+
+    it("rejects invalid diamond settings", async () => {
+      const c = database.client;
+      const bad = await c.query("SELECT pgtrickle.alter_stream_table('d', diamond_schedule_policy => 'eventually')").then(() => null, (e: pg.DatabaseError) => e);
+      expect([bad?.code, bad?.message, bad?.hint]).toEqual(["22023", 'invalid diamond_schedule_policy "eventually"', "Use 'fastest' or 'slowest'."]);
+    });
+  });
+}

@@ -126,6 +126,7 @@ describe("install script", () => {
       "pgtrickle._wake_scheduler",
       "pgtrickle._drop_orphan_capture",
       "pgtrickle._scheduler_state",
+      "pgtrickle._schedule_plan",
       "pgtrickle._record_refresh_failure",
       "pgtrickle._housekeeping",
       "pgtrickle.resume_stream_table",
@@ -143,6 +144,7 @@ describe("install script", () => {
       "pgtrickle.dependency_tree",
       "pgtrickle.explain_st",
       "pgtrickle.explain_refresh_mode",
+      "pgtrickle.diamond_groups",
       "pgtrickle._on_sql_drop",
     ]);
     expect(statementsOf("ViewStmt").map((v) => `${v.view.schemaname}.${v.view.relname}`)).toEqual([

@@ -38,7 +38,7 @@ function contractSignature(name: string): string {
   return `${name}(${inputs.join(", ")}) RETURNS ${returns}`;
 }
 
-/** Transcribed from SQL_API.md §2 (diamond_groups, pgt_scc_status and version are not part of this file). */
+/** Transcribed from SQL_API.md §2 (pgt_scc_status and version are not part of this file). */
 const contract = [
   "pgt_status() RETURNS TABLE(name text, status text, refresh_mode text, is_populated bool, consecutive_errors int, schedule text, data_timestamp timestamptz, staleness interval, scc_id int)",
   "get_refresh_history(name text, max_rows int DEFAULT 20) RETURNS TABLE(refresh_id bigint, data_timestamp timestamptz, start_time timestamptz, end_time timestamptz, action text, status text, rows_inserted bigint, rows_deleted bigint, duration_ms float8, error_message text)",
@@ -49,6 +49,7 @@ const contract = [
   "dependency_tree() RETURNS TABLE(tree_line text, node text, node_type text, depth int, status text, refresh_mode text)",
   "explain_st(name text, with_analyze bool DEFAULT false) RETURNS TABLE(property text, value text)",
   "explain_refresh_mode(name text) RETURNS TABLE(configured_mode text, effective_mode text, downgrade_reason text)",
+  "diamond_groups() RETURNS TABLE(group_id int, member_name text, member_schema text, is_convergence bool, epoch bigint, schedule_policy text)",
 ];
 
 const publicFunctions = contract.map((line) => line.slice(0, line.indexOf("(")));
@@ -82,16 +83,15 @@ describe("monitoring functions", () => {
 
   it("leave out what is not implemented yet", () => {
     const created = statementsOf("CreateFunctionStmt").map((f) => names(f.funcname).join("."));
-    expect(created).not.toContain("pgtrickle.diamond_groups");
     expect(created).not.toContain("pgtrickle.pgt_scc_status");
   });
 
-  it("are SQL-standard bodies, STABLE, SECURITY INVOKER, executable by PUBLIC; explain_st is VOLATILE", () => {
+  it("are SQL-standard bodies, STABLE, SECURITY INVOKER, executable by PUBLIC; explain_st and diamond_groups are VOLATILE", () => {
     for (const name of publicFunctions) {
       const fn = createFunction(name);
       expect(option(fn, "language").String.sval, name).toBe("sql");
       expect(fn.sql_body, name).toBeDefined();
-      expect(option(fn, "volatility").String.sval, name).toBe(name === "explain_st" ? "volatile" : "stable");
+      expect(option(fn, "volatility").String.sval, name).toBe(name === "explain_st" || name === "diamond_groups" ? "volatile" : "stable");
       expect(option(fn, "security").Boolean.boolval ?? false, name).toBe(false);
       expect(functionGrants(name), name).toEqual(["EXECUTE PUBLIC"]);
     }

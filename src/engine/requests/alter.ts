@@ -7,7 +7,7 @@ import { FULL_MODE_HINT } from "../analyze/expressions";
 import { lookupStreamTable } from "../analyze/catalog";
 import { Statement, statementsJson } from "../refresh/statement";
 import { quoteLiteral } from "../sqlgen/quote";
-import { parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
+import { parseDiamondOptions, parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
 import { notAStreamTable } from "./drop";
 
 /** Handles `{"op":"alter", name, options: {query?, schedule?, refresh_mode?, status?, ...}, minScheduleSeconds}`. */
@@ -56,6 +56,10 @@ export function alterStreamTable(request: Json): string {
     sets.push("status = " + quoteLiteral(status));
     if (status == "ACTIVE") sets.push("consecutive_errors = 0");
   }
+  const diamonds = parseDiamondOptions(options);
+  if (diamonds.error !== null) return errorResponse(changetype<EngineError>(diamonds.error));
+  const diamondSets = diamonds.assignments();
+  for (let i = 0; i < diamondSets.length; i++) sets.push(diamondSets[i]);
   const statements: Statement[] = [];
   if (sets.length > 0) {
     sets.push("updated_at = now()");

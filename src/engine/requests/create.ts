@@ -22,7 +22,7 @@ import { MaintenancePlan, Statement, Counting, statementsJson } from "../refresh
 import { characterPosition } from "../analyze/tree";
 import { hostMessage, LogLevel } from "../host/imports";
 import { quoteLiteral, qualifiedName } from "../sqlgen/quote";
-import { parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
+import { parseDiamondOptions, parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
 
 /** Handles `{"op":"create", name, query, parseTree|parseTreeJson, serverVersion, schedule, refreshMode, ...}`. */
 export function createStreamTable(request: Json): string {
@@ -32,6 +32,8 @@ export function createStreamTable(request: Json): string {
   if (schedule.error !== null) return errorResponse(changetype<EngineError>(schedule.error));
   const optionError = rejectUnsupportedOptions(request);
   if (optionError !== null) return errorResponse(optionError);
+  const diamonds = parseDiamondOptions(request.get("options"));
+  if (diamonds.error !== null) return errorResponse(changetype<EngineError>(diamonds.error));
 
   const target = resolveTargetName(request.str("name"));
   if (target === null) {
@@ -103,6 +105,11 @@ export function createStreamTable(request: Json): string {
     + " FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._guard_stream_table()"));
   statements.push(new Statement("COMMENT ON TABLE " + storage + " IS " + quoteLiteral("pg_trickle stream table")));
   catalogRows(statements, storage, target.schema, target.name, query, effective, mode.requested, schedule.value, program);
+  const diamondSets = diamonds.assignments();
+  if (diamondSets.length > 0) {
+    statements.push(new Statement("UPDATE pgtrickle.pgt_stream_tables SET " + diamondSets.join(", ") + " WHERE pgt_relid = "
+      + quoteLiteral(storage) + "::regclass"));
+  }
 
   hostMessage(LogLevel.Debug, "pg_trickle: stream table " + storage + " uses " + effective + " refresh; operator tree "
     + (program.operatorTree.length > 0 ? program.operatorTree : "(none)"));

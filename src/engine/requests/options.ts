@@ -73,9 +73,48 @@ export function parseSchedule(value: Json, minSeconds: i32): ScheduleChoice {
 }
 
 const NOT_YET: string[] = [
-  "diamond_consistency", "diamond_schedule_policy", "partition_by", "max_differential_joins", "max_delta_fraction",
+  "partition_by", "max_differential_joins", "max_delta_fraction",
   "tier", "fuse", "fuse_ceiling", "fuse_sensitivity",
 ];
+
+/** The diamond settings of a create or alter request; null fields were not given. */
+export class DiamondOptions {
+  consistency: string | null = null;
+  policy: string | null = null;
+  error: EngineError | null = null;
+
+  /** The SET items of an UPDATE of pgt_stream_tables for the given settings. */
+  assignments(): string[] {
+    const out: string[] = [];
+    if (this.consistency !== null) out.push("diamond_consistency = '" + <string>this.consistency + "'");
+    if (this.policy !== null) out.push("diamond_schedule_policy = '" + <string>this.policy + "'");
+    return out;
+  }
+}
+
+/** Reads and checks diamond_consistency ('atomic' | 'none') and diamond_schedule_policy ('fastest' | 'slowest'). */
+export function parseDiamondOptions(options: Json): DiamondOptions {
+  const out = new DiamondOptions();
+  if (options.has("diamond_consistency")) {
+    const value = options.str("diamond_consistency").trim().toLowerCase();
+    if (value != "atomic" && value != "none") {
+      out.error = new EngineError(ErrorCode.InvalidArgument, "invalid diamond_consistency \"" + options.str("diamond_consistency") + "\"")
+        .withHint("Use 'atomic' or 'none'.");
+      return out;
+    }
+    out.consistency = value;
+  }
+  if (options.has("diamond_schedule_policy")) {
+    const value = options.str("diamond_schedule_policy").trim().toLowerCase();
+    if (value != "fastest" && value != "slowest") {
+      out.error = new EngineError(ErrorCode.InvalidArgument, "invalid diamond_schedule_policy \"" + options.str("diamond_schedule_policy") + "\"")
+        .withHint("Use 'fastest' or 'slowest'.");
+      return out;
+    }
+    out.policy = value;
+  }
+  return out;
+}
 
 /** An error for the first option given that this version does not implement; null when none is. */
 export function rejectUnsupportedOptions(request: Json): EngineError | null {

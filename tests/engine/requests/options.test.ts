@@ -102,9 +102,26 @@ describe("schedule", () => {
   });
 });
 
+describe("diamond options", () => {
+  it("are stored lower-cased after the catalog row", () => {
+    const sqls = create({ options: { diamond_consistency: "NONE", diamond_schedule_policy: "Slowest" } }).result.statements.map((st: { sql: string }) => st.sql);
+    expect(sqls.at(-1)).toBe("UPDATE pgtrickle.pgt_stream_tables SET diamond_consistency = 'none', diamond_schedule_policy = 'slowest'"
+      + " WHERE pgt_relid = '\"public\".\"new_st\"'::regclass");
+  });
+
+  it.each([
+    ["diamond_consistency", "sometimes", "Use 'atomic' or 'none'."],
+    ["diamond_schedule_policy", "eventually", "Use 'fastest' or 'slowest'."],
+  ])("%s = %s: 22023", (option, value, hint) => {
+    expect(create({ options: { [option]: value } }).error).toMatchObject({
+      sqlstate: "22023", message: `invalid ${option} "${value}"`, hint,
+    });
+  });
+});
+
 describe("options not supported yet", () => {
   it.each([
-    ["diamond_consistency", "atomic"], ["diamond_schedule_policy", "fastest"], ["partition_by", "customer"],
+    ["partition_by", "customer"],
     ["max_differential_joins", 3], ["max_delta_fraction", 0.5],
   ])("%s: 0A000", (option, value) => {
     expect(create({ options: { [option]: value } }).error).toEqual({

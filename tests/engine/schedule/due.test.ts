@@ -17,6 +17,8 @@ const MINUTE = 60 * SECOND;
 
 interface ScheduleResult {
   due: string[];
+  batches: { ids: string[] }[];
+  groups: { group: number; members: string[]; convergence: string[]; policy: string }[];
   nextDueInMs: number;
   effective: { id: string; seconds: number }[];
   invalid: { id: string; reason: string }[];
@@ -75,7 +77,7 @@ describe("cron schedules", () => {
 
   it("that never fire are never due and do not wake the scheduler", () => {
     const result = schedule([st("1", "0 0 30 2 *", NOW - 400 * 86400 * SECOND)]);
-    expect(result).toEqual({ due: [], nextDueInMs: -1, effective: [], invalid: [] });
+    expect(result).toEqual({ due: [], batches: [], groups: [], nextDueInMs: -1, effective: [], invalid: [] });
   });
 });
 
@@ -91,7 +93,7 @@ describe("stream tables never refreshed", () => {
 
   it("need nothing but an id: the rest defaults to a calculated, unpopulated, active stream table", () => {
     const response = engine.callJson({ op: "schedule", now: NOW, defaultScheduleSeconds: 60, streamTables: [{ id: "3" }] });
-    expect(response.result).toEqual({ due: ["3"], nextDueInMs: -1, effective: [{ id: "3", seconds: 60 }], invalid: [] });
+    expect(response.result).toEqual({ due: ["3"], batches: [{ ids: ["3"] }], groups: [], nextDueInMs: -1, effective: [{ id: "3", seconds: 60 }], invalid: [] });
   });
 });
 
@@ -101,7 +103,7 @@ describe("stream tables that are skipped", () => {
     ["IMMEDIATE", { refreshMode: "IMMEDIATE" }],
   ])("%s: never due, never wake the scheduler, no effective period", (_what, overrides) => {
     const result = schedule([st("1", "5s", null, overrides), st("2", "5s", NOW - 10 * SECOND, overrides), st("3", null, NOW, overrides)]);
-    expect(result).toEqual({ due: [], nextDueInMs: -1, effective: [], invalid: [] });
+    expect(result).toEqual({ due: [], batches: [], groups: [], nextDueInMs: -1, effective: [], invalid: [] });
   });
 
   it.each([["INITIALIZING", { status: "INITIALIZING" }], ["FULL", { refreshMode: "FULL" }]])("%s: scheduled as usual", (_what, overrides) => {
@@ -263,5 +265,59 @@ describe("instants", () => {
     const now = Date.parse("1969-07-20T20:17:40Z");
     expect(schedule([st("1", "0 20 * * *", now - 20 * MINUTE)], 60, now).due).toEqual(["1"]);
     expect(schedule([st("1", "0 21 * * *", now)], 60, now).nextDueInMs).toBe(42 * MINUTE + 20 * SECOND);
+  });
+});
+
+describe("diamonds (consistency groups)", () => {
+  // A (table 100) → B (2) and C (3) → D (4): B and C refresh together.
+  const diamond = (b: number | null, c: number | null, overrides: Record<string, string> = {}) => [
+    st("2", "1s", b, { sources: ["100"] }),
+    st("3", "1h", c, { sources: ["100"] }),
+    st("4", "1s", NOW - 5 * SECOND, { upstream: ["2", "3"], ...overrides }),
+  ];
+
+  it("groups the upstreams of a convergence point that share an ancestor, and refreshes them in one batch", () => {
+    const result = schedule(diamond(NOW - 5 * SECOND, NOW - 5 * SECOND));
+    expect(result.groups).toEqual([{ group: 1, members: ["2", "3"], convergence: ["4"], policy: "fastest" }]);
+    // 'fastest': C is not due on its own (1h), but B is, so both refresh, before D.
+    expect(result.batches).toEqual([{ ids: ["2", "3"] }, { ids: ["4"] }]);
+    expect(result.due).toEqual(["2", "3", "4"]);
+  });
+
+  it("under 'slowest' waits until every member is due", () => {
+    const slowest = schedule(diamond(NOW - 5 * SECOND, NOW - 5 * SECOND, { diamondSchedulePolicy: "slowest" }));
+    expect(slowest.groups[0].policy).toBe("slowest");
+    expect(slowest.batches).toEqual([{ ids: ["4"] }]);
+    const allDue = schedule(diamond(NOW - 5 * SECOND, NOW - 2 * 3600 * SECOND, { diamondSchedulePolicy: "slowest" }));
+    expect(allDue.batches).toEqual([{ ids: ["2", "3"] }, { ids: ["4"] }]);
+  });
+
+  it("forms no group under diamond_consistency 'none', or when the upstreams share no ancestor", () => {
+    expect(schedule(diamond(NOW - 5 * SECOND, NOW - 5 * SECOND, { diamondConsistency: "none" })).batches)
+      .toEqual([{ ids: ["2"] }, { ids: ["4"] }]);
+    const apart = schedule([st("2", "1s", NOW - 5 * SECOND, { sources: ["100"] }), st("3", "1h", NOW - 5 * SECOND, { sources: ["101"] }),
+      st("4", "1s", NOW - 5 * SECOND, { upstream: ["2", "3"] })]);
+    expect(apart.groups).toEqual([]);
+    expect(apart.batches).toEqual([{ ids: ["2"] }, { ids: ["4"] }]);
+  });
+
+  it("finds a shared stream-table ancestor, orders a group's members among themselves, and merges groups sharing a member", () => {
+    // 1 (table 100) → 2, 3; 2 → 5; 3 + 5 → 6: 3 and 5 share ancestor 1; 2 + 3 → 7: 2 and 3 share 1.
+    const result = schedule([
+      st("1", "1s", NOW - 5 * SECOND, { sources: ["100"] }),
+      st("2", "1s", NOW - 5 * SECOND, { upstream: ["1"] }),
+      st("3", "1s", NOW - 5 * SECOND, { upstream: ["1"] }),
+      st("5", "1s", NOW - 5 * SECOND, { upstream: ["2"] }),
+      st("6", "1s", NOW - 5 * SECOND, { upstream: ["3", "5"] }),
+      st("7", "1s", NOW - 5 * SECOND, { upstream: ["2", "3"] }),
+    ]);
+    expect(result.groups).toEqual([{ group: 1, members: ["2", "3", "5"], convergence: ["6", "7"], policy: "fastest" }]);
+    expect(result.batches).toEqual([{ ids: ["1"] }, { ids: ["2", "3", "5"] }, { ids: ["6"] }, { ids: ["7"] }]);
+  });
+
+  it("leaves suspended members out of the group", () => {
+    const tables = diamond(NOW - 5 * SECOND, NOW - 5 * SECOND);
+    tables[1].status = "SUSPENDED";
+    expect(schedule(tables)).toMatchObject({ groups: [], batches: [{ ids: ["2"] }, { ids: ["4"] }] });
   });
 });
