@@ -250,6 +250,39 @@ for (const major of pgVersions()) {
       }
     });
 
+    it("never shows two sources changed in one transaction half-applied", async () => {
+      const { client: c, db } = database;
+      await enableScheduler(c, db.name);
+      await c.query("CREATE TABLE acct_a (id int PRIMARY KEY, v int)");
+      await c.query("CREATE TABLE acct_b (id int PRIMARY KEY, v int)");
+      await c.query("INSERT INTO acct_a SELECT g, 100 FROM generate_series(1, 10) g");
+      await c.query("INSERT INTO acct_b SELECT g, 100 FROM generate_series(1, 10) g");
+      // Every transfer moves an amount from one table to the other in one transaction: the total is 2000.
+      await c.query(`SELECT pgtrickle.create_stream_table('acct_total',
+        'SELECT (SELECT sum(v) FROM acct_a) + (SELECT sum(v) FROM acct_b) AS total', schedule => '1s', refresh_mode => 'FULL')`);
+      const writer = await db.connect();
+      try {
+        const r = new Random(SEED + 7);
+        const deadline = Date.now() + 4000;
+        let observations = 0;
+        while (Date.now() < deadline) {
+          const amount = r.int(1, 20);
+          const [from, to] = r.chance(0.5) ? ["acct_a", "acct_b"] : ["acct_b", "acct_a"];
+          await writer.query("BEGIN");
+          await writer.query(`UPDATE ${from} SET v = v - $1 WHERE id = $2`, [amount, r.int(1, 10)]);
+          await writer.query(`UPDATE ${to} SET v = v + $1 WHERE id = $2`, [amount, r.int(1, 10)]);
+          await writer.query("COMMIT");
+          const total = (await c.query("SELECT total FROM acct_total")).rows[0].total;
+          expect(total).toBe("2000");
+          observations++;
+        }
+        expect(observations).toBeGreaterThan(10);
+        expect(await historyCount(c, "acct_total", "initiated_by = 'SCHEDULER' AND action = 'FULL'")).toBeGreaterThan(1);
+      } finally {
+        await writer.end();
+      }
+    });
+
     it("trims consumed change-buffer rows, keeps rows an open snapshot may need, and prunes old history", async () => {
       const { client: c, db } = database;
       await c.query("CREATE TABLE hk_src (id int PRIMARY KEY, v int)");
