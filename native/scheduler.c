@@ -98,6 +98,7 @@ typedef struct SchedulerSlot
 	SlotState	state;
 	pid_t		pid;			/* while RUNNING */
 	Latch	   *latch;			/* while RUNNING */
+	bool		wake;			/* a commit asked for a plan now (the latch alone may be a SIGHUP) */
 	TimestampTz not_before;		/* PAUSED: until; WANTED: earliest restart */
 } SchedulerSlot;
 
@@ -197,7 +198,10 @@ wake_xact_callback(XactEvent event, void *arg)
 		SchedulerSlot *slot = find_or_add_slot(MyDatabaseId);
 
 		if (slot != NULL && slot->state == SLOT_RUNNING)
+		{
+			slot->wake = true;
 			latch = slot->latch;
+		}
 		else if (slot != NULL && slot->state == SLOT_NO_EXTENSION)
 		{
 			slot->state = SLOT_WANTED;
@@ -607,6 +611,31 @@ schedule_decision(void)
 	return pgt_engine_request(pgt_request_end(&req), NULL);
 }
 
+/*
+ * Whether the extension's installed SQL is this library's version. A scheduler meeting other SQL
+ * (the library was replaced, ALTER EXTENSION ... UPDATE has not run yet) refreshes nothing and
+ * says so once, instead of failing on objects that are not there.
+ */
+static bool
+installed_version_matches(void)
+{
+	static bool warned = false;
+	char	   *installed;
+
+	SPI_execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_trickle'", true, 1);
+	installed = SPI_processed == 1 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : NULL;
+	if (installed != NULL && strcmp(installed, PGT_VERSION) == 0)
+		return true;
+	if (!warned)
+		ereport(WARNING,
+				(errmsg("pg_trickle scheduler: the installed extension is version %s, the library version %s",
+						installed ? installed : "(none)", PGT_VERSION),
+				 errdetail("Stream tables of this database are not refreshed on schedule until they agree."),
+				 errhint("Run ALTER EXTENSION pg_trickle UPDATE in database \"%s\".", get_database_name(MyDatabaseId))));
+	warned = true;
+	return false;
+}
+
 /* PLAN: which stream tables are due now, in batches in dependency order, and how long until the next. */
 static SchedulerState
 plan_tick(Tick *tick, MemoryContext tick_context)
@@ -620,6 +649,11 @@ plan_tick(Tick *tick, MemoryContext tick_context)
 	{
 		end_work();
 		return SCHED_EXIT;
+	}
+	if (!installed_version_matches())
+	{
+		end_work();
+		return SCHED_WAIT;
 	}
 	result = schedule_decision();
 	batches = pgt_json_container(result, "batches");
@@ -782,6 +816,42 @@ reload_settings(void)
 	CommitTransactionCommand();
 }
 
+/*
+ * WAIT: sleeps until `sleep_ms` have passed or a commit asks for a plan. A latch set by anything
+ * else (a configuration reload) does not cut the sleep short, only reloads the settings (and
+ * shortens the sleep to a new, shorter pg_trickle.scheduler_interval_ms).
+ */
+static void
+wait_for_wake_or_timeout(long sleep_ms)
+{
+	TimestampTz started = GetCurrentTimestamp();
+	TimestampTz deadline = TimestampTzPlusMilliseconds(started, sleep_ms);
+
+	for (;;)
+	{
+		long		remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+		bool		woken;
+
+		if (remaining <= 0)
+			return;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, remaining, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			reload_settings();
+			/* A shorter pg_trickle.scheduler_interval_ms applies to this sleep too. */
+			deadline = Min(deadline, TimestampTzPlusMilliseconds(started, pg_trickle_scheduler_interval_ms));
+		}
+		SpinLockAcquire(&shared->mutex);
+		woken = my_slot->wake;
+		my_slot->wake = false;
+		SpinLockRelease(&shared->mutex);
+		if (woken)
+			return;
+	}
+}
+
 void
 pgt_scheduler_main(Datum arg)
 {
@@ -822,9 +892,7 @@ pgt_scheduler_main(Datum arg)
 		switch (state)
 		{
 			case SCHED_WAIT:
-				(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-								 tick.sleep_ms, PG_WAIT_EXTENSION);
-				ResetLatch(MyLatch);
+				wait_for_wake_or_timeout(tick.sleep_ms);
 				state = SCHED_PLAN;
 				break;
 			case SCHED_PLAN:

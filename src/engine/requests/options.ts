@@ -95,25 +95,19 @@ export class DiamondOptions {
 /** Reads and checks diamond_consistency ('atomic' | 'none') and diamond_schedule_policy ('fastest' | 'slowest'). */
 export function parseDiamondOptions(options: Json): DiamondOptions {
   const out = new DiamondOptions();
-  if (options.has("diamond_consistency")) {
-    const value = options.str("diamond_consistency").trim().toLowerCase();
-    if (value != "atomic" && value != "none") {
-      out.error = new EngineError(ErrorCode.InvalidArgument, "invalid diamond_consistency \"" + options.str("diamond_consistency") + "\"")
-        .withHint("Use 'atomic' or 'none'.");
-      return out;
-    }
-    out.consistency = value;
-  }
-  if (options.has("diamond_schedule_policy")) {
-    const value = options.str("diamond_schedule_policy").trim().toLowerCase();
-    if (value != "fastest" && value != "slowest") {
-      out.error = new EngineError(ErrorCode.InvalidArgument, "invalid diamond_schedule_policy \"" + options.str("diamond_schedule_policy") + "\"")
-        .withHint("Use 'fastest' or 'slowest'.");
-      return out;
-    }
-    out.policy = value;
-  }
+  out.consistency = oneOf(options, "diamond_consistency", "atomic", "none", out);
+  if (out.error === null) out.policy = oneOf(options, "diamond_schedule_policy", "fastest", "slowest", out);
   return out;
+}
+
+/** Option `key` lower-cased if it is `a` or `b`; null when not given; else null with `out.error` set (22023). */
+function oneOf(options: Json, key: string, a: string, b: string, out: DiamondOptions): string | null {
+  if (!options.has(key)) return null;
+  const value = options.str(key).trim().toLowerCase();
+  if (value == a || value == b) return value;
+  out.error = new EngineError(ErrorCode.InvalidArgument, "invalid " + key + " \"" + options.str(key) + "\"")
+    .withHint("Use '" + a + "' or '" + b + "'.");
+  return null;
 }
 
 /** An error for the first option given that this version does not implement; null when none is. */
