@@ -5,17 +5,17 @@
  * scheduler (a dynamic background worker) running in every database that has the extension.
  * A scheduler loops over an explicit state machine:
  *
- *   WAIT ──latch / timeout──▶ PLAN ──due stream tables──▶ REFRESH (one transaction each)
- *     ▲                        │                               │
- *     └────────────────────────┴──── HOUSEKEEP (at most every ─┘
- *                                    PGT_HOUSEKEEPING_MS) ◀────
+ *   WAIT ──commit wake / timeout──▶ PLAN ──due batches──▶ REFRESH (one transaction per batch)
+ *     ▲                               │                          │
+ *     └───────────────────────────────┴──── HOUSEKEEP (at most ──┘
+ *                                           every PGT_HOUSEKEEPING_MS)
  *
  * PLAN asks the engine which stream tables are due (op "schedule": schedules, DAG order,
  * consistency groups) and when the next one will be. Its answer comes in batches: a diamond's
- * consistency group refreshes in one transaction, every other stream table in one of its own. A refresh that fails is rolled back, counted in the stream table's
- * consecutive_errors and announced on the pg_trickle_alert channel; after
- * pg_trickle.max_consecutive_errors the stream table is suspended. One failing stream table
- * never stops the others.
+ * consistency group refreshes in one transaction, every other stream table in one of its own.
+ * A refresh that fails is rolled back, counted in the stream table's consecutive_errors and
+ * announced on the pg_trickle_alert channel; after pg_trickle.max_consecutive_errors the stream
+ * table is suspended. One failing stream table never stops the others.
  *
  * Commit-time wake: a background worker cannot LISTEN, so the capture triggers call
  * pgtrickle._wake_scheduler(), which arms a transaction callback; when the writing transaction
