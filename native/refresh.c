@@ -118,7 +118,8 @@ lock_stream_table(const char *name, bool skip_if_busy)
 	/* FOR UPDATE: under REPEATABLE READ a frontier moved by a refresh we cannot see is a serialization failure. */
 	SPI_execute(psprintf("SELECT pgt_id, refresh_program::text, refresh_mode, is_populated, "
 						 "frontier->>'snapshot', frontier->>'xmin', frontier->>'own_xid', frontier->>'own_seq', "
-						 "refresh_program->>'probe', refresh_program->>'searchPath' "
+						 "refresh_program->>'probe', refresh_program->>'searchPath', "
+						 "EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d WHERE d.source_relid = pgt_relid AND d.cdc_mode = 'trigger') "
 						 "FROM pgtrickle.pgt_stream_tables WHERE pgt_id = " INT64_FORMAT " FOR UPDATE", pgt_id),
 				false, 1);
 	return true;
@@ -142,6 +143,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	char	   *probe_sql;
 	char	   *reason;
 	char	   *search_path;
+	bool		consumed;
 	int			guc_nest_level;
 
 	for (int i = 0; i < P_COUNT; i++)
@@ -158,6 +160,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	set_param(&params, P_OWN_SEQ, result_text(8));
 	probe_sql = result_text(9);
 	search_path = result_text(10);
+	consumed = strcmp(result_text(11), "t") == 0;
 	start = DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(GetCurrentTimestamp())));
 
 	CommandCounterIncrement();
@@ -181,6 +184,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	pgt_request_raw(&req, "program", program);
 	pgt_request_bool(&req, "populated", strcmp(populated, "t") == 0);
 	pgt_request_bool(&req, "hasFrontier", params.nulls[P_SNAPSHOT] != 'n');
+	pgt_request_bool(&req, "consumed", consumed);
 	pgt_request_raw(&req, "probe", psprintf("{\"truncates\":\"%s\",\"changes\":\"%s\",\"sourceRows\":\"%s\"}",
 											probe_truncates, probe_changes, probe_rows ? probe_rows : "0"));
 	pgt_request_text(&req, "refreshMode", refresh_mode);
@@ -203,6 +207,8 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 				continue;
 			if (strcmp(counting, "inserted") == 0)
 				inserted += SPI_processed;
+			else if (strcmp(counting, "deleted") == 0)
+				deleted += SPI_processed;
 			else if (strcmp(counting, "returned") == 0 && SPI_processed > 0)
 			{
 				inserted += pg_strtoint64(result_text(1));

@@ -26,6 +26,8 @@ export class RefreshProgram {
   operatorTree: string = "";
   probe: string = "";
   full: Statement[] = [];
+  /** FULL as a difference, for a stream table other stream tables read (see fullDiffStatements). */
+  fullDiff: Statement[] = [];
   differential: Statement[] = [];
   sources: ProgramSource[] = [];
 
@@ -46,6 +48,7 @@ export class RefreshProgram {
       .str("operatorTree", this.operatorTree)
       .str("probe", this.probe)
       .raw("full", statementsJson(this.full))
+      .raw("fullDiff", statementsJson(this.fullDiff))
       .raw("differential", statementsJson(this.differential))
       .raw("sources", jsonArray(sources))
       .toString();
@@ -79,13 +82,58 @@ export function fullRefreshStatements(schema: string, name: string, plan: Mainte
   ];
 }
 
+/**
+ * A FULL refresh that changes only what differs, for a stream table that other stream tables read:
+ * its capture then records the difference, so they stay DIFFERENTIAL (TRUNCATE would force them
+ * FULL). The query's result goes to a temporary table; old and new rows are each numbered within
+ * their `partition` (the row id, or the whole table when empty) in binary-image order (`*<`); an
+ * old row without a new row of the same partition, number and image (`*=`) is deleted, a new row
+ * without such an old row inserted. Sorting both sides the same way makes this exact for
+ * multisets, for every column type, duplicates included; values equal but stored differently
+ * (1.0 and 1.00) only cost a delete and an insert.
+ */
+export function fullDiffStatements(schema: string, name: string, select: string, partition: string): Statement[] {
+  const storage = qualifiedName(schema, name);
+  const fresh = "pg_temp." + quoteIdent(clipIdentifier("__pgt_fresh_" + name));
+  const oldRows = "pg_temp." + quoteIdent(clipIdentifier("__pgt_old_" + name));
+  const newRows = "pg_temp." + quoteIdent(clipIdentifier("__pgt_new_" + name));
+  const samePart = partition.length > 0 ? "n.__pgt_p = o.__pgt_p AND " : "";
+  const matches = samePart + "n.__pgt_k = o.__pgt_k AND n.__pgt_img OPERATOR(pg_catalog.*=) o.__pgt_img";
+  return [
+    new Statement("DROP TABLE IF EXISTS " + newRows + ", " + oldRows + ", " + fresh),
+    new Statement("CREATE TEMP TABLE " + quoteIdent(clipIdentifier("__pgt_fresh_" + name)) + " AS\n" + select),
+    // The aliases are whole-row references: no user column starts with __pgt_, no hidden one is __pgt_r.
+    new Statement("CREATE TEMP TABLE " + quoteIdent(clipIdentifier("__pgt_old_" + name)) + " AS SELECT __pgt_r.ctid AS __pgt_ctid, __pgt_r AS __pgt_img, "
+      + diffPartition("__pgt_r", partition) + diffNumber("__pgt_r", partition) + " AS __pgt_k FROM " + storage + " AS __pgt_r"),
+    new Statement("CREATE TEMP TABLE " + quoteIdent(clipIdentifier("__pgt_new_" + name)) + " AS SELECT __pgt_r AS __pgt_img, "
+      + diffPartition("__pgt_r", partition) + diffNumber("__pgt_r", partition) + " AS __pgt_k FROM " + fresh + " AS __pgt_r"),
+    new Statement("DELETE FROM " + storage + " WHERE ctid IN (SELECT o.__pgt_ctid FROM " + oldRows + " AS o WHERE NOT EXISTS (SELECT 1 FROM "
+      + newRows + " AS n WHERE " + matches + "))", Counting.Deleted),
+    new Statement("INSERT INTO " + storage + " SELECT (n.__pgt_img).* FROM " + newRows + " AS n WHERE NOT EXISTS (SELECT 1 FROM "
+      + oldRows + " AS o WHERE " + matches + ")", Counting.Inserted),
+    new Statement("DROP TABLE " + newRows + ", " + oldRows + ", " + fresh),
+  ];
+}
+
+/** The partition column of a diff side, selected as __pgt_p ("" without one). */
+function diffPartition(alias: string, partition: string): string {
+  return partition.length > 0 ? alias + "." + partition + " AS __pgt_p, " : "";
+}
+
+/** A row's number within its partition, in binary-image order. */
+function diffNumber(alias: string, partition: string): string {
+  return "row_number() OVER (" + (partition.length > 0 ? "PARTITION BY " + alias + "." + partition + " " : "")
+    + "ORDER BY " + alias + " USING OPERATOR(pg_catalog.*<))";
+}
+
 /** Reads the statements of a stored program's `field`. */
 export function readStatements(program: Json, field: string): Statement[] {
   const items = program.arr(field);
   const out: Statement[] = [];
   for (let i = 0; i < items.length; i++) {
     const c = items[i].str("counting");
-    const counting = c == "inserted" ? Counting.Inserted : c == "returned" ? Counting.Returned : Counting.None;
+    const counting = c == "inserted" ? Counting.Inserted : c == "returned" ? Counting.Returned
+      : c == "deleted" ? Counting.Deleted : Counting.None;
     out.push(new Statement(items[i].str("sql"), counting));
   }
   return out;

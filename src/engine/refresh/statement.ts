@@ -10,15 +10,18 @@ export enum Counting {
   Inserted,
   /** The statement returns one row: (inserted, deleted) counts. */
   Returned,
+  /** SPI_processed is the number of rows deleted. */
+  Deleted,
 }
 
 /** One SQL statement to run; refresh statements may use the frontier parameters $1..$4. */
 export class Statement {
   constructor(public readonly sql: string, public readonly counting: Counting = Counting.None) {}
 
-  /** `{"sql": ..., "counting": "none"|"inserted"|"returned"}`. */
+  /** `{"sql": ..., "counting": "none"|"inserted"|"returned"|"deleted"}`. */
   toJson(): string {
-    const counting = this.counting == Counting.Inserted ? "inserted" : this.counting == Counting.Returned ? "returned" : "none";
+    const counting = this.counting == Counting.Inserted ? "inserted" : this.counting == Counting.Returned ? "returned"
+      : this.counting == Counting.Deleted ? "deleted" : "none";
     return new JsonObjectWriter().str("sql", this.sql).str("counting", counting).toString();
   }
 }

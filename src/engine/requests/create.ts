@@ -17,7 +17,7 @@ import { compileKeyedProjection, compileCountedProjection } from "../operators/p
 import { compileAggregate } from "../operators/aggregate";
 import { probeSelect } from "../operators/scan";
 import { ensureCapture } from "../cdc/buffer";
-import { RefreshProgram, ProgramSource, fullRefreshStatements, createRowIdIndex } from "../refresh/program";
+import { RefreshProgram, ProgramSource, fullRefreshStatements, fullDiffStatements, createRowIdIndex } from "../refresh/program";
 import { MaintenancePlan, Statement, Counting, statementsJson } from "../refresh/statement";
 import { characterPosition } from "../analyze/tree";
 import { hostMessage, LogLevel } from "../host/imports";
@@ -84,6 +84,7 @@ export function createStreamTable(request: Json): string {
     program.operatorTree = describeOperatorTree(operators);
     program.probe = probeSelect(scan);
     program.full = fullRefreshStatements(target.schema, target.name, plan);
+    program.fullDiff = fullDiffStatements(target.schema, target.name, plan.fullSelect, "__pgt_row_id");
     program.differential = plan.differential;
     program.sources.push(new ProgramSource(scan.source.oid, scan.source.schema, scan.source.name, scan.source.relkind, scan.columns,
       scan.source.isStreamTable));
@@ -98,6 +99,7 @@ export function createStreamTable(request: Json): string {
       new Statement("TRUNCATE " + storage),
       new Statement("INSERT INTO " + storage + "\n" + sourceSelect, Counting.Inserted),
     ];
+    program.fullDiff = fullDiffStatements(target.schema, target.name, sourceSelect, "");
     collectSources(select, program);
     statements.push(new Statement("CREATE TABLE " + storage + " AS\n" + sourceSelect + "\nWITH NO DATA"));
   }

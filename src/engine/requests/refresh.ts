@@ -10,7 +10,7 @@ import { ErrorCode } from "../errors/codes.generated";
 import { readStatements, FINISH_SQL } from "../refresh/program";
 import { Statement, statementsJson } from "../refresh/statement";
 
-/** Handles `{"op":"refresh", program, populated, hasFrontier, probe, refreshMode, forceFull, refreshStrategy, maxChangeRatio}`. */
+/** Handles `{"op":"refresh", program, populated, hasFrontier, consumed, probe, refreshMode, forceFull, refreshStrategy, maxChangeRatio}`. */
 export function planRefresh(request: Json): string {
   const program = request.get("program");
   if (!program.has("full") || !request.has("probe")) {
@@ -55,7 +55,9 @@ export function planRefresh(request: Json): string {
     fallback = true;
   }
   let statements: Statement[] = [];
-  if (action == "FULL") statements = readStatements(program, "full");
+  // Other stream tables read this one: change only what differs, so they stay DIFFERENTIAL.
+  const asDifference = request.bool("consumed") && program.arr("fullDiff").length > 0;
+  if (action == "FULL") statements = readStatements(program, asDifference ? "fullDiff" : "full");
   else if (action == "DIFFERENTIAL") statements = readStatements(program, "differential");
   return okResponse(new JsonObjectWriter()
     .str("action", action)

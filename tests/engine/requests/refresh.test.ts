@@ -56,6 +56,21 @@ describe("the refresh decision", () => {
     }
   });
 
+  it("refreshes FULL as a difference when other stream tables read this one, and by TRUNCATE otherwise", () => {
+    for (const program of [differentiable, notDifferentiable]) {
+      const consumed = decide(program, { truncates: 1, changes: 2, sourceRows: 10 }, { consumed: true });
+      expect(consumed.action).toBe("FULL");
+      expect(consumed.statements).toEqual(program.fullDiff);
+      expect(consumed.statements.map((s: { sql: string }) => s.sql).join("\n")).not.toMatch(/TRUNCATE/);
+      expect(consumed.statements.map((s: { counting: string }) => s.counting)).toEqual(["none", "none", "none", "none", "deleted", "inserted", "none"]);
+      for (const statement of consumed.statements) expect(parses(statement.sql), statement.sql).toBe(true);
+      expect(decide(program, { truncates: 1, changes: 2, sourceRows: 10 }, { consumed: false }).statements).toEqual(program.full);
+    }
+    // Keyed by the row id where the stream table has one, the whole table where it has none.
+    expect(differentiable.fullDiff[2].sql).toContain("PARTITION BY __pgt_r.__pgt_row_id ORDER BY __pgt_r USING OPERATOR(pg_catalog.*<)");
+    expect(notDifferentiable.fullDiff[2].sql).toContain("row_number() OVER (ORDER BY __pgt_r USING OPERATOR(pg_catalog.*<))");
+  });
+
   it("is NO_DATA with no statements when nothing changed", () => {
     const d = decide(differentiable, { changes: 0, sourceRows: 1000 });
     expect(verdict(d)).toEqual({ action: "NO_DATA", reason: "", wasFullFallback: false, deltaRows: 0 });
