@@ -81,6 +81,20 @@ for (const major of pgVersions()) {
       expect(app.rows[0].application_name).toBe("pg_trickle scheduler");
     });
 
+    it("refreshes on a cron schedule (6 fields, with seconds)", async () => {
+      const { client: c, db } = database;
+      await enableScheduler(c, db.name);
+      await c.query("CREATE TABLE cron_src (id int PRIMARY KEY, v int)");
+      await c.query("SELECT pgtrickle.create_stream_table('cron_st', 'SELECT id, v FROM cron_src', schedule => '*/2 * * * * *')");
+      await c.query("INSERT INTO cron_src SELECT g, g FROM generate_series(1, 5) g");
+      await waitFor("the cron refresh", () => matches(c, "cron_st", ["id", "v"], "SELECT id, v FROM cron_src"), 10000);
+      expect(await historyCount(c, "cron_st", "initiated_by = 'SCHEDULER' AND action = 'DIFFERENTIAL'")).toBe(1);
+      // Soon after an even second, as */2 says (with room for a slow machine).
+      const when = await c.query(`SELECT mod(extract(epoch FROM start_time), 2) < 1.5 AS aligned FROM pgtrickle.pgt_refresh_history
+                                   WHERE pgt_id = (SELECT pgt_id FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'cron_st') AND initiated_by = 'SCHEDULER'`);
+      expect(when.rows.map((r) => r.aligned)).toEqual([true]);
+    });
+
     it("applies a committed change at once when the commit wakes the scheduler, and only at the poll without the wake", async () => {
       const { client: c, db } = database;
       // A long poll, so only the commit-time wake can explain a fast refresh. (Configuration reloads
