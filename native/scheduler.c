@@ -48,7 +48,6 @@
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
-#include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -611,25 +610,30 @@ schedule_decision(void)
 	return pgt_engine_request(pgt_request_end(&req), NULL);
 }
 
+/* The installed version of the extension in this database, or NULL when it is not installed. */
+static char *
+installed_version(void)
+{
+	SPI_execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_trickle'", true, 1);
+	return SPI_processed == 1 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : NULL;
+}
+
 /*
  * Whether the extension's installed SQL is this library's version. A scheduler meeting other SQL
  * (the library was replaced, ALTER EXTENSION ... UPDATE has not run yet) refreshes nothing and
  * says so once, instead of failing on objects that are not there.
  */
 static bool
-installed_version_matches(void)
+version_matches(const char *installed)
 {
 	static bool warned = false;
-	char	   *installed;
 
-	SPI_execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_trickle'", true, 1);
-	installed = SPI_processed == 1 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : NULL;
-	if (installed != NULL && strcmp(installed, PGT_VERSION) == 0)
+	if (strcmp(installed, PGT_VERSION) == 0)
 		return true;
 	if (!warned)
 		ereport(WARNING,
 				(errmsg("pg_trickle scheduler: the installed extension is version %s, the library version %s",
-						installed ? installed : "(none)", PGT_VERSION),
+						installed, PGT_VERSION),
 				 errdetail("Stream tables of this database are not refreshed on schedule until they agree."),
 				 errhint("Run ALTER EXTENSION pg_trickle UPDATE in database \"%s\".", get_database_name(MyDatabaseId))));
 	warned = true;
@@ -643,17 +647,14 @@ plan_tick(Tick *tick, MemoryContext tick_context)
 	JsonbContainer *result;
 	JsonbContainer *batches;
 	char	   *next_due;
+	char	   *installed;
 
 	begin_work("pg_trickle: planning");
-	if (!OidIsValid(get_extension_oid("pg_trickle", true)))
+	installed = installed_version();
+	if (installed == NULL || !version_matches(installed))
 	{
 		end_work();
-		return SCHED_EXIT;
-	}
-	if (!installed_version_matches())
-	{
-		end_work();
-		return SCHED_WAIT;
+		return installed == NULL ? SCHED_EXIT : SCHED_WAIT;
 	}
 	result = schedule_decision();
 	batches = pgt_json_container(result, "batches");

@@ -351,11 +351,6 @@ function plpgsqlFunction(spec: {
   };
 }
 
-/** Raises 42P01 for a stream table name that resolves to nothing (plpgsql, variable `name`). */
-const raiseNoSuchStreamTable = `RAISE EXCEPTION USING ERRCODE = '42P01',
-            MESSAGE = format('stream table "%s" does not exist', name),
-            HINT = 'pgtrickle.pgt_stream_tables lists the stream tables.';`;
-
 /** The JSON payload of a pg_trickle_alert notification about stream table record `st`. */
 function alertPayload(event: string, extra = ""): string {
   return `jsonb_build_object('event', '${event}', 'stream_table', format('%I.%I', st.pgt_schema, st.pgt_name),
@@ -557,10 +552,8 @@ const resumeStreamTable = plpgsqlFunction({
 DECLARE
     st ${S}.pgt_stream_tables;
 BEGIN
-    SELECT * INTO st FROM ${S}.pgt_stream_tables WHERE pgt_relid = to_regclass(name) FOR UPDATE;
-    IF NOT FOUND THEN
-        ${raiseNoSuchStreamTable}
-    END IF;
+    -- _stream_table_id raises 42P01 for a name that is not a stream table (22023 for NULL).
+    SELECT * INTO st FROM ${S}.pgt_stream_tables WHERE pgt_id = ${S}._stream_table_id(name) FOR UPDATE;
     IF st.status = 'ERROR' THEN
         RAISE EXCEPTION USING ERRCODE = '55000',
             MESSAGE = format('stream table "%s" cannot be resumed', name),

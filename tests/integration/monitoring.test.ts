@@ -11,7 +11,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { pgVersions } from "../setup/pg.ts";
-import { errorOf, refresh, withExtensionDatabase } from "./oracle.ts";
+import { errorOf, refresh, waitFor, withExtensionDatabase } from "./oracle.ts";
 
 for (const major of pgVersions()) {
   describe(`monitoring on PostgreSQL ${major}`, () => {
@@ -301,12 +301,12 @@ for (const major of pgVersions()) {
 
     it("flags stream tables in ERROR, SUSPENDED, stale or needing reinitialization", async () => {
       // Creating a stream table asks the launcher for this database's scheduler.
-      for (let waited = 0; !(await schedulerRunning()) && waited < 10000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      await waitFor("the scheduler", schedulerRunning, 10000);
       const healthy = await health();
       expect(healthy.scheduler_running).toMatch(/^OK: the pg_trickle scheduler is running \(pid \d+\)$/);
       // Between a scheduler's exit and its restart (a second later) the check warns.
       await scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'pg_trickle scheduler' AND datname = current_database()");
-      for (let waited = 0; (await schedulerRunning()) && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      await waitFor("the scheduler to exit", async () => !(await schedulerRunning()), 5000);
       expect((await health()).scheduler_running)
         .toBe("WARN: no pg_trickle scheduler is running in this database: only refresh_stream_table refreshes");
       expect(healthy).toMatchObject({
@@ -320,7 +320,7 @@ for (const major of pgVersions()) {
       expect(await rows("SELECT * FROM pgtrickle.quick_health")).toEqual([
         { total_stream_tables: "5", error_tables: "0", stale_tables: "0", scheduler_running: false, status: "WARNING" },
       ]);
-      for (let waited = 0; !(await schedulerRunning()) && waited < 10000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      await waitFor("the scheduler", schedulerRunning, 10000);
       expect(await rows("SELECT * FROM pgtrickle.quick_health")).toEqual([
         { total_stream_tables: "5", error_tables: "0", stale_tables: "0", scheduler_running: true, status: "OK" },
       ]);

@@ -40,6 +40,22 @@ export async function differences(client: pg.ClientBase, streamTable: string, co
   return { extra: extra.rows, missing: missing.rows };
 }
 
+/** Whether a stream table equals its query as a multiset right now. */
+export async function matches(client: pg.ClientBase, streamTable: string, columns: string[], query: string): Promise<boolean> {
+  const diff = await differences(client, streamTable, columns, query);
+  return diff.extra.length === 0 && diff.missing.length === 0;
+}
+
+/** Polls `check` until it returns true and says how long that took; fails with `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 /** Asserts the multiset oracle for one stream table. */
 export async function expectMatchesQuery(client: pg.ClientBase, streamTable: string, columns: string[], query: string, context = "") {
   const diff = await differences(client, streamTable, columns, query);

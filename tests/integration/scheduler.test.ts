@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import type pg from "pg";
 import { connect, createFreshDatabase, pgVersions } from "../setup/pg.ts";
-import { Random, differences, errorOf, expectMatchesQuery, randomItemsStatement, withExtensionDatabase } from "./oracle.ts";
+import { errorOf, expectMatchesQuery, matches, Random, randomItemsStatement, waitFor, withExtensionDatabase } from "./oracle.ts";
 
 const ROWS = "SELECT id, grp, val FROM items WHERE val >= 0";
 const ROW_COLS = ["id", "grp", "val"];
@@ -18,27 +18,12 @@ const TOTALS = "SELECT grp, count(*) AS n, sum(val) AS s FROM items GROUP BY grp
 const TOTAL_COLS = ["grp", "n", "s"];
 const SEED = Number(process.env.PGTRICKLE_SEED ?? 20261121);
 
-/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20000): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** Turns this database's scheduler on (and applies `settings`) through ALTER DATABASE and a reload. */
 async function enableScheduler(client: pg.ClientBase, database: string, settings: Record<string, string> = {}) {
   for (const [name, value] of Object.entries({ "pg_trickle.enabled": "on", ...settings })) {
     await client.query(`ALTER DATABASE "${database}" SET ${name} = '${value}'`);
   }
   await client.query("SELECT pg_reload_conf()");
-}
-
-async function matches(client: pg.ClientBase, name: string, cols: string[], query: string): Promise<boolean> {
-  const diff = await differences(client, name, cols, query);
-  return diff.extra.length === 0 && diff.missing.length === 0;
 }
 
 async function schedulerPid(client: pg.ClientBase): Promise<number | null> {

@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import type pg from "pg";
 import { pgVersions } from "../setup/pg.ts";
-import { Random, expectMatchesQuery, randomItemsStatement, refresh, withExtensionDatabase } from "./oracle.ts";
+import { Random, expectMatchesQuery, matches, randomItemsStatement, refresh, waitFor, withExtensionDatabase } from "./oracle.ts";
 
 const TOTALS = "SELECT grp, count(*) AS n, sum(val) AS s FROM items GROUP BY grp";
 const BIG = "SELECT grp, s FROM totals WHERE s > 100";
@@ -136,16 +136,8 @@ for (const major of pgVersions()) {
       let id = 20000;
       for (let round = 0; round < 3; round++) {
         for (let i = 0; i < 4; i++) await c.query(randomItemsStatement(r, () => ++id));
-        const started = Date.now();
-        for (;;) {
-          const diff = await c.query(`SELECT (SELECT count(*) FROM (SELECT grp, s FROM big EXCEPT ALL ${BIG_OVER_ITEMS}) a)
-                                            + (SELECT count(*) FROM (${BIG_OVER_ITEMS} EXCEPT ALL SELECT grp, s FROM big) b)
-                                            + (SELECT count(*) FROM (SELECT n FROM counts EXCEPT ALL ${COUNTS_OVER_ITEMS}) c)
-                                            + (SELECT count(*) FROM (${COUNTS_OVER_ITEMS} EXCEPT ALL SELECT n FROM counts) d) AS n`);
-          if (Number(diff.rows[0].n) === 0) break;
-          if (Date.now() - started > 20000) throw new Error(`round ${round}: the chain did not converge`);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+        await waitFor(`round ${round}: the chain to converge`, async () =>
+          (await matches(c, "big", ["grp", "s"], BIG_OVER_ITEMS)) && (await matches(c, "counts", ["n"], COUNTS_OVER_ITEMS)));
       }
       await c.query(`ALTER DATABASE "${db.name}" SET pg_trickle.enabled = off`);
       await c.query("SELECT pg_reload_conf()");
@@ -196,30 +188,23 @@ for (const major of pgVersions()) {
       for (let round = 0; round < 4; round++) {
         await c.query("INSERT INTO items SELECT g, g % 3 FROM generate_series($1::int, $1::int + 4) g", [id]);
         id += 5;
-        const started = Date.now();
-        for (;;) {
+        await waitFor(`round ${round}: the diamond to converge`, async () => {
           const seen = await observe(c);
           expect(seen.b, `round ${round}: D saw B and C at different moments`).toBe(seen.c);
-          if (seen.b === seen.items) break;
-          if (Date.now() - started > 20000) throw new Error(`round ${round}: the diamond did not converge`);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
+          return seen.b === seen.items;
+        });
       }
 
       // Without atomic diamonds, C waits for its own hourly schedule and D sees new B with old C.
       await c.query("SELECT pgtrickle.alter_stream_table('d', diamond_consistency => 'none')");
       expect((await c.query("SELECT count(*)::int AS n FROM pgtrickle.diamond_groups()")).rows[0].n).toBe(0);
       await c.query("INSERT INTO items SELECT g, g % 3 FROM generate_series($1::int, $1::int + 4) g", [id]);
-      const started = Date.now();
-      for (;;) {
-        const seen = await observe(c);
-        if (seen.b === seen.items) {
-          expect(seen.c).toBe(seen.items - 5);
-          break;
-        }
-        if (Date.now() - started > 20000) throw new Error("B did not refresh");
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitFor("B to refresh", async () => {
+        const now = await observe(c);
+        return now.b === now.items;
+      });
+      const seen = await observe(c);
+      expect(seen.c).toBe(seen.items - 5);
       await c.query(`ALTER DATABASE "${db.name}" SET pg_trickle.enabled = off`);
       await c.query("SELECT pg_reload_conf()");
     });

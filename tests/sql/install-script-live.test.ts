@@ -27,7 +27,8 @@ function loadsWithoutLibrary(object: CatalogObject): boolean {
   if (object.kind === "config_dump") return false;
   if (object.kind !== "function") return true;
   if (object.language === "c") return false;
-  return !(object.body.kind === "sql_standard" && cFunctionNames.some((name) => object.body.text.includes(name)));
+  const body = object.body;
+  return !(body.kind === "sql_standard" && cFunctionNames.some((name) => body.text.includes(name)));
 }
 
 describe.skipIf(url === undefined && clusterMajor === undefined)("install script on a live server", () => {

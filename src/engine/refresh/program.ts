@@ -101,11 +101,11 @@ export function fullDiffStatements(schema: string, name: string, select: string,
   const matches = samePart + "n.__pgt_k = o.__pgt_k AND n.__pgt_img OPERATOR(pg_catalog.*=) o.__pgt_img";
   return [
     new Statement("DROP TABLE IF EXISTS " + newRows + ", " + oldRows + ", " + fresh),
-    new Statement("CREATE TEMP TABLE " + quoteIdent(clipIdentifier("__pgt_fresh_" + name)) + " AS\n" + select),
+    new Statement("CREATE TEMP TABLE " + fresh + " AS\n" + select),
     // The aliases are whole-row references: no user column starts with __pgt_, no hidden one is __pgt_r.
-    new Statement("CREATE TEMP TABLE " + quoteIdent(clipIdentifier("__pgt_old_" + name)) + " AS SELECT __pgt_r.ctid AS __pgt_ctid, __pgt_r AS __pgt_img, "
+    new Statement("CREATE TEMP TABLE " + oldRows + " AS SELECT __pgt_r.ctid AS __pgt_ctid, __pgt_r AS __pgt_img, "
       + diffPartition("__pgt_r", partition) + diffNumber("__pgt_r", partition) + " AS __pgt_k FROM " + storage + " AS __pgt_r"),
-    new Statement("CREATE TEMP TABLE " + quoteIdent(clipIdentifier("__pgt_new_" + name)) + " AS SELECT __pgt_r AS __pgt_img, "
+    new Statement("CREATE TEMP TABLE " + newRows + " AS SELECT __pgt_r AS __pgt_img, "
       + diffPartition("__pgt_r", partition) + diffNumber("__pgt_r", partition) + " AS __pgt_k FROM " + fresh + " AS __pgt_r"),
     new Statement("DELETE FROM " + storage + " WHERE ctid IN (SELECT o.__pgt_ctid FROM " + oldRows + " AS o WHERE NOT EXISTS (SELECT 1 FROM "
       + newRows + " AS n WHERE " + matches + "))", Counting.Deleted),
