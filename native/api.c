@@ -172,6 +172,7 @@ create_stream_table(PG_FUNCTION_ARGS)
 	pgt_request_int(&req, "serverVersion", PG_VERSION_NUM);
 	pgt_request_text(&req, "schedule", schedule);
 	pgt_request_text(&req, "refreshMode", refresh_mode);
+	pgt_request_bool(&req, "initialize", initialize);
 	pgt_request_int(&req, "minScheduleSeconds", pg_trickle_min_schedule_seconds);
 	pgt_request_raw(&req, "options", options_json(fcinfo, create_options, lengthof(create_options)));
 	result = pgt_engine_request(pgt_request_end(&req), query);
@@ -234,6 +235,9 @@ alter_stream_table(PG_FUNCTION_ARGS)
 	result = pgt_engine_request(pgt_request_end(&req), NULL);
 	pgt_emit_warnings(result);
 	pgt_run_statements(result);
+	/* A switch to or from IMMEDIATE: bring the table up to date now, in this transaction. */
+	if (pgt_json_bool(result, "refresh"))
+		pgt_refresh(name, "MANUAL", false);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -9,8 +9,10 @@
  *   operators/scan.ts for the window rule).
  * - Two refreshes of one stream table never overlap: the second fails at once with SQLSTATE
  *   55000 instead of waiting (a transaction-level advisory lock keyed by pgt_id).
- * - pgt_refresh_in_progress is true only while program statements run; the guard trigger on
- *   stream tables lets writes through only then.
+ * - A refresh without a frontier (see lock_sources) locks the sources first and takes its
+ *   snapshot after: it cannot miss a write committed while it waited.
+ * - pgt_refresh_in_progress is true only while program statements run (here or in an IMMEDIATE
+ *   trigger, see immediate.c); the guard trigger on stream tables lets writes through only then.
  * The caller must be connected to SPI.
  */
 #include "postgres.h"
@@ -23,6 +25,8 @@
 #include "utils/jsonb.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
+
+#include "storage/lmgr.h"
 
 #include "pg_trickle.h"
 #include "pgt_errors.h"
@@ -119,10 +123,31 @@ lock_stream_table(const char *name, bool skip_if_busy)
 	SPI_execute(psprintf("SELECT pgt_id, refresh_program::text, refresh_mode, is_populated, "
 						 "frontier->>'snapshot', frontier->>'xmin', frontier->>'own_xid', frontier->>'own_seq', "
 						 "refresh_program->>'probe', refresh_program->>'searchPath', "
-						 "EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d WHERE d.source_relid = pgt_relid AND d.cdc_mode = 'trigger') "
+						 "EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d WHERE d.source_relid = pgt_relid "
+						 "AND d.cdc_mode IN ('trigger', 'immediate')) "
 						 "FROM pgtrickle.pgt_stream_tables WHERE pgt_id = " INT64_FORMAT " FOR UPDATE", pgt_id),
 				false, 1);
 	return true;
+}
+
+/*
+ * Locks every source of stream table `pgt_id` against writers (SHARE), in oid order. A refresh
+ * that does not start from a frontier (the first one, the first after a mode switch, any refresh
+ * of an IMMEDIATE table) must not miss a write that commits while it runs: no buffered change
+ * will bring that write later.
+ */
+static void
+lock_sources(const char *pgt_id)
+{
+	SPI_execute(psprintf("SELECT source_relid FROM pgtrickle.pgt_dependencies WHERE pgt_id = %s ORDER BY 1", pgt_id),
+				true, 0);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		LockRelationOid(DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)),
+						ShareLock);
+	}
 }
 
 /*
@@ -144,6 +169,9 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	char	   *reason;
 	char	   *search_path;
 	bool		consumed;
+	bool		immediate;
+	bool		from_scratch;
+	bool		was_in_progress;
 	int			guc_nest_level;
 
 	for (int i = 0; i < P_COUNT; i++)
@@ -161,10 +189,19 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	probe_sql = result_text(9);
 	search_path = result_text(10);
 	consumed = strcmp(result_text(11), "t") == 0;
+	immediate = strcmp(refresh_mode, "IMMEDIATE") == 0;
 	start = DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(GetCurrentTimestamp())));
 
+	/*
+	 * Without a frontier the refresh reads everything as of its snapshot, which must be taken after
+	 * the sources are locked; under REPEATABLE READ the transaction's snapshot may be older than
+	 * the lock, so the latest one is used.
+	 */
+	from_scratch = immediate || strcmp(populated, "t") != 0 || params.nulls[P_SNAPSHOT] == 'n';
+	if (from_scratch)
+		lock_sources(pgt_id);
 	CommandCounterIncrement();
-	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	snapshot = RegisterSnapshot(from_scratch && IsolationUsesXactSnapshot() ? GetLatestSnapshot() : GetTransactionSnapshot());
 
 	/* Names in the program resolve as they did at creation, like a function with a SET clause. */
 	guc_nest_level = NewGUCNestLevel();
@@ -172,7 +209,8 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 		(void) set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 
-	if (probe_sql != NULL && probe_sql[0] != '\0' && params.nulls[P_SNAPSHOT] != 'n')
+	/* An IMMEDIATE stream table has no change buffer to probe. */
+	if (probe_sql != NULL && probe_sql[0] != '\0' && params.nulls[P_SNAPSHOT] != 'n' && !immediate)
 	{
 		run_with_snapshot(probe_sql, &params, snapshot);
 		probe_truncates = result_text(1);
@@ -194,6 +232,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	decision = pgt_engine_request(pgt_request_end(&req), NULL);
 
 	statements = pgt_json_container(decision, "statements");
+	was_in_progress = pgt_refresh_in_progress;
 	pgt_refresh_in_progress = true;
 	PG_TRY();
 	{
@@ -218,7 +257,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	}
 	PG_FINALLY();
 	{
-		pgt_refresh_in_progress = false;
+		pgt_refresh_in_progress = was_in_progress;
 	}
 	PG_END_TRY();
 

@@ -368,6 +368,7 @@ const dropOrphanCapture = plpgsqlFunction({
   body: `
 DECLARE
     orphan oid;
+    trig record;
 BEGIN
     FOR orphan IN
         SELECT substr(c.relname, 9)::oid FROM pg_catalog.pg_class AS c
@@ -384,9 +385,61 @@ BEGIN
             EXECUTE format('DROP TABLE ${C}.%I', 'changes_' || orphan);
         END IF;
     END LOOP;
+    FOR trig IN
+        SELECT t.tgrelid::regclass AS source, t.tgname FROM pg_catalog.pg_trigger AS t
+        WHERE t.tgfoid = '${S}._immediate_maintain()'::regprocedure
+          AND NOT EXISTS (SELECT 1 FROM ${S}.pgt_stream_tables AS st
+                          WHERE st.pgt_id = split_part(t.tgname, '_', 3)::bigint AND st.refresh_mode = 'IMMEDIATE')
+    LOOP
+        -- IF EXISTS: the DROP fires the sql_drop event trigger, which may already have dropped the rest.
+        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', trig.tgname, trig.source);
+    END LOOP;
 END
 `,
-  comment: "Drops the change capture (function, triggers, buffer) of sources no stream table reads any more.",
+  comment: "Drops the change capture (function, triggers, buffer) of sources no stream table reads any more, and IMMEDIATE triggers of stream tables that are gone.",
+  privileges: notForPublic,
+});
+
+const immediateMaintain = cFunction({
+  name: "_immediate_maintain",
+  parameters: [],
+  returns: "trigger",
+  comment: "Statement trigger on the sources of IMMEDIATE stream tables: applies each statement's changes to the stream table (argument: pgt_id).",
+  privileges: notForPublic,
+});
+
+/**
+ * Creates (enable) or drops the IMMEDIATE triggers of stream table `pgt_id` on each of its
+ * sources: one per statement kind, named pgtrickle_ivm_<pgt_id>_<kind>, the first three with the
+ * transition tables the IMMEDIATE program reads.
+ */
+const immediateTriggers = plpgsqlFunction({
+  name: "_immediate_triggers",
+  parameters: [parameter("pgt_id", "bigint"), parameter("enable", "boolean")],
+  returns: "void",
+  body: `
+DECLARE
+    source regclass;
+    kind record;
+BEGIN
+    FOR source IN SELECT d.source_relid::regclass FROM ${S}.pgt_dependencies AS d WHERE d.pgt_id = _immediate_triggers.pgt_id ORDER BY 1
+    LOOP
+        FOR kind IN SELECT * FROM (VALUES ('insert', 'INSERT', 'REFERENCING NEW TABLE AS __pgt_new'),
+                                          ('update', 'UPDATE', 'REFERENCING OLD TABLE AS __pgt_old NEW TABLE AS __pgt_new'),
+                                          ('delete', 'DELETE', 'REFERENCING OLD TABLE AS __pgt_old'),
+                                          ('truncate', 'TRUNCATE', '')) AS k(suffix, event, transition)
+        LOOP
+            IF enable THEN
+                EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION ${S}._immediate_maintain(%L)',
+                               'pgtrickle_ivm_' || pgt_id || '_' || kind.suffix, kind.event, source, kind.transition, pgt_id);
+            ELSE
+                EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'pgtrickle_ivm_' || pgt_id || '_' || kind.suffix, source);
+            END IF;
+        END LOOP;
+    END LOOP;
+END
+`,
+  comment: "Creates or drops the IMMEDIATE statement triggers of a stream table on its sources.",
   privileges: notForPublic,
 });
 
@@ -733,6 +786,8 @@ const objects: CatalogObject[] = [
   guardStreamTable,
   scheduleSeconds,
   wakeScheduler,
+  immediateMaintain,
+  immediateTriggers,
   dropOrphanCapture,
   schedulerState,
   schedulePlan,

@@ -97,7 +97,7 @@ for (const major of pgVersions()) {
 
     it("rejects bad arguments with 22023, an existing name with 42P07, and reserved or duplicate column names", async () => {
       expect((await errorOf(() => create(client, "x", "SELECT id FROM items", "SOMETIMES"))).code).toBe("22023");
-      expect((await errorOf(() => create(client, "x", "SELECT id FROM items", "IMMEDIATE"))).code).toBe("0A000");
+      expect((await errorOf(() => create(client, "x", "SELECT id FROM items LIMIT 1", "IMMEDIATE"))).code).toBe("0A000");
       const nullSchedule = await errorOf(() => client.query("SELECT pgtrickle.create_stream_table('x', 'SELECT id FROM items', schedule => NULL)"));
       expect(nullSchedule.code).toBe("22023");
       expect(nullSchedule.hint).toMatch(/calculated/);

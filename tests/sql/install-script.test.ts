@@ -124,6 +124,8 @@ describe("install script", () => {
       "pgtrickle._guard_stream_table",
       "pgtrickle._schedule_seconds",
       "pgtrickle._wake_scheduler",
+      "pgtrickle._immediate_maintain",
+      "pgtrickle._immediate_triggers",
       "pgtrickle._drop_orphan_capture",
       "pgtrickle._scheduler_state",
       "pgtrickle._schedule_plan",
@@ -260,7 +262,7 @@ describe("public function signatures (the SQL API contract)", () => {
       .flatMap((g) => g.objects.map((o: Node) => names(o.ObjectWithArgs.objname).join(".")));
     expect(revoked.sort()).toEqual(
       ["pgtrickle.alter_stream_table", "pgtrickle.create_stream_table", "pgtrickle.drop_stream_table", "pgtrickle.refresh_stream_table",
-        "pgtrickle.resume_stream_table", "pgtrickle._drop_orphan_capture",
+        "pgtrickle.resume_stream_table", "pgtrickle._drop_orphan_capture", "pgtrickle._immediate_maintain", "pgtrickle._immediate_triggers",
         "pgtrickle._record_refresh_failure", "pgtrickle._housekeeping"].sort(),
     );
   });

@@ -22,10 +22,10 @@ import { Expr, ExprKind, AggregateExpr, AggregateFunc } from "../ir/expr";
 import { OutputColumn, childExpressions } from "../analyze/query";
 import { AliasContext, RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
-import { windowSelect, sourceFrom } from "./scan";
+import { windowSelect, sourceFrom, DeltaSource } from "./scan";
 import { whereClause } from "./filter";
 import { MaintenancePlan } from "../refresh/statement";
-import { mergeCounts, rowIdOf } from "./shared";
+import { mergeCounts, rowIdOf, lockDeltaRows } from "./shared";
 
 /** Where each group key and aggregate state lives in the storage table. */
 class GroupLayout {
@@ -82,8 +82,12 @@ function containsAggregate(e: Expr): bool {
   return false;
 }
 
-/** The plan for an Aggregate or Distinct operator over a filtered scan. */
-export function compileAggregate(op: Operator, storage: string, returning: bool): MaintenancePlan {
+/**
+ * The plan for an Aggregate or Distinct operator over a filtered scan, its delta read from `delta`.
+ * Concurrent IMMEDIATE writers lock the groups their delta touches first (plan.lock): two of them
+ * would otherwise both insert the same new group.
+ */
+export function compileAggregate(op: Operator, storage: string, returning: bool, delta: DeltaSource = DeltaSource.Buffer): MaintenancePlan {
   const layout = new GroupLayout();
   if (op.kind == OperatorKind.Distinct) {
     const d = op as DistinctOperator;
@@ -176,7 +180,7 @@ export function compileAggregate(op: Operator, storage: string, returning: bool)
   // Differential: aggregate the window per group, then fold it into the stored state.
   // Without GROUP BY an aggregate over zero delta rows still yields one (all-NULL) row: drop it.
   const deltaGroupBy = positions.length > 0 ? "\n        GROUP BY " + positions.join(", ") : "\n        HAVING count(*) > 0";
-  const withSql = "WITH __pgt_w AS (\n" + windowSelect(scan) + "\n),\n"
+  const withSql = "WITH __pgt_w AS (\n" + windowSelect(scan, delta) + "\n),\n"
     + "__pgt_d AS (\n  SELECT q.*, " + rowIdOf(keysDelta) + " AS __pgt_row_id\n  FROM (SELECT " + deltaCols.join(",\n               ")
     + "\n        FROM __pgt_w AS w" + whereClause(predicate, w) + deltaGroupBy + ") AS q\n)";
 
@@ -229,5 +233,6 @@ export function compileAggregate(op: Operator, storage: string, returning: bool)
     + "\nWHEN MATCHED THEN\n  UPDATE SET " + set.join(",\n             ")
     + "\nWHEN NOT MATCHED AND d.__pgt_count > 0 THEN\n  INSERT (" + insertCols.join(", ") + ")\n  VALUES (" + insertVals.join(", ") + ")";
   plan.differential.push(mergeCounts(withSql, merge, returning));
+  plan.lock = lockDeltaRows(withSql);
   return plan;
 }

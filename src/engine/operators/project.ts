@@ -21,13 +21,17 @@ import { ProjectOperator, ScanOperator, scanOf, predicateOf } from "../ir/operat
 import { ColumnExpr, ExprKind } from "../ir/expr";
 import { AliasContext, renderExpr } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
-import { windowSelect, sourceFrom } from "./scan";
+import { windowSelect, sourceFrom, DeltaSource } from "./scan";
 import { whereClause, passesFilter } from "./filter";
 import { MaintenancePlan, Statement, Counting } from "../refresh/statement";
-import { mergeCounts, rowIdOf } from "./shared";
+import { mergeCounts, rowIdOf, lockDeltaRows } from "./shared";
 
-/** The plan for a projection over a source with a primary key. */
-export function compileKeyedProjection(op: ProjectOperator, storage: string, returning: bool): MaintenancePlan {
+/**
+ * The plan for a projection over a source with a primary key, its delta read from `delta`. It
+ * needs no lock for concurrent IMMEDIATE writers: the source's own key already serialises two
+ * writers of one key, and so of one stream-table row.
+ */
+export function compileKeyedProjection(op: ProjectOperator, storage: string, returning: bool, delta: DeltaSource = DeltaSource.Buffer): MaintenancePlan {
   const scan = scanOf(op);
   const predicate = predicateOf(op);
   const plan = new MaintenancePlan();
@@ -99,7 +103,7 @@ export function compileKeyedProjection(op: ProjectOperator, storage: string, ret
     relevant = "\n  WHERE (" + sourceKeys.join(", ") + ") IN (SELECT " + candidateKeys.join(", ") + " FROM __pgt_w AS c\n"
       + "    WHERE " + passesFilter(predicate, new AliasContext("c")) + ")";
   }
-  const sql = "WITH __pgt_w AS (\n" + windowSelect(scan) + "\n),\n"
+  const sql = "WITH __pgt_w AS (\n" + windowSelect(scan, delta) + "\n),\n"
     + "__pgt_last AS (\n  SELECT DISTINCT ON (" + sourceKeys.join(", ") + ") l.*\n  FROM __pgt_w AS l" + relevant + "\n  ORDER BY "
     + sourceKeys.join(", ") + ", l.__pgt_seq DESC\n),\n"
     + "__pgt_live AS (\n  SELECT l.*, (l.__pgt_sign > 0 AND " + passesFilter(predicate, new AliasContext("l")) + ") AS __pgt_live\n  FROM __pgt_last AS l\n),\n"
@@ -113,8 +117,13 @@ export function compileKeyedProjection(op: ProjectOperator, storage: string, ret
   return plan;
 }
 
-/** The plan for a projection over a source without a primary key (rows identified by value, with duplicates). */
-export function compileCountedProjection(op: ProjectOperator, storage: string): MaintenancePlan {
+/**
+ * The plan for a projection over a source without a primary key (rows identified by value, with
+ * duplicates), its delta read from `delta`. Concurrent IMMEDIATE writers lock the values their
+ * delta touches first (plan.lock): two of them deleting one copy each of a value would otherwise
+ * both pick the same stored copy.
+ */
+export function compileCountedProjection(op: ProjectOperator, storage: string, delta: DeltaSource = DeltaSource.Buffer): MaintenancePlan {
   const scan: ScanOperator = scanOf(op);
   const predicate = predicateOf(op);
   const plan = new MaintenancePlan();
@@ -145,10 +154,11 @@ export function compileCountedProjection(op: ProjectOperator, storage: string): 
     same.push("s2." + names[i] + " IS NOT DISTINCT FROM n." + names[i]);
     insertVals.push("d." + names[i]);
   }
-  const sql = "WITH __pgt_w AS (\n" + windowSelect(scan) + "\n),\n"
+  const withSql = "WITH __pgt_w AS (\n" + windowSelect(scan, delta) + "\n),\n"
     + "__pgt_d AS MATERIALIZED (\n  SELECT q.*, " + rowIdOf(qCols) + " AS __pgt_row_id\n  FROM (SELECT " + deltaCols.join(", ")
     + ", sum(w.__pgt_sign) AS __pgt_count\n        FROM __pgt_w AS w" + whereClause(predicate, w)
-    + "\n        GROUP BY " + groupPositions.join(", ") + "\n        HAVING sum(w.__pgt_sign) <> 0) AS q\n),\n"
+    + "\n        GROUP BY " + groupPositions.join(", ") + "\n        HAVING sum(w.__pgt_sign) <> 0) AS q\n)";
+  const sql = withSql + ",\n"
     + "__pgt_del AS (\n  DELETE FROM " + storage + " AS st\n  USING (SELECT x.tid FROM (SELECT * FROM __pgt_d WHERE __pgt_count < 0) AS n\n"
     + "         CROSS JOIN LATERAL (SELECT s2.ctid AS tid FROM " + storage + " AS s2\n"
     + "                             WHERE " + same.join(" AND ") + "\n                             LIMIT -n.__pgt_count) AS x) AS z\n"
@@ -157,5 +167,6 @@ export function compileCountedProjection(op: ProjectOperator, storage: string): 
     + ", d.__pgt_row_id\n  FROM __pgt_d AS d CROSS JOIN LATERAL generate_series(1, d.__pgt_count)\n  WHERE d.__pgt_count > 0\n  RETURNING 1\n)\n"
     + "SELECT (SELECT count(*) FROM __pgt_ins), (SELECT count(*) FROM __pgt_del)";
   plan.differential.push(new Statement(sql, Counting.Returned));
+  plan.lock = lockDeltaRows(withSql);
   return plan;
 }

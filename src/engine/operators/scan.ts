@@ -30,12 +30,36 @@ export function windowCondition(b: string): string {
     + ".__pgt_seq <= $4::bigint\n           ELSE pg_visible_in_snapshot(" + b + ".__pgt_xid, $1::pg_snapshot) END)";
 }
 
+/**
+ * Where a delta comes from. A scheduled or manual refresh reads the change-buffer window; an
+ * IMMEDIATE stream table's statement trigger reads the statement's transition tables
+ * (`__pgt_old`, `__pgt_new`), which hold exactly ΔR of that one statement.
+ */
+export enum DeltaSource { Buffer, Inserted, Deleted, Updated }
+
 /** SELECT of the signed delta rows of `scan`: __pgt_seq, __pgt_sign (+1/−1) and the captured columns. */
-export function windowSelect(scan: ScanOperator): string {
+export function windowSelect(scan: ScanOperator, source: DeltaSource = DeltaSource.Buffer): string {
+  if (source != DeltaSource.Buffer) return transitionSelect(scan, source);
   const cols: string[] = ["b.__pgt_seq", "CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign"];
   for (let i = 0; i < scan.columns.length; i++) cols.push("b." + quoteIdent(scan.columns[i]));
   return "SELECT " + cols.join(", ") + "\n  FROM " + bufferTable(scan.source.oid) + " AS b\n  WHERE "
     + windowCondition("b") + "\n    AND b.__pgt_action <> 'T'";
+}
+
+/**
+ * The delta of one statement from its transition tables. Old images come first (seq 1, sign −1),
+ * new images after (seq 2, sign +1): a statement changes each row at most once, so a key has at
+ * most one image on each side and "last image per key" is the new one when there is one.
+ */
+function transitionSelect(scan: ScanOperator, source: DeltaSource): string {
+  const cols: string[] = [];
+  for (let i = 0; i < scan.columns.length; i++) cols.push("t." + quoteIdent(scan.columns[i]));
+  const list = cols.length > 0 ? ", " + cols.join(", ") : "";
+  const oldRows = "SELECT 1::bigint AS __pgt_seq, -1 AS __pgt_sign" + list + " FROM __pgt_old AS t";
+  const newRows = "SELECT 2::bigint AS __pgt_seq, 1 AS __pgt_sign" + list + " FROM __pgt_new AS t";
+  if (source == DeltaSource.Inserted) return newRows;
+  if (source == DeltaSource.Deleted) return oldRows;
+  return oldRows + "\n  UNION ALL\n" + newRows;
 }
 
 /** SELECT of (truncates, changes, source_rows) for the window: lets the engine choose the refresh action. */

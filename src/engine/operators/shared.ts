@@ -23,3 +23,16 @@ export function mergeCounts(withSql: string, merge: string, returning: bool): St
     + "SELECT count(*) FILTER (WHERE action <> 'DELETE'), count(*) FILTER (WHERE action <> 'INSERT') FROM __pgt_m",
     Counting.Returned);
 }
+
+/**
+ * For IMMEDIATE maintenance: a statement that takes a transaction-level advisory lock on every
+ * stream-table row its delta (`__pgt_d`, defined by `withSql`) touches, keyed ($1 = pgt_id, hash
+ * of the row id), in key order so that two writers never wait for each other in a cycle. It
+ * returns the number of locks and the row ids, which a REPEATABLE READ writer checks for changes
+ * it cannot see. Only stream-table rows are locked, never the whole table.
+ */
+export function lockDeltaRows(withSql: string): string {
+  return withSql + "\nSELECT (SELECT count(pg_advisory_xact_lock($1::int4, k.h))\n"
+    + "          FROM (SELECT DISTINCT hashint8(d.__pgt_row_id) AS h FROM __pgt_d AS d ORDER BY 1) AS k),\n"
+    + "       (SELECT array_agg(DISTINCT d.__pgt_row_id) FROM __pgt_d AS d)";
+}

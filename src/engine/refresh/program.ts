@@ -15,6 +15,30 @@ export class ProgramSource {
     public isStreamTable: bool = false) {}
 }
 
+/** What an IMMEDIATE statement trigger runs for one kind of statement: lock the touched rows ("" when none need it), then apply. */
+export class ImmediateStep {
+  constructor(public lock: string, public apply: Statement[]) {}
+
+  toJson(): string {
+    return new JsonObjectWriter().str("lock", this.lock).raw("apply", statementsJson(this.apply)).toString();
+  }
+}
+
+/**
+ * IMMEDIATE maintenance: the same delta rules with ΔR read from the statement's transition
+ * tables, one step per statement kind. A TRUNCATE of the source runs `fullDiff`. `check`
+ * ($1 = row ids) lists the stored versions of those rows: a REPEATABLE READ writer compares it
+ * under its own snapshot and the latest one, and a difference is a serialization failure.
+ */
+export class ImmediateProgram {
+  constructor(public insert: ImmediateStep, public update: ImmediateStep, public delete: ImmediateStep, public check: string) {}
+
+  toJson(): string {
+    return new JsonObjectWriter().raw("insert", this.insert.toJson()).raw("update", this.update.toJson())
+      .raw("delete", this.delete.toJson()).str("check", this.check).toString();
+  }
+}
+
 /** The compiled refresh program. */
 export class RefreshProgram {
   storage: string = "";
@@ -29,6 +53,8 @@ export class RefreshProgram {
   /** FULL as a difference, for a stream table other stream tables read (see fullDiffStatements). */
   fullDiff: Statement[] = [];
   differential: Statement[] = [];
+  /** Null when the query is not differentiable. */
+  immediate: ImmediateProgram | null = null;
   sources: ProgramSource[] = [];
 
   /** The program as stored in the catalog. */
@@ -50,6 +76,7 @@ export class RefreshProgram {
       .raw("full", statementsJson(this.full))
       .raw("fullDiff", statementsJson(this.fullDiff))
       .raw("differential", statementsJson(this.differential))
+      .raw("immediate", this.immediate === null ? "null" : changetype<ImmediateProgram>(this.immediate).toJson())
       .raw("sources", jsonArray(sources))
       .toString();
   }
@@ -99,8 +126,8 @@ export function fullDiffStatements(schema: string, name: string, select: string,
   const newRows = "pg_temp." + quoteIdent(clipIdentifier("__pgt_new_" + name));
   const samePart = partition.length > 0 ? "n.__pgt_p = o.__pgt_p AND " : "";
   const matches = samePart + "n.__pgt_k = o.__pgt_k AND n.__pgt_img OPERATOR(pg_catalog.*=) o.__pgt_img";
+  // The temporary tables are dropped at the end, and with everything else if a statement fails.
   return [
-    new Statement("DROP TABLE IF EXISTS " + newRows + ", " + oldRows + ", " + fresh),
     new Statement("CREATE TEMP TABLE " + fresh + " AS\n" + select),
     // The aliases are whole-row references: no user column starts with __pgt_, no hidden one is __pgt_r.
     new Statement("CREATE TEMP TABLE " + oldRows + " AS SELECT __pgt_r.ctid AS __pgt_ctid, __pgt_r AS __pgt_img, "
@@ -124,6 +151,11 @@ function diffPartition(alias: string, partition: string): string {
 function diffNumber(alias: string, partition: string): string {
   return "row_number() OVER (" + (partition.length > 0 ? "PARTITION BY " + alias + "." + partition + " " : "")
     + "ORDER BY " + alias + " USING OPERATOR(pg_catalog.*<))";
+}
+
+/** The SQL listing the stored versions (ctids) of the rows of stream table `storage` whose row ids are in $1. */
+export function rowVersionsSelect(storage: string): string {
+  return "SELECT string_agg(st.ctid::text, ',' ORDER BY st.ctid) FROM " + storage + " AS st WHERE st.__pgt_row_id = ANY($1::bigint[])";
 }
 
 /** Reads the statements of a stored program's `field`. */

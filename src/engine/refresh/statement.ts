@@ -41,4 +41,6 @@ export class MaintenancePlan {
   fullSelect: string = "";
   /** The DIFFERENTIAL refresh statements (parameters $1..$4 are the previous frontier). */
   differential: Statement[] = [];
+  /** IMMEDIATE only: the statement locking the rows the delta touches (see lockDeltaRows), "" when none is needed. */
+  lock: string = "";
 }

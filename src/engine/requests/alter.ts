@@ -1,12 +1,23 @@
-/** @fileoverview `alter`: changes a stream table's schedule, refresh mode or status in place. */
+/**
+ * @fileoverview `alter`: changes a stream table's schedule, refresh mode or status in place.
+ *
+ * Switching to or from IMMEDIATE changes how changes reach the stream table: to IMMEDIATE, the
+ * statement triggers replace the change buffer (dropped when no other stream table reads it);
+ * from IMMEDIATE, change capture is set up again. Either way the frontier is forgotten and the
+ * shim refreshes the table at once (`"refresh": true`), in the same transaction, with the
+ * sources locked against writers, so the table is exact from the switch on.
+ */
 
-import { Json, JsonObjectWriter, jsonArray, jsonString } from "../util/json";
+import { Json, JsonKind, JsonObjectWriter, jsonArray, jsonString } from "../util/json";
 import { EngineError, okResponse, errorResponse } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
 import { FULL_MODE_HINT } from "../analyze/expressions";
 import { lookupStreamTable } from "../analyze/catalog";
 import { Statement, statementsJson } from "../refresh/statement";
 import { quoteLiteral } from "../sqlgen/quote";
+import { ensureCapture } from "../cdc/buffer";
+import { lookupRelation, bufferColumns } from "../analyze/catalog";
+import { immediateTriggers, notImmediate } from "./create";
 import { parseDiamondOptions, parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
 import { notAStreamTable } from "./drop";
 
@@ -25,6 +36,8 @@ export function alterStreamTable(request: Json): string {
 
   const sets: string[] = [];
   const warnings: string[] = [];
+  const switching: Statement[] = [];
+  let refresh = false;
   if (options.has("schedule")) {
     const schedule = parseSchedule(options.get("schedule"), request.int("minScheduleSeconds", 1));
     if (schedule.error !== null) return errorResponse(changetype<EngineError>(schedule.error));
@@ -40,12 +53,22 @@ export function alterStreamTable(request: Json): string {
     if (!differentiable && mode.mode == "DIFFERENTIAL") {
       return errorResponse(new EngineError(ErrorCode.UnsupportedConstruct, program.str("reason")).withHint(FULL_MODE_HINT));
     }
+    if (!differentiable && mode.mode == "IMMEDIATE") {
+      return errorResponse(notImmediate(new EngineError(ErrorCode.UnsupportedConstruct, program.str("reason"))));
+    }
     if (mode.mode == "AUTO") {
       effective = differentiable ? "DIFFERENTIAL" : "FULL";
       if (!differentiable) warnings.push(jsonString("stream table \"" + st.str("name") + "\" will use FULL refresh: " + program.str("reason")));
     }
     sets.push("refresh_mode = " + quoteLiteral(effective));
     sets.push("requested_mode = " + quoteLiteral(mode.requested));
+    const wasImmediate = st.str("refreshMode") == "IMMEDIATE";
+    if (wasImmediate != (effective == "IMMEDIATE")) {
+      const switchError = switchImmediate(st, effective == "IMMEDIATE", switching);
+      if (switchError !== null) return errorResponse(switchError);
+      sets.push("frontier = NULL");
+      refresh = true;
+    }
   }
   if (options.has("status")) {
     const status = options.str("status").trim().toUpperCase();
@@ -65,5 +88,40 @@ export function alterStreamTable(request: Json): string {
     sets.push("updated_at = now()");
     statements.push(new Statement("UPDATE pgtrickle.pgt_stream_tables SET " + sets.join(", ") + " WHERE pgt_id = " + st.str("pgtId")));
   }
-  return okResponse(new JsonObjectWriter().raw("warnings", jsonArray(warnings)).raw("statements", statementsJson(statements)).toString());
+  for (let i = 0; i < switching.length; i++) statements.push(switching[i]);
+  return okResponse(new JsonObjectWriter().raw("warnings", jsonArray(warnings)).raw("statements", statementsJson(statements))
+    .bool("refresh", refresh).toString());
+}
+
+/** Appends to `out` the statements that move stream table `st` to IMMEDIATE maintenance (`toImmediate`) or back to change capture. */
+function switchImmediate(st: Json, toImmediate: bool, out: Statement[]): EngineError | null {
+  const pgtId = st.str("pgtId");
+  const storage = st.get("program").str("storage");
+  if (toImmediate) {
+    if (st.get("program").get("immediate").kind != JsonKind.Object) {
+      return new EngineError(ErrorCode.UnsupportedConstruct, "stream table \"" + st.str("name") + "\" was created without an IMMEDIATE program")
+        .withHint("Drop the stream table and create it again with refresh_mode => 'IMMEDIATE'.");
+    }
+    out.push(new Statement("UPDATE pgtrickle.pgt_dependencies SET cdc_mode = 'immediate' WHERE pgt_id = " + pgtId));
+    out.push(immediateTriggers(storage, true));
+    out.push(new Statement("SELECT pgtrickle._drop_orphan_capture()"));
+    return null;
+  }
+  out.push(immediateTriggers(storage, false));
+  const sources = st.get("program").arr("sources");
+  for (let i = 0; i < sources.length; i++) {
+    const source = lookupRelation(sources[i].str("schema"), sources[i].str("name"));
+    if (source === null || source.oid != sources[i].str("oid")) {
+      return new EngineError(ErrorCode.UndefinedTable, "source \"" + sources[i].str("schema") + "." + sources[i].str("name")
+        + "\" of stream table \"" + st.str("name") + "\" was renamed or dropped")
+        .withHint("Drop the stream table and create it again.");
+    }
+    const columns: string[] = [];
+    const used = sources[i].arr("columns");
+    for (let c = 0; c < used.length; c++) columns.push(used[c].text);
+    const capture = ensureCapture(source, columns, bufferColumns(source.oid));
+    for (let c = 0; c < capture.length; c++) out.push(capture[c]);
+  }
+  out.push(new Statement("UPDATE pgtrickle.pgt_dependencies SET cdc_mode = 'trigger' WHERE pgt_id = " + pgtId));
+  return null;
 }

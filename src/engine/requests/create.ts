@@ -15,16 +15,17 @@ import { resolveTargetName, lookupRelation, bufferColumns, currentSearchPath } f
 import { buildOperatorTree, describeOperatorTree, scanOf, Operator, OperatorKind, ProjectOperator } from "../ir/operator-tree";
 import { compileKeyedProjection, compileCountedProjection } from "../operators/project";
 import { compileAggregate } from "../operators/aggregate";
-import { probeSelect } from "../operators/scan";
+import { probeSelect, DeltaSource } from "../operators/scan";
 import { ensureCapture } from "../cdc/buffer";
-import { RefreshProgram, ProgramSource, fullRefreshStatements, fullDiffStatements, createRowIdIndex } from "../refresh/program";
+import { RefreshProgram, ProgramSource, fullRefreshStatements, fullDiffStatements, createRowIdIndex, ImmediateProgram,
+  ImmediateStep, rowVersionsSelect } from "../refresh/program";
 import { MaintenancePlan, Statement, Counting, statementsJson } from "../refresh/statement";
 import { characterPosition } from "../analyze/tree";
 import { hostMessage, LogLevel } from "../host/imports";
 import { quoteLiteral, qualifiedName } from "../sqlgen/quote";
 import { parseDiamondOptions, parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
 
-/** Handles `{"op":"create", name, query, parseTree|parseTreeJson, serverVersion, schedule, refreshMode, ...}`. */
+/** Handles `{"op":"create", name, query, parseTree|parseTreeJson, serverVersion, schedule, refreshMode, initialize, ...}`. */
 export function createStreamTable(request: Json): string {
   const mode = parseRefreshMode(request.str("refreshMode", "AUTO"));
   if (mode.error !== null) return errorResponse(changetype<EngineError>(mode.error));
@@ -34,6 +35,11 @@ export function createStreamTable(request: Json): string {
   if (optionError !== null) return errorResponse(optionError);
   const diamonds = parseDiamondOptions(request.get("options"));
   if (diamonds.error !== null) return errorResponse(changetype<EngineError>(diamonds.error));
+  if (mode.mode == "IMMEDIATE" && !request.bool("initialize", true)) {
+    return errorResponse(new EngineError(ErrorCode.InvalidArgument, "an IMMEDIATE stream table cannot be created unpopulated")
+      .withDetail("Every write to a source changes an IMMEDIATE stream table at once, so it must hold its query's result from the start.")
+      .withHint("Omit initialize => false, or create it with another refresh mode."));
+  }
 
   const target = resolveTargetName(request.str("name"));
   if (target === null) {
@@ -63,6 +69,7 @@ export function createStreamTable(request: Json): string {
   const notDifferentiable = analysis.notDifferentiable;
   if (notDifferentiable !== null) {
     if (mode.mode == "DIFFERENTIAL") return errorResponse(notDifferentiable);
+    if (mode.mode == "IMMEDIATE") return errorResponse(notImmediate(notDifferentiable));
     program.reason = notDifferentiable.message;
     if (mode.mode == "AUTO") {
       warnings.push(jsonString("stream table \"" + target.name + "\" will use FULL refresh: " + notDifferentiable.message));
@@ -78,7 +85,8 @@ export function createStreamTable(request: Json): string {
     const nameError = checkOutputNames(q);
     if (nameError !== null) return errorResponse(nameError);
     const operators = buildOperatorTree(q);
-    const plan = compilePlan(operators, storage, request.int("serverVersion", 180000) >= 170000);
+    const returning = request.int("serverVersion", 180000) >= 170000;
+    const plan = compilePlan(operators, storage, returning, DeltaSource.Buffer);
     const scan = scanOf(operators);
     program.differentiable = true;
     program.operatorTree = describeOperatorTree(operators);
@@ -86,12 +94,18 @@ export function createStreamTable(request: Json): string {
     program.full = fullRefreshStatements(target.schema, target.name, plan);
     program.fullDiff = fullDiffStatements(target.schema, target.name, plan.fullSelect, "__pgt_row_id");
     program.differential = plan.differential;
+    program.immediate = new ImmediateProgram(immediateStep(operators, storage, returning, DeltaSource.Inserted),
+      immediateStep(operators, storage, returning, DeltaSource.Updated), immediateStep(operators, storage, returning, DeltaSource.Deleted),
+      rowVersionsSelect(storage));
     program.sources.push(new ProgramSource(scan.source.oid, scan.source.schema, scan.source.name, scan.source.relkind, scan.columns,
       scan.source.isStreamTable));
     statements.push(new Statement("CREATE TABLE " + storage + " AS\n" + plan.fullSelect + "\nWITH NO DATA"));
     statements.push(createRowIdIndex(target.schema, target.name));
-    const captureStatements = ensureCapture(scan.source, scan.columns, bufferColumns(scan.source.oid));
-    for (let i = 0; i < captureStatements.length; i++) statements.push(captureStatements[i]);
+    // An IMMEDIATE stream table reads each statement's transition tables, not a change buffer.
+    if (effective != "IMMEDIATE") {
+      const captureStatements = ensureCapture(scan.source, scan.columns, bufferColumns(scan.source.oid));
+      for (let i = 0; i < captureStatements.length; i++) statements.push(captureStatements[i]);
+    }
   } else {
     const sourceSelect = "SELECT * FROM (\n" + statementText(query, tree.statements[0]) + "\n) AS __pgt_q";
     program.operatorTree = "Full(query)";
@@ -107,6 +121,7 @@ export function createStreamTable(request: Json): string {
     + " FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._guard_stream_table()"));
   statements.push(new Statement("COMMENT ON TABLE " + storage + " IS " + quoteLiteral("pg_trickle stream table")));
   catalogRows(statements, storage, target.schema, target.name, query, effective, mode.requested, schedule.value, program);
+  if (effective == "IMMEDIATE") statements.push(immediateTriggers(storage, true));
   const diamondSets = diamonds.assignments();
   if (diamondSets.length > 0) {
     statements.push(new Statement("UPDATE pgtrickle.pgt_stream_tables SET " + diamondSets.join(", ") + " WHERE pgt_relid = "
@@ -125,14 +140,32 @@ export function createStreamTable(request: Json): string {
   return okResponse(result);
 }
 
-/** Chooses the maintenance plan for the top operator. */
-function compilePlan(tree: Operator, storage: string, returning: bool): MaintenancePlan {
+/** IMMEDIATE applies the DIFFERENTIAL rules, so what DIFFERENTIAL cannot maintain IMMEDIATE cannot either. */
+export function notImmediate(reason: EngineError): EngineError {
+  return new EngineError(reason.code, reason.message.replace("in DIFFERENTIAL mode", "in IMMEDIATE mode"))
+    .withHint("IMMEDIATE mode maintains what DIFFERENTIAL mode can. Use refresh_mode => 'FULL' for this query.").at(reason.position);
+}
+
+/** Chooses the maintenance plan for the top operator, its delta read from `delta`. */
+function compilePlan(tree: Operator, storage: string, returning: bool, delta: DeltaSource): MaintenancePlan {
   if (tree.kind == OperatorKind.Project) {
     const p = tree as ProjectOperator;
-    if (scanOf(tree).source.primaryKey.length > 0) return compileKeyedProjection(p, storage, returning);
-    return compileCountedProjection(p, storage);
+    if (scanOf(tree).source.primaryKey.length > 0) return compileKeyedProjection(p, storage, returning, delta);
+    return compileCountedProjection(p, storage, delta);
   }
-  return compileAggregate(tree, storage, returning);
+  return compileAggregate(tree, storage, returning, delta);
+}
+
+/** What an IMMEDIATE statement trigger runs for statements whose transition tables are `delta`. */
+function immediateStep(tree: Operator, storage: string, returning: bool, delta: DeltaSource): ImmediateStep {
+  const plan = compilePlan(tree, storage, returning, delta);
+  return new ImmediateStep(plan.lock, plan.differential);
+}
+
+/** The statement that creates (or drops) the IMMEDIATE statement triggers on every source of stream table `storage`. */
+export function immediateTriggers(storage: string, enable: bool): Statement {
+  return new Statement("SELECT pgtrickle._immediate_triggers(pgt_id, " + (enable ? "true" : "false")
+    + ") FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = " + quoteLiteral(storage) + "::regclass");
 }
 
 /** Output names must be unique and must not use the reserved `__pgt_` prefix. */
@@ -221,7 +254,7 @@ function catalogRows(
     const s = program.sources[i];
     const cols: string[] = [];
     for (let c = 0; c < s.columns.length; c++) cols.push(quoteLiteral(s.columns[c]));
-    const cdc = program.differentiable ? "'trigger'" : "'none'";
+    const cdc = mode == "IMMEDIATE" ? "'immediate'" : program.differentiable ? "'trigger'" : "'none'";
     out.push(new Statement("INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, cdc_mode)\n"
       + "SELECT pgt_id, " + s.oid + ", " + quoteLiteral(sourceType(s)) + ", ARRAY[" + cols.join(", ") + "]::text[], " + cdc
       + "\nFROM pgtrickle.pgt_stream_tables WHERE pgt_relid = " + quoteLiteral(storage) + "::regclass"));

@@ -1,6 +1,7 @@
 /**
  * @fileoverview `drop`: removes a stream table — its storage, catalog rows (history goes with
- * them) and the change capture of every source no other stream table still reads.
+ * them), its IMMEDIATE triggers, and the change capture of every source no other stream table
+ * still reads.
  */
 
 import { Json, JsonObjectWriter } from "../util/json";
@@ -9,6 +10,7 @@ import { ErrorCode } from "../errors/codes.generated";
 import { lookupStreamTable } from "../analyze/catalog";
 import { dropCapture } from "../cdc/buffer";
 import { Statement, statementsJson } from "../refresh/statement";
+import { immediateTriggers } from "./create";
 
 /** The error for a name that is not a stream table. */
 export function notAStreamTable(name: string): EngineError {
@@ -59,6 +61,7 @@ function collectReaders(st: Json, order: Json[], seen: string[], depth: i32): vo
  * session_replication_role = replica, so drop_stream_table does not rely on it.
  */
 function dropOne(st: Json, out: Statement[]): void {
+  if (st.str("refreshMode") == "IMMEDIATE") out.push(immediateTriggers(st.get("program").str("storage"), false));
   out.push(new Statement("DELETE FROM pgtrickle.pgt_stream_tables WHERE pgt_id = " + st.str("pgtId")));
   out.push(new Statement("DROP TABLE IF EXISTS " + st.get("program").str("storage")));
   const sources = st.arr("sources");

@@ -17,13 +17,9 @@ export class ModeChoice {
 export function parseRefreshMode(text: string): ModeChoice {
   const choice = new ModeChoice();
   const upper = text.trim().toUpperCase();
-  if (upper == "AUTO" || upper == "FULL" || upper == "DIFFERENTIAL") choice.mode = upper;
+  if (upper == "AUTO" || upper == "FULL" || upper == "DIFFERENTIAL" || upper == "IMMEDIATE") choice.mode = upper;
   else if (upper == "INCREMENTAL") choice.mode = "DIFFERENTIAL";
-  else if (upper == "IMMEDIATE") {
-    choice.error = new EngineError(ErrorCode.UnsupportedConstruct, "refresh mode IMMEDIATE is not supported yet")
-      .withHint("Use 'DIFFERENTIAL', 'FULL' or 'AUTO'.");
-    return choice;
-  } else {
+  else {
     choice.error = new EngineError(ErrorCode.InvalidArgument, "invalid refresh mode \"" + text + "\"")
       .withHint("Use one of 'AUTO', 'DIFFERENTIAL', 'FULL' or 'IMMEDIATE'.");
     return choice;

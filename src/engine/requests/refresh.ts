@@ -27,9 +27,16 @@ export function planRefresh(request: Json): string {
   let action = "DIFFERENTIAL";
   let reason = "";
   let fallback = false;
-  if (!request.bool("populated") || !request.bool("hasFrontier")) {
+  if (!request.bool("populated")) {
     action = "FULL";
     reason = "the stream table is not populated yet";
+  } else if (request.str("refreshMode") != "IMMEDIATE" && !request.bool("hasFrontier")) {
+    action = "FULL";
+    reason = "the refresh mode changed, so no earlier refresh says which changes are applied";
+  } else if (request.str("refreshMode") == "IMMEDIATE") {
+    // Writers keep it current; a refresh asked for anyway recomputes it (the shim has locked the sources).
+    action = "FULL";
+    reason = "refresh mode IMMEDIATE";
   } else if (!differentiable) {
     action = "FULL";
     reason = program.str("reason");

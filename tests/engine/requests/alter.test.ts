@@ -21,7 +21,7 @@ const update = (set: string, pgtId = 1) => [{ sql: `UPDATE pgtrickle.pgt_stream_
 
 describe("alter", () => {
   it("sets the schedule", () => {
-    expect(alter("st", { schedule: "5m" }).result).toEqual({ warnings: [], statements: update("schedule = '5m'") });
+    expect(alter("st", { schedule: "5m" }).result).toEqual({ warnings: [], refresh: false, statements: update("schedule = '5m'") });
   });
 
   it("finds the stream table by qualified or quoted name", () => {
@@ -36,12 +36,13 @@ describe("alter", () => {
     ["INCREMENTAL", "refresh_mode = 'DIFFERENTIAL', requested_mode = 'DIFFERENTIAL'"],
     ["AUTO", "refresh_mode = 'DIFFERENTIAL', requested_mode = 'AUTO'"],
   ])("sets refresh mode %s on a differentiable stream table", (mode, set) => {
-    expect(alter("st", { refresh_mode: mode }).result).toEqual({ warnings: [], statements: update(set) });
+    expect(alter("st", { refresh_mode: mode }).result).toEqual({ warnings: [], refresh: false, statements: update(set) });
   });
 
   it("resolves AUTO to FULL for a program that is not differentiable, with a warning naming why", () => {
     expect(alter("st_top", { refresh_mode: "AUTO" }).result).toEqual({
       warnings: ['stream table "st_top" will use FULL refresh: LIMIT or OFFSET is not supported in DIFFERENTIAL mode'],
+      refresh: false,
       statements: update("refresh_mode = 'FULL', requested_mode = 'AUTO'", 2),
     });
   });
@@ -75,7 +76,7 @@ describe("alter", () => {
   });
 
   it("returns nothing to run when nothing is asked for", () => {
-    expect(alter("st", {}).result).toEqual({ warnings: [], statements: [] });
+    expect(alter("st", {}).result).toEqual({ warnings: [], statements: [], refresh: false });
   });
 
   it("returns no statement at all when one of several changes is invalid", () => {

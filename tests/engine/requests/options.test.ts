@@ -39,10 +39,39 @@ describe("refresh mode", () => {
     });
   });
 
-  it("IMMEDIATE is not supported yet: 0A000", () => {
-    expect(create({ refreshMode: "immediate" }).error).toEqual({
-      code: "UnsupportedConstruct", sqlstate: "0A000", category: "user", message: "refresh mode IMMEDIATE is not supported yet",
-      detail: null, hint: "Use 'DIFFERENTIAL', 'FULL' or 'AUTO'.", position: 0,
+  it("IMMEDIATE is accepted: statement triggers on the source instead of change capture", () => {
+    const result = create({ refreshMode: "immediate" }).result;
+    expect(result.refreshMode).toBe("IMMEDIATE");
+    const sql = result.statements.map((s: { sql: string }) => s.sql).join("\n");
+    expect(sql).toContain("SELECT pgtrickle._immediate_triggers(pgt_id, true) FROM pgtrickle.pgt_stream_tables");
+    expect(sql).not.toContain("CREATE TRIGGER pgtrickle_capture");
+    expect(sql).not.toContain("CREATE TABLE pgtrickle_changes");
+    expect(sql).toContain("'immediate'\nFROM pgtrickle.pgt_stream_tables");
+    // Each statement kind reads its own transition tables.
+    const immediate = result.program.immediate;
+    expect(immediate.insert.apply[0].sql).toContain("FROM __pgt_new AS t");
+    expect(immediate.insert.apply[0].sql).not.toContain("__pgt_old");
+    expect(immediate.delete.apply[0].sql).toContain("FROM __pgt_old AS t");
+    expect(immediate.update.apply[0].sql).toMatch(/__pgt_old AS t\n {2}UNION ALL\n.*__pgt_new AS t/);
+  });
+
+  it("IMMEDIATE locks the groups of an aggregate, and nothing for a projection keyed like its source", () => {
+    const aggregate = engine.callJson(createRequest("SELECT customer, count(*) AS n FROM orders GROUP BY customer", { refreshMode: "IMMEDIATE" }));
+    expect(aggregate.result.program.immediate.update.lock).toContain("pg_advisory_xact_lock($1::int4, k.h)");
+    expect(aggregate.result.program.immediate.check).toContain("WHERE st.__pgt_row_id = ANY($1::bigint[])");
+    expect(create({ refreshMode: "IMMEDIATE" }).result.program.immediate.update.lock).toBe("");
+  });
+
+  it("IMMEDIATE for a query DIFFERENTIAL cannot maintain: 0A000 naming IMMEDIATE", () => {
+    expect(engine.callJson(createRequest("SELECT id FROM orders LIMIT 3", { refreshMode: "IMMEDIATE" })).error).toMatchObject({
+      sqlstate: "0A000", message: "LIMIT or OFFSET is not supported in IMMEDIATE mode",
+      hint: "IMMEDIATE mode maintains what DIFFERENTIAL mode can. Use refresh_mode => 'FULL' for this query.",
+    });
+  });
+
+  it("IMMEDIATE with initialize => false: 22023", () => {
+    expect(create({ refreshMode: "IMMEDIATE", initialize: false }).error).toMatchObject({
+      sqlstate: "22023", message: "an IMMEDIATE stream table cannot be created unpopulated",
     });
   });
 
@@ -166,7 +195,7 @@ describe("the same rules in alter", () => {
     });
   });
 
-  it("refresh_mode: invalid is 22023, IMMEDIATE is 0A000", () => {
+  it("refresh_mode: invalid is 22023; IMMEDIATE for a stream table created without an IMMEDIATE program is 0A000", () => {
     expect(alter({ refresh_mode: "SOMETIMES" }).error.sqlstate).toBe("22023");
     expect(alter({ refresh_mode: "IMMEDIATE" }).error.sqlstate).toBe("0A000");
   });

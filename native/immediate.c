@@ -1,0 +1,322 @@
+/*
+ * immediate.c — IMMEDIATE maintenance: the statement trigger that applies each statement's
+ * delta to a stream table inside the writing transaction.
+ *
+ * pgtrickle._immediate_maintain(pgt_id) is attached to every source of an IMMEDIATE stream
+ * table (AFTER INSERT / UPDATE / DELETE with transition tables __pgt_old and __pgt_new, and
+ * AFTER TRUNCATE; see pgtrickle._immediate_triggers). Invariants:
+ * - It runs the engine's DIFFERENTIAL rules with the delta read from the statement's transition
+ *   tables (refresh_program->'immediate'), through SPI with those tables registered, as the
+ *   stream table's owner and with the program's search_path. A TRUNCATE of the source runs the
+ *   program's fullDiff. ROLLBACK and ROLLBACK TO SAVEPOINT undo it with the statement.
+ * - Concurrent writers lock only the stream-table rows their delta touches: each step's lock
+ *   statement takes a transaction-level advisory lock per touched row, in key order, before the
+ *   apply statements run. Under READ COMMITTED those run with a new snapshot, so they see what
+ *   an earlier holder of a lock committed. Under REPEATABLE READ and SERIALIZABLE the snapshot
+ *   cannot move: the locked rows' stored versions are compared under the transaction snapshot
+ *   and the latest one, and a difference is a serialization failure (40001), never a wrong row.
+ * - Plans are prepared once per backend, statement kind and version of the catalog row, and
+ *   kept (SPI_keepplan); the transition tables are found by name at each execution.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "pg_trickle.h"
+
+PG_FUNCTION_INFO_V1(_immediate_maintain);
+
+/* The statement kinds with a delta step; TRUNCATE has none (it recomputes). */
+typedef enum StepKind
+{
+	STEP_INSERT, STEP_UPDATE, STEP_DELETE, STEP_COUNT
+} StepKind;
+
+static const char *const step_names[STEP_COUNT] = {"insert", "update", "delete"};
+
+/* The kept plans of one step. */
+typedef struct StepPlans
+{
+	bool		ready;
+	SPIPlanPtr	lock;			/* NULL when the step needs no lock */
+	int			napply;
+	SPIPlanPtr *apply;			/* in TopMemoryContext */
+} StepPlans;
+
+/* Everything cached for one IMMEDIATE stream table, keyed by pgt_id. */
+typedef struct ImmediateEntry
+{
+	int64		pgt_id;
+	char		version[64];	/* ctid:xmin of the catalog row the plans were made from */
+	SPIPlanPtr	check;			/* stored versions of rows by row id (REPEATABLE READ check) */
+	StepPlans	steps[STEP_COUNT];
+} ImmediateEntry;
+
+static HTAB *immediate_cache = NULL;
+static SPIPlanPtr catalog_plan = NULL;
+
+/* The catalog row of the stream table: its version, owner, search_path, mode and name. */
+#define CATALOG_SQL \
+	"SELECT s.ctid::text || ':' || s.xmin::text, c.relowner, s.refresh_program->>'searchPath', " \
+	"s.refresh_mode, format('%I.%I', s.pgt_schema, s.pgt_name) " \
+	"FROM pgtrickle.pgt_stream_tables s JOIN pg_catalog.pg_class c ON c.oid = s.pgt_relid WHERE s.pgt_id = $1"
+
+static SPIPlanPtr
+prepare_kept(const char *sql, int nargs, Oid *types)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+	if (plan == NULL)
+		elog(ERROR, "pg_trickle: SPI_prepare failed (%s) for: %s", SPI_result_code_string(SPI_result), sql);
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "pg_trickle: SPI_keepplan failed");
+	return plan;
+}
+
+/* Frees the kept plans of one step (also those of a preparation an error interrupted). */
+static void
+forget_step(StepPlans *step)
+{
+	if (step->lock)
+		SPI_freeplan(step->lock);
+	for (int i = 0; step->apply != NULL && i < step->napply; i++)
+		if (step->apply[i])
+			SPI_freeplan(step->apply[i]);
+	if (step->apply)
+		pfree(step->apply);
+	memset(step, 0, sizeof(*step));
+}
+
+/* Frees the kept plans of `entry` (the catalog row changed). */
+static void
+forget_plans(ImmediateEntry *entry)
+{
+	if (entry->check)
+		SPI_freeplan(entry->check);
+	entry->check = NULL;
+	for (int k = 0; k < STEP_COUNT; k++)
+		forget_step(&entry->steps[k]);
+}
+
+/* The stream table's refresh program (jsonb), read again. */
+static JsonbContainer *
+read_program(int64 pgt_id)
+{
+	bool		isnull;
+	Datum		program;
+
+	SPI_execute(psprintf("SELECT refresh_program FROM pgtrickle.pgt_stream_tables WHERE pgt_id = " INT64_FORMAT, pgt_id),
+				true, 1);
+	if (SPI_processed != 1)
+		elog(ERROR, "pg_trickle: stream table %lld disappeared", (long long) pgt_id);
+	program = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return &DatumGetJsonbP(program)->root;
+}
+
+/* Prepares the plans of step `kind` (the transition tables of this kind of statement are registered). */
+static void
+prepare_step(ImmediateEntry *entry, StepKind kind)
+{
+	JsonbContainer *immediate = pgt_json_container(read_program(entry->pgt_id), "immediate");
+	JsonbContainer *step;
+	JsonbContainer *apply;
+	StepPlans  *plans = &entry->steps[kind];
+	char	   *lock;
+	Oid			int4_type = INT4OID;
+	Oid			array_type = INT8ARRAYOID;
+
+	forget_step(plans);
+	if (immediate == NULL)
+		elog(ERROR, "pg_trickle: stream table %lld has no IMMEDIATE program", (long long) entry->pgt_id);
+	if (entry->check == NULL)
+		entry->check = prepare_kept(pgt_json_text(immediate, "check"), 1, &array_type);
+	step = pgt_json_container(immediate, step_names[kind]);
+	apply = pgt_json_container(step, "apply");
+	lock = pgt_json_text(step, "lock");
+	plans->lock = (lock != NULL && lock[0] != '\0') ? prepare_kept(lock, 1, &int4_type) : NULL;
+	plans->apply = MemoryContextAllocZero(TopMemoryContext, sizeof(SPIPlanPtr) * Max(pgt_json_array_length(apply), 1));
+	plans->napply = pgt_json_array_length(apply);
+	for (int i = 0; i < plans->napply; i++)
+		plans->apply[i] = prepare_kept(pgt_json_text(pgt_json_array_item(apply, i), "sql"), 0, NULL);
+	plans->ready = true;
+}
+
+/* The cache entry of `pgt_id`, emptied when the catalog row is not the version it was made from. */
+static ImmediateEntry *
+cache_entry(int64 pgt_id, const char *version)
+{
+	ImmediateEntry *entry;
+	bool		found;
+
+	if (immediate_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(ImmediateEntry);
+		immediate_cache = hash_create("pg_trickle IMMEDIATE plans", 16, &ctl, HASH_ELEM | HASH_BLOBS);
+	}
+	entry = hash_search(immediate_cache, &pgt_id, HASH_ENTER, &found);
+	if (!found)
+		memset(((char *) entry) + sizeof(int64), 0, sizeof(ImmediateEntry) - sizeof(int64));
+	if (strcmp(entry->version, version) != 0)
+	{
+		forget_plans(entry);
+		strlcpy(entry->version, version, sizeof(entry->version));
+	}
+	return entry;
+}
+
+/* The stored versions of the rows `row_ids` of the stream table under `snapshot`, as text. */
+static char *
+row_versions(ImmediateEntry *entry, Datum row_ids, Snapshot snapshot)
+{
+	char	   *versions;
+	int			rc = SPI_execute_snapshot(entry->check, &row_ids, NULL, snapshot, InvalidSnapshot, true, false, 1);
+
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "pg_trickle: row version check failed (%s)", SPI_result_code_string(rc));
+	versions = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	return versions ? versions : "";
+}
+
+/*
+ * Runs step `kind`: lock the touched rows, check them under REPEATABLE READ, apply the delta.
+ */
+static void
+run_step(ImmediateEntry *entry, StepKind kind, const char *name)
+{
+	StepPlans  *step = &entry->steps[kind];
+
+	if (step->lock != NULL)
+	{
+		Datum		key = Int32GetDatum((int32) entry->pgt_id);
+		bool		isnull;
+		Datum		row_ids;
+
+		if (SPI_execute_plan(step->lock, &key, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "pg_trickle: the lock statement of an IMMEDIATE step failed");
+		row_ids = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+		if (!isnull && IsolationUsesXactSnapshot())
+		{
+			char	   *mine = row_versions(entry, row_ids, GetTransactionSnapshot());
+			char	   *latest = row_versions(entry, row_ids, GetLatestSnapshot());
+
+			if (strcmp(mine, latest) != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update of stream table \"%s\"", name),
+						 errdetail("Another transaction changed rows of the IMMEDIATE stream table that this statement's changes also change."),
+						 errhint("Retry the transaction.")));
+		}
+	}
+	for (int i = 0; i < step->napply; i++)
+	{
+		int			rc = SPI_execute_plan(step->apply[i], NULL, NULL, false, 0);
+
+		if (rc < 0)
+			elog(ERROR, "pg_trickle: an IMMEDIATE statement failed (%s)", SPI_result_code_string(rc));
+	}
+}
+
+/* A TRUNCATE of the source: recompute, changing only the rows that differ (readers see a delta). */
+static void
+run_truncate(int64 pgt_id)
+{
+	JsonbContainer *statements = pgt_json_container(read_program(pgt_id), "fullDiff");
+
+	for (int i = 0; i < pgt_json_array_length(statements); i++)
+	{
+		const char *sql = pgt_json_text(pgt_json_array_item(statements, i), "sql");
+		int			rc = SPI_execute(sql, false, 0);
+
+		if (rc < 0)
+			elog(ERROR, "pg_trickle: SPI_execute failed (%s) for: %s", SPI_result_code_string(rc), sql);
+	}
+}
+
+/* pgtrickle._immediate_maintain(pgt_id): the statement trigger of IMMEDIATE stream tables. */
+Datum
+_immediate_maintain(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerEvent event;
+	int64		pgt_id;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	bool		isnull;
+	char	   *version, *search_path, *mode, *name;
+	Oid			owner, save_userid;
+	int			save_sec_context, guc_nest_level;
+	bool		save_in_progress = pgt_refresh_in_progress;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) || trigdata->tg_trigger->tgnargs != 1)
+		elog(ERROR, "_immediate_maintain: must be an AFTER ... FOR EACH STATEMENT trigger with one argument");
+	event = trigdata->tg_event;
+	pgt_id = pg_strtoint64(trigdata->tg_trigger->tgargs[0]);
+
+	SPI_connect();
+	if (catalog_plan == NULL)
+		catalog_plan = prepare_kept(CATALOG_SQL, 1, types);
+	values[0] = Int64GetDatum(pgt_id);
+	SPI_execute_plan(catalog_plan, values, NULL, true, 1);
+	mode = SPI_processed == 1 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4) : NULL;
+	/* A trigger left behind by a stream table no longer IMMEDIATE (or gone) does nothing. */
+	if (mode == NULL || strcmp(mode, "IMMEDIATE") != 0)
+	{
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
+	version = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	search_path = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
+
+	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)
+		elog(ERROR, "pg_trickle: SPI_register_trigger_data failed");
+
+	/* Like a foreign-key check: run as the owner of the stream table, not as the writer. */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	guc_nest_level = NewGUCNestLevel();
+	if (search_path != NULL && search_path[0] != '\0')
+		(void) set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	pgt_refresh_in_progress = true;
+	PG_TRY();
+	{
+		if (TRIGGER_FIRED_BY_TRUNCATE(event))
+			run_truncate(pgt_id);
+		else
+		{
+			StepKind	kind = TRIGGER_FIRED_BY_INSERT(event) ? STEP_INSERT
+				: TRIGGER_FIRED_BY_UPDATE(event) ? STEP_UPDATE : STEP_DELETE;
+			ImmediateEntry *entry = cache_entry(pgt_id, version);
+
+			if (!entry->steps[kind].ready)
+				prepare_step(entry, kind);
+			run_step(entry, kind, name);
+		}
+	}
+	PG_FINALLY();
+	{
+		pgt_refresh_in_progress = save_in_progress;
+	}
+	PG_END_TRY();
+	AtEOXact_GUC(true, guc_nest_level);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
