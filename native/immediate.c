@@ -15,12 +15,18 @@
  *   an earlier holder of a lock committed. Under REPEATABLE READ and SERIALIZABLE the snapshot
  *   cannot move: the locked rows' stored versions are compared under the transaction snapshot
  *   and the latest one, and a difference is a serialization failure (40001), never a wrong row.
- * - Plans are prepared once per backend, statement kind and version of the catalog row, and
- *   kept (SPI_keepplan); the transition tables are found by name at each execution.
+ * - Plans are prepared once per backend and statement kind, and kept (SPI_keepplan); the
+ *   transition tables are found by name at each execution. What the plans were made from (the
+ *   catalog row) is read again only after a relcache invalidation of the source or the stream
+ *   table: every change that matters sends one (the triggers are created and dropped with the
+ *   mode, ALTER ... OWNER changes the stream table). Then the plans are kept if the catalog row
+ *   is the same version (ctid and xmin), else prepared again.
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -29,9 +35,12 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "pg_trickle.h"
 
@@ -58,7 +67,12 @@ typedef struct StepPlans
 typedef struct ImmediateEntry
 {
 	int64		pgt_id;
+	bool		valid;			/* false after a relcache invalidation of `source` or `storage` */
+	Oid			source;			/* the relation whose trigger filled the entry */
+	Oid			storage;
+	Oid			owner;
 	char		version[64];	/* ctid:xmin of the catalog row the plans were made from */
+	char	   *search_path;	/* in TopMemoryContext */
 	SPIPlanPtr	check;			/* stored versions of rows by row id (REPEATABLE READ check) */
 	StepPlans	steps[STEP_COUNT];
 } ImmediateEntry;
@@ -66,11 +80,10 @@ typedef struct ImmediateEntry
 static HTAB *immediate_cache = NULL;
 static SPIPlanPtr catalog_plan = NULL;
 
-/* The catalog row of the stream table: its version, owner, search_path, mode and name. */
+/* The catalog row of the stream table: its version, mode, storage and search_path. */
 #define CATALOG_SQL \
-	"SELECT s.ctid::text || ':' || s.xmin::text, c.relowner, s.refresh_program->>'searchPath', " \
-	"s.refresh_mode, format('%I.%I', s.pgt_schema, s.pgt_name) " \
-	"FROM pgtrickle.pgt_stream_tables s JOIN pg_catalog.pg_class c ON c.oid = s.pgt_relid WHERE s.pgt_id = $1"
+	"SELECT s.ctid::text || ':' || s.xmin::text, s.refresh_mode, s.pgt_relid, s.refresh_program->>'searchPath' " \
+	"FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = $1"
 
 static SPIPlanPtr
 prepare_kept(const char *sql, int nargs, Oid *types)
@@ -152,13 +165,48 @@ prepare_step(ImmediateEntry *entry, StepKind kind)
 	plans->ready = true;
 }
 
-/* The cache entry of `pgt_id`, emptied when the catalog row is not the version it was made from. */
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "pg_trickle: cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/* Relcache invalidation: entries reading or writing `relid` (every entry, for InvalidOid) are read again. */
+static void
+invalidate_entries(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	ImmediateEntry *entry;
+
+	hash_seq_init(&status, immediate_cache);
+	while ((entry = hash_seq_search(&status)) != NULL)
+		if (relid == InvalidOid || entry->source == relid || entry->storage == relid)
+			entry->valid = false;
+}
+
+/*
+ * The cache entry of `pgt_id`, fired on `source`, brought up to date with the catalog when it is
+ * not valid; NULL when the stream table is gone or not IMMEDIATE (a trigger about to be dropped).
+ */
 static ImmediateEntry *
-cache_entry(int64 pgt_id, const char *version)
+cache_entry(int64 pgt_id, Oid source)
 {
 	ImmediateEntry *entry;
 	bool		found;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(pgt_id)};
+	char	   *mode, *version, *search_path;
+	bool		isnull;
 
+	if (catalog_plan == NULL)
+		catalog_plan = prepare_kept(CATALOG_SQL, 1, types);
 	if (immediate_cache == NULL)
 	{
 		HASHCTL		ctl;
@@ -166,15 +214,32 @@ cache_entry(int64 pgt_id, const char *version)
 		ctl.keysize = sizeof(int64);
 		ctl.entrysize = sizeof(ImmediateEntry);
 		immediate_cache = hash_create("pg_trickle IMMEDIATE plans", 16, &ctl, HASH_ELEM | HASH_BLOBS);
+		CacheRegisterRelcacheCallback(invalidate_entries, (Datum) 0);
 	}
 	entry = hash_search(immediate_cache, &pgt_id, HASH_ENTER, &found);
 	if (!found)
 		memset(((char *) entry) + sizeof(int64), 0, sizeof(ImmediateEntry) - sizeof(int64));
+	if (entry->valid && entry->source == source)
+		return entry;
+
+	SPI_execute_plan(catalog_plan, values, NULL, true, 1);
+	mode = SPI_processed == 1 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2) : NULL;
+	if (mode == NULL || strcmp(mode, "IMMEDIATE") != 0)
+		return NULL;
+	version = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	if (strcmp(entry->version, version) != 0)
 	{
 		forget_plans(entry);
 		strlcpy(entry->version, version, sizeof(entry->version));
 	}
+	entry->storage = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	search_path = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
+	if (entry->search_path)
+		pfree(entry->search_path);
+	entry->search_path = MemoryContextStrdup(TopMemoryContext, search_path ? search_path : "");
+	entry->owner = relation_owner(entry->storage);
+	entry->source = source;
+	entry->valid = true;
 	return entry;
 }
 
@@ -195,7 +260,7 @@ row_versions(ImmediateEntry *entry, Datum row_ids, Snapshot snapshot)
  * Runs step `kind`: lock the touched rows, check them under REPEATABLE READ, apply the delta.
  */
 static void
-run_step(ImmediateEntry *entry, StepKind kind, const char *name)
+run_step(ImmediateEntry *entry, StepKind kind)
 {
 	StepPlans  *step = &entry->steps[kind];
 
@@ -216,7 +281,8 @@ run_step(ImmediateEntry *entry, StepKind kind, const char *name)
 			if (strcmp(mine, latest) != 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-						 errmsg("could not serialize access due to concurrent update of stream table \"%s\"", name),
+						 errmsg("could not serialize access due to concurrent update of stream table \"%s\"",
+								get_rel_name(entry->storage)),
 						 errdetail("Another transaction changed rows of the IMMEDIATE stream table that this statement's changes also change."),
 						 errhint("Retry the transaction.")));
 		}
@@ -253,11 +319,8 @@ _immediate_maintain(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TriggerEvent event;
 	int64		pgt_id;
-	Oid			types[1] = {INT8OID};
-	Datum		values[1];
-	bool		isnull;
-	char	   *version, *search_path, *mode, *name;
-	Oid			owner, save_userid;
+	ImmediateEntry *entry;
+	Oid			save_userid;
 	int			save_sec_context, guc_nest_level;
 	bool		save_in_progress = pgt_refresh_in_progress;
 
@@ -268,31 +331,21 @@ _immediate_maintain(PG_FUNCTION_ARGS)
 	pgt_id = pg_strtoint64(trigdata->tg_trigger->tgargs[0]);
 
 	SPI_connect();
-	if (catalog_plan == NULL)
-		catalog_plan = prepare_kept(CATALOG_SQL, 1, types);
-	values[0] = Int64GetDatum(pgt_id);
-	SPI_execute_plan(catalog_plan, values, NULL, true, 1);
-	mode = SPI_processed == 1 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4) : NULL;
-	/* A trigger left behind by a stream table no longer IMMEDIATE (or gone) does nothing. */
-	if (mode == NULL || strcmp(mode, "IMMEDIATE") != 0)
+	entry = cache_entry(pgt_id, RelationGetRelid(trigdata->tg_relation));
+	if (entry == NULL)
 	{
 		SPI_finish();
 		return PointerGetDatum(NULL);
 	}
-	version = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	search_path = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
-	name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
-
 	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "pg_trickle: SPI_register_trigger_data failed");
 
 	/* Like a foreign-key check: run as the owner of the stream table, not as the writer. */
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	SetUserIdAndSecContext(entry->owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	guc_nest_level = NewGUCNestLevel();
-	if (search_path != NULL && search_path[0] != '\0')
-		(void) set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION,
+	if (entry->search_path[0] != '\0')
+		(void) set_config_option("search_path", entry->search_path, PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 	pgt_refresh_in_progress = true;
 	PG_TRY();
@@ -303,11 +356,10 @@ _immediate_maintain(PG_FUNCTION_ARGS)
 		{
 			StepKind	kind = TRIGGER_FIRED_BY_INSERT(event) ? STEP_INSERT
 				: TRIGGER_FIRED_BY_UPDATE(event) ? STEP_UPDATE : STEP_DELETE;
-			ImmediateEntry *entry = cache_entry(pgt_id, version);
 
 			if (!entry->steps[kind].ready)
 				prepare_step(entry, kind);
-			run_step(entry, kind, name);
+			run_step(entry, kind);
 		}
 	}
 	PG_FINALLY();

@@ -6,14 +6,20 @@
  *   a writer commits one row and a reader polls until the row is in the stream table. With the
  *   commit-time wake the scheduler refreshes at once; without it (`pg_trickle.wake_on_commit = off`
  *   in the writer) the change waits for the scheduler's poll (`pg_trickle.scheduler_interval_ms`).
- * - write overhead of change capture: single-row and 10,000-row INSERT / UPDATE / DELETE on a table
- *   without and with a stream table reading it, as a ratio. (IMMEDIATE mode does not exist yet.)
+ * - write overhead: single-row and 10,000-row INSERT / UPDATE / DELETE on a table without a stream
+ *   table, with a DIFFERENTIAL one reading it (change capture), and with an IMMEDIATE one (the
+ *   stream table is maintained in the statement), as ratios.
  * - a refresh with nothing to do (NO_DATA): its cost.
+ * - writer throughput: pgbench with 8 clients updating random rows of a 1,000,000-row table, without
+ *   a stream table and under a 1,000-group IMMEDIATE aggregate, alternating, as transactions/s.
  *
  * Times are client wall clock. Medians and the spread are reported, with the load average, because
  * the machine has two cores shared with the server.
  */
-import { loadavg } from "node:os";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import type { Log } from "../cluster/subprocess.ts";
 
@@ -27,6 +33,12 @@ export interface LivingOptions {
   bulkRepetitions: number;
   /** NO_DATA refreshes timed. */
   noDataRefreshes: number;
+  /** Rows of the throughput table, seconds per pgbench run, and runs per variant. */
+  throughputRows: number;
+  throughputSeconds: number;
+  throughputRounds: number;
+  /** The PostgreSQL bin directory (for pgbench). */
+  bindir: string;
 }
 
 /** Quantiles of a list of milliseconds. */
@@ -45,6 +57,19 @@ export interface OverheadRow {
   plainMs: number;
   capturedMs: number;
   ratio: number;
+  immediateMs: number;
+  immediateRatio: number;
+}
+
+/** pgbench throughput of random single-row updates, without and with an IMMEDIATE aggregate. */
+export interface ThroughputResult {
+  rows: number;
+  groups: number;
+  clients: number;
+  seconds: number;
+  plainTps: number[];
+  immediateTps: number[];
+  ratio: number;
 }
 
 /** Everything the living-system benchmarks measured. */
@@ -52,6 +77,7 @@ export interface LivingResult {
   latency: { withWake: Distribution; withoutWake: Distribution; schedulerIntervalMs: number };
   overhead: OverheadRow[];
   noDataRefresh: Distribution;
+  throughput: ThroughputResult;
   loadAverages: number[];
 }
 
@@ -85,12 +111,17 @@ export async function runLivingBenchmarks(admin: pg.Client, uri: string, databas
     await writer.query("CREATE TABLE w_plain (id int PRIMARY KEY, g int, v int)");
     await writer.query("CREATE TABLE w_captured (id int PRIMARY KEY, g int, v int)");
     await writer.query("SELECT pgtrickle.create_stream_table('w_st', 'SELECT g, count(*) AS n, sum(v) AS s FROM w_captured GROUP BY g', schedule => '1d', refresh_mode => 'DIFFERENTIAL')");
+    await writer.query("CREATE TABLE w_immediate (id int PRIMARY KEY, g int, v int)");
+    await writer.query("SELECT pgtrickle.create_stream_table('w_imm', 'SELECT g, count(*) AS n, sum(v) AS s FROM w_immediate GROUP BY g', refresh_mode => 'IMMEDIATE')");
     const overhead: OverheadRow[] = [];
     for (const [statement, rows, sql] of writeStatements(options)) {
-      const [plainMs, capturedMs] = await timeInterleaved(writer, sql("w_plain"), sql("w_captured"));
-      overhead.push({ statement, rows, plainMs, capturedMs, ratio: capturedMs / plainMs });
-      log(`  ${statement}: ${plainMs.toFixed(3)} ms without, ${capturedMs.toFixed(3)} ms with capture`);
+      const [plainMs, capturedMs, immediateMs] = await timeInterleaved(writer, [sql("w_plain"), sql("w_captured"), sql("w_immediate")]);
+      overhead.push({ statement, rows, plainMs, capturedMs, ratio: capturedMs / plainMs, immediateMs, immediateRatio: immediateMs / plainMs });
+      log(`  ${statement}: ${plainMs.toFixed(3)} ms without, ${capturedMs.toFixed(3)} ms with capture, ${immediateMs.toFixed(3)} ms IMMEDIATE`);
     }
+    const exact = await writer.query(`SELECT count(*)::int AS n FROM (SELECT g, n, s FROM w_imm EXCEPT ALL
+      SELECT g, count(*), sum(v) FROM w_immediate GROUP BY g) AS d`);
+    if (exact.rows[0].n !== 0) throw new Error("the IMMEDIATE stream table of the overhead benchmark is not equal to its query");
     loadAverages.push(loadavg()[0]);
 
     log(`${options.noDataRefreshes} refreshes with nothing to do`);
@@ -105,7 +136,9 @@ export async function runLivingBenchmarks(admin: pg.Client, uri: string, databas
        JOIN pgtrickle.pgt_stream_tables s USING (pgt_id) WHERE s.pgt_name = 'w_st' ORDER BY 1 DESC LIMIT 1`);
     if (actions.rows[0]?.action !== "NO_DATA") throw new Error("the zero-change refreshes were not NO_DATA");
     loadAverages.push(loadavg()[0]);
-    return { latency: { withWake, withoutWake, schedulerIntervalMs }, overhead, noDataRefresh: distribution(noData), loadAverages };
+    const throughput = await writerThroughput(writer, uri, options, log);
+    loadAverages.push(loadavg()[0]);
+    return { latency: { withWake, withoutWake, schedulerIntervalMs }, overhead, noDataRefresh: distribution(noData), throughput, loadAverages };
   } finally {
     await writer.end();
     await reader.end();
@@ -151,19 +184,65 @@ function writeStatements(options: LivingOptions): Array<[string, number, (table:
 }
 
 /**
- * The median times of two lists of statements run alternately (a[0], b[0], a[1], b[1], ...), each in
- * its own transaction (autocommit), so that neither side always runs with the warmer caches.
+ * The median times of lists of statements run alternately (a[0], b[0], c[0], a[1], ...), each in
+ * its own transaction (autocommit), so that no side always runs with the warmer caches.
  */
-async function timeInterleaved(client: pg.Client, a: string[], b: string[]): Promise<[number, number]> {
-  const times: [number[], number[]] = [[], []];
-  for (let i = 0; i < a.length; i++) {
-    for (const [side, sql] of [[0, a[i]], [1, b[i]]] as const) {
+async function timeInterleaved(client: pg.Client, sides: string[][]): Promise<number[]> {
+  const times: number[][] = sides.map(() => []);
+  for (let i = 0; i < sides[0].length; i++) {
+    for (let side = 0; side < sides.length; side++) {
       const started = performance.now();
-      await client.query(sql);
+      await client.query(sides[side][i]);
       times[side].push(performance.now() - started);
     }
   }
-  return [distribution(times[0]).p50, distribution(times[1]).p50];
+  return times.map((t) => distribution(t).p50);
+}
+
+/**
+ * pgbench, 8 clients, each transaction one UPDATE of a random row of a table of
+ * `throughputRows` rows in 1,000 groups: on a table without a stream table, and on one read by a
+ * 1,000-group IMMEDIATE aggregate, in alternating runs. Each writer locks only the group it
+ * changes, so the stream table does not serialize them.
+ */
+async function writerThroughput(client: pg.Client, uri: string, options: LivingOptions, log: Log): Promise<ThroughputResult> {
+  const groups = 1000;
+  const clients = 8;
+  log(`writer throughput: ${options.throughputRows.toLocaleString("en-US")} rows, ${groups} groups, ${clients} pgbench clients`);
+  for (const table of ["tp_plain", "tp_immediate"]) {
+    await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, g int NOT NULL, v bigint NOT NULL)`);
+    await client.query(`INSERT INTO ${table} SELECT i, i % ${groups}, i FROM generate_series(1, ${options.throughputRows}) i`);
+    await client.query(`VACUUM ANALYZE ${table}`);
+  }
+  await client.query("SELECT pgtrickle.create_stream_table('tp_sums', 'SELECT g, count(*) AS n, sum(v) AS s FROM tp_immediate GROUP BY g', refresh_mode => 'IMMEDIATE')");
+  const dir = mkdtempSync(join(tmpdir(), "pgtrickle-pgbench-"));
+  const plainTps: number[] = [];
+  const immediateTps: number[] = [];
+  try {
+    for (let round = 1; round <= options.throughputRounds; round++) {
+      for (const [table, out] of [["tp_plain", plainTps], ["tp_immediate", immediateTps]] as const) {
+        const script = join(dir, `${table}.sql`);
+        writeFileSync(script, `\\set id random(1, ${options.throughputRows})\nUPDATE ${table} SET v = v + 1 WHERE id = :id;\n`);
+        const output = execFileSync(join(options.bindir, "pgbench"), ["-n", "-M", "prepared", "-c", String(clients), "-j", "2",
+          "-T", String(options.throughputSeconds), "-f", script, uri], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        const tps = Number(/tps = ([0-9.]+)/.exec(output)?.[1]);
+        if (!Number.isFinite(tps)) throw new Error(`pgbench printed no tps:\n${output}`);
+        out.push(tps);
+        log(`  round ${round}/${options.throughputRounds}, ${table}: ${tps.toFixed(0)} transactions/s`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const exact = await client.query(`SELECT count(*)::int AS n FROM ((SELECT g, n, s FROM tp_sums EXCEPT ALL
+      SELECT g, count(*), sum(v) FROM tp_immediate GROUP BY g) UNION ALL (SELECT g, count(*), sum(v) FROM tp_immediate GROUP BY g
+      EXCEPT ALL SELECT g, n, s FROM tp_sums)) AS d`);
+  if (exact.rows[0].n !== 0) throw new Error("the IMMEDIATE aggregate of the throughput benchmark is not equal to its query");
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return {
+    rows: options.throughputRows, groups, clients, seconds: options.throughputSeconds, plainTps, immediateTps,
+    ratio: median(immediateTps) / median(plainTps),
+  };
 }
 
 function distribution(values: number[]): Distribution {
@@ -185,11 +264,17 @@ export function formatLiving(result: LivingResult): string {
     `  with the commit-time wake:    ${d(result.latency.withWake)}`,
     `  without (poll every ${result.latency.schedulerIntervalMs} ms): ${d(result.latency.withoutWake)}`,
     "",
-    "write overhead of change capture (median ms per statement; IMMEDIATE mode does not exist yet):",
-    "  statement           | without ST | with ST | ratio",
-    ...result.overhead.map((r) => `  ${r.statement.padEnd(19)} | ${ms(r.plainMs).padStart(10)} | ${ms(r.capturedMs).padStart(7)} | ${r.ratio.toFixed(2)}×`),
+    "write overhead (median ms per statement; a 100-group aggregate reads the table):",
+    "  statement           | without ST | DIFFERENTIAL (capture) | ratio | IMMEDIATE | ratio",
+    ...result.overhead.map((r) => `  ${r.statement.padEnd(19)} | ${ms(r.plainMs).padStart(10)} | ${ms(r.capturedMs).padStart(22)} | `
+      + `${r.ratio.toFixed(2).padStart(4)}× | ${ms(r.immediateMs).padStart(9)} | ${r.immediateRatio.toFixed(2)}×`),
     "",
     `refresh with nothing to do (NO_DATA): ${d(result.noDataRefresh)}`,
+    "",
+    `writer throughput, pgbench -c ${result.throughput.clients}, random single-row UPDATEs of ${result.throughput.rows.toLocaleString("en-US")} rows, ${result.throughput.seconds} s runs:`,
+    `  without a stream table:                          ${result.throughput.plainTps.map((t) => t.toFixed(0)).join(", ")} transactions/s`,
+    `  under a ${result.throughput.groups}-group IMMEDIATE aggregate: ${result.throughput.immediateTps.map((t) => t.toFixed(0)).join(", ")} transactions/s`,
+    `  ratio of the medians: ${result.throughput.ratio.toFixed(2)}`,
     `load average during the runs: ${result.loadAverages.map((l) => l.toFixed(2)).join(", ")}`,
   ];
   return lines.join("\n");

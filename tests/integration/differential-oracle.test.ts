@@ -2,6 +2,8 @@
  * @fileoverview The multiset oracle over many rounds of random DML, for every kind of stream
  * table this version maintains differentially (keyed and keyless projections, grouped and
  * global aggregates, DISTINCT) plus one AUTO → FULL fallback, on every PostgreSQL under test.
+ * Every differentiable case also has an IMMEDIATE twin (`<name>_imm`), never refreshed, which
+ * must equal the query after the same statements, savepoints, rollbacks and TRUNCATEs.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
@@ -29,6 +31,8 @@ const CASES: Case[] = [
   { name: "auto_full_fallback", query: "SELECT grp, max(val) AS m FROM items GROUP BY grp", columns: ["grp", "m"], mode: "AUTO" },
 ];
 
+const IMMEDIATE_CASES = CASES.filter((c) => c.mode === undefined);
+
 const ROUNDS = Number(process.env.PGTRICKLE_ROUNDS ?? 30);
 
 for (const major of pgVersions()) {
@@ -44,6 +48,7 @@ for (const major of pgVersions()) {
       await client.query("INSERT INTO events SELECT g % 7, 'k' || (g % 3) FROM generate_series(1, 100) g");
       await client.query("INSERT INTO events VALUES (NULL, NULL), (NULL, 'k1'), (1, 'k1'), (1, 'k1')");
       for (const c of CASES) await createStreamTable(client, c.name, c.query, c.mode ?? "DIFFERENTIAL");
+      for (const c of IMMEDIATE_CASES) await createStreamTable(client, `${c.name}_imm`, c.query, "IMMEDIATE");
       // Exercise the delta rules on every round; the change-ratio fallback to FULL is tested below.
       await client.query("SET pg_trickle.refresh_strategy = 'differential'");
     });
@@ -51,6 +56,7 @@ for (const major of pgVersions()) {
 
     it("every stream table equals its query right after creation", async () => {
       for (const c of CASES) await expectMatchesQuery(client, c.name, c.columns, c.query, `${c.name} initial`);
+      for (const c of IMMEDIATE_CASES) await expectMatchesQuery(client, `${c.name}_imm`, c.columns, c.query, `${c.name}_imm initial`);
     });
 
     it(`stays exact over ${ROUNDS} rounds of random DML`, async () => {
@@ -73,6 +79,9 @@ for (const major of pgVersions()) {
         }
         if (transactional) await client.query(r.chance(0.2) ? "ROLLBACK" : "COMMIT");
         if (round % 10 === 0) await client.query("TRUNCATE events; INSERT INTO events SELECT g % 4, 'k' || (g % 2) FROM generate_series(1, 30) g");
+        for (const c of IMMEDIATE_CASES) {
+          await expectMatchesQuery(client, `${c.name}_imm`, c.columns, c.query, `${c.name}_imm round ${round} seed ${seed}`);
+        }
         for (const c of CASES) {
           await refresh(client, c.name);
           await expectMatchesQuery(client, c.name, c.columns, c.query, `${c.name} round ${round} seed ${seed}`);

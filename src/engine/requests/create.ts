@@ -94,8 +94,8 @@ export function createStreamTable(request: Json): string {
     program.full = fullRefreshStatements(target.schema, target.name, plan);
     program.fullDiff = fullDiffStatements(target.schema, target.name, plan.fullSelect, "__pgt_row_id");
     program.differential = plan.differential;
-    program.immediate = new ImmediateProgram(immediateStep(operators, storage, returning, DeltaSource.Inserted),
-      immediateStep(operators, storage, returning, DeltaSource.Updated), immediateStep(operators, storage, returning, DeltaSource.Deleted),
+    program.immediate = new ImmediateProgram(immediateStep(operators, storage, DeltaSource.Inserted),
+      immediateStep(operators, storage, DeltaSource.Updated), immediateStep(operators, storage, DeltaSource.Deleted),
       rowVersionsSelect(storage));
     program.sources.push(new ProgramSource(scan.source.oid, scan.source.schema, scan.source.name, scan.source.relkind, scan.columns,
       scan.source.isStreamTable));
@@ -156,9 +156,12 @@ function compilePlan(tree: Operator, storage: string, returning: bool, delta: De
   return compileAggregate(tree, storage, returning, delta);
 }
 
-/** What an IMMEDIATE statement trigger runs for statements whose transition tables are `delta`. */
-function immediateStep(tree: Operator, storage: string, returning: bool, delta: DeltaSource): ImmediateStep {
-  const plan = compilePlan(tree, storage, returning, delta);
+/**
+ * What an IMMEDIATE statement trigger runs for statements whose transition tables are `delta`.
+ * Nobody records its row counts, so its MERGE returns none.
+ */
+function immediateStep(tree: Operator, storage: string, delta: DeltaSource): ImmediateStep {
+  const plan = compilePlan(tree, storage, false, delta);
   return new ImmediateStep(plan.lock, plan.differential);
 }
 
