@@ -20,13 +20,12 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
-
-#include "storage/lmgr.h"
 
 #include "pg_trickle.h"
 #include "pgt_errors.h"

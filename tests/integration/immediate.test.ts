@@ -237,6 +237,23 @@ for (const major of pgVersions()) {
       }
     });
 
+    it("lets one REPEATABLE READ transaction change the same groups again and again", async () => {
+      const c = database.client;
+      await c.query("CREATE TABLE rr_again (id int PRIMARY KEY, g int, v int)");
+      await c.query("INSERT INTO rr_again SELECT i, i % 3, i FROM generate_series(1, 30) i");
+      const q = "SELECT g, count(*) AS n, sum(v) AS s FROM rr_again GROUP BY g";
+      await c.query("SELECT pgtrickle.create_stream_table('rr_again_sums', $1, refresh_mode => 'IMMEDIATE')", [q]);
+      await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
+      for (const sql of ["UPDATE rr_again SET v = v + 1 WHERE id = 1", "UPDATE rr_again SET v = v + 1 WHERE id = 4",
+        "INSERT INTO rr_again VALUES (100, 7, 1)", "INSERT INTO rr_again VALUES (101, 7, 1)", "DELETE FROM rr_again WHERE g = 7",
+        "UPDATE rr_again SET g = 9 WHERE id = 2"]) {
+        await c.query(sql);
+        await expectMatchesQuery(c, "rr_again_sums", ["g", "n", "s"], q, sql);
+      }
+      await c.query("COMMIT");
+      await expectMatchesQuery(c, "rr_again_sums", ["g", "n", "s"], q, "after COMMIT");
+    });
+
     for (const isolation of ["READ COMMITTED", "REPEATABLE READ"]) {
       it(`16 concurrent writers under ${isolation} end with every stream table exact`, async () => {
         const c = database.client;

@@ -12,11 +12,10 @@ import { Json, JsonKind, JsonObjectWriter, jsonArray, jsonString } from "../util
 import { EngineError, okResponse, errorResponse } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
 import { FULL_MODE_HINT } from "../analyze/expressions";
-import { lookupStreamTable } from "../analyze/catalog";
+import { lookupStreamTable, lookupRelation, bufferColumns } from "../analyze/catalog";
 import { Statement, statementsJson } from "../refresh/statement";
 import { quoteLiteral } from "../sqlgen/quote";
 import { ensureCapture } from "../cdc/buffer";
-import { lookupRelation, bufferColumns } from "../analyze/catalog";
 import { immediateTriggers, notImmediate } from "./create";
 import { parseDiamondOptions, parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
 import { notAStreamTable } from "./drop";
