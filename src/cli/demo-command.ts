@@ -21,6 +21,7 @@ export interface DemoOptions {
 const sourceRows = 5000;
 
 const customerTotalsQuery = "SELECT customer, count(*) AS orders, sum(amount) AS revenue FROM demo.orders GROUP BY customer";
+const statusQuery = "SELECT status, count(*) AS orders FROM demo.orders GROUP BY status";
 const bigOrdersQuery = "SELECT id, customer, amount FROM demo.orders WHERE amount > 900";
 
 /** Runs the demo and returns the exit status. */
@@ -112,7 +113,19 @@ RETURNING id, customer, amount`);
   await run(oracle("demo.customer_totals", "customer, orders, revenue", customerTotalsQuery));
   await run(oracle("demo.big_orders", "id, customer, amount", bigOrdersQuery));
 
-  say("6. Every refresh is recorded (INITIAL at creation, SCHEDULER by the background scheduler);\n" +
+  say("6. IMMEDIATE: a stream table changed by the writing statement itself, inside its transaction.");
+  await run(`SELECT pgtrickle.create_stream_table('demo.status_counts',
+    '${statusQuery}',
+    refresh_mode => 'IMMEDIATE')`);
+  await run("SELECT status, orders FROM demo.status_counts ORDER BY status");
+  await run("BEGIN");
+  await run("UPDATE demo.orders SET status = 'shipped' WHERE status = 'paid' AND customer = 'alice'");
+  await run("SELECT status, orders FROM demo.status_counts ORDER BY status");
+  await run("ROLLBACK");
+  await run("SELECT status, orders FROM demo.status_counts ORDER BY status");
+  await run(oracle("demo.status_counts", "status, orders", statusQuery));
+
+  say("7. Every refresh is recorded (INITIAL at creation, SCHEDULER by the background scheduler);\n" +
     "--    pg_stat_stream_tables sums them up, and quick_health says whether all is well.");
   await run(`SELECT h.refresh_id, st.pgt_schema || '.' || st.pgt_name AS stream_table, h.action,
        h.rows_inserted, h.rows_deleted, h.initiated_by,
