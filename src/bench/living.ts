@@ -11,7 +11,9 @@
  *   stream table is maintained in the statement), as ratios.
  * - a refresh with nothing to do (NO_DATA): its cost.
  * - writer throughput: pgbench with 8 clients updating random rows of a 1,000,000-row table, without
- *   a stream table and under a 1,000-group IMMEDIATE aggregate, alternating, as transactions/s.
+ *   a stream table and under a 1,000-group IMMEDIATE aggregate, alternating, as transactions/s;
+ *   with synchronous_commit on (PostgreSQL's default: commits wait for the WAL flush) and off (the
+ *   benchmark server's setting: the writers are bound by CPU alone, the harder case).
  *
  * Times are client wall clock. Medians and the spread are reported, with the load average, because
  * the machine has two cores shared with the server.
@@ -67,6 +69,12 @@ export interface ThroughputResult {
   groups: number;
   clients: number;
   seconds: number;
+  runs: ThroughputRun[];
+}
+
+/** The runs with one synchronous_commit setting. */
+export interface ThroughputRun {
+  synchronousCommit: "on" | "off";
   plainTps: number[];
   immediateTps: number[];
   ratio: number;
@@ -216,20 +224,25 @@ async function writerThroughput(client: pg.Client, uri: string, options: LivingO
   }
   await client.query("SELECT pgtrickle.create_stream_table('tp_sums', 'SELECT g, count(*) AS n, sum(v) AS s FROM tp_immediate GROUP BY g', refresh_mode => 'IMMEDIATE')");
   const dir = mkdtempSync(join(tmpdir(), "pgtrickle-pgbench-"));
-  const plainTps: number[] = [];
-  const immediateTps: number[] = [];
+  const runs: ThroughputRun[] = [];
   try {
-    for (let round = 1; round <= options.throughputRounds; round++) {
-      for (const [table, out] of [["tp_plain", plainTps], ["tp_immediate", immediateTps]] as const) {
-        const script = join(dir, `${table}.sql`);
-        writeFileSync(script, `\\set id random(1, ${options.throughputRows})\nUPDATE ${table} SET v = v + 1 WHERE id = :id;\n`);
-        const output = execFileSync(join(options.bindir, "pgbench"), ["-n", "-M", "prepared", "-c", String(clients), "-j", "2",
-          "-T", String(options.throughputSeconds), "-f", script, uri], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-        const tps = Number(/tps = ([0-9.]+)/.exec(output)?.[1]);
-        if (!Number.isFinite(tps)) throw new Error(`pgbench printed no tps:\n${output}`);
-        out.push(tps);
-        log(`  round ${round}/${options.throughputRounds}, ${table}: ${tps.toFixed(0)} transactions/s`);
+    for (const synchronousCommit of ["on", "off"] as const) {
+      const run: ThroughputRun = { synchronousCommit, plainTps: [], immediateTps: [], ratio: 0 };
+      for (let round = 1; round <= options.throughputRounds; round++) {
+        for (const [table, out] of [["tp_plain", run.plainTps], ["tp_immediate", run.immediateTps]] as const) {
+          const script = join(dir, `${table}.sql`);
+          writeFileSync(script, `\\set id random(1, ${options.throughputRows})\nUPDATE ${table} SET v = v + 1 WHERE id = :id;\n`);
+          const output = execFileSync(join(options.bindir, "pgbench"), ["-n", "-M", "prepared", "-c", String(clients), "-j", "2",
+            "-T", String(options.throughputSeconds), "-f", script, uri],
+          { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PGOPTIONS: `-c synchronous_commit=${synchronousCommit}` } });
+          const tps = Number(/tps = ([0-9.]+)/.exec(output)?.[1]);
+          if (!Number.isFinite(tps)) throw new Error(`pgbench printed no tps:\n${output}`);
+          out.push(tps);
+          log(`  synchronous_commit ${synchronousCommit}, round ${round}/${options.throughputRounds}, ${table}: ${tps.toFixed(0)} transactions/s`);
+        }
       }
+      run.ratio = median(run.immediateTps) / median(run.plainTps);
+      runs.push(run);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -238,11 +251,11 @@ async function writerThroughput(client: pg.Client, uri: string, options: LivingO
       SELECT g, count(*), sum(v) FROM tp_immediate GROUP BY g) UNION ALL (SELECT g, count(*), sum(v) FROM tp_immediate GROUP BY g
       EXCEPT ALL SELECT g, n, s FROM tp_sums)) AS d`);
   if (exact.rows[0].n !== 0) throw new Error("the IMMEDIATE aggregate of the throughput benchmark is not equal to its query");
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  return {
-    rows: options.throughputRows, groups, clients, seconds: options.throughputSeconds, plainTps, immediateTps,
-    ratio: median(immediateTps) / median(plainTps),
-  };
+  return { rows: options.throughputRows, groups, clients, seconds: options.throughputSeconds, runs };
+}
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
 
 function distribution(values: number[]): Distribution {
@@ -272,9 +285,12 @@ export function formatLiving(result: LivingResult): string {
     `refresh with nothing to do (NO_DATA): ${d(result.noDataRefresh)}`,
     "",
     `writer throughput, pgbench -c ${result.throughput.clients}, random single-row UPDATEs of ${result.throughput.rows.toLocaleString("en-US")} rows, ${result.throughput.seconds} s runs:`,
-    `  without a stream table:                          ${result.throughput.plainTps.map((t) => t.toFixed(0)).join(", ")} transactions/s`,
-    `  under a ${result.throughput.groups}-group IMMEDIATE aggregate: ${result.throughput.immediateTps.map((t) => t.toFixed(0)).join(", ")} transactions/s`,
-    `  ratio of the medians: ${result.throughput.ratio.toFixed(2)}`,
+    ...result.throughput.runs.flatMap((run) => [
+      `  synchronous_commit = ${run.synchronousCommit}:`,
+      `    without a stream table:                 ${run.plainTps.map((t) => t.toFixed(0)).join(", ")} transactions/s`,
+      `    under a ${result.throughput.groups}-group IMMEDIATE aggregate: ${run.immediateTps.map((t) => t.toFixed(0)).join(", ")} transactions/s`,
+      `    ratio of the medians: ${run.ratio.toFixed(2)}`,
+    ]),
     `load average during the runs: ${result.loadAverages.map((l) => l.toFixed(2)).join(", ")}`,
   ];
   return lines.join("\n");

@@ -170,7 +170,7 @@ async function main(argv: readonly string[]): Promise<number> {
         await cluster.createDatabase("bench_living");
         living = await runLivingBenchmarks(client, cluster.uri("bench_living"), "bench_living", {
           latencySamples: options.latencySamples, singleRowStatements: 2000, bulkRepetitions: 5, noDataRefreshes: 200,
-          throughputRows: 1_000_000, throughputSeconds: 15, throughputRounds: 3, bindir: cluster.bindir,
+          throughputRows: 1_000_000, throughputSeconds: 10, throughputRounds: 3, bindir: cluster.bindir,
         }, log);
       }
       return await runAll(client, options, startedAt, install.version, living, log);
