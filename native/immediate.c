@@ -165,6 +165,7 @@ prepare_step(ImmediateEntry *entry, StepKind kind)
 	plans->ready = true;
 }
 
+/* The owner of relation `relid`. */
 static Oid
 relation_owner(Oid relid)
 {
