@@ -158,8 +158,8 @@ prepare_step(ImmediateEntry *entry, StepKind kind)
 	apply = pgt_json_container(step, "apply");
 	lock = pgt_json_text(step, "lock");
 	plans->lock = (lock != NULL && lock[0] != '\0') ? prepare_kept(lock, 1, &int4_type) : NULL;
-	plans->apply = MemoryContextAllocZero(TopMemoryContext, sizeof(SPIPlanPtr) * Max(pgt_json_array_length(apply), 1));
 	plans->napply = pgt_json_array_length(apply);
+	plans->apply = MemoryContextAllocZero(TopMemoryContext, sizeof(SPIPlanPtr) * Max(plans->napply, 1));
 	for (int i = 0; i < plans->napply; i++)
 		plans->apply[i] = prepare_kept(pgt_json_text(pgt_json_array_item(apply, i), "sql"), 0, NULL);
 	plans->ready = true;

@@ -127,9 +127,7 @@ export async function runLivingBenchmarks(admin: pg.Client, uri: string, databas
       overhead.push({ statement, rows, plainMs, capturedMs, ratio: capturedMs / plainMs, immediateMs, immediateRatio: immediateMs / plainMs });
       log(`  ${statement}: ${plainMs.toFixed(3)} ms without, ${capturedMs.toFixed(3)} ms with capture, ${immediateMs.toFixed(3)} ms IMMEDIATE`);
     }
-    const exact = await writer.query(`SELECT count(*)::int AS n FROM (SELECT g, n, s FROM w_imm EXCEPT ALL
-      SELECT g, count(*), sum(v) FROM w_immediate GROUP BY g) AS d`);
-    if (exact.rows[0].n !== 0) throw new Error("the IMMEDIATE stream table of the overhead benchmark is not equal to its query");
+    await expectExact(writer, "w_imm", "w_immediate");
     loadAverages.push(loadavg()[0]);
 
     log(`${options.noDataRefreshes} refreshes with nothing to do`);
@@ -225,13 +223,15 @@ async function writerThroughput(client: pg.Client, uri: string, options: LivingO
   await client.query("SELECT pgtrickle.create_stream_table('tp_sums', 'SELECT g, count(*) AS n, sum(v) AS s FROM tp_immediate GROUP BY g', refresh_mode => 'IMMEDIATE')");
   const dir = mkdtempSync(join(tmpdir(), "pgtrickle-pgbench-"));
   const runs: ThroughputRun[] = [];
+  for (const table of ["tp_plain", "tp_immediate"]) {
+    writeFileSync(join(dir, `${table}.sql`), `\\set id random(1, ${options.throughputRows})\nUPDATE ${table} SET v = v + 1 WHERE id = :id;\n`);
+  }
   try {
     for (const synchronousCommit of ["on", "off"] as const) {
       const run: ThroughputRun = { synchronousCommit, plainTps: [], immediateTps: [], ratio: 0 };
       for (let round = 1; round <= options.throughputRounds; round++) {
         for (const [table, out] of [["tp_plain", run.plainTps], ["tp_immediate", run.immediateTps]] as const) {
           const script = join(dir, `${table}.sql`);
-          writeFileSync(script, `\\set id random(1, ${options.throughputRows})\nUPDATE ${table} SET v = v + 1 WHERE id = :id;\n`);
           const output = execFileSync(join(options.bindir, "pgbench"), ["-n", "-M", "prepared", "-c", String(clients), "-j", "2",
             "-T", String(options.throughputSeconds), "-f", script, uri],
           { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PGOPTIONS: `-c synchronous_commit=${synchronousCommit}` } });
@@ -247,11 +247,16 @@ async function writerThroughput(client: pg.Client, uri: string, options: LivingO
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const exact = await client.query(`SELECT count(*)::int AS n FROM ((SELECT g, n, s FROM tp_sums EXCEPT ALL
-      SELECT g, count(*), sum(v) FROM tp_immediate GROUP BY g) UNION ALL (SELECT g, count(*), sum(v) FROM tp_immediate GROUP BY g
-      EXCEPT ALL SELECT g, n, s FROM tp_sums)) AS d`);
-  if (exact.rows[0].n !== 0) throw new Error("the IMMEDIATE aggregate of the throughput benchmark is not equal to its query");
+  await expectExact(client, "tp_sums", "tp_immediate");
   return { rows: options.throughputRows, groups, clients, seconds: options.throughputSeconds, runs };
+}
+
+/** Fails unless IMMEDIATE stream table `st` (`SELECT g, count(*) AS n, sum(v) AS s FROM source GROUP BY g`) equals its query. */
+async function expectExact(client: pg.Client, st: string, source: string): Promise<void> {
+  const query = `SELECT g, count(*) AS n, sum(v) AS s FROM ${source} GROUP BY g`;
+  const r = await client.query(`SELECT count(*)::int AS n FROM ((SELECT g, n, s FROM ${st} EXCEPT ALL ${query})
+      UNION ALL (${query} EXCEPT ALL SELECT g, n, s FROM ${st})) AS d`);
+  if (r.rows[0].n !== 0) throw new Error(`IMMEDIATE stream table ${st} is not equal to its query after the benchmark`);
 }
 
 function median(values: number[]): number {
