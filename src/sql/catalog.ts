@@ -543,7 +543,9 @@ END
 /**
  * Housekeeping, run by the scheduler at most every ten seconds (also callable directly).
  *
- * A change-buffer row may be deleted once (1) every consumer with a frontier has consumed it —
+ * A change-buffer row may be deleted once (1) every consumer with a frontier has consumed it (the
+ * buffer's consumers are the `trigger` dependencies; an IMMEDIATE stream table reading the same
+ * source reads transition tables, and its frontier never moves) —
  * the exact complement of the change window in operators/scan.ts, so no later window of that
  * consumer can contain it — and (2) no open snapshot could still make a new consumer need it:
  * its xid is below every backend_xmin and backend_xid of this database's other sessions (made
@@ -578,7 +580,7 @@ BEGIN
         consumed := format('__pgt_xid < %L::xid8 AND pg_visible_in_snapshot(__pgt_xid, pg_current_snapshot())', horizon);
         FOR consumer IN
             SELECT st.frontier FROM ${S}.pgt_dependencies AS d JOIN ${S}.pgt_stream_tables AS st USING (pgt_id)
-             WHERE d.source_relid = buffer.source_relid AND st.frontier IS NOT NULL
+             WHERE d.source_relid = buffer.source_relid AND d.cdc_mode = 'trigger' AND st.frontier IS NOT NULL
         LOOP
             consumed := consumed || format(
                 ' AND (__pgt_xid < %L::xid8 OR CASE WHEN __pgt_xid = %L::xid8 THEN __pgt_seq <= %L::bigint'

@@ -175,6 +175,20 @@ for (const major of pgVersions()) {
       expect(row.rows).toEqual([{ refresh_mode: "FULL", cdc: "trigger" }]);
     });
 
+    it("does not hold back housekeeping of a change buffer that DIFFERENTIAL readers of its source use", async () => {
+      const c = database.client;
+      await c.query("CREATE TABLE shared_src (id int PRIMARY KEY, v int)");
+      await c.query("SELECT pgtrickle.create_stream_table('shared_imm', 'SELECT v, count(*) AS n FROM shared_src GROUP BY v', refresh_mode => 'IMMEDIATE')");
+      await c.query("SELECT pgtrickle.create_stream_table('shared_diff', 'SELECT id, v FROM shared_src', schedule => '1d', refresh_mode => 'DIFFERENTIAL')");
+      await c.query("INSERT INTO shared_src SELECT g, g % 4 FROM generate_series(1, 20) g");
+      const buffer = "pgtrickle_changes.changes_" + (await c.query("SELECT 'shared_src'::regclass::oid AS oid")).rows[0].oid;
+      expect((await c.query(`SELECT count(*)::int AS n FROM ${buffer}`)).rows[0].n).toBe(20);
+      await refresh(c, "shared_diff");
+      await c.query("SELECT pgtrickle._housekeeping(90)");
+      expect((await c.query(`SELECT count(*)::int AS n FROM ${buffer}`)).rows[0].n).toBe(0);
+      await expectMatchesQuery(c, "shared_imm", ["v", "n"], "SELECT v, count(*) AS n FROM shared_src GROUP BY v");
+    });
+
     it("drops its triggers with drop_stream_table and with DROP TABLE", async () => {
       const c = database.client;
       await c.query("CREATE TABLE dropped_src (id int PRIMARY KEY, v int)");
