@@ -1,17 +1,21 @@
 # PGXS build of pg_trickle.
 #   make [PG_CONFIG=/path/to/pg_config]     builds pg_trickle.so (runs the AssemblyScript → wasm2c chain)
 #   make install                            installs the library, control file and SQL scripts
-# The engine C (build/engine/engine.c) and the install script are generated here, never committed.
+# The engine C (build/engine/engine.c) and the install script are generated here, never committed;
+# archived install scripts (sql/archive/) and upgrade scripts (sql/pg_trickle--A--B.sql) are committed.
 
 EXTENSION = pg_trickle
 MODULE_big = pg_trickle
-EXTVERSION = 0.2.0
+EXTVERSION = 0.3.0
 
 NATIVE_OBJS = native/pg_trickle.o native/api.o native/refresh.o native/immediate.o native/scheduler.o native/engine_call.o \
 	native/engine_host.o native/engine_abi.o native/wasm-rt/wasm-rt-impl.o
 OBJS = $(NATIVE_OBJS) build/engine/engine.o
 
 DATA_built = sql/pg_trickle--$(EXTVERSION).sql
+# Every released version's install script and every upgrade script, so CREATE EXTENSION ... VERSION
+# and ALTER EXTENSION ... UPDATE reach any version from any earlier one.
+DATA = $(wildcard sql/archive/pg_trickle--*.sql) $(wildcard sql/pg_trickle--*--*.sql)
 PG_CPPFLAGS = -DPGT_VERSION='"$(EXTVERSION)"' -I$(srcdir)/native -I$(srcdir)/native/wasm-rt -I$(srcdir)/build/generated -I$(srcdir)/build/engine
 EXTRA_CLEAN = build
 

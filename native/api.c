@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -15,6 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
+#include "utils/guc.h"
 #include "utils/rel.h"
 
 #include "compat.h"
@@ -27,6 +29,9 @@ PG_FUNCTION_INFO_V1(refresh_stream_table);
 PG_FUNCTION_INFO_V1(alter_stream_table);
 PG_FUNCTION_INFO_V1(_engine_normalize);
 PG_FUNCTION_INFO_V1(_guard_stream_table);
+PG_FUNCTION_INFO_V1(_upgrade_stream_tables);
+
+static void rebuild_stream_tables(char **rows, uint64 count);
 
 /* Text argument `n`, or NULL. */
 static char *
@@ -165,6 +170,7 @@ create_stream_table(PG_FUNCTION_ARGS)
 	char	   *storage;
 
 	SPI_connect();
+	pgt_check_installed_version("create a stream table");
 	pgt_request_begin(&req, "create");
 	pgt_request_text(&req, "name", name);
 	pgt_request_text(&req, "query", query);
@@ -199,6 +205,7 @@ drop_stream_table(PG_FUNCTION_ARGS)
 	PgtRequest	req;
 
 	SPI_connect();
+	pgt_check_installed_version(NULL);
 	pgt_request_begin(&req, "drop");
 	pgt_request_text(&req, "name", name);
 	pgt_request_bool(&req, "cascade", cascade);
@@ -214,6 +221,7 @@ refresh_stream_table(PG_FUNCTION_ARGS)
 	char	   *name = required_text_arg(fcinfo, 0, "name");
 
 	SPI_connect();
+	pgt_check_installed_version(NULL);
 	pgt_refresh(name, "MANUAL", false);
 	SPI_finish();
 	PG_RETURN_VOID();
@@ -228,6 +236,7 @@ alter_stream_table(PG_FUNCTION_ARGS)
 	JsonbContainer *result;
 
 	SPI_connect();
+	pgt_check_installed_version("alter a stream table");
 	pgt_request_begin(&req, "alter");
 	pgt_request_text(&req, "name", name);
 	pgt_request_int(&req, "minScheduleSeconds", pg_trickle_min_schedule_seconds);
@@ -291,4 +300,98 @@ _guard_stream_table(PG_FUNCTION_ARGS)
 				 errdetail("Stream tables are changed only by their refreshes."),
 				 errhint("Change the source tables, then call pgtrickle.refresh_stream_table().")));
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * pgtrickle._upgrade_stream_tables(): called by the last step of ALTER EXTENSION pg_trickle
+ * UPDATE. Recompiles every stream table's defining query with this library (under the
+ * search_path it was created with) and stores the new refresh program; sources get this
+ * version's capture functions. Storage, frontiers and buffered changes are kept, so refreshes
+ * continue where they stopped. In an intermediate step of a chain of updates (the extension's
+ * recorded version is not yet this library's) it does nothing: the last step does the work.
+ * Stream tables in status ERROR (a source was dropped) cannot be recompiled and keep their program.
+ */
+Datum
+_upgrade_stream_tables(PG_FUNCTION_ARGS)
+{
+	char	   *installed;
+	uint64		count;
+	char	  **rows;
+	Oid			extension = CurrentExtensionObject;
+
+	if (!creating_extension)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pgtrickle._upgrade_stream_tables() may only be called by ALTER EXTENSION pg_trickle UPDATE")));
+	SPI_connect();
+	installed = pgt_installed_version();
+	if (installed == NULL || strcmp(installed, PGT_VERSION) != 0)
+	{
+		SPI_finish();
+		PG_RETURN_VOID();
+	}
+	SPI_execute("SELECT json_build_object('pgtId', pgt_id, 'schema', pgt_schema, 'name', pgt_name, "
+				"'query', original_query, 'refreshMode', refresh_mode, "
+				"'searchPath', refresh_program->>'searchPath', 'status', status)::text "
+				"FROM pgtrickle.pgt_stream_tables ORDER BY pgt_id", true, 0);
+	count = SPI_processed;
+	rows = palloc(sizeof(char *) * (count + 1));
+	for (uint64 i = 0; i < count; i++)
+		rows[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+	/*
+	 * What the rebuild creates or replaces (capture functions) belongs to stream tables, not to
+	 * the extension: run it outside the update script's extension context, or PostgreSQL would
+	 * make new objects members of the extension and refuse to replace non-members.
+	 */
+	creating_extension = false;
+	CurrentExtensionObject = InvalidOid;
+	PG_TRY();
+	{
+		rebuild_stream_tables(rows, count);
+	}
+	PG_FINALLY();
+	{
+		creating_extension = true;
+		CurrentExtensionObject = extension;
+	}
+	PG_END_TRY();
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* Rebuilds the stream tables described by `rows` (JSON objects, see _upgrade_stream_tables). */
+static void
+rebuild_stream_tables(char **rows, uint64 count)
+{
+	for (uint64 i = 0; i < count; i++)
+	{
+		JsonbContainer *st = &DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(rows[i])))->root;
+		char	   *query = pgt_json_text(st, "query");
+		char	   *search_path = pgt_json_text(st, "searchPath");
+		char	   *name = psprintf("%s.%s", quote_identifier(pgt_json_text(st, "schema")),
+									quote_identifier(pgt_json_text(st, "name")));
+		int			guc_nest_level;
+		PgtRequest	req;
+
+		if (strcmp(pgt_json_text(st, "status"), "ERROR") == 0)
+		{
+			ereport(NOTICE,
+					(errmsg("stream table %s is in status ERROR and keeps its refresh program", name)));
+			continue;
+		}
+		guc_nest_level = NewGUCNestLevel();
+		if (search_path != NULL && search_path[0] != '\0')
+			(void) set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+		pgt_request_begin(&req, "rebuild");
+		pgt_request_raw(&req, "pgtId", pgt_json_text(st, "pgtId"));
+		pgt_request_text(&req, "schema", pgt_json_text(st, "schema"));
+		pgt_request_text(&req, "name", pgt_json_text(st, "name"));
+		pgt_request_text(&req, "query", query);
+		pgt_request_text(&req, "parseTree", defining_query_tree(query));
+		pgt_request_int(&req, "serverVersion", PG_VERSION_NUM);
+		pgt_request_text(&req, "refreshMode", pgt_json_text(st, "refreshMode"));
+		pgt_run_statements(pgt_engine_request(pgt_request_end(&req), query));
+		AtEOXact_GUC(true, guc_nest_level);
+	}
 }

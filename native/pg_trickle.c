@@ -7,12 +7,14 @@
  */
 #include "postgres.h"
 
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
 #include "pg_trickle.h"
+#include "pgt_errors.h"
 
 PG_MODULE_MAGIC;
 
@@ -129,6 +131,44 @@ const char *
 pgt_refresh_strategy_name(void)
 {
 	return refresh_strategy_options[pg_trickle_refresh_strategy].name;
+}
+
+/* The extension version installed in this database (pg_extension.extversion), or NULL; SPI is connected. */
+char *
+pgt_installed_version(void)
+{
+	SPI_execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_trickle'", true, 1);
+	return SPI_processed == 1 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : NULL;
+}
+
+/*
+ * Compares the SQL objects installed in this database with this library (SPI is connected).
+ * They differ between installing a new library and ALTER EXTENSION pg_trickle UPDATE: existing
+ * stream tables keep refreshing, with one WARNING per backend; `action` (creating or altering a
+ * stream table, whose objects the old SQL could not serve) is refused. NULL `action` only warns.
+ */
+void
+pgt_check_installed_version(const char *action)
+{
+	static bool warned = false;
+	char	   *installed = pgt_installed_version();
+
+	if (installed == NULL || strcmp(installed, PGT_VERSION) == 0)
+		return;
+	if (action != NULL)
+		ereport(ERROR,
+				(errcode(PGT_ERRCODE_EXTENSION_VERSION_MISMATCH),
+				 errmsg("cannot %s before the pg_trickle extension is updated", action),
+				 errdetail("The pg_trickle library is version %s; this database has extension version %s.",
+						   PGT_VERSION, installed),
+				 errhint("Run ALTER EXTENSION pg_trickle UPDATE.")));
+	if (!warned)
+		ereport(WARNING,
+				(errmsg("the pg_trickle library is version %s but this database has extension version %s",
+						PGT_VERSION, installed),
+				 errdetail("Existing stream tables keep refreshing; creating or altering stream tables waits for the update."),
+				 errhint("Run ALTER EXTENSION pg_trickle UPDATE.")));
+	warned = true;
 }
 
 PG_FUNCTION_INFO_V1(pg_trickle_version);

@@ -38,6 +38,8 @@ typedef enum PgtRefreshStrategy
 } PgtRefreshStrategy;
 
 extern const char *pgt_refresh_strategy_name(void);
+extern char *pgt_installed_version(void);
+extern void pgt_check_installed_version(const char *action);
 
 /* engine_call.c: requests, responses, statement lists */
 typedef struct PgtRequest

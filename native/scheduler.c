@@ -610,14 +610,6 @@ schedule_decision(void)
 	return pgt_engine_request(pgt_request_end(&req), NULL);
 }
 
-/* The installed version of the extension in this database, or NULL when it is not installed. */
-static char *
-installed_version(void)
-{
-	SPI_execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_trickle'", true, 1);
-	return SPI_processed == 1 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : NULL;
-}
-
 /*
  * Whether the extension's installed SQL is this library's version. A scheduler meeting other SQL
  * (the library was replaced, ALTER EXTENSION ... UPDATE has not run yet) refreshes nothing and
@@ -650,7 +642,7 @@ plan_tick(Tick *tick, MemoryContext tick_context)
 	char	   *installed;
 
 	begin_work("pg_trickle: planning");
-	installed = installed_version();
+	installed = pgt_installed_version();
 	if (installed == NULL || !version_matches(installed))
 	{
 		end_work();

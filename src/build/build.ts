@@ -1,7 +1,9 @@
 /**
  * @fileoverview Build orchestration, called by the Makefile: `tsx src/build/build.ts <step>`.
  *   engine  errors catalog → AssemblyScript → build/engine.wasm → wasm2c → build/engine/engine.c
- *   sql     the install script sql/pg_trickle--<version>.sql from the catalog declaration
+ *   sql      the install script sql/pg_trickle--<version>.sql from the catalog declaration
+ *   upgrade  the upgrade script from the newest archived version to the current one (see src/sql/upgrade.ts)
+ *   release  archives the current version in sql/archive/ (run at release, before bumping the version)
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -33,6 +35,12 @@ async function main(): Promise<void> {
   else if (step === "sql") {
     const { writeInstallScript } = await import("../sql/generate.ts");
     writeInstallScript(projectRoot);
+  } else if (step === "upgrade") {
+    const { writeUpgradeScripts } = await import("../sql/upgrade.ts");
+    writeUpgradeScripts(projectRoot);
+  } else if (step === "release") {
+    const { archiveRelease } = await import("../sql/archive.ts");
+    archiveRelease(projectRoot);
   } else throw new Error(`unknown build step ${step}`);
 }
 

@@ -11,6 +11,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { dirname, join, parse, resolve } from "node:path";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -289,6 +290,19 @@ export async function installExtension(install: { pgConfig: string }, options: I
       log(`--- last lines of ${logFile} ---\n${readTail(logFile, 60)}`);
       throw new Error(`building or installing pg_trickle against PostgreSQL ${version} failed; full log: ${logFile}`, { cause: error });
     }
+  });
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
   });
 }
 

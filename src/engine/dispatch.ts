@@ -8,6 +8,7 @@ import { normalizeOperation } from "./nodes/canonical";
 import { createStreamTable } from "./requests/create";
 import { planRefresh } from "./requests/refresh";
 import { dropStreamTable } from "./requests/drop";
+import { rebuildStreamTable } from "./requests/rebuild";
 import { alterStreamTable } from "./requests/alter";
 import { planSchedule } from "./schedule/due";
 
@@ -28,6 +29,7 @@ export function handleRequest(text: string): string {
   if (op == "refresh") return planRefresh(request);
   if (op == "drop") return dropStreamTable(request);
   if (op == "alter") return alterStreamTable(request);
+  if (op == "rebuild") return rebuildStreamTable(request);
   if (op == "schedule") return planSchedule(request);
   if (op == "normalize") return normalizeOperation(request);
   if (op == "echo") return echo(request);

@@ -1,5 +1,5 @@
 /**
- * @fileoverview The SQL objects of pg_trickle 0.2.0: the one declaration the install script is
+ * @fileoverview The SQL objects of pg_trickle 0.3.0: the one declaration the install script is
  * generated from (`npx tsx src/build/build.ts sql`).
  *
  * Names, parameter order and defaults of public functions are a compatibility contract
@@ -451,6 +451,14 @@ const wakeScheduler = cFunction({
   // Capture functions run as the stream table's creator, who may not be a superuser; waking is harmless.
 });
 
+const upgradeStreamTables = cFunction({
+  name: "_upgrade_stream_tables",
+  parameters: [],
+  returns: "void",
+  comment: "Run by the last step of ALTER EXTENSION pg_trickle UPDATE: recompiles every stream table's refresh program and change capture with the installed library.",
+  privileges: notForPublic,
+});
+
 /** What the scheduler's PLAN step sends the engine (op "schedule"): every stream table's schedule state. */
 const schedulerState: SqlFunction = {
   kind: "function",
@@ -796,11 +804,12 @@ const objects: CatalogObject[] = [
   recordRefreshFailure,
   housekeeping,
   resumeStreamTable,
+  upgradeStreamTables,
   statStreamTables,
   ...monitoring,
   onSqlDrop,
   sqlDropTrigger,
 ];
 
-/** The objects of pg_trickle 0.2.0. */
-export const catalog: Declaration = { extension: "pg_trickle", version: "0.2.0", objects };
+/** The objects of pg_trickle 0.3.0. */
+export const catalog: Declaration = { extension: "pg_trickle", version: "0.3.0", objects };

@@ -105,7 +105,7 @@ function renderTable(table: Table): string[] {
   ];
 }
 
-function renderColumn(column: Column): string {
+export function renderColumn(column: Column): string {
   const type = column.serial ? (column.type === "bigint" ? "bigserial" : "serial") : column.type;
   let text = `${quoteIdentifier(column.name)} ${type}`;
   if (column.notNull) text += " NOT NULL";
@@ -117,7 +117,7 @@ function columnList(columns: readonly string[]): string {
   return `(${columns.map(quoteIdentifier).join(", ")})`;
 }
 
-function renderConstraint(constraint: TableConstraint): string {
+export function renderConstraint(constraint: TableConstraint): string {
   const head = `CONSTRAINT ${quoteIdentifier(constraint.name)}`;
   switch (constraint.kind) {
     case "primary_key":
@@ -206,11 +206,11 @@ function renderConfigDump(dump: ConfigDump): string {
   return `SELECT pg_catalog.pg_extension_config_dump(${quoteLiteral(relation)}, ${quoteLiteral(dump.filter)});`;
 }
 
-function renderComment(target: string, comment: string): string {
+export function renderComment(target: string, comment: string): string {
   return `COMMENT ON ${target} IS ${quoteLiteral(comment)};`;
 }
 
-function renderPrivileges(target: string, privileges: readonly Privilege[]): string[] {
+export function renderPrivileges(target: string, privileges: readonly Privilege[]): string[] {
   return privileges.map((p) =>
     p.action === "grant"
       ? `GRANT ${p.privilege} ON ${target} TO ${p.role === "PUBLIC" ? "PUBLIC" : quoteIdentifier(p.role)};`

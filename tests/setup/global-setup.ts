@@ -8,11 +8,10 @@
  * `PGTRICKLE_TEST_URIS`; tests/setup/pg.ts wraps both. Teardown stops and deletes the clusters.
  */
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { Cluster, installExtension } from "../../src/cluster/cluster.ts";
+import { Cluster, freePort, installExtension } from "../../src/cluster/cluster.ts";
 import { ensurePostgres, type PgMajor } from "../../src/cluster/provision.ts";
 import type { Log } from "../../src/cluster/subprocess.ts";
 
@@ -102,17 +101,4 @@ async function startTestCluster(major: PgMajor, started: TestCluster[]): Promise
       log(`port ${cluster.port} was taken; retrying`);
     }
   }
-}
-
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }

@@ -132,6 +132,7 @@ describe("install script", () => {
       "pgtrickle._record_refresh_failure",
       "pgtrickle._housekeeping",
       "pgtrickle.resume_stream_table",
+      "pgtrickle._upgrade_stream_tables",
       "pgtrickle._stream_table_id",
       "pgtrickle._scheduler_pid",
       "pgtrickle._pending_changes",
@@ -263,7 +264,7 @@ describe("public function signatures (the SQL API contract)", () => {
     expect(revoked.sort()).toEqual(
       ["pgtrickle.alter_stream_table", "pgtrickle.create_stream_table", "pgtrickle.drop_stream_table", "pgtrickle.refresh_stream_table",
         "pgtrickle.resume_stream_table", "pgtrickle._drop_orphan_capture", "pgtrickle._immediate_maintain", "pgtrickle._immediate_triggers",
-        "pgtrickle._record_refresh_failure", "pgtrickle._housekeeping"].sort(),
+        "pgtrickle._record_refresh_failure", "pgtrickle._housekeeping", "pgtrickle._upgrade_stream_tables"].sort(),
     );
   });
 
@@ -353,7 +354,7 @@ describe("writeInstallScript", () => {
     const root = mkdtempSync(join(tmpdir(), "pgt-sql-"));
     try {
       writeFileSync(join(root, "package.json"), JSON.stringify({ version: "9.9.9" }));
-      expect(() => writeInstallScript(root)).toThrow(/declares 0\.2\.0/);
+      expect(() => writeInstallScript(root)).toThrow(new RegExp(`declares ${catalog.version.replaceAll(".", "\\.")}`));
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -30,8 +30,9 @@ export function captureFunction(oid: string): string {
  * Statements that make `source`'s buffer capture at least `needed` columns: create buffer,
  * index, function and triggers the first time; afterwards add missing columns and replace the
  * function. `existing` are the columns the buffer already has (null when there is no buffer).
+ * `rewrite` replaces the function even when the buffer has every column (a new library's capture).
  */
-export function ensureCapture(source: RelationInfo, needed: string[], existing: string[] | null): Statement[] {
+export function ensureCapture(source: RelationInfo, needed: string[], existing: string[] | null, rewrite: bool = false): Statement[] {
   const out: Statement[] = [];
   const buffer = bufferTable(source.oid);
   const fresh = existing === null;
@@ -56,7 +57,7 @@ export function ensureCapture(source: RelationInfo, needed: string[], existing: 
       out.push(new Statement("ALTER TABLE " + buffer + " ADD COLUMN " + quoteIdent(added[i]) + " " + columnType(source, added[i])));
     }
   }
-  if (fresh || added.length > 0) out.push(new Statement(captureFunctionSql(source.oid, buffer, columns)));
+  if (fresh || added.length > 0 || rewrite) out.push(new Statement(captureFunctionSql(source.oid, buffer, columns)));
   if (fresh) {
     const fn = captureFunction(source.oid);
     out.push(new Statement("CREATE TRIGGER pgtrickle_capture_insert AFTER INSERT ON " + table

@@ -10,7 +10,7 @@ import { EngineError, okResponse, errorResponse } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
 import { readParseTree } from "../nodes/read-tree";
 import { PNode, PKind, PValue } from "../nodes/parse-node";
-import { analyzeSelect, singleSelect, AnalyzedQuery } from "../analyze/query";
+import { analyzeSelect, singleSelect, AnalyzedQuery, Analysis } from "../analyze/query";
 import { resolveTargetName, lookupRelation, bufferColumns, currentSearchPath } from "../analyze/catalog";
 import { buildOperatorTree, describeOperatorTree, scanOf, Operator, OperatorKind, ProjectOperator } from "../ir/operator-tree";
 import { compileKeyedProjection, compileCountedProjection } from "../operators/project";
@@ -61,16 +61,12 @@ export function createStreamTable(request: Json): string {
   if (analysis.error !== null) return errorResponse(changetype<EngineError>(analysis.error));
 
   const storage = qualifiedName(target.schema, target.name);
-  const program = new RefreshProgram();
-  program.storage = storage;
-  program.searchPath = currentSearchPath();
   const warnings: string[] = [];
   let effective = mode.mode;
   const notDifferentiable = analysis.notDifferentiable;
   if (notDifferentiable !== null) {
     if (mode.mode == "DIFFERENTIAL") return errorResponse(notDifferentiable);
     if (mode.mode == "IMMEDIATE") return errorResponse(notImmediate(notDifferentiable));
-    program.reason = notDifferentiable.message;
     if (mode.mode == "AUTO") {
       warnings.push(jsonString("stream table \"" + target.name + "\" will use FULL refresh: " + notDifferentiable.message));
     }
@@ -78,45 +74,16 @@ export function createStreamTable(request: Json): string {
   } else if (effective == "AUTO") {
     effective = "DIFFERENTIAL";
   }
-
-  const statements: Statement[] = [];
   if (analysis.query !== null) {
-    const q = changetype<AnalyzedQuery>(analysis.query);
-    const nameError = checkOutputNames(q);
+    const nameError = checkOutputNames(changetype<AnalyzedQuery>(analysis.query));
     if (nameError !== null) return errorResponse(nameError);
-    const operators = buildOperatorTree(q);
-    const returning = request.int("serverVersion", 180000) >= 170000;
-    const plan = compilePlan(operators, storage, returning, DeltaSource.Buffer);
-    const scan = scanOf(operators);
-    program.differentiable = true;
-    program.operatorTree = describeOperatorTree(operators);
-    program.probe = probeSelect(scan);
-    program.full = fullRefreshStatements(target.schema, target.name, plan);
-    program.fullDiff = fullDiffStatements(target.schema, target.name, plan.fullSelect, "__pgt_row_id");
-    program.differential = plan.differential;
-    program.immediate = new ImmediateProgram(immediateStep(operators, storage, DeltaSource.Inserted),
-      immediateStep(operators, storage, DeltaSource.Updated), immediateStep(operators, storage, DeltaSource.Deleted),
-      rowVersionsSelect(storage));
-    program.sources.push(new ProgramSource(scan.source.oid, scan.source.schema, scan.source.name, scan.source.relkind, scan.columns,
-      scan.source.isStreamTable));
-    statements.push(new Statement("CREATE TABLE " + storage + " AS\n" + plan.fullSelect + "\nWITH NO DATA"));
-    statements.push(createRowIdIndex(target.schema, target.name));
-    // An IMMEDIATE stream table reads each statement's transition tables, not a change buffer.
-    if (effective != "IMMEDIATE") {
-      const captureStatements = ensureCapture(scan.source, scan.columns, bufferColumns(scan.source.oid));
-      for (let i = 0; i < captureStatements.length; i++) statements.push(captureStatements[i]);
-    }
-  } else {
-    const sourceSelect = "SELECT * FROM (\n" + statementText(query, tree.statements[0]) + "\n) AS __pgt_q";
-    program.operatorTree = "Full(query)";
-    program.full = [
-      new Statement("TRUNCATE " + storage),
-      new Statement("INSERT INTO " + storage + "\n" + sourceSelect, Counting.Inserted),
-    ];
-    program.fullDiff = fullDiffStatements(target.schema, target.name, sourceSelect, "");
-    collectSources(select, program);
-    statements.push(new Statement("CREATE TABLE " + storage + " AS\n" + sourceSelect + "\nWITH NO DATA"));
   }
+
+  const compiled = compileQuery(query, tree.statements[0], select, analysis, target.schema, target.name,
+    request.int("serverVersion", 180000), effective != "IMMEDIATE", false);
+  const program = compiled.program;
+  const statements = compiled.storage;
+  for (let i = 0; i < compiled.capture.length; i++) statements.push(compiled.capture[i]);
   statements.push(new Statement("CREATE TRIGGER pgtrickle_guard BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + storage
     + " FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._guard_stream_table()"));
   statements.push(new Statement("COMMENT ON TABLE " + storage + " IS " + quoteLiteral("pg_trickle stream table")));
@@ -138,6 +105,64 @@ export function createStreamTable(request: Json): string {
     .raw("program", program.toJson())
     .toString();
   return okResponse(result);
+}
+
+/** What compileQuery returns: the program's query-dependent parts, the storage's DDL and the change capture. */
+export class CompiledQuery {
+  program: RefreshProgram = new RefreshProgram();
+  /** CREATE TABLE of the storage (and its row-id index). */
+  storage: Statement[] = [];
+  /** What makes every source capture the columns the program reads (none without `capture`). */
+  capture: Statement[] = [];
+}
+
+/**
+ * Compiles an analyzed defining query into the query-dependent parts of a refresh program
+ * (differentiable, operatorTree, probe, full, fullDiff, differential, immediate, sources), the
+ * storage's DDL and, when `capture`, the statements that make its sources capture what it reads
+ * (`replaceCapture` also rewrites capture functions that already read enough).
+ */
+export function compileQuery(query: string, raw: PNode, select: PNode, analysis: Analysis, schema: string, name: string,
+  serverVersion: i32, capture: bool, replaceCapture: bool): CompiledQuery {
+  const out = new CompiledQuery();
+  const program = out.program;
+  const storage = qualifiedName(schema, name);
+  program.storage = storage;
+  program.searchPath = currentSearchPath();
+  if (analysis.query !== null) {
+    const q = changetype<AnalyzedQuery>(analysis.query);
+    const operators = buildOperatorTree(q);
+    const returning = serverVersion >= 170000;
+    const plan = compilePlan(operators, storage, returning, DeltaSource.Buffer);
+    const scan = scanOf(operators);
+    program.differentiable = true;
+    program.operatorTree = describeOperatorTree(operators);
+    program.probe = probeSelect(scan);
+    program.full = fullRefreshStatements(schema, name, plan);
+    program.fullDiff = fullDiffStatements(schema, name, plan.fullSelect, "__pgt_row_id");
+    program.differential = plan.differential;
+    program.immediate = new ImmediateProgram(immediateStep(operators, storage, DeltaSource.Inserted),
+      immediateStep(operators, storage, DeltaSource.Updated), immediateStep(operators, storage, DeltaSource.Deleted),
+      rowVersionsSelect(storage));
+    program.sources.push(new ProgramSource(scan.source.oid, scan.source.schema, scan.source.name, scan.source.relkind, scan.columns,
+      scan.source.isStreamTable));
+    out.storage.push(new Statement("CREATE TABLE " + storage + " AS\n" + plan.fullSelect + "\nWITH NO DATA"));
+    out.storage.push(createRowIdIndex(schema, name));
+    // An IMMEDIATE stream table reads each statement's transition tables, not a change buffer.
+    if (capture) out.capture = ensureCapture(scan.source, scan.columns, bufferColumns(scan.source.oid), replaceCapture);
+  } else {
+    const sourceSelect = "SELECT * FROM (\n" + statementText(query, raw) + "\n) AS __pgt_q";
+    program.reason = changetype<EngineError>(analysis.notDifferentiable).message;
+    program.operatorTree = "Full(query)";
+    program.full = [
+      new Statement("TRUNCATE " + storage),
+      new Statement("INSERT INTO " + storage + "\n" + sourceSelect, Counting.Inserted),
+    ];
+    program.fullDiff = fullDiffStatements(schema, name, sourceSelect, "");
+    collectSources(select, program);
+    out.storage.push(new Statement("CREATE TABLE " + storage + " AS\n" + sourceSelect + "\nWITH NO DATA"));
+  }
+  return out;
 }
 
 /** IMMEDIATE applies the DIFFERENTIAL rules, so what DIFFERENTIAL cannot maintain IMMEDIATE cannot either. */
