@@ -221,6 +221,7 @@ for (const major of pgVersions()) {
         await writeSome(c, 6);
         await expectMatchesQuery(c, "rows_st", ["id", "grp", "val"], streamTables[1].query, "IMMEDIATE after the update");
         expect(warnings).toHaveLength(1);
+        expect((await errorOf(() => c.query("SELECT pgtrickle._upgrade_stream_tables()"))).code).toBe("55000");
         await c.end();
       });
     });

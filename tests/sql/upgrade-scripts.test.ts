@@ -5,6 +5,7 @@
  * released version and applying every upgrade script up to the current version leaves the same
  * objects (src/sql/script-objects.ts, on libpg-query) as installing the current version.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -69,6 +70,33 @@ describe("upgrade scripts", () => {
     const upgraded = await objectsOf([start.scriptPath, read(start.scriptPath)], ...upgradePath(from));
     expect(compareObjects(fresh, upgraded)).toEqual([]);
     expect(fresh.objects.size).toBeGreaterThan(40);
+  });
+});
+
+describe("C entry points", () => {
+  const signature = (fn: SqlFunction) => `(${fn.parameters.filter((p) => p.mode !== "out" && p.mode !== "table").map((p) => p.type).join(", ")}) -> ${fn.returns}`;
+  const cFunctions = (d: Declaration) => d.objects.filter((o): o is SqlFunction => o.kind === "function" && o.body.kind === "c_symbol");
+  const symbol = (fn: SqlFunction) => (fn.body as { symbol: string }).symbol;
+
+  it("every symbol an archived version's SQL names keeps that version's signature", () => {
+    const current = new Map(cFunctions(catalog).map((fn) => [symbol(fn), signature(fn)]));
+    for (const a of archived) {
+      for (const fn of cFunctions(a.declaration)) {
+        // A changed signature needs a new symbol (e.g. name_v2) while this one keeps serving the old SQL until ALTER EXTENSION UPDATE.
+        expect(current.get(symbol(fn)), `${symbol(fn)} as ${a.version} declares it`).toBe(signature(fn));
+      }
+    }
+  });
+
+  it.skipIf(!existsSync(join(projectRoot, "pg_trickle.so")))("are all exported by the built library", () => {
+    const exported = new Set(execFileSync("nm", ["-D", "--defined-only", join(projectRoot, "pg_trickle.so")], { encoding: "utf8" })
+      .split("\n").map((line) => line.split(" ").pop()));
+    for (const d of [...archived.map((a) => a.declaration), catalog]) {
+      for (const fn of cFunctions(d)) {
+        expect(exported.has(symbol(fn)), `${symbol(fn)} (${d.version})`).toBe(true);
+        expect(exported.has(`pg_finfo_${symbol(fn)}`), `pg_finfo_${symbol(fn)} (${d.version})`).toBe(true);
+      }
+    }
   });
 });
 
