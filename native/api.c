@@ -335,7 +335,7 @@ _upgrade_stream_tables(PG_FUNCTION_ARGS)
 				"'searchPath', refresh_program->>'searchPath', 'status', status)::text "
 				"FROM pgtrickle.pgt_stream_tables ORDER BY pgt_id", true, 0);
 	count = SPI_processed;
-	rows = palloc(sizeof(char *) * (count + 1));
+	rows = palloc(sizeof(char *) * count);
 	for (uint64 i = 0; i < count; i++)
 		rows[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 	/*
@@ -368,15 +368,14 @@ rebuild_stream_tables(char **rows, uint64 count)
 		JsonbContainer *st = &DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(rows[i])))->root;
 		char	   *query = pgt_json_text(st, "query");
 		char	   *search_path = pgt_json_text(st, "searchPath");
-		char	   *name = psprintf("%s.%s", quote_identifier(pgt_json_text(st, "schema")),
-									quote_identifier(pgt_json_text(st, "name")));
 		int			guc_nest_level;
 		PgtRequest	req;
 
 		if (strcmp(pgt_json_text(st, "status"), "ERROR") == 0)
 		{
 			ereport(NOTICE,
-					(errmsg("stream table %s is in status ERROR and keeps its refresh program", name)));
+					(errmsg("stream table %s.%s is in status ERROR and keeps its refresh program",
+							quote_identifier(pgt_json_text(st, "schema")), quote_identifier(pgt_json_text(st, "name")))));
 			continue;
 		}
 		guc_nest_level = NewGUCNestLevel();

@@ -150,11 +150,18 @@ pgt_installed_version(void)
 void
 pgt_check_installed_version(const char *action)
 {
-	static bool warned = false;
-	char	   *installed = pgt_installed_version();
+	/* Once the versions agreed, or the WARNING was given, a call that can only warn asks no more. */
+	static bool settled = false;
+	char	   *installed;
 
-	if (installed == NULL || strcmp(installed, PGT_VERSION) == 0)
+	if (action == NULL && settled)
 		return;
+	installed = pgt_installed_version();
+	if (installed == NULL || strcmp(installed, PGT_VERSION) == 0)
+	{
+		settled = true;
+		return;
+	}
 	if (action != NULL)
 		ereport(ERROR,
 				(errcode(PGT_ERRCODE_EXTENSION_VERSION_MISMATCH),
@@ -162,13 +169,12 @@ pgt_check_installed_version(const char *action)
 				 errdetail("The pg_trickle library is version %s; this database has extension version %s.",
 						   PGT_VERSION, installed),
 				 errhint("Run ALTER EXTENSION pg_trickle UPDATE.")));
-	if (!warned)
-		ereport(WARNING,
-				(errmsg("the pg_trickle library is version %s but this database has extension version %s",
-						PGT_VERSION, installed),
-				 errdetail("Existing stream tables keep refreshing; creating or altering stream tables waits for the update."),
-				 errhint("Run ALTER EXTENSION pg_trickle UPDATE.")));
-	warned = true;
+	ereport(WARNING,
+			(errmsg("the pg_trickle library is version %s but this database has extension version %s",
+					PGT_VERSION, installed),
+			 errdetail("Existing stream tables keep refreshing; creating or altering stream tables waits for the update."),
+			 errhint("Run ALTER EXTENSION pg_trickle UPDATE.")));
+	settled = true;
 }
 
 PG_FUNCTION_INFO_V1(pg_trickle_version);

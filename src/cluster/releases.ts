@@ -63,8 +63,12 @@ export function copyInstallation(install: PgInstall, directory: string): PgInsta
   return { ...install, prefix: directory, bindir: join(directory, "bin"), pgConfig: join(directory, "bin", "pg_config") };
 }
 
+/** Where an installation keeps pg_trickle.so. */
+export function libraryPath(install: PgInstall): string {
+  return join(execFileSync(install.pgConfig, ["--pkglibdir"], { encoding: "utf8" }).trim(), "pg_trickle.so");
+}
+
 /** Puts `library` in place as the installation's pg_trickle.so (the server loads it at its next start). */
 export function installLibrary(install: PgInstall, library: string): void {
-  const pkglibdir = execFileSync(install.pgConfig, ["--pkglibdir"], { encoding: "utf8" }).trim();
-  copyFileSync(library, join(pkglibdir, "pg_trickle.so"));
+  copyFileSync(library, libraryPath(install));
 }

@@ -75,23 +75,21 @@ export function renderObject(object: CatalogObject): string[] {
       return [
         `CREATE EVENT TRIGGER ${quoteIdentifier(object.name)} ON ${object.event}\n`
           + `    EXECUTE FUNCTION ${quoteQualified(object.functionSchema, object.functionName)}();`,
-        `COMMENT ON EVENT TRIGGER ${quoteIdentifier(object.name)} IS ${quoteLiteral(object.comment)};`,
+        renderComment(objectTargets(object)!.comment, object.comment),
       ];
   }
 }
 
 function renderSchema(schema: Schema): string[] {
-  const target = `SCHEMA ${quoteIdentifier(schema.name)}`;
   const create = schema.createdBy === "script" ? [`CREATE SCHEMA ${quoteIdentifier(schema.name)};`] : [];
-  return [...create, renderComment(target, schema.comment), ...renderPrivileges(target, schema.privileges)];
+  return [...create, ...commentAndPrivileges(schema)];
 }
 
 function renderSequence(sequence: Sequence): string[] {
   const name = quoteQualified(sequence.schema, sequence.name);
   return [
     `CREATE SEQUENCE ${name} AS ${sequence.type};`,
-    renderComment(`SEQUENCE ${name}`, sequence.comment),
-    ...renderPrivileges(`SEQUENCE ${name}`, sequence.privileges),
+    ...commentAndPrivileges(sequence),
   ];
 }
 
@@ -100,8 +98,7 @@ function renderTable(table: Table): string[] {
   const lines = [...table.columns.map(renderColumn), ...table.constraints.map(renderConstraint)];
   return [
     `CREATE TABLE ${name} (\n${lines.map((l) => `    ${l}`).join(",\n")}\n);`,
-    renderComment(`TABLE ${name}`, table.comment),
-    ...renderPrivileges(`TABLE ${name}`, table.privileges),
+    ...commentAndPrivileges(table),
   ];
 }
 
@@ -177,11 +174,9 @@ function renderFunction(fn: SqlFunction): string[] {
       body = `AS ${dollarQuote(fn.body.text)}`;
       break;
   }
-  const target = `FUNCTION ${functionReference(fn)}`;
   return [
     `CREATE FUNCTION ${quoteQualified(fn.schema, fn.name)}${signature}\nRETURNS ${returns}\n${options}${settings}\n${body};`,
-    renderComment(target, fn.comment),
-    ...renderPrivileges(target, fn.privileges),
+    ...commentAndPrivileges(fn),
   ];
 }
 
@@ -196,14 +191,42 @@ function renderView(view: View): string[] {
   const columns = view.columns.map((c) => quoteIdentifier(c.name)).join(", ");
   return [
     `CREATE VIEW ${name} (${columns}) AS\n${view.query};`,
-    renderComment(`VIEW ${name}`, view.comment),
-    ...renderPrivileges(`TABLE ${name}`, view.privileges),
+    ...commentAndPrivileges(view),
   ];
 }
 
 function renderConfigDump(dump: ConfigDump): string {
   const relation = quoteQualified(dump.schema, dump.relation);
   return `SELECT pg_catalog.pg_extension_config_dump(${quoteLiteral(relation)}, ${quoteLiteral(dump.filter)});`;
+}
+
+/**
+ * How COMMENT ON and GRANT/REVOKE name an object (a view is granted on as a TABLE; an event
+ * trigger has no privileges), or null for objects without either.
+ */
+export function objectTargets(object: CatalogObject): { comment: string; privileges: string } | null {
+  switch (object.kind) {
+    case "function":
+      return { comment: `FUNCTION ${functionReference(object)}`, privileges: `FUNCTION ${functionReference(object)}` };
+    case "table":
+      return { comment: `TABLE ${quoteQualified(object.schema, object.name)}`, privileges: `TABLE ${quoteQualified(object.schema, object.name)}` };
+    case "view":
+      return { comment: `VIEW ${quoteQualified(object.schema, object.name)}`, privileges: `TABLE ${quoteQualified(object.schema, object.name)}` };
+    case "sequence":
+      return { comment: `SEQUENCE ${quoteQualified(object.schema, object.name)}`, privileges: `SEQUENCE ${quoteQualified(object.schema, object.name)}` };
+    case "schema":
+      return { comment: `SCHEMA ${quoteIdentifier(object.name)}`, privileges: `SCHEMA ${quoteIdentifier(object.name)}` };
+    case "event_trigger":
+      return { comment: `EVENT TRIGGER ${quoteIdentifier(object.name)}`, privileges: "" };
+    default:
+      return null;
+  }
+}
+
+/** The COMMENT and GRANT/REVOKE statements that follow an object's creation. */
+function commentAndPrivileges(object: Schema | SqlFunction | Table | View | Sequence): string[] {
+  const target = objectTargets(object)!;
+  return [renderComment(target.comment, object.comment), ...renderPrivileges(target.privileges, object.privileges)];
 }
 
 export function renderComment(target: string, comment: string): string {

@@ -16,7 +16,7 @@
  * reads its catalog by column position.
  *
  * A statement the model does not understand is an error, so no DDL in a script goes unchecked;
- * SELECTs of functions (an upgrade's data steps) are recorded but change no object.
+ * A SELECT of one function (an upgrade's data step) changes no object.
  */
 import { parse } from "libpg-query";
 
@@ -63,8 +63,6 @@ function functionKey(name: Node[], argumentTypes: Node[]): string {
 /** The model of the objects a sequence of scripts leaves. */
 export class ScriptObjects {
   readonly objects = new Map<string, ModelObject>();
-  /** The function calls of SELECT statements that are not config-dump registrations, in order. */
-  readonly calls: string[] = [];
 
   /** `schemas`: the schemas that exist before the first script (the control file's `schema`). */
   constructor(schemas: readonly string[]) {
@@ -292,8 +290,6 @@ export class ScriptObjects {
       const key = `config_dump ${relation}`;
       if (!this.objects.has(`relation ${relation}`)) throw new Error(`config dump of unknown relation ${relation}`);
       this.objects.set(key, { kind: "config_dump", definition: { filter }, comment: null, acl: new Map() });
-    } else {
-      this.calls.push(name);
     }
   }
 }

@@ -35,6 +35,7 @@ import {
 } from "./declare.ts";
 import {
   functionReference,
+  objectTargets,
   quoteIdentifier,
   quoteQualified,
   renderColumn,
@@ -312,28 +313,8 @@ function alterColumn(table: string, old: Column, next: Column): Step[] {
   return steps;
 }
 
-/** The target COMMENT and GRANT name an object by, or null for objects without either. */
-function commentTarget(object: CatalogObject): { comment: string; privileges: string } | null {
-  switch (object.kind) {
-    case "function":
-      return { comment: `FUNCTION ${functionReference(object)}`, privileges: `FUNCTION ${functionReference(object)}` };
-    case "table":
-      return { comment: `TABLE ${quoteQualified(object.schema, object.name)}`, privileges: `TABLE ${quoteQualified(object.schema, object.name)}` };
-    case "view":
-      return { comment: `VIEW ${quoteQualified(object.schema, object.name)}`, privileges: `TABLE ${quoteQualified(object.schema, object.name)}` };
-    case "sequence":
-      return { comment: `SEQUENCE ${quoteQualified(object.schema, object.name)}`, privileges: `SEQUENCE ${quoteQualified(object.schema, object.name)}` };
-    case "schema":
-      return { comment: `SCHEMA ${quoteIdentifier(object.name)}`, privileges: `SCHEMA ${quoteIdentifier(object.name)}` };
-    case "event_trigger":
-      return { comment: `EVENT TRIGGER ${quoteIdentifier(object.name)}`, privileges: "" };
-    default:
-      return null;
-  }
-}
-
 function commentAndPrivilegeChanges(old: CatalogObject, next: CatalogObject): Step[] {
-  const target = commentTarget(next);
+  const target = objectTargets(next);
   if (target === null) return [];
   const steps: Step[] = [];
   if ("comment" in old && "comment" in next && old.comment !== next.comment) {

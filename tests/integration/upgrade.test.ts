@@ -13,12 +13,11 @@
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { execFileSync } from "node:child_process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster, freePort } from "../../src/cluster/cluster.ts";
 import { pgConfigVersion, type PgInstall } from "../../src/cluster/provision.ts";
-import { copyInstallation, installLibrary, releasedLibrary } from "../../src/cluster/releases.ts";
+import { copyInstallation, installLibrary, libraryPath, releasedLibrary } from "../../src/cluster/releases.ts";
 import { archivedVersions, compareVersions } from "../../src/sql/archive.ts";
 import { catalog } from "../../src/sql/catalog.ts";
 import { connect, pgVersions } from "../setup/pg.ts";
@@ -109,8 +108,7 @@ for (const major of pgVersions()) {
         chmodSync(directory, 0o711);
         install = copyInstallation(original, join(directory, "pg"));
         currentLibrary = join(directory, "current-pg_trickle.so");
-        const pkglibdir = execFileSync(install.pgConfig, ["--pkglibdir"], { encoding: "utf8" }).trim();
-        copyFileSync(join(pkglibdir, "pg_trickle.so"), currentLibrary);
+        copyFileSync(libraryPath(install), currentLibrary);
         installLibrary(install, oldLibrary);
         cluster = await Cluster.create({
           pgConfig: install.pgConfig, dataDir: join(directory, "data"), port: await freePort(), fsync: false, log,

@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { archivedVersions, compareVersions } from "../../src/sql/archive.ts";
 import { catalog } from "../../src/sql/catalog.ts";
-import { column, table, type Declaration, type SqlFunction } from "../../src/sql/declare.ts";
+import { column, table, type Declaration, type SqlFunction, type Table } from "../../src/sql/declare.ts";
 import { renderInstallScript } from "../../src/sql/generate.ts";
 import { compareObjects, objectsOf } from "../../src/sql/script-objects.ts";
 import { renderUpgradeScript, upgradeScriptPath, upgradeStreamTablesFunction } from "../../src/sql/upgrade.ts";
@@ -120,11 +120,11 @@ describe("the checker", () => {
   });
 
   it("notices a missing column, a different default and a missing constraint", async () => {
-    const streamTables = catalog.objects.find((o) => o.kind === "table" && o.name === "pgt_stream_tables")!;
+    const streamTables = catalog.objects.find((o): o is Table => o.kind === "table" && o.name === "pgt_stream_tables")!;
     const widened = table({
       schema: "pgtrickle",
       name: "pgt_stream_tables",
-      columns: [...(streamTables as { columns: never[] }).columns, column("extra", "integer", { notNull: true, default: "7" })],
+      columns: [...streamTables.columns, column("extra", "integer", { notNull: true, default: "7" })],
       constraints: [],
       comment: "c",
       privileges: [],

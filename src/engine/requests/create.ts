@@ -51,14 +51,9 @@ export function createStreamTable(request: Json): string {
       .withHint("Drop it first, or choose another name for the stream table."));
   }
 
-  const query = request.str("query");
-  const tree = readParseTree(request);
-  if (tree.error !== null) return errorResponse(changetype<EngineError>(tree.error));
-  const selected = singleSelect(tree.statements);
-  if (selected.error !== null) return errorResponse(changetype<EngineError>(selected.error));
-  const select = changetype<PNode>(selected.select);
-  const analysis = analyzeSelect(select, query);
-  if (analysis.error !== null) return errorResponse(changetype<EngineError>(analysis.error));
+  const defining = readDefiningQuery(request);
+  if (defining.error !== null) return errorResponse(changetype<EngineError>(defining.error));
+  const analysis = defining.analysis;
 
   const storage = qualifiedName(target.schema, target.name);
   const warnings: string[] = [];
@@ -79,15 +74,14 @@ export function createStreamTable(request: Json): string {
     if (nameError !== null) return errorResponse(nameError);
   }
 
-  const compiled = compileQuery(query, tree.statements[0], select, analysis, target.schema, target.name,
-    request.int("serverVersion", 180000), effective != "IMMEDIATE", false);
+  const compiled = compileQuery(defining, target.schema, target.name, request.int("serverVersion", 180000), effective != "IMMEDIATE", false);
   const program = compiled.program;
   const statements = compiled.storage;
   for (let i = 0; i < compiled.capture.length; i++) statements.push(compiled.capture[i]);
   statements.push(new Statement("CREATE TRIGGER pgtrickle_guard BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + storage
     + " FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._guard_stream_table()"));
   statements.push(new Statement("COMMENT ON TABLE " + storage + " IS " + quoteLiteral("pg_trickle stream table")));
-  catalogRows(statements, storage, target.schema, target.name, query, effective, mode.requested, schedule.value, program);
+  catalogRows(statements, storage, target.schema, target.name, defining.query, effective, mode.requested, schedule.value, program);
   if (effective == "IMMEDIATE") statements.push(immediateTriggers(storage, true));
   const diamondSets = diamonds.assignments();
   if (diamondSets.length > 0) {
@@ -107,6 +101,30 @@ export function createStreamTable(request: Json): string {
   return okResponse(result);
 }
 
+/** The request's defining query: its text, its one raw SELECT statement and its analysis. */
+export class DefiningQuery {
+  query: string = "";
+  raw: PNode | null = null;
+  select: PNode | null = null;
+  analysis: Analysis = new Analysis();
+  error: EngineError | null = null;
+}
+
+/** Reads `query` and its parse tree from a request and analyzes it; `error` says why it cannot. */
+export function readDefiningQuery(request: Json): DefiningQuery {
+  const out = new DefiningQuery();
+  out.query = request.str("query");
+  const tree = readParseTree(request);
+  if (tree.error !== null) { out.error = tree.error; return out; }
+  const selected = singleSelect(tree.statements);
+  if (selected.error !== null) { out.error = selected.error; return out; }
+  out.raw = tree.statements[0];
+  out.select = selected.select;
+  out.analysis = analyzeSelect(changetype<PNode>(selected.select), out.query);
+  out.error = out.analysis.error;
+  return out;
+}
+
 /** What compileQuery returns: the program's query-dependent parts, the storage's DDL and the change capture. */
 export class CompiledQuery {
   program: RefreshProgram = new RefreshProgram();
@@ -122,8 +140,9 @@ export class CompiledQuery {
  * storage's DDL and, when `capture`, the statements that make its sources capture what it reads
  * (`replaceCapture` also rewrites capture functions that already read enough).
  */
-export function compileQuery(query: string, raw: PNode, select: PNode, analysis: Analysis, schema: string, name: string,
-  serverVersion: i32, capture: bool, replaceCapture: bool): CompiledQuery {
+export function compileQuery(defining: DefiningQuery, schema: string, name: string, serverVersion: i32, capture: bool,
+  replaceCapture: bool): CompiledQuery {
+  const analysis = defining.analysis;
   const out = new CompiledQuery();
   const program = out.program;
   const storage = qualifiedName(schema, name);
@@ -151,7 +170,7 @@ export function compileQuery(query: string, raw: PNode, select: PNode, analysis:
     // An IMMEDIATE stream table reads each statement's transition tables, not a change buffer.
     if (capture) out.capture = ensureCapture(scan.source, scan.columns, bufferColumns(scan.source.oid), replaceCapture);
   } else {
-    const sourceSelect = "SELECT * FROM (\n" + statementText(query, raw) + "\n) AS __pgt_q";
+    const sourceSelect = "SELECT * FROM (\n" + statementText(defining.query, changetype<PNode>(defining.raw)) + "\n) AS __pgt_q";
     program.reason = changetype<EngineError>(analysis.notDifferentiable).message;
     program.operatorTree = "Full(query)";
     program.full = [
@@ -159,7 +178,7 @@ export function compileQuery(query: string, raw: PNode, select: PNode, analysis:
       new Statement("INSERT INTO " + storage + "\n" + sourceSelect, Counting.Inserted),
     ];
     program.fullDiff = fullDiffStatements(schema, name, sourceSelect, "");
-    collectSources(select, program);
+    collectSources(changetype<PNode>(defining.select), program);
     out.storage.push(new Statement("CREATE TABLE " + storage + " AS\n" + sourceSelect + "\nWITH NO DATA"));
   }
   return out;

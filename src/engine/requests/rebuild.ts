@@ -9,27 +9,17 @@
 
 import { Json, JsonObjectWriter } from "../util/json";
 import { EngineError, okResponse, errorResponse } from "../errors/engine-error";
-import { readParseTree } from "../nodes/read-tree";
-import { PNode } from "../nodes/parse-node";
-import { analyzeSelect, singleSelect } from "../analyze/query";
 import { Statement, statementsJson } from "../refresh/statement";
 import { quoteLiteral } from "../sqlgen/quote";
-import { compileQuery } from "./create";
+import { compileQuery, readDefiningQuery } from "./create";
 
 /** Handles `{"op":"rebuild", pgtId, schema, name, query, parseTree|parseTreeJson, serverVersion, refreshMode}`. */
 export function rebuildStreamTable(request: Json): string {
-  const query = request.str("query");
-  const tree = readParseTree(request);
-  if (tree.error !== null) return errorResponse(changetype<EngineError>(tree.error));
-  const selected = singleSelect(tree.statements);
-  if (selected.error !== null) return errorResponse(changetype<EngineError>(selected.error));
-  const select = changetype<PNode>(selected.select);
-  const analysis = analyzeSelect(select, query);
-  if (analysis.error !== null) return errorResponse(changetype<EngineError>(analysis.error));
-
+  const defining = readDefiningQuery(request);
+  if (defining.error !== null) return errorResponse(changetype<EngineError>(defining.error));
   const mode = request.str("refreshMode");
-  const compiled = compileQuery(query, tree.statements[0], select, analysis, request.str("schema"), request.str("name"),
-    request.int("serverVersion", 180000), mode != "IMMEDIATE", true);
+  const compiled = compileQuery(defining, request.str("schema"), request.str("name"), request.int("serverVersion", 180000),
+    mode != "IMMEDIATE", true);
   const statements: Statement[] = compiled.capture;
   statements.push(new Statement("UPDATE pgtrickle.pgt_stream_tables SET refresh_program = " + quoteLiteral(compiled.program.toJson())
     + "::jsonb, updated_at = now() WHERE pgt_id = " + request.int("pgtId").toString()));
