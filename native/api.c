@@ -31,7 +31,6 @@ PG_FUNCTION_INFO_V1(_engine_normalize);
 PG_FUNCTION_INFO_V1(_guard_stream_table);
 PG_FUNCTION_INFO_V1(_upgrade_stream_tables);
 
-static void rebuild_stream_tables(char **rows, uint64 count);
 
 /* Text argument `n`, or NULL. */
 static char *
@@ -171,6 +170,7 @@ create_stream_table(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	pgt_check_installed_version("create a stream table");
+	pgt_relink_restored(false);
 	pgt_request_begin(&req, "create");
 	pgt_request_text(&req, "name", name);
 	pgt_request_text(&req, "query", query);
@@ -206,6 +206,7 @@ drop_stream_table(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	pgt_check_installed_version(NULL);
+	pgt_relink_restored(false);
 	pgt_request_begin(&req, "drop");
 	pgt_request_text(&req, "name", name);
 	pgt_request_bool(&req, "cascade", cascade);
@@ -222,6 +223,7 @@ refresh_stream_table(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	pgt_check_installed_version(NULL);
+	pgt_relink_restored(false);
 	pgt_refresh(name, "MANUAL", false);
 	SPI_finish();
 	PG_RETURN_VOID();
@@ -237,6 +239,7 @@ alter_stream_table(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	pgt_check_installed_version("alter a stream table");
+	pgt_relink_restored(false);
 	pgt_request_begin(&req, "alter");
 	pgt_request_text(&req, "name", name);
 	pgt_request_int(&req, "minScheduleSeconds", pg_trickle_min_schedule_seconds);
@@ -315,8 +318,6 @@ Datum
 _upgrade_stream_tables(PG_FUNCTION_ARGS)
 {
 	char	   *installed;
-	uint64		count;
-	char	  **rows;
 	Oid			extension = CurrentExtensionObject;
 
 	if (!creating_extension)
@@ -330,24 +331,18 @@ _upgrade_stream_tables(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_VOID();
 	}
-	SPI_execute("SELECT json_build_object('pgtId', pgt_id, 'schema', pgt_schema, 'name', pgt_name, "
-				"'query', original_query, 'refreshMode', refresh_mode, "
-				"'searchPath', refresh_program->>'searchPath', 'status', status)::text "
-				"FROM pgtrickle.pgt_stream_tables ORDER BY pgt_id", true, 0);
-	count = SPI_processed;
-	rows = palloc(sizeof(char *) * count);
-	for (uint64 i = 0; i < count; i++)
-		rows[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 	/*
 	 * What the rebuild creates or replaces (capture functions) belongs to stream tables, not to
 	 * the extension: run it outside the update script's extension context, or PostgreSQL would
-	 * make new objects members of the extension and refuse to replace non-members.
+	 * make new objects members of the extension and refuse to replace non-members. Restored
+	 * stream tables not linked yet are rebuilt when they are (see restore.c).
 	 */
 	creating_extension = false;
 	CurrentExtensionObject = InvalidOid;
 	PG_TRY();
 	{
-		rebuild_stream_tables(rows, count);
+		(void) pgt_relink_restored(true);
+		pgt_rebuild_stream_tables("database_identity = pgtrickle._database_identity()");
 	}
 	PG_FINALLY();
 	{
@@ -359,10 +354,26 @@ _upgrade_stream_tables(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* Rebuilds the stream tables described by `rows` (JSON objects, see _upgrade_stream_tables). */
-static void
-rebuild_stream_tables(char **rows, uint64 count)
+/*
+ * Recompiles the stream tables the SQL condition `where` selects (SPI connected): each one's
+ * defining query under the search_path it was created with, its refresh program stored, its
+ * sources given this library's capture functions. Stream tables in status ERROR (a source is
+ * gone) cannot be recompiled and keep their program.
+ */
+void
+pgt_rebuild_stream_tables(const char *where)
 {
+	uint64		count;
+	char	  **rows;
+
+	SPI_execute(psprintf("SELECT json_build_object('pgtId', pgt_id, 'schema', pgt_schema, 'name', pgt_name, "
+						 "'query', original_query, 'refreshMode', refresh_mode, "
+						 "'searchPath', refresh_program->>'searchPath', 'status', status)::text "
+						 "FROM pgtrickle.pgt_stream_tables WHERE %s ORDER BY pgt_id", where), true, 0);
+	count = SPI_processed;
+	rows = palloc(sizeof(char *) * (count + 1));
+	for (uint64 i = 0; i < count; i++)
+		rows[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 	for (uint64 i = 0; i < count; i++)
 	{
 		JsonbContainer *st = &DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(rows[i])))->root;

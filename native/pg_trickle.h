@@ -68,6 +68,12 @@ extern void pgt_run_statements(JsonbContainer *result);
 extern bool pgt_refresh_in_progress;
 extern bool pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy);
 
+/* api.c, restore.c: rebuilding and relinking stream tables */
+extern void pgt_rebuild_stream_tables(const char *where);
+extern bool pgt_relink_restored(bool quiet);
+extern bool pgt_try_relink_restored(int elevel);
+extern void pgt_check_linked_before_capture(void);
+
 /* scheduler.c */
 extern void pgt_register_background_workers(void);
 extern bool pgt_scheduler_available(void);

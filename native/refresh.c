@@ -98,7 +98,7 @@ lock_stream_table(const char *name, bool skip_if_busy)
 	int64		pgt_id;
 	bool		isnull;
 
-	SPI_execute_with_args(psprintf("SELECT pgt_id, pg_try_advisory_xact_lock(%d, pgt_id::int4) "
+	SPI_execute_with_args(psprintf("SELECT pgt_id, pg_try_advisory_xact_lock(%d, pgt_id::int4), status, last_error_message "
 								   "FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = to_regclass($1)",
 								   PGT_REFRESH_LOCK_CLASS),
 						  1, types, values, NULL, false, 1);
@@ -107,6 +107,13 @@ lock_stream_table(const char *name, bool skip_if_busy)
 				(errcode(PGT_ERRCODE_UNDEFINED_TABLE),
 				 errmsg("stream table \"%s\" does not exist", name),
 				 errhint("pgtrickle.pgt_stream_tables lists the stream tables.")));
+	/* ERROR: a source is gone (dropped, or not part of a restored dump); its program cannot run. */
+	if (strcmp(result_text(3), "ERROR") == 0)
+		ereport(ERROR,
+				(errcode(PGT_ERRCODE_UNDEFINED_TABLE),
+				 errmsg("stream table \"%s\" cannot be refreshed", name),
+				 errdetail("Its status is ERROR: %s.", result_text(4) ? result_text(4) : "unknown reason"),
+				 errhint("Drop it with pgtrickle.drop_stream_table() and create it again once its sources exist.")));
 	pgt_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
 	{

@@ -235,10 +235,14 @@ pgt_scheduler_available(void)
 
 PG_FUNCTION_INFO_V1(_wake_scheduler);
 
-/* pgtrickle._wake_scheduler(): called by capture triggers; wakes the scheduler at commit. */
+/*
+ * pgtrickle._wake_scheduler(): called by capture triggers before they write; refuses a change
+ * while restored stream tables are not linked yet (restore.c) and wakes the scheduler at commit.
+ */
 Datum
 _wake_scheduler(PG_FUNCTION_ARGS)
 {
+	pgt_check_linked_before_capture();
 	if (pg_trickle_wake_on_commit)
 		pgt_wake_scheduler_at_commit();
 	PG_RETURN_VOID();
@@ -647,6 +651,12 @@ plan_tick(Tick *tick, MemoryContext tick_context)
 	{
 		end_work();
 		return installed == NULL ? SCHED_EXIT : SCHED_WAIT;
+	}
+	/* Restored stream tables are linked before anything reads the catalog; until then nothing is refreshed. */
+	if (!pgt_try_relink_restored(LOG))
+	{
+		end_work();
+		return SCHED_WAIT;
 	}
 	result = schedule_decision();
 	batches = pgt_json_container(result, "batches");

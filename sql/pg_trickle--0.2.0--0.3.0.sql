@@ -5,7 +5,13 @@
 -- complain if the script is sourced in psql rather than run by ALTER EXTENSION
 \echo Use "ALTER EXTENSION pg_trickle UPDATE TO '0.3.0'" to load this file. \quit
 
--- Step 1: function pgtrickle._upgrade_stream_tables(): new in 0.3.0.
+-- Step 1: table pgtrickle.pgt_stream_tables: new column database_identity (existing rows get NULL).
+ALTER TABLE pgtrickle.pgt_stream_tables ADD COLUMN database_identity text;
+
+-- Step 2: pg_dump registration of pgtrickle.pgt_dependencies: rows kept WHERE false.
+SELECT pg_catalog.pg_extension_config_dump('pgtrickle.pgt_dependencies', 'WHERE false');
+
+-- Step 3: function pgtrickle._upgrade_stream_tables(): new in 0.3.0.
 CREATE FUNCTION pgtrickle._upgrade_stream_tables()
 RETURNS void
 LANGUAGE c VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE
@@ -13,5 +19,24 @@ AS 'MODULE_PATHNAME', '_upgrade_stream_tables';
 COMMENT ON FUNCTION pgtrickle._upgrade_stream_tables() IS 'Run by the last step of ALTER EXTENSION pg_trickle UPDATE: recompiles every stream table''s refresh program and change capture with the installed library.';
 REVOKE EXECUTE ON FUNCTION pgtrickle._upgrade_stream_tables() FROM PUBLIC;
 
--- Step 2: rebuild every stream table's refresh program and change capture with this library (does nothing unless this is the last step of the upgrade).
+-- Step 4: function pgtrickle._database_identity(): new in 0.3.0.
+CREATE FUNCTION pgtrickle._database_identity()
+RETURNS text
+LANGUAGE c VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', '_database_identity';
+COMMENT ON FUNCTION pgtrickle._database_identity() IS 'This database''s identity, system identifier/database OID: a catalog row recording another one was restored from a dump, and its OIDs and transaction ids are relinked before use.';
+
+-- Step 5: function pgtrickle._on_ddl_command_end(): new in 0.3.0.
+CREATE FUNCTION pgtrickle._on_ddl_command_end()
+RETURNS event_trigger
+LANGUAGE c VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', '_on_ddl_command_end';
+COMMENT ON FUNCTION pgtrickle._on_ddl_command_end() IS 'Event trigger function: after CREATE INDEX and CREATE TRIGGER, links stream tables restored by pg_restore once everything they need is restored.';
+
+-- Step 6: event trigger pgtrickle_ddl_command_end: new in 0.3.0.
+CREATE EVENT TRIGGER pgtrickle_ddl_command_end ON ddl_command_end
+    EXECUTE FUNCTION pgtrickle._on_ddl_command_end();
+COMMENT ON EVENT TRIGGER pgtrickle_ddl_command_end IS 'Links stream tables restored from a dump as soon as the restore has created their indexes and triggers.';
+
+-- Step 7: rebuild every stream table's refresh program and change capture with this library (does nothing unless this is the last step of the upgrade).
 SELECT pgtrickle._upgrade_stream_tables();

@@ -10,6 +10,7 @@ import { planRefresh } from "./requests/refresh";
 import { dropStreamTable } from "./requests/drop";
 import { rebuildStreamTable } from "./requests/rebuild";
 import { alterStreamTable } from "./requests/alter";
+import { relinkStreamTables } from "./requests/relink";
 import { planSchedule } from "./schedule/due";
 
 /** Answers one JSON request with one JSON response; never traps on bad user input. */
@@ -30,6 +31,7 @@ export function handleRequest(text: string): string {
   if (op == "drop") return dropStreamTable(request);
   if (op == "alter") return alterStreamTable(request);
   if (op == "rebuild") return rebuildStreamTable(request);
+  if (op == "relink") return relinkStreamTables(request);
   if (op == "schedule") return planSchedule(request);
   if (op == "normalize") return normalizeOperation(request);
   if (op == "echo") return echo(request);

@@ -100,6 +100,8 @@ const streamTables = table({
     column("diamond_schedule_policy", "text", { notNull: true, default: "'fastest'" }),
     column("created_at", "timestamp with time zone", { notNull: true, default: "now()" }),
     column("updated_at", "timestamp with time zone", { notNull: true, default: "now()" }),
+    // NULL in rows written before 0.3.0; such rows are relinked once, like restored ones.
+    column("database_identity", "text"),
   ],
   constraints: [
     primaryKey("pgt_id"),
@@ -164,9 +166,12 @@ const refreshHistory = table({
   privileges: [grant("SELECT", "PUBLIC")],
 });
 
-/** pg_dump keeps these rows (user definitions, and the position of their id sequence); history it does not. */
-function configDump(relation: string): ConfigDump {
-  return { kind: "config_dump", schema: S, relation, filter: "" };
+/**
+ * pg_dump keeps these rows (user definitions, and the position of their id sequence); history it
+ * does not. `filter` limits the rows kept.
+ */
+function configDump(relation: string, filter = ""): ConfigDump {
+  return { kind: "config_dump", schema: S, relation, filter };
 }
 
 /* ---- functions ---------------------------------------------------------------------------- */
@@ -457,6 +462,13 @@ const upgradeStreamTables = cFunction({
   returns: "void",
   comment: "Run by the last step of ALTER EXTENSION pg_trickle UPDATE: recompiles every stream table's refresh program and change capture with the installed library.",
   privileges: notForPublic,
+});
+
+const databaseIdentity = cFunction({
+  name: "_database_identity",
+  parameters: [],
+  returns: "text",
+  comment: "This database's identity, system identifier/database OID: a catalog row recording another one was restored from a dump, and its OIDs and transaction ids are relinked before use.",
 });
 
 /** What the scheduler's PLAN step sends the engine (op "schedule"): every stream table's schedule state. */
@@ -764,6 +776,22 @@ END
   privileges: [],
 };
 
+const onDdlCommandEnd = cFunction({
+  name: "_on_ddl_command_end",
+  parameters: [],
+  returns: "event_trigger",
+  comment: "Event trigger function: after CREATE INDEX and CREATE TRIGGER, links stream tables restored by pg_restore once everything they need is restored.",
+});
+
+const ddlCommandEndTrigger: EventTrigger = {
+  kind: "event_trigger",
+  name: "pgtrickle_ddl_command_end",
+  event: "ddl_command_end",
+  functionSchema: S,
+  functionName: "_on_ddl_command_end",
+  comment: "Links stream tables restored from a dump as soon as the restore has created their indexes and triggers.",
+};
+
 const sqlDropTrigger: EventTrigger = {
   kind: "event_trigger",
   name: "pgtrickle_sql_drop",
@@ -786,7 +814,9 @@ const objects: CatalogObject[] = [
   btreeIndex(S, "pgt_refresh_history", ["pgt_id", "start_time"]),
   configDump("pgt_stream_tables"),
   configDump(serialSequenceName("pgt_stream_tables", "pgt_id")),
-  configDump("pgt_dependencies"),
+  // Dependencies follow from the refresh programs and are rebuilt when restored stream tables are
+  // linked; dumped, their rows could reach a parallel pg_restore before the rows they reference.
+  configDump("pgt_dependencies", "WHERE false"),
   createStreamTable,
   alterStreamTable,
   dropStreamTable,
@@ -805,10 +835,13 @@ const objects: CatalogObject[] = [
   housekeeping,
   resumeStreamTable,
   upgradeStreamTables,
+  databaseIdentity,
   statStreamTables,
   ...monitoring,
   onSqlDrop,
   sqlDropTrigger,
+  onDdlCommandEnd,
+  ddlCommandEndTrigger,
 ];
 
 /** The objects of pg_trickle 0.3.0. */

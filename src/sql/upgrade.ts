@@ -222,8 +222,13 @@ function changeInPlace(old: CatalogObject, next: CatalogObject): Step[] {
     case "schema":
       if (old.kind === "schema" && old.createdBy !== next.createdBy) throw new Error(`schema ${next.name} changes who creates it`);
       break;
-    case "index":
     case "config_dump":
+      // pg_extension_config_dump() called again replaces the registered filter.
+      if (old.kind === "config_dump" && old.filter !== next.filter) {
+        steps.push({ comment: `${describe(next)}: rows kept ${next.filter === "" ? "all" : next.filter}.`, statements: [renderObject(next)[0]] });
+      }
+      break;
+    case "index":
     case "event_trigger":
       break;
   }

@@ -12,15 +12,15 @@
  */
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster, freePort } from "../../src/cluster/cluster.ts";
-import { pgConfigVersion, type PgInstall } from "../../src/cluster/provision.ts";
+import { type PgInstall } from "../../src/cluster/provision.ts";
 import { copyInstallation, installLibrary, libraryPath, releasedLibrary } from "../../src/cluster/releases.ts";
 import { archivedVersions, compareVersions } from "../../src/sql/archive.ts";
 import { catalog } from "../../src/sql/catalog.ts";
-import { connect, pgVersions } from "../setup/pg.ts";
+import { pgVersions, testInstallation } from "../setup/pg.ts";
 import { errorOf, expectMatchesQuery, matches, Random, randomEventsStatement, randomItemsStatement, refresh, waitFor } from "./oracle.ts";
 
 const projectRoot = resolve(import.meta.dirname, "../..");
@@ -78,18 +78,6 @@ ORDER BY 1`;
 async function installedObjects(client: pg.ClientBase): Promise<Record<string, unknown>> {
   const rows = (await client.query(installedObjectsQuery)).rows as { key: string; definition: unknown }[];
   return Object.fromEntries(rows.map((r) => [r.key, r.definition]));
-}
-
-/** The installation the suite's cluster of `major` runs, read from the server itself. */
-async function testInstallation(major: number): Promise<PgInstall> {
-  const client = await connect(major);
-  try {
-    const bindir = (await client.query("SELECT setting FROM pg_config WHERE name = 'BINDIR'")).rows[0].setting as string;
-    const pgConfig = join(bindir, "pg_config");
-    return { prefix: dirname(bindir), bindir, pgConfig, version: pgConfigVersion(pgConfig), major };
-  } finally {
-    await client.end();
-  }
 }
 
 for (const major of pgVersions()) {

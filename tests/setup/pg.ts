@@ -2,9 +2,10 @@
  * @fileoverview Helpers for integration tests: which PostgreSQL majors are under test, clients
  * connected to their clusters, and a database of its own for each test file.
  */
-import { basename } from "node:path";
+import { basename, dirname, join } from "node:path";
 import pg from "pg";
 import { expect, inject } from "vitest";
+import { pgConfigVersion, type PgInstall } from "../../src/cluster/provision.ts";
 
 /** The URIs of the test clusters by major, from vitest's provide() or PGTRICKLE_TEST_URIS. */
 export function pgUris(): Record<string, string> {
@@ -89,4 +90,16 @@ function uniqueDatabaseName(): string {
   const slug = file.toLowerCase().replace(/[^a-z0-9]+/g, "_").slice(0, 30);
   const random = Math.random().toString(36).slice(2, 6);
   return `t_${slug}_${process.pid}_${++databaseCounter}_${random}`;
+}
+
+/** The installation the suite's cluster of `major` runs, read from the server itself. */
+export async function testInstallation(major: number): Promise<PgInstall> {
+  const client = await connect(major);
+  try {
+    const bindir = (await client.query("SELECT setting FROM pg_config WHERE name = 'BINDIR'")).rows[0].setting as string;
+    const pgConfig = join(bindir, "pg_config");
+    return { prefix: dirname(bindir), bindir, pgConfig, version: pgConfigVersion(pgConfig), major };
+  } finally {
+    await client.end();
+  }
 }

@@ -133,6 +133,7 @@ describe("install script", () => {
       "pgtrickle._housekeeping",
       "pgtrickle.resume_stream_table",
       "pgtrickle._upgrade_stream_tables",
+      "pgtrickle._database_identity",
       "pgtrickle._stream_table_id",
       "pgtrickle._scheduler_pid",
       "pgtrickle._pending_changes",
@@ -149,6 +150,7 @@ describe("install script", () => {
       "pgtrickle.explain_refresh_mode",
       "pgtrickle.diamond_groups",
       "pgtrickle._on_sql_drop",
+      "pgtrickle._on_ddl_command_end",
     ]);
     expect(statementsOf("ViewStmt").map((v) => `${v.view.schemaname}.${v.view.relname}`)).toEqual([
       "pgtrickle.pg_stat_stream_tables",
@@ -158,7 +160,8 @@ describe("install script", () => {
       "pgtrickle.quick_health",
     ]);
     expect(statementsOf("CreateEventTrigStmt").map((t) => `${t.trigname} ON ${t.eventname} -> ${names(t.funcname).join(".")}`))
-      .toEqual(["pgtrickle_sql_drop ON sql_drop -> pgtrickle._on_sql_drop"]);
+      .toEqual(["pgtrickle_sql_drop ON sql_drop -> pgtrickle._on_sql_drop",
+        "pgtrickle_ddl_command_end ON ddl_command_end -> pgtrickle._on_ddl_command_end"]);
   });
 
   it("comments on every table, view and function", () => {

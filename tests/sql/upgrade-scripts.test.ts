@@ -102,7 +102,7 @@ describe("C entry points", () => {
 
 describe("the checker", () => {
   const base = renderInstallScript(catalog);
-  const lastFunction = catalog.objects.filter((o): o is SqlFunction => o.kind === "function").at(-1)!;
+  const lastFunction = catalog.objects.filter((o): o is SqlFunction => o.kind === "function" && o.language !== "c").at(-1)!;
 
   it("notices an upgrade that forgets a changed function body, volatility or security", async () => {
     for (const change of [

@@ -172,3 +172,37 @@ export function currentSearchPath(): string {
   const answer = hostCatalogQuery(new JsonObjectWriter().str("kind", "searchPath").str("sql", SEARCH_PATH_SQL).toString());
   return answer === null ? "" : answer;
 }
+
+const RELINK_SURVEY_SQL = `SELECT json_build_object(
+  'identity', pgtrickle._database_identity(),
+  'horizon', pg_snapshot_xmin(pg_current_snapshot())::text,
+  'rows', COALESCE(json_agg(json_build_object(
+    'pgtId', st.pgt_id::text, 'schema', st.pgt_schema, 'name', st.pgt_name, 'status', st.status, 'frontier', st.frontier,
+    'refreshMode', st.refresh_mode, 'differentiable', COALESCE((st.refresh_program->>'differentiable')::boolean, false),
+    'storage', (SELECT json_build_object('oid', c.oid::text, 'loaded', EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid))
+                FROM pg_class c WHERE c.oid = to_regclass(format('%I.%I', st.pgt_schema, st.pgt_name))),
+    'sources', (SELECT COALESCE(json_agg(json_build_object(
+        'oldOid', s.src->>'oid', 'schema', s.src->>'schema', 'name', s.src->>'name', 'oid', s.relid::text,
+        'relkind', s.src->>'relkind', 'columns', s.src->'columns',
+        'isStreamTable', EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables u WHERE u.pgt_schema = s.src->>'schema' AND u.pgt_name = s.src->>'name'),
+        'buffer', (SELECT json_build_object('loaded', EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = b.oid))
+                   FROM pg_class b WHERE b.oid = to_regclass(format('pgtrickle_changes.%I', 'changes_' || (s.src->>'oid')))),
+        'captured', EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = s.relid AND t.tgname = 'pgtrickle_capture_insert'),
+        'immediate', EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = s.relid AND t.tgname = format('pgtrickle_ivm_%s_insert', st.pgt_id))
+      ) ORDER BY s.ord), '[]')
+      FROM (SELECT e.src, e.ord, to_regclass(format('%I.%I', e.src->>'schema', e.src->>'name'))::oid AS relid
+            FROM jsonb_array_elements(st.refresh_program->'sources') WITH ORDINALITY AS e(src, ord)) AS s)
+  ) ORDER BY st.pgt_id), '[]'))::text
+FROM pgtrickle.pgt_stream_tables st
+WHERE st.database_identity IS DISTINCT FROM pgtrickle._database_identity()`;
+
+/**
+ * Everything relinking restored stream tables needs (requests/relink.ts): this database's
+ * identity, the oldest running transaction, and per restored catalog row its frontier, refresh
+ * mode, whether its table is here with its indexes, and per source of its program the OID it had
+ * and has now, what the program says of it, whether its buffer is here with its index, and
+ * whether its capture or IMMEDIATE triggers are. Null when the host cannot answer.
+ */
+export function relinkSurvey(): Json | null {
+  return ask("relink", RELINK_SURVEY_SQL, new JsonObjectWriter());
+}

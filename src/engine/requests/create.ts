@@ -276,7 +276,8 @@ function pushValue(stack: PNode[], v: PValue | null): void {
   else if (v.kind == PKind.List) for (let i = 0; i < v.items.length; i++) pushValue(stack, v.items[i]);
 }
 
-function sourceType(source: ProgramSource): string {
+/** pgt_dependencies.source_type of a source. */
+export function sourceType(source: ProgramSource): string {
   const relkind = source.relkind;
   if (source.isStreamTable) return "STREAM_TABLE";
   if (relkind == "v") return "VIEW";
@@ -293,10 +294,10 @@ function catalogRows(
   const scheduleSql = schedule === null ? "NULL" : quoteLiteral(schedule);
   const reason = program.reason.length > 0 ? quoteLiteral(program.reason) : "NULL";
   out.push(new Statement("INSERT INTO pgtrickle.pgt_stream_tables (pgt_relid, pgt_name, pgt_schema, defining_query, original_query,\n"
-    + "  schedule, refresh_mode, requested_mode, effective_refresh_mode, downgrade_reason, refresh_program)\nVALUES ("
+    + "  schedule, refresh_mode, requested_mode, effective_refresh_mode, downgrade_reason, database_identity, refresh_program)\nVALUES ("
     + quoteLiteral(storage) + "::regclass, " + quoteLiteral(name) + ", " + quoteLiteral(schema) + ", " + quoteLiteral(query) + ", "
     + quoteLiteral(query) + ",\n  " + scheduleSql + ", " + quoteLiteral(mode) + ", " + quoteLiteral(requested) + ", " + quoteLiteral(mode)
-    + ", " + reason + ", " + quoteLiteral(program.toJson()) + "::jsonb)"));
+    + ", " + reason + ", pgtrickle._database_identity(), " + quoteLiteral(program.toJson()) + "::jsonb)"));
   for (let i = 0; i < program.sources.length; i++) {
     const s = program.sources[i];
     const cols: string[] = [];

@@ -69,9 +69,9 @@ COMMENT ON TABLE "public"."new_st" IS 'pg_trickle stream table';
 
 -- statement 13 (counting none)
 INSERT INTO pgtrickle.pgt_stream_tables (pgt_relid, pgt_name, pgt_schema, defining_query, original_query,
-  schedule, refresh_mode, requested_mode, effective_refresh_mode, downgrade_reason, refresh_program)
+  schedule, refresh_mode, requested_mode, effective_refresh_mode, downgrade_reason, database_identity, refresh_program)
 VALUES ('"public"."new_st"'::regclass, 'new_st', 'public', 'SELECT DISTINCT customer, lower(note) AS note FROM orders', 'SELECT DISTINCT customer, lower(note) AS note FROM orders',
-  NULL, 'DIFFERENTIAL', 'AUTO', 'DIFFERENTIAL', NULL, '<the program below>'::jsonb);
+  NULL, 'DIFFERENTIAL', 'AUTO', 'DIFFERENTIAL', NULL, pgtrickle._database_identity(), '<the program below>'::jsonb);
 
 -- statement 14 (counting none)
 INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, cdc_mode)
