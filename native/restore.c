@@ -47,11 +47,19 @@ _database_identity(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(psprintf(UINT64_FORMAT "/%u", GetSystemIdentifier(), MyDatabaseId)));
 }
 
-/* Whether a catalog row is not linked to this database (SPI connected). */
+/*
+ * Whether a catalog row is not linked to this database (SPI connected). Never while the
+ * installed SQL is another version than the library's: before ALTER EXTENSION ... UPDATE from a
+ * version without database_identity, and linking is then the update's last step.
+ */
 static bool
 any_unlinked(void)
 {
 	bool		isnull;
+	char	   *installed = pgt_installed_version();
+
+	if (installed == NULL || strcmp(installed, PGT_VERSION) != 0)
+		return false;
 
 	SPI_execute("SELECT EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables "
 				"WHERE database_identity IS DISTINCT FROM pgtrickle._database_identity())", true, 1);

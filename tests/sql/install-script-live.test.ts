@@ -25,6 +25,7 @@ const cFunctionNames = catalog.objects.flatMap((o) => (o.kind === "function" && 
 /** Everything but C functions and the SQL-standard bodies that call one (bound when created). */
 function loadsWithoutLibrary(object: CatalogObject): boolean {
   if (object.kind === "config_dump") return false;
+  if (object.kind === "event_trigger") return !cFunctionNames.includes(`${object.functionSchema}.${object.functionName}(`);
   if (object.kind !== "function") return true;
   if (object.language === "c") return false;
   const body = object.body;

@@ -5,9 +5,10 @@
  * A catalog row is "restored" when its database_identity (system identifier / database oid) is
  * not this database's. Its OIDs then name the old database's relations, and the transaction ids
  * in its frontier and in the rows of its change buffers are the old cluster's. Relinking:
- * - re-resolves the stream table and its sources by name: pgt_relid, pgt_dependencies, and (the
- *   shim then runs `rebuild`) the refresh program; buffers and capture functions, named after
- *   their source's OID, are renamed in two phases (an old OID may be another source's new one);
+ * - re-resolves the stream table and its sources by name (the program lists them): pgt_relid,
+ *   the pgt_dependencies rows (dumped empty, written again as create writes them), and, through
+ *   the shim's `rebuild`, the refresh program; buffers and capture functions, named after their
+ *   source's OID, are renamed in two phases (an old OID may be another source's new one);
  * - maps every transaction id of the old cluster that the restored frontiers and buffers hold
  *   into [3, horizon), where horizon is the oldest transaction still running here. The map keeps
  *   order and keeps every frontier's breakpoints (xmin, xmax, in-progress ids, own xid) distinct,
