@@ -371,7 +371,7 @@ pgt_rebuild_stream_tables(const char *where)
 						 "'searchPath', refresh_program->>'searchPath', 'status', status)::text "
 						 "FROM pgtrickle.pgt_stream_tables WHERE %s ORDER BY pgt_id", where), true, 0);
 	count = SPI_processed;
-	rows = palloc(sizeof(char *) * (count + 1));
+	rows = palloc(sizeof(char *) * count);
 	for (uint64 i = 0; i < count; i++)
 		rows[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 	for (uint64 i = 0; i < count; i++)

@@ -40,6 +40,19 @@ PG_FUNCTION_INFO_V1(_on_ddl_command_end);
 
 static bool relinking = false;
 
+/*
+ * Whether this backend has seen every catalog row linked since the last relation invalidation:
+ * then the capture path, the SQL functions and the scheduler's tick skip the catalog query. A
+ * restore always creates triggers, which sends an invalidation, so it is always noticed.
+ */
+static bool known_linked = false;
+
+static void
+forget_known_linked(Datum arg, Oid relid)
+{
+	known_linked = false;
+}
+
 /* pgtrickle._database_identity(): "<system identifier>/<database oid>" of this database. */
 Datum
 _database_identity(PG_FUNCTION_ARGS)
@@ -55,15 +68,24 @@ _database_identity(PG_FUNCTION_ARGS)
 static bool
 any_unlinked(void)
 {
+	static bool callback_registered = false;
 	bool		isnull;
-	char	   *installed = pgt_installed_version();
+	char	   *installed;
 
+	if (known_linked)
+		return false;
+	installed = pgt_installed_version();
 	if (installed == NULL || strcmp(installed, PGT_VERSION) != 0)
 		return false;
-
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_known_linked, (Datum) 0);
+		callback_registered = true;
+	}
 	SPI_execute("SELECT EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables "
 				"WHERE database_identity IS DISTINCT FROM pgtrickle._database_identity())", true, 1);
-	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	known_linked = !DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	return !known_linked;
 }
 
 /*
@@ -124,35 +146,19 @@ pgt_relink_restored(bool quiet)
 	return false;
 }
 
-/* Whether this backend has seen every catalog row linked since the last relation invalidation. */
-static bool capture_may_write = false;
-
-static void
-forget_capture_check(Datum arg, Oid relid)
-{
-	capture_may_write = false;
-}
-
 /*
  * Called by capture before it writes a change (SPI not connected). A change captured before the
  * restored stream tables are linked would be read against the old cluster's transaction ids:
  * refuse it. This can only happen between a restore and the first use of pg_trickle when the
- * restore could not link them itself (pg_restore --jobs). The answer is kept until the next
- * relation invalidation — creating a trigger sends one, so a restore is always noticed.
+ * restore could not link them itself (pg_restore --jobs).
  */
 void
 pgt_check_linked_before_capture(void)
 {
-	static bool callback_registered = false;
 	bool		unlinked;
 
-	if (capture_may_write || relinking)
+	if (known_linked || relinking)
 		return;
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(forget_capture_check, (Datum) 0);
-		callback_registered = true;
-	}
 	SPI_connect();
 	unlinked = any_unlinked();
 	SPI_finish();
@@ -162,7 +168,6 @@ pgt_check_linked_before_capture(void)
 				 errmsg("cannot capture a change before the stream tables restored into this database are linked"),
 				 errdetail("Changes are captured again once the restored stream tables are linked to this database."),
 				 errhint("Call any pg_trickle function, such as SELECT pgtrickle.refresh_stream_table(...), or wait for the scheduler's next tick, then retry.")));
-	capture_may_write = true;
 }
 
 /*
@@ -176,6 +181,8 @@ pgt_try_relink_restored(int elevel)
 	ResourceOwner owner = CurrentResourceOwner;
 	volatile bool linked = false;
 
+	if (known_linked)
+		return true;
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(context);
 	PG_TRY();

@@ -125,3 +125,17 @@ export function randomEventsStatement(r: Random): string {
     default: return `UPDATE events SET b = ${b()} WHERE a = ${r.int(0, 9)}`;
   }
 }
+
+/**
+ * A writer of `statements` random statements on `items` and `events` each (see above), with
+ * fresh item ids from `firstId` on.
+ */
+export function randomWriter(r: Random, firstId: number): (c: pg.ClientBase, statements: number) => Promise<void> {
+  let id = firstId;
+  return async (c, statements) => {
+    for (let i = 0; i < statements; i++) {
+      await c.query(randomItemsStatement(r, () => ++id));
+      await c.query(randomEventsStatement(r));
+    }
+  };
+}

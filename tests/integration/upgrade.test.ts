@@ -21,7 +21,7 @@ import { copyInstallation, installLibrary, libraryPath, releasedLibrary } from "
 import { archivedVersions, compareVersions } from "../../src/sql/archive.ts";
 import { catalog } from "../../src/sql/catalog.ts";
 import { pgVersions, testInstallation } from "../setup/pg.ts";
-import { errorOf, expectMatchesQuery, matches, Random, randomEventsStatement, randomItemsStatement, refresh, waitFor } from "./oracle.ts";
+import { errorOf, expectMatchesQuery, matches, Random, randomWriter, refresh, waitFor } from "./oracle.ts";
 
 const projectRoot = resolve(import.meta.dirname, "../..");
 const SEED = Number(process.env.PGTRICKLE_SEED ?? 20261121);
@@ -127,14 +127,7 @@ for (const major of pgVersions()) {
       }
 
       it("upgrades live: old SQL keeps refreshing, then the update leaves a fresh install's objects and exact stream tables", async () => {
-        const r = new Random(SEED + major);
-        let id = 1000;
-        const writeSome = async (c: pg.ClientBase, statements: number) => {
-          for (let i = 0; i < statements; i++) {
-            await c.query(randomItemsStatement(r, () => ++id));
-            await c.query(randomEventsStatement(r));
-          }
-        };
+        const writeSome = randomWriter(new Random(SEED + major), 1000);
 
         // Phase 1: the released library and its SQL.
         let c = await client();

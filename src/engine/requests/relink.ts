@@ -92,20 +92,26 @@ function qualified(row: Json): string {
   return quoteIdent(row.str("schema")) + "." + quoteIdent(row.str("name"));
 }
 
-/** Why the restore is not complete yet, or null when everything relinking reads is in place. */
+/**
+ * Why the restore is not complete yet, or null when everything relinking reads is in place. Every
+ * buffer relinking touches must have its index (its rows are loaded), even that of a source or
+ * stream table left out of the dump, which relinking drops: the restore still indexes it.
+ */
 function readiness(rows: Json[]): string | null {
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
-    if (!row.has("storage")) continue;
-    if (!row.get("storage").bool("loaded")) return "the indexes of stream table " + qualified(row) + " are not restored yet";
+    const present = row.has("storage");
+    if (present && !row.get("storage").bool("loaded")) return "the indexes of stream table " + qualified(row) + " are not restored yet";
+    const cdc = cdcMode(row);
     const sources = row.arr("sources");
     for (let j = 0; j < sources.length; j++) {
       const s = sources[j];
-      if (!s.has("oid")) continue;
-      const cdc = cdcMode(row);
+      if (cdc == "trigger" && s.has("buffer") && !s.get("buffer").bool("loaded")) {
+        return "the change buffer of source " + qualified(s) + " is not restored yet";
+      }
+      if (!present || !s.has("oid")) continue;
       if (cdc == "trigger") {
         if (!s.has("buffer")) return "the change buffer of source " + qualified(s) + " is missing";
-        if (!s.get("buffer").bool("loaded")) return "the change buffer of source " + qualified(s) + " is not restored yet";
         if (!s.bool("captured")) return "the capture triggers of source " + qualified(s) + " are not restored yet";
       } else if (cdc == "immediate" && !s.bool("immediate")) {
         return "the IMMEDIATE triggers of stream table " + qualified(row) + " on source " + qualified(s) + " are not restored yet";
