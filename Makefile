@@ -6,7 +6,7 @@
 
 EXTENSION = pg_trickle
 MODULE_big = pg_trickle
-EXTVERSION = 0.3.0
+EXTVERSION = 0.4.0
 
 NATIVE_OBJS = native/pg_trickle.o native/api.o native/refresh.o native/immediate.o native/scheduler.o native/restore.o native/engine_call.o \
 	native/engine_host.o native/engine_abi.o native/wasm-rt/wasm-rt-impl.o

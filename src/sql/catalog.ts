@@ -1,5 +1,5 @@
 /**
- * @fileoverview The SQL objects of pg_trickle 0.3.0: the one declaration the install script is
+ * @fileoverview The SQL objects of pg_trickle 0.4.0: the one declaration the install script is
  * generated from (`npx tsx src/build/build.ts sql`).
  *
  * Names, parameter order and defaults of public functions are a compatibility contract
@@ -844,5 +844,5 @@ const objects: CatalogObject[] = [
   ddlCommandEndTrigger,
 ];
 
-/** The objects of pg_trickle 0.3.0. */
-export const catalog: Declaration = { extension: "pg_trickle", version: "0.3.0", objects };
+/** The objects of pg_trickle 0.4.0. */
+export const catalog: Declaration = { extension: "pg_trickle", version: "0.4.0", objects };
