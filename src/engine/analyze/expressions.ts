@@ -1,7 +1,7 @@
 /**
  * @fileoverview Turns expression parse nodes into resolved expressions (ir/expr.ts): column
- * references are bound to the single source relation, functions are checked for volatility and
- * aggregates recognised. Anything this version cannot maintain differentially is reported as an
+ * references are bound through the FROM clause's scope (analyze/scope.ts), functions are
+ * checked for volatility and aggregates recognised. Anything this version cannot maintain differentially is reported as an
  * UnsupportedConstruct error value naming the construct, with its position.
  */
 
@@ -13,7 +13,8 @@ import {
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
-import { RelationInfo, lookupFunctions } from "./catalog";
+import { lookupFunctions } from "./catalog";
+import { Scope, Resolution } from "./scope";
 import { nodeList, nameList, characterPosition } from "./tree";
 import { quoteIdent, quoteLiteral } from "../sqlgen/quote";
 import { canonicalSql } from "../sqlgen/render-expression";
@@ -26,14 +27,13 @@ export const FULL_MODE_HINT = "Use refresh_mode => 'FULL', or 'AUTO' to fall bac
 
 const TIME_DEPENDENT_FUNCTIONS = ["now", "transaction_timestamp", "statement_timestamp", "clock_timestamp", "timeofday"];
 
-/** Binds expressions of one query to its source relation; the first error wins and stops the work. */
+/** Binds expressions of one query through its FROM scope; the first error wins and stops the work. */
 export class ExpressionBinder {
   error: EngineError | null = null;
   aggregates: AggregateExpr[] = [];
-  columnsUsed: string[] = [];
   private aggregateKeys: string[] = [];
 
-  constructor(public query: string, public source: RelationInfo, public alias: string) {}
+  constructor(public query: string, public scope: Scope) {}
 
   /** Records an error (keeping the first) and returns null for convenient early exits. */
   fail(error: EngineError): Expr | null {
@@ -45,11 +45,6 @@ export class ExpressionBinder {
   unsupported(construct: string, location: i64): Expr | null {
     return this.fail(new EngineError(ErrorCode.UnsupportedConstruct, construct + " is not supported in DIFFERENTIAL mode")
       .withHint(FULL_MODE_HINT).at(characterPosition(this.query, location)));
-  }
-
-  /** Marks source column `name` as read by the query. */
-  useColumn(name: string): void {
-    if (!this.columnsUsed.includes(name)) this.columnsUsed.push(name);
   }
 
   /** Binds `n`; aggregates are accepted only where `allowAggregates`. Null on error. */
@@ -126,21 +121,18 @@ export class ExpressionBinder {
     const parts = nameList(n, "fields");
     const location = n.int("location");
     if (parts[parts.length - 1] == "*") return this.unsupported("a * column reference inside an expression", location);
-    const column = parts[parts.length - 1];
-    if (parts.length >= 2) {
-      const qualifier = parts[parts.length - 2];
-      const schemaOk = parts.length < 3 || parts[parts.length - 3] == this.source.schema;
-      if (qualifier != this.alias || !schemaOk || parts.length > 3) {
-        return this.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + qualifier + "\"")
-          .at(characterPosition(this.query, location)));
-      }
+    const resolved = this.scope.resolve(parts);
+    const at = characterPosition(this.query, location);
+    if (resolved.status == Resolution.MissingTable) {
+      return this.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + parts[parts.length - 2] + "\"").at(at));
     }
-    if (this.source.column(column) === null) {
-      return this.fail(new EngineError(ErrorCode.UndefinedColumn, "column \"" + column + "\" does not exist")
-        .at(characterPosition(this.query, location)));
+    if (resolved.status == Resolution.MissingColumn) {
+      return this.fail(new EngineError(ErrorCode.UndefinedColumn, "column " + (parts.length == 1 ? "\"" + parts[0] + "\"" : parts.join(".")) + " does not exist").at(at));
     }
-    this.useColumn(column);
-    return new ColumnExpr(column);
+    if (resolved.status == Resolution.Ambiguous) {
+      return this.fail(new EngineError(ErrorCode.AmbiguousColumn, "column reference \"" + parts.join(".") + "\" is ambiguous").at(at));
+    }
+    return resolved.expr;
   }
 
   private bindConst(n: PNode): Expr | null {

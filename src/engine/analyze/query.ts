@@ -1,6 +1,6 @@
 /**
- * @fileoverview Analysis of a defining query: checks it is one SELECT, resolves its source and
- * expressions, and decides whether it can be maintained differentially. The result is either an
+ * @fileoverview Analysis of a defining query: checks it is one SELECT, resolves its FROM clause
+ * (tables, joins, flattened subqueries) and expressions, and decides whether it can be maintained differentially. The result is either an
  * AnalyzedQuery or the reason it is not differentiable (an UnsupportedConstruct error value),
  * which AUTO mode turns into FULL refresh and DIFFERENTIAL mode into an ERROR.
  */
@@ -14,6 +14,8 @@ import {
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
 import { RelationInfo, lookupRelation } from "./catalog";
+import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
+import { Operator, OperatorKind, ScanOperator, FilterOperator, JoinOperator, JoinType } from "../ir/operator-tree";
 import { ExpressionBinder, FULL_MODE_HINT } from "./expressions";
 import { nodeList, nameList, characterPosition } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
@@ -23,9 +25,12 @@ export class OutputColumn {
   constructor(public name: string, public expr: Expr) {}
 }
 
-/** A differentiable single-source query, resolved. */
+/** A differentiable query, resolved. */
 export class AnalyzedQuery {
-  source: RelationInfo = new RelationInfo();
+  /** The FROM clause as a tree of scans, joins and the filters of flattened subqueries. */
+  from: Operator | null = null;
+  /** Every scan of the query, indexed by its `rel`. */
+  scans: ScanOperator[] = [];
   where: Expr | null = null;
   outputs: OutputColumn[] = [];
   /** GROUP BY keys (for DISTINCT: the output expressions). */
@@ -34,8 +39,6 @@ export class AnalyzedQuery {
   /** True when the result is a set of groups: GROUP BY, aggregates, or DISTINCT. */
   grouped: bool = false;
   distinct: bool = false;
-  /** Source columns the query reads, in first-use order. */
-  columnsUsed: string[] = [];
 }
 
 /** The outcome of analysis: a query, or why it is not differentiable, or a hard error. */
@@ -81,70 +84,48 @@ export function singleSelect(statements: PNode[]): SelectResult {
 
 class QueryAnalyzer {
   result: Analysis = new Analysis();
+  /** Every scan so far, across flattened subqueries: a scan's `rel` is its index here. */
+  scans: ScanOperator[] = [];
   constructor(public queryText: string) {}
 
   notDifferentiable(construct: string, location: i64): Analysis {
-    this.result.notDifferentiable = new EngineError(ErrorCode.UnsupportedConstruct, construct + " is not supported in DIFFERENTIAL mode")
-      .withHint(FULL_MODE_HINT).at(characterPosition(this.queryText, location));
+    if (this.result.notDifferentiable === null && this.result.error === null) {
+      this.result.notDifferentiable = new EngineError(ErrorCode.UnsupportedConstruct, construct + " is not supported in DIFFERENTIAL mode")
+        .withHint(FULL_MODE_HINT).at(characterPosition(this.queryText, location));
+    }
+    return this.result;
+  }
+
+  /** Records a hard error (no refresh mode gets past it). */
+  failed(error: EngineError): Analysis {
+    if (this.result.error === null) this.result.error = error;
     return this.result;
   }
 
   /** Sorts a binder error into "not differentiable" or "hard error". */
   binderFailed(error: EngineError): Analysis {
-    if (error.code == ErrorCode.UnsupportedConstruct || error.code == ErrorCode.QueryTooComplex) this.result.notDifferentiable = error;
-    else this.result.error = error;
+    if (error.code == ErrorCode.UnsupportedConstruct || error.code == ErrorCode.QueryTooComplex) {
+      if (this.result.notDifferentiable === null) this.result.notDifferentiable = error;
+    } else this.failed(error);
     return this.result;
   }
 
+  /** True when analysis has already stopped. */
+  get stopped(): bool { return this.result.error !== null || this.result.notDifferentiable !== null; }
+
   analyze(s: PNode): Analysis {
     const loc = s.int("location");
-    if (s.str("op") != "SETOP_NONE" && s.str("op").length > 0) return this.notDifferentiable("UNION, INTERSECT or EXCEPT", locationIn(s.node("rarg"), loc));
-    if (s.node("withClause") !== null) return this.notDifferentiable("WITH (a common table expression)", locationIn(s.node("withClause"), loc));
-    if (s.list("valuesLists").length > 0) return this.notDifferentiable("VALUES", loc);
+    if (!this.checkPlainSelect(s, loc, "")) return this.result;
     if (s.node("havingClause") !== null) return this.notDifferentiable("HAVING", locationIn(s.node("havingClause"), loc));
-    if (s.list("windowClause").length > 0) return this.notDifferentiable("WINDOW", locationIn(nodeList(s, "windowClause")[0], loc));
-    if (s.node("limitCount") !== null) return this.notDifferentiable("LIMIT or OFFSET", locationIn(s.node("limitCount"), loc));
-    if (s.node("limitOffset") !== null) return this.notDifferentiable("LIMIT or OFFSET", locationIn(s.node("limitOffset"), loc));
     if (s.bool("groupDistinct")) return this.notDifferentiable("GROUP BY DISTINCT", loc);
 
     const from = nodeList(s, "fromClause");
     if (from.length == 0) return this.notDifferentiable("a query without a FROM clause", loc);
-    if (from.length > 1) return this.notDifferentiable("more than one FROM item (a join)", locationIn(from[1], loc));
-    const item = from[0];
-    if (item === null) return this.notDifferentiable("an empty FROM item", loc);
-    if (item.tag == "JoinExpr") return this.notDifferentiable("JOIN", locationIn(item.node("rarg"), loc));
-    if (item.tag == "RangeSubselect") return this.notDifferentiable("a subquery in FROM", locationIn(item.node("subquery"), loc));
-    if (item.tag == "RangeFunction") return this.notDifferentiable("a function in FROM", loc);
-    if (item.tag != "RangeVar") return this.notDifferentiable("FROM item " + item.tag, loc);
-
-    const relLocation = item.int("location");
-    const relname = item.str("relname");
-    const rel = lookupRelation(item.str("schemaname"), relname);
-    if (rel === null) {
-      this.result.error = new EngineError(ErrorCode.UndefinedTable, "relation \"" + relname + "\" does not exist")
-        .at(characterPosition(this.queryText, relLocation));
-      return this.result;
-    }
-    const source = changetype<RelationInfo>(rel);
-    // A stream table is captured like a table: its refreshes' changes reach the buffer through the
-    // same triggers, so a downstream stream table is maintained differentially too.
-    // Its children's changes would escape the capture triggers, which sit on this table only.
-    if (source.hasChildren) return this.notDifferentiable("a table with inheritance children", relLocation);
-    if (source.relkind != "r") {
-      const what = source.relkind == "v" ? "a view" : source.relkind == "m" ? "a materialized view"
-        : source.relkind == "f" ? "a foreign table" : source.relkind == "p" ? "a partitioned table" : "a relation of kind " + source.relkind;
-      return this.notDifferentiable(what + " as a source", relLocation);
-    }
-    let alias = relname;
-    const aliasNode = item.node("alias");
-    if (aliasNode !== null) {
-      alias = aliasNode.str("aliasname");
-      if (aliasNode.list("colnames").length > 0) return this.notDifferentiable("column aliases in FROM", relLocation);
-    }
-
-    const binder = new ExpressionBinder(this.queryText, source, alias);
+    const scope = this.bindFromList(from, loc);
+    if (scope === null) return this.result;
+    const binder = new ExpressionBinder(this.queryText, changetype<Scope>(scope));
     const q = new AnalyzedQuery();
-    q.source = source;
+    q.from = this.crossJoin(changetype<Scope>(scope).items);
 
     const whereNode = s.node("whereClause");
     if (whereNode !== null) {
@@ -152,7 +133,9 @@ class QueryAnalyzer {
       if (binder.error !== null) return this.binderFailed(changetype<EngineError>(binder.error));
     }
 
-    if (!this.bindTargets(s, q, binder)) return this.binderFailed(changetype<EngineError>(binder.error));
+    const outputs = this.bindTargets(s, binder, true);
+    if (outputs === null) return this.binderFailed(changetype<EngineError>(binder.error));
+    q.outputs = outputs;
 
     if (!this.checkOrderBy(s, q, binder)) return this.binderFailed(changetype<EngineError>(binder.error));
 
@@ -185,13 +168,229 @@ class QueryAnalyzer {
         }
       }
     }
-    q.columnsUsed = binder.columnsUsed;
+    q.scans = this.scans;
+    recordColumnsUsed(q);
     this.result.query = q;
     return this.result;
   }
 
-  /** Binds the target list, expanding `*`; false on error (recorded in the binder). */
-  bindTargets(s: PNode, q: AnalyzedQuery, binder: ExpressionBinder): bool {
+  /**
+   * Refuses what no SELECT this version maintains may contain; `where` names the place for a
+   * subquery in FROM ("" at the top). False (with the reason recorded) when `s` has one.
+   */
+  checkPlainSelect(s: PNode, loc: i64, where: string): bool {
+    if (s.str("op") != "SETOP_NONE" && s.str("op").length > 0) { this.notDifferentiable("UNION, INTERSECT or EXCEPT" + where, locationIn(s.node("rarg"), loc)); return false; }
+    if (s.node("withClause") !== null) { this.notDifferentiable("WITH (a common table expression)" + where, locationIn(s.node("withClause"), loc)); return false; }
+    if (s.list("valuesLists").length > 0) { this.notDifferentiable("VALUES" + where, loc); return false; }
+    if (s.list("windowClause").length > 0) { this.notDifferentiable("WINDOW" + where, locationIn(nodeList(s, "windowClause")[0], loc)); return false; }
+    if (s.node("limitCount") !== null) { this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(s.node("limitCount"), loc)); return false; }
+    if (s.node("limitOffset") !== null) { this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(s.node("limitOffset"), loc)); return false; }
+    return true;
+  }
+
+  /** Binds the FROM list into a scope; null (with the reason recorded) when it cannot. */
+  bindFromList(from: Array<PNode | null>, loc: i64): Scope | null {
+    const items: FromItem[] = [];
+    for (let i = 0; i < from.length; i++) {
+      const item = this.bindFromItem(from[i], false, loc);
+      if (item === null) return null;
+      items.push(item);
+    }
+    const seen: string[] = [];
+    for (let i = 0; i < items.length; i++) {
+      for (let a = 0; a < items[i].aliases.length; a++) {
+        const name = items[i].aliases[a].name;
+        if (seen.includes(name)) {
+          this.failed(new EngineError(ErrorCode.DuplicateAlias, "table name \"" + name + "\" specified more than once")
+            .withHint("Give each occurrence its own alias."));
+          return null;
+        }
+        seen.push(name);
+      }
+    }
+    return new Scope(items);
+  }
+
+  /** A comma-separated FROM list is a chain of cross joins (the WHERE clause filters it). */
+  crossJoin(items: FromItem[]): Operator {
+    let op = items[0].op;
+    for (let i = 1; i < items.length; i++) op = new JoinOperator(JoinType.Inner, op, items[i].op, null);
+    return op;
+  }
+
+  /** One FROM item; `nullable` when an outer join may pad it with NULLs. Null (reason recorded) when unsupported. */
+  bindFromItem(item: PNode | null, nullable: bool, loc: i64): FromItem | null {
+    if (item === null) { this.notDifferentiable("an empty FROM item", loc); return null; }
+    if (item.tag == "RangeVar") return this.bindRelation(item);
+    if (item.tag == "JoinExpr") return this.bindJoin(item, nullable, loc);
+    if (item.tag == "RangeSubselect") return this.bindSubquery(item, nullable, loc);
+    if (item.tag == "RangeFunction") { this.notDifferentiable("a function in FROM", loc); return null; }
+    this.notDifferentiable("FROM item " + item.tag, loc);
+    return null;
+  }
+
+  bindRelation(item: PNode): FromItem | null {
+    const relLocation = item.int("location");
+    const relname = item.str("relname");
+    const rel = lookupRelation(item.str("schemaname"), relname);
+    if (rel === null) {
+      this.failed(new EngineError(ErrorCode.UndefinedTable, "relation \"" + relname + "\" does not exist")
+        .at(characterPosition(this.queryText, relLocation)));
+      return null;
+    }
+    const source = changetype<RelationInfo>(rel);
+    // A stream table is captured like a table: its refreshes' changes reach the buffer through the
+    // same triggers, so a downstream stream table is maintained differentially too.
+    // Its children's changes would escape the capture triggers, which sit on this table only.
+    if (source.hasChildren) { this.notDifferentiable("a table with inheritance children", relLocation); return null; }
+    if (source.relkind != "r") {
+      const what = source.relkind == "v" ? "a view" : source.relkind == "m" ? "a materialized view"
+        : source.relkind == "f" ? "a foreign table" : source.relkind == "p" ? "a partitioned table" : "a relation of kind " + source.relkind;
+      this.notDifferentiable(what + " as a source", relLocation);
+      return null;
+    }
+    let alias = relname;
+    let schema = source.schema;
+    let colnames: string[] = [];
+    const aliasNode = item.node("alias");
+    if (aliasNode !== null) {
+      alias = aliasNode.str("aliasname");
+      schema = "";
+      colnames = nameList(aliasNode, "colnames");
+      if (colnames.length > source.columns.length) {
+        this.failed(new EngineError(ErrorCode.SyntaxError, "table \"" + alias + "\" has " + source.columns.length.toString()
+          + " columns available but " + colnames.length.toString() + " columns specified").at(characterPosition(this.queryText, relLocation)));
+        return null;
+      }
+    }
+    const scan = new ScanOperator(this.scans.length, source, alias);
+    this.scans.push(scan);
+    const columns: ColumnBinding[] = [];
+    for (let c = 0; c < source.columns.length; c++) {
+      const name = c < colnames.length ? colnames[c] : source.columns[c].name;
+      columns.push(new ColumnBinding(name, new ColumnExpr(scan.rel, source.columns[c].name)));
+    }
+    return new FromItem(scan, columns, [new AliasEntry(alias, schema, columns)]);
+  }
+
+  bindJoin(item: PNode, nullable: bool, loc: i64): FromItem | null {
+    const kind = item.str("jointype");
+    let joinType = JoinType.Inner;
+    if (kind == "JOIN_LEFT") joinType = JoinType.Left;
+    else if (kind == "JOIN_RIGHT") joinType = JoinType.Right;
+    else if (kind == "JOIN_FULL") joinType = JoinType.Full;
+    else if (kind != "JOIN_INNER" && kind.length > 0) { this.notDifferentiable("join type " + kind, loc); return null; }
+    const leftNullable = nullable || joinType == JoinType.Right || joinType == JoinType.Full;
+    const rightNullable = nullable || joinType == JoinType.Left || joinType == JoinType.Full;
+    const left = this.bindFromItem(item.node("larg"), leftNullable, loc);
+    if (left === null) return null;
+    const right = this.bindFromItem(item.node("rarg"), rightNullable, loc);
+    if (right === null) return null;
+    const l = changetype<FromItem>(left);
+    const r = changetype<FromItem>(right);
+
+    // USING and NATURAL: equal columns of both sides, merged into one output column each.
+    let using = nameList(item, "usingClause");
+    if (item.bool("isNatural")) {
+      using = [];
+      for (let i = 0; i < l.columns.length; i++) {
+        const name = l.columns[i].name;
+        if (!using.includes(name) && bindingOf(r.columns, name) !== null) using.push(name);
+      }
+    }
+    const conditions: Expr[] = [];
+    const merged: ColumnBinding[] = [];
+    for (let i = 0; i < using.length; i++) {
+      const name = using[i];
+      const le = uniqueBinding(l.columns, name);
+      const re = uniqueBinding(r.columns, name);
+      if (le === null || re === null) {
+        this.failed(new EngineError(ErrorCode.UndefinedColumn, "column \"" + name + "\" specified in USING clause does not exist in "
+          + (le === null ? "left" : "right") + " table").at(characterPosition(this.queryText, loc)));
+        return null;
+      }
+      const lx = changetype<Expr>(le);
+      const rx = changetype<Expr>(re);
+      conditions.push(new OperatorExpr("=", lx, rx));
+      const value = joinType == JoinType.Full ? new CallLikeExpr("COALESCE", [lx, rx]) : joinType == JoinType.Right ? rx : lx;
+      merged.push(new ColumnBinding(name, value));
+    }
+    const quals = item.node("quals");
+    if (quals !== null) {
+      const binder = new ExpressionBinder(this.queryText, new Scope([l, r]));
+      const on = binder.bind(quals, 0, false);
+      if (on === null) {
+        this.binderFailed(changetype<EngineError>(binder.error));
+        return null;
+      }
+      conditions.push(on);
+    }
+    const condition: Expr | null = conditions.length == 0 ? null : conditions.length == 1 ? conditions[0] : new BoolExpr("AND", conditions);
+    const columns = merged.slice(0);
+    for (let i = 0; i < l.columns.length; i++) if (!using.includes(l.columns[i].name)) columns.push(l.columns[i]);
+    for (let i = 0; i < r.columns.length; i++) if (!using.includes(r.columns[i].name)) columns.push(r.columns[i]);
+    const op = new JoinOperator(joinType, l.op, r.op, condition);
+    const aliasNode = item.node("alias");
+    if (aliasNode === null) return new FromItem(op, columns, l.aliases.concat(r.aliases));
+    // `(a JOIN b) AS j (x, y)`: only j is visible outside, its first columns renamed.
+    const colnames = nameList(aliasNode, "colnames");
+    const renamed: ColumnBinding[] = [];
+    for (let i = 0; i < columns.length; i++) renamed.push(i < colnames.length ? new ColumnBinding(colnames[i], columns[i].expr) : columns[i]);
+    return new FromItem(op, renamed, [new AliasEntry(aliasNode.str("aliasname"), "", renamed)]);
+  }
+
+  /**
+   * A subquery in FROM is flattened into the query: its scans join the query's, its WHERE becomes
+   * a filter, and its output columns stand for the expressions it selects. Only a plain
+   * select-project-join subquery can be flattened.
+   */
+  bindSubquery(item: PNode, nullable: bool, loc: i64): FromItem | null {
+    const sub = item.node("subquery");
+    if (item.bool("lateral")) { this.notDifferentiable("a LATERAL subquery", locationIn(sub, loc)); return null; }
+    if (sub === null || sub.tag != "SelectStmt") { this.notDifferentiable("this subquery in FROM", loc); return null; }
+    const s = changetype<PNode>(sub);
+    const subLoc = locationIn(s, loc);
+    const where = " in a subquery in FROM";
+    if (!this.checkPlainSelect(s, subLoc, where)) return null;
+    if (s.list("groupClause").length > 0) { this.notDifferentiable("GROUP BY" + where, subLoc); return null; }
+    if (s.node("havingClause") !== null) { this.notDifferentiable("HAVING" + where, subLoc); return null; }
+    if (s.list("distinctClause").length > 0) { this.notDifferentiable("DISTINCT" + where, subLoc); return null; }
+    const from = nodeList(s, "fromClause");
+    if (from.length == 0) { this.notDifferentiable("a subquery in FROM without a FROM clause", subLoc); return null; }
+    const scope = this.bindFromList(from, subLoc);
+    if (scope === null) return null;
+    const inner = changetype<Scope>(scope);
+    const binder = new ExpressionBinder(this.queryText, inner);
+    let op = this.crossJoin(inner.items);
+    const whereNode = s.node("whereClause");
+    if (whereNode !== null) {
+      const predicate = binder.bind(whereNode, 0, false);
+      if (predicate === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
+      op = new FilterOperator(op, predicate);
+    }
+    const outputs = this.bindTargets(s, binder, true);
+    if (outputs === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
+    if (binder.aggregates.length > 0) { this.notDifferentiable("aggregates" + where, subLoc); return null; }
+    const aliasNode = item.node("alias");
+    const alias = aliasNode !== null ? aliasNode.str("aliasname") : "";
+    const colnames = aliasNode !== null ? nameList(aliasNode, "colnames") : new Array<string>();
+    const columns: ColumnBinding[] = [];
+    for (let i = 0; i < outputs.length; i++) {
+      const expr = outputs[i].expr;
+      // Above an outer join a computed value would survive the NULL padding of its row.
+      if (nullable && expr.kind != ExprKind.Column) {
+        this.notDifferentiable("a computed column of a subquery on the nullable side of an outer join", subLoc);
+        return null;
+      }
+      columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : outputs[i].name, expr));
+    }
+    const aliases: AliasEntry[] = alias.length > 0 ? [new AliasEntry(alias, "", columns)] : [];
+    return new FromItem(op, columns, aliases);
+  }
+
+  /** Binds a target list, expanding `*` and `alias.*`; null on error (recorded in the binder). */
+  bindTargets(s: PNode, binder: ExpressionBinder, allowAggregates: bool): OutputColumn[] | null {
+    const outputs: OutputColumn[] = [];
     const targets = nodeList(s, "targetList");
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i];
@@ -200,25 +399,28 @@ class QueryAnalyzer {
       if (val !== null && val.tag == "ColumnRef") {
         const parts = nameList(val, "fields");
         if (parts[parts.length - 1] == "*") {
-          if (parts.length > 1 && parts[parts.length - 2] != binder.alias) {
-            binder.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + parts[parts.length - 2] + "\"")
-              .at(characterPosition(this.queryText, val.int("location"))));
-            return false;
+          let expanded: ColumnBinding[] = [];
+          if (parts.length == 1) {
+            for (let k = 0; k < binder.scope.items.length; k++) expanded = expanded.concat(binder.scope.items[k].columns);
+          } else {
+            const entry = binder.scope.alias(parts[parts.length - 2], parts.length == 3 ? parts[0] : "");
+            if (entry === null) {
+              binder.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + parts[parts.length - 2] + "\"")
+                .at(characterPosition(this.queryText, val.int("location"))));
+              return null;
+            }
+            expanded = entry.columns;
           }
-          for (let c = 0; c < q.source.columns.length; c++) {
-            const name = q.source.columns[c].name;
-            binder.useColumn(name);
-            q.outputs.push(new OutputColumn(name, new ColumnExpr(name)));
-          }
+          for (let c = 0; c < expanded.length; c++) outputs.push(new OutputColumn(expanded[c].name, expanded[c].expr));
           continue;
         }
       }
-      const e = binder.bind(val, 0, true);
-      if (e === null) return false;
+      const e = binder.bind(val, 0, allowAggregates);
+      if (e === null) return null;
       const name = t.str("name").length > 0 ? t.str("name") : figureColumnName(val);
-      q.outputs.push(new OutputColumn(name, e));
+      outputs.push(new OutputColumn(name, e));
     }
-    return true;
+    return outputs;
   }
 
   /**
@@ -230,7 +432,7 @@ class QueryAnalyzer {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       if (item === null) continue;
-      const checker = new ExpressionBinder(this.queryText, q.source, binder.alias);
+      const checker = new ExpressionBinder(this.queryText, binder.scope);
       const node = item.node("node");
       if (node !== null && node.tag == "ColumnRef" && nameList(node, "fields").length == 1) {
         const name = nameList(node, "fields")[0];
@@ -241,7 +443,8 @@ class QueryAnalyzer {
       if (node !== null && node.tag == "A_Const") continue;
       checker.bind(node, 0, true);
       const error = checker.error;
-      if (error !== null && (error.code == ErrorCode.UndefinedColumn || error.code == ErrorCode.UndefinedTable)) {
+      if (error !== null && (error.code == ErrorCode.UndefinedColumn || error.code == ErrorCode.UndefinedTable
+        || error.code == ErrorCode.AmbiguousColumn)) {
         binder.fail(error);
         return false;
       }
@@ -262,11 +465,74 @@ class QueryAnalyzer {
     }
     if (item.tag == "ColumnRef") {
       const parts = nameList(item, "fields");
-      if (parts.length == 1 && q.source.column(parts[0]) === null) {
+      if (parts.length == 1 && !binder.scope.hasColumn(parts[0])) {
         for (let i = 0; i < q.outputs.length; i++) if (q.outputs[i].name == parts[0]) return q.outputs[i].expr;
       }
     }
     return binder.bind(item, 0, false);
+  }
+}
+
+/** The binding called `name` in `columns`, or null. */
+function bindingOf(columns: ColumnBinding[], name: string): ColumnBinding | null {
+  for (let i = 0; i < columns.length; i++) if (columns[i].name == name) return columns[i];
+  return null;
+}
+
+/** The expression of the one binding called `name`, or null when there is none or several. */
+function uniqueBinding(columns: ColumnBinding[], name: string): Expr | null {
+  let found: Expr | null = null;
+  let hits = 0;
+  for (let i = 0; i < columns.length; i++) if (columns[i].name == name) { found = columns[i].expr; hits++; }
+  return hits == 1 ? found : null;
+}
+
+/**
+ * Fills every scan's `columns`: the source columns some expression of the query reads, in
+ * first-use order, then the source's primary key (a single-source projection is keyed by it).
+ */
+function recordColumnsUsed(q: AnalyzedQuery): void {
+  const exprs: Expr[] = [];
+  collectOperatorExprs(changetype<Operator>(q.from), exprs);
+  if (q.where !== null) exprs.push(changetype<Expr>(q.where));
+  for (let i = 0; i < q.outputs.length; i++) exprs.push(q.outputs[i].expr);
+  for (let i = 0; i < q.groupKeys.length; i++) exprs.push(q.groupKeys[i]);
+  const stack = exprs.reverse();
+  while (stack.length > 0) {
+    const e = stack.pop();
+    if (e.kind == ExprKind.Column) {
+      const c = e as ColumnExpr;
+      const scan = q.scans[c.rel];
+      if (!scan.columns.includes(c.column)) scan.columns.push(c.column);
+      continue;
+    }
+    if (e.kind == ExprKind.Aggregate) {
+      const arg = (e as AggregateExpr).arg;
+      if (arg !== null) stack.push(changetype<Expr>(arg));
+      continue;
+    }
+    const children = childExpressions(e);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  for (let s = 0; s < q.scans.length; s++) {
+    const scan = q.scans[s];
+    for (let k = 0; k < scan.source.primaryKey.length; k++) {
+      if (!scan.columns.includes(scan.source.primaryKey[k])) scan.columns.push(scan.source.primaryKey[k]);
+    }
+  }
+}
+
+/** The join conditions and filter predicates inside a FROM tree, in tree order. */
+function collectOperatorExprs(op: Operator, out: Expr[]): void {
+  if (op.kind == OperatorKind.Filter) {
+    const f = op as FilterOperator;
+    collectOperatorExprs(f.input, out);
+    out.push(f.predicate);
+  } else if (op.kind == OperatorKind.Join) {
+    const j = op as JoinOperator;
+    collectOperatorExprs(j.left, out);
+    collectOperatorExprs(j.right, out);
+    if (j.condition !== null) out.push(changetype<Expr>(j.condition));
   }
 }
 

@@ -16,9 +16,9 @@ export abstract class Expr {
   constructor(public readonly kind: ExprKind) {}
 }
 
-/** A column of the source relation. */
+/** Column `column` of the query's range entry `rel` (its scan number, see ir/operator-tree.ts). */
 export class ColumnExpr extends Expr {
-  constructor(public readonly column: string) { super(ExprKind.Column); }
+  constructor(public readonly rel: i32, public readonly column: string) { super(ExprKind.Column); }
 }
 
 /** A constant, as SQL text (already quoted), e.g. `42`, `'abc'`, `NULL`, `B'101'`. */

@@ -1,7 +1,7 @@
 /**
  * @fileoverview The operator tree of a differentiable query: immutable nodes tagged by `kind`.
- * This version builds Scan → [Filter] → (Project | Aggregate | Distinct); later versions add
- * joins, set operations and the rest without changing the shape of the tree.
+ * The relational part is a tree of Scan, Filter and Join; one Project, Aggregate or Distinct sits
+ * on top.
  */
 
 import { Expr, AggregateExpr } from "./expr";
@@ -9,21 +9,35 @@ import { RelationInfo } from "../analyze/catalog";
 import { AnalyzedQuery, OutputColumn } from "../analyze/query";
 
 /** The kinds of operator. */
-export enum OperatorKind { Scan, Filter, Project, Aggregate, Distinct }
+export enum OperatorKind { Scan, Filter, Join, Project, Aggregate, Distinct }
 
 /** Base of every operator node. */
 export abstract class Operator {
   constructor(public readonly kind: OperatorKind) {}
 }
 
-/** Reads one source relation (its change buffer in a delta). */
+/**
+ * Reads one source relation (its change buffer in a delta). `rel` numbers the query's scans from
+ * 0 in FROM order; a table read twice (a self-join) has two scans. `columns` are the source
+ * columns the query reads from it (filled in after analysis).
+ */
 export class ScanOperator extends Operator {
-  constructor(public readonly source: RelationInfo, public readonly columns: string[]) { super(OperatorKind.Scan); }
+  columns: string[] = [];
+  constructor(public readonly rel: i32, public readonly source: RelationInfo, public readonly alias: string) { super(OperatorKind.Scan); }
 }
 
 /** Keeps the rows satisfying `predicate`. */
 export class FilterOperator extends Operator {
   constructor(public readonly input: Operator, public readonly predicate: Expr) { super(OperatorKind.Filter); }
+}
+
+/** The four joins; RIGHT is kept as written (its delta rule mirrors LEFT's). */
+export enum JoinType { Inner, Left, Right, Full }
+
+/** Joins `left` and `right` on `condition` (null: a cross join). */
+export class JoinOperator extends Operator {
+  constructor(public readonly joinType: JoinType, public readonly left: Operator, public readonly right: Operator,
+    public readonly condition: Expr | null) { super(OperatorKind.Join); }
 }
 
 /** Computes the output columns, row by row (bag semantics). */
@@ -48,11 +62,7 @@ export class DistinctOperator extends Operator {
 
 /** Builds the operator tree of an analyzed query. */
 export function buildOperatorTree(q: AnalyzedQuery): Operator {
-  const columns = q.columnsUsed.slice(0);
-  for (let i = 0; i < q.source.primaryKey.length; i++) {
-    if (!columns.includes(q.source.primaryKey[i])) columns.push(q.source.primaryKey[i]);
-  }
-  let input: Operator = new ScanOperator(q.source, columns);
+  let input: Operator = changetype<Operator>(q.from);
   const where = q.where;
   if (where !== null) input = new FilterOperator(input, where);
   if (q.distinct) return new DistinctOperator(input, q.outputs);
@@ -60,31 +70,50 @@ export function buildOperatorTree(q: AnalyzedQuery): Operator {
   return new ProjectOperator(input, q.outputs);
 }
 
-/** The scan at the bottom of a single-source tree. */
-export function scanOf(op: Operator): ScanOperator {
-  let node = op;
-  while (node.kind != OperatorKind.Scan) {
-    if (node.kind == OperatorKind.Filter) node = (node as FilterOperator).input;
-    else if (node.kind == OperatorKind.Project) node = (node as ProjectOperator).input;
-    else if (node.kind == OperatorKind.Aggregate) node = (node as AggregateOperator).input;
-    else node = (node as DistinctOperator).input;
-  }
-  return node as ScanOperator;
+/** The relational input of a top operator (Project, Aggregate or Distinct). */
+export function inputOf(top: Operator): Operator {
+  if (top.kind == OperatorKind.Project) return (top as ProjectOperator).input;
+  if (top.kind == OperatorKind.Aggregate) return (top as AggregateOperator).input;
+  return (top as DistinctOperator).input;
 }
 
-/** The filter predicate directly above the scan, or null. */
-export function predicateOf(op: Operator): Expr | null {
-  let node = op;
-  while (node.kind != OperatorKind.Scan) {
-    if (node.kind == OperatorKind.Filter) return (node as FilterOperator).predicate;
-    if (node.kind == OperatorKind.Project) node = (node as ProjectOperator).input;
-    else if (node.kind == OperatorKind.Aggregate) node = (node as AggregateOperator).input;
-    else node = (node as DistinctOperator).input;
-  }
-  return null;
+/** Every scan under `op`, in FROM order. */
+export function scansOf(op: Operator): ScanOperator[] {
+  const out: ScanOperator[] = [];
+  collectScans(op, out);
+  return out;
 }
 
-/** A one-line description of the tree, e.g. `Aggregate(Filter(Scan(public.orders)))`. */
+function collectScans(op: Operator, out: ScanOperator[]): void {
+  switch (op.kind) {
+    case OperatorKind.Scan: out.push(op as ScanOperator); break;
+    case OperatorKind.Filter: collectScans((op as FilterOperator).input, out); break;
+    case OperatorKind.Join: {
+      const j = op as JoinOperator;
+      collectScans(j.left, out);
+      collectScans(j.right, out);
+      break;
+    }
+    default: collectScans(inputOf(op), out);
+  }
+}
+
+/** The one scan of a top operator reading a single source through at most one filter, else null. */
+export function singleScan(top: Operator): ScanOperator | null {
+  let node = inputOf(top);
+  if (node.kind == OperatorKind.Filter) node = (node as FilterOperator).input;
+  return node.kind == OperatorKind.Scan ? node as ScanOperator : null;
+}
+
+/** The filter predicate directly above the scan of a single-source top operator, or null. */
+export function predicateOf(top: Operator): Expr | null {
+  const node = inputOf(top);
+  return node.kind == OperatorKind.Filter ? (node as FilterOperator).predicate : null;
+}
+
+const JOIN_NAMES = ["InnerJoin", "LeftJoin", "RightJoin", "FullJoin"];
+
+/** A one-line description of the tree, e.g. `Aggregate(Filter(InnerJoin(Scan(public.a), Scan(public.b))))`. */
 export function describeOperatorTree(op: Operator): string {
   switch (op.kind) {
     case OperatorKind.Scan: {
@@ -92,6 +121,10 @@ export function describeOperatorTree(op: Operator): string {
       return "Scan(" + s.source.schema + "." + s.source.name + ")";
     }
     case OperatorKind.Filter: return "Filter(" + describeOperatorTree((op as FilterOperator).input) + ")";
+    case OperatorKind.Join: {
+      const j = op as JoinOperator;
+      return JOIN_NAMES[<i32>j.joinType] + "(" + describeOperatorTree(j.left) + ", " + describeOperatorTree(j.right) + ")";
+    }
     case OperatorKind.Project: return "Project(" + describeOperatorTree((op as ProjectOperator).input) + ")";
     case OperatorKind.Aggregate: return "Aggregate(" + describeOperatorTree((op as AggregateOperator).input) + ")";
     default: return "Distinct(" + describeOperatorTree((op as DistinctOperator).input) + ")";

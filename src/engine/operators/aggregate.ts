@@ -1,6 +1,7 @@
 /**
  * @fileoverview Grouped aggregation γ_{G; f…} with COUNT(*), COUNT(x) and SUM(x), and
- * SELECT DISTINCT as the same operator with only the count.
+ * SELECT DISTINCT as the same operator with only the count, over any relational input (its
+ * signed delta rows come from operators/join.ts).
  *
  * Delta rule: the affected groups are the G values (old and new images) in ΔR. Per group the
  * storage keeps a hidden row count n (`__pgt_count`) and, per aggregate, its algebraic state:
@@ -17,13 +18,12 @@
  * in the last bits (the order of additions differs).
  */
 
-import { AggregateOperator, DistinctOperator, Operator, OperatorKind, scanOf, predicateOf } from "../ir/operator-tree";
-import { Expr, ExprKind, AggregateExpr, AggregateFunc } from "../ir/expr";
+import { AggregateOperator, DistinctOperator, Operator, OperatorKind } from "../ir/operator-tree";
+import { Expr, ExprKind, AggregateExpr, AggregateFunc, ColumnExpr } from "../ir/expr";
 import { OutputColumn, childExpressions } from "../analyze/query";
-import { AliasContext, RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
+import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
-import { windowSelect, sourceFrom, DeltaSource } from "./scan";
-import { whereClause } from "./filter";
+import { InputRelation } from "./join";
 import { MaintenancePlan } from "../refresh/statement";
 import { mergeCounts, rowIdOf, lockDeltaRows } from "./shared";
 
@@ -40,7 +40,7 @@ class GroupLayout {
 /** Renders key and aggregate references from a given place: the new state, the delta, ... */
 class StateContext extends RenderContext {
   constructor(public layout: GroupLayout, public keyPrefix: string, public mode: i32) { super(); }
-  column(name: string): string { return "NULL /* ungrouped column " + name + " */"; }
+  column(c: ColumnExpr): string { return "NULL /* ungrouped column " + c.column + " */"; }
   substitute(e: Expr): string | null {
     const text = canonicalSql(e);
     const k = this.layout.keyTexts.indexOf(text);
@@ -83,11 +83,11 @@ function containsAggregate(e: Expr): bool {
 }
 
 /**
- * The plan for an Aggregate or Distinct operator over a filtered scan, its delta read from `delta`.
+ * The plan for an Aggregate or Distinct operator over `input` (its delta and its current state).
  * Concurrent IMMEDIATE writers lock the groups their delta touches first (plan.lock): two of them
  * would otherwise both insert the same new group.
  */
-export function compileAggregate(op: Operator, storage: string, returning: bool, delta: DeltaSource = DeltaSource.Buffer): MaintenancePlan {
+export function compileAggregate(op: Operator, storage: string, returning: bool, input: InputRelation): MaintenancePlan {
   const layout = new GroupLayout();
   if (op.kind == OperatorKind.Distinct) {
     const d = op as DistinctOperator;
@@ -109,10 +109,8 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
     layout.keyColumns.push(stored);
   }
 
-  const scan = scanOf(op);
-  const predicate = predicateOf(op);
-  const src = new AliasContext("__pgt_src");
-  const w = new AliasContext("w");
+  const src = input.fullContext;
+  const w = input.deltaContext;
   const plan = new MaintenancePlan();
 
   // Full refresh: PostgreSQL computes everything natively, including the hidden state.
@@ -175,14 +173,14 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
   plan.columns.push("__pgt_row_id");
   full.push(rowIdOf(keysFull) + " AS __pgt_row_id");
   const groupBy = fullPositions.length > 0 ? "\n  GROUP BY " + fullPositions.join(", ") : "";
-  plan.fullSelect = "SELECT " + full.join(",\n       ") + "\n  FROM " + sourceFrom(scan, "__pgt_src") + whereClause(predicate, src) + groupBy;
+  plan.fullSelect = "SELECT " + full.join(",\n       ") + "\n  FROM " + input.fullFrom + input.fullWhere + groupBy;
 
   // Differential: aggregate the window per group, then fold it into the stored state.
   // Without GROUP BY an aggregate over zero delta rows still yields one (all-NULL) row: drop it.
   const deltaGroupBy = positions.length > 0 ? "\n        GROUP BY " + positions.join(", ") : "\n        HAVING count(*) > 0";
-  const withSql = "WITH __pgt_w AS (\n" + windowSelect(scan, delta) + "\n),\n"
+  const withSql = input.withDelta + ",\n"
     + "__pgt_d AS (\n  SELECT q.*, " + rowIdOf(keysDelta) + " AS __pgt_row_id\n  FROM (SELECT " + deltaCols.join(",\n               ")
-    + "\n        FROM __pgt_w AS w" + whereClause(predicate, w) + deltaGroupBy + ") AS q\n)";
+    + "\n        FROM __pgt_w AS w" + deltaGroupBy + ") AS q\n)";
 
   const on: string[] = ["st.__pgt_row_id = d.__pgt_row_id"];
   for (let k = 0; k < layout.keys.length; k++) {

@@ -17,7 +17,7 @@
  * index; equality of the identity columns themselves decides every match.
  */
 
-import { ProjectOperator, ScanOperator, scanOf, predicateOf } from "../ir/operator-tree";
+import { ProjectOperator, ScanOperator, predicateOf } from "../ir/operator-tree";
 import { ColumnExpr, ExprKind } from "../ir/expr";
 import { AliasContext, renderExpr } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
@@ -25,14 +25,14 @@ import { windowSelect, sourceFrom, DeltaSource } from "./scan";
 import { whereClause, passesFilter } from "./filter";
 import { MaintenancePlan, Statement, Counting } from "../refresh/statement";
 import { mergeCounts, rowIdOf, lockDeltaRows } from "./shared";
+import { InputRelation } from "./join";
 
 /**
  * The plan for a projection over a source with a primary key, its delta read from `delta`. It
  * needs no lock for concurrent IMMEDIATE writers: the source's own key already serialises two
  * writers of one key, and so of one stream-table row.
  */
-export function compileKeyedProjection(op: ProjectOperator, storage: string, returning: bool, delta: DeltaSource = DeltaSource.Buffer): MaintenancePlan {
-  const scan = scanOf(op);
+export function compileKeyedProjection(op: ProjectOperator, scan: ScanOperator, storage: string, returning: bool, delta: DeltaSource = DeltaSource.Buffer): MaintenancePlan {
   const predicate = predicateOf(op);
   const plan = new MaintenancePlan();
   const src = new AliasContext("__pgt_src");
@@ -118,17 +118,15 @@ export function compileKeyedProjection(op: ProjectOperator, storage: string, ret
 }
 
 /**
- * The plan for a projection over a source without a primary key (rows identified by value, with
- * duplicates), its delta read from `delta`. Concurrent IMMEDIATE writers lock the values their
+ * The plan for a projection whose rows are identified by value, with duplicates: over a source
+ * without a primary key, or over joins (see operators/join.ts for `input`). Concurrent IMMEDIATE writers lock the values their
  * delta touches first (plan.lock): two of them deleting one copy each of a value would otherwise
  * both pick the same stored copy.
  */
-export function compileCountedProjection(op: ProjectOperator, storage: string, delta: DeltaSource = DeltaSource.Buffer): MaintenancePlan {
-  const scan: ScanOperator = scanOf(op);
-  const predicate = predicateOf(op);
+export function compileCountedProjection(op: ProjectOperator, storage: string, input: InputRelation): MaintenancePlan {
   const plan = new MaintenancePlan();
-  const src = new AliasContext("__pgt_src");
-  const w = new AliasContext("w");
+  const src = input.fullContext;
+  const w = input.deltaContext;
 
   const fullCols: string[] = [];
   const deltaCols: string[] = [];
@@ -146,7 +144,7 @@ export function compileCountedProjection(op: ProjectOperator, storage: string, d
   const qCols: string[] = [];
   for (let i = 0; i < names.length; i++) qCols.push("q." + names[i]);
   plan.fullSelect = "SELECT q.*, " + rowIdOf(qCols) + " AS __pgt_row_id\n  FROM (SELECT " + fullCols.join(", ")
-    + "\n          FROM " + sourceFrom(scan, "__pgt_src") + whereClause(predicate, src) + ") AS q";
+    + "\n          FROM " + input.fullFrom + input.fullWhere + ") AS q";
 
   const same: string[] = ["s2.__pgt_row_id = n.__pgt_row_id"];
   const insertVals: string[] = [];
@@ -154,9 +152,9 @@ export function compileCountedProjection(op: ProjectOperator, storage: string, d
     same.push("s2." + names[i] + " IS NOT DISTINCT FROM n." + names[i]);
     insertVals.push("d." + names[i]);
   }
-  const withSql = "WITH __pgt_w AS (\n" + windowSelect(scan, delta) + "\n),\n"
+  const withSql = input.withDelta + ",\n"
     + "__pgt_d AS MATERIALIZED (\n  SELECT q.*, " + rowIdOf(qCols) + " AS __pgt_row_id\n  FROM (SELECT " + deltaCols.join(", ")
-    + ", sum(w.__pgt_sign) AS __pgt_count\n        FROM __pgt_w AS w" + whereClause(predicate, w)
+    + ", sum(w.__pgt_sign) AS __pgt_count\n        FROM __pgt_w AS w"
     + "\n        GROUP BY " + groupPositions.join(", ") + "\n        HAVING sum(w.__pgt_sign) <> 0) AS q\n)";
   const sql = withSql + ",\n"
     + "__pgt_del AS (\n  DELETE FROM " + storage + " AS st\n  USING (SELECT x.tid FROM (SELECT * FROM __pgt_d WHERE __pgt_count < 0) AS n\n"

@@ -37,13 +37,21 @@ export function windowCondition(b: string): string {
  */
 export enum DeltaSource { Buffer, Inserted, Deleted, Updated }
 
-/** SELECT of the signed delta rows of `scan`: __pgt_seq, __pgt_sign (+1/−1) and the captured columns. */
-export function windowSelect(scan: ScanOperator, source: DeltaSource = DeltaSource.Buffer): string {
-  if (source != DeltaSource.Buffer) return transitionSelect(scan, source);
+/**
+ * SELECT of the signed delta rows of `scan`: __pgt_seq, __pgt_sign (+1/−1) and the captured
+ * columns, named as in the source or, when given, as `names` (one per scan column).
+ */
+export function windowSelect(scan: ScanOperator, source: DeltaSource = DeltaSource.Buffer, names: string[] | null = null): string {
+  const renamed = names === null ? scan.columns : names;
+  if (source != DeltaSource.Buffer) return transitionSelect(scan, source, renamed);
   const cols: string[] = ["b.__pgt_seq", "CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign"];
-  for (let i = 0; i < scan.columns.length; i++) cols.push("b." + quoteIdent(scan.columns[i]));
+  for (let i = 0; i < scan.columns.length; i++) cols.push("b." + quoteIdent(scan.columns[i]) + aliasIfRenamed(scan.columns[i], renamed[i]));
   return "SELECT " + cols.join(", ") + "\n  FROM " + bufferTable(scan.source.oid) + " AS b\n  WHERE "
     + windowCondition("b") + "\n    AND b.__pgt_action <> 'T'";
+}
+
+function aliasIfRenamed(column: string, name: string): string {
+  return column == name ? "" : " AS " + name;
 }
 
 /**
@@ -51,9 +59,9 @@ export function windowSelect(scan: ScanOperator, source: DeltaSource = DeltaSour
  * new images after (seq 2, sign +1): a statement changes each row at most once, so a key has at
  * most one image on each side and "last image per key" is the new one when there is one.
  */
-function transitionSelect(scan: ScanOperator, source: DeltaSource): string {
+function transitionSelect(scan: ScanOperator, source: DeltaSource, names: string[]): string {
   const cols: string[] = [];
-  for (let i = 0; i < scan.columns.length; i++) cols.push("t." + quoteIdent(scan.columns[i]));
+  for (let i = 0; i < scan.columns.length; i++) cols.push("t." + quoteIdent(scan.columns[i]) + aliasIfRenamed(scan.columns[i], names[i]));
   const list = cols.length > 0 ? ", " + cols.join(", ") : "";
   const oldRows = "SELECT 1::bigint AS __pgt_seq, -1 AS __pgt_sign" + list + " FROM __pgt_old AS t";
   const newRows = "SELECT 2::bigint AS __pgt_seq, 1 AS __pgt_sign" + list + " FROM __pgt_new AS t";
@@ -62,11 +70,24 @@ function transitionSelect(scan: ScanOperator, source: DeltaSource): string {
   return oldRows + "\n  UNION ALL\n" + newRows;
 }
 
-/** SELECT of (truncates, changes, source_rows) for the window: lets the engine choose the refresh action. */
-export function probeSelect(scan: ScanOperator): string {
-  return "SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,\n"
-    + "  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = " + scan.source.oid + ") AS source_rows\n"
-    + "FROM " + bufferTable(scan.source.oid) + " AS b\nWHERE " + windowCondition("b");
+/**
+ * SELECT of (truncates, changes, source_rows) for the window over every source buffer the scans
+ * read (a table read twice counts once): lets the engine choose the refresh action.
+ */
+export function probeSelect(scans: ScanOperator[]): string {
+  const parts: string[] = [];
+  const seen: string[] = [];
+  for (let i = 0; i < scans.length; i++) {
+    const oid = scans[i].source.oid;
+    if (seen.includes(oid)) continue;
+    seen.push(oid);
+    parts.push("SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,\n"
+      + "  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = " + oid + ") AS source_rows\n"
+      + "FROM " + bufferTable(oid) + " AS b\nWHERE " + windowCondition("b"));
+  }
+  if (parts.length == 1) return parts[0];
+  return "SELECT sum(p.truncates)::bigint AS truncates, sum(p.changes)::bigint AS changes, sum(p.source_rows)::bigint AS source_rows\n"
+    + "FROM (" + parts.join("\nUNION ALL\n") + ") AS p";
 }
 
 /** The FROM item reading the source itself in a full refresh. */

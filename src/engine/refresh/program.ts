@@ -53,8 +53,10 @@ export class RefreshProgram {
   /** FULL as a difference, for a stream table other stream tables read (see fullDiffStatements). */
   fullDiff: Statement[] = [];
   differential: Statement[] = [];
-  /** Null when the query is not differentiable. */
+  /** Null when the query is not differentiable, or differentiable but not in IMMEDIATE mode (see immediateReason). */
   immediate: ImmediateProgram | null = null;
+  /** Why a differentiable query has no IMMEDIATE program ("" otherwise). */
+  immediateReason: string = "";
   sources: ProgramSource[] = [];
 
   /** The program as stored in the catalog. */
@@ -77,6 +79,7 @@ export class RefreshProgram {
       .raw("fullDiff", statementsJson(this.fullDiff))
       .raw("differential", statementsJson(this.differential))
       .raw("immediate", this.immediate === null ? "null" : changetype<ImmediateProgram>(this.immediate).toJson())
+      .str("immediateReason", this.immediateReason)
       .raw("sources", jsonArray(sources))
       .toString();
   }

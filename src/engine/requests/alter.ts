@@ -16,7 +16,7 @@ import { lookupStreamTable, lookupRelation, bufferColumns } from "../analyze/cat
 import { Statement, statementsJson } from "../refresh/statement";
 import { quoteLiteral } from "../sqlgen/quote";
 import { ensureCapture } from "../cdc/buffer";
-import { immediateTriggers, notImmediate } from "./create";
+import { immediateTriggers, notImmediate, notImmediateProgram } from "./create";
 import { parseDiamondOptions, parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
 import { notAStreamTable } from "./drop";
 
@@ -97,6 +97,8 @@ function switchImmediate(st: Json, toImmediate: bool, out: Statement[]): EngineE
   const pgtId = st.str("pgtId");
   const storage = st.get("program").str("storage");
   if (toImmediate) {
+    const reason = st.get("program").str("immediateReason", "");
+    if (reason.length > 0) return notImmediateProgram(reason);
     if (st.get("program").get("immediate").kind != JsonKind.Object) {
       return new EngineError(ErrorCode.UnsupportedConstruct, "stream table \"" + st.str("name") + "\" was created without an IMMEDIATE program")
         .withHint("Drop the stream table and create it again with refresh_mode => 'IMMEDIATE'.");

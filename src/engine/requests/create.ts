@@ -11,10 +11,11 @@ import { ErrorCode } from "../errors/codes.generated";
 import { readParseTree } from "../nodes/read-tree";
 import { PNode, PKind, PValue } from "../nodes/parse-node";
 import { analyzeSelect, singleSelect, AnalyzedQuery, Analysis } from "../analyze/query";
-import { resolveTargetName, lookupRelation, bufferColumns, currentSearchPath } from "../analyze/catalog";
-import { buildOperatorTree, describeOperatorTree, scanOf, Operator, OperatorKind, ProjectOperator } from "../ir/operator-tree";
+import { resolveTargetName, lookupRelation, bufferColumns, currentSearchPath, RelationInfo } from "../analyze/catalog";
+import { buildOperatorTree, describeOperatorTree, singleScan, inputOf, Operator, OperatorKind, ProjectOperator, ScanOperator } from "../ir/operator-tree";
 import { compileKeyedProjection, compileCountedProjection } from "../operators/project";
 import { compileAggregate } from "../operators/aggregate";
+import { compileInput } from "../operators/join";
 import { probeSelect, DeltaSource } from "../operators/scan";
 import { ensureCapture } from "../cdc/buffer";
 import { RefreshProgram, ProgramSource, fullRefreshStatements, fullDiffStatements, createRowIdIndex, ImmediateProgram,
@@ -76,6 +77,7 @@ export function createStreamTable(request: Json): string {
 
   const compiled = compileQuery(defining, target.schema, target.name, request.int("serverVersion", 180000), effective != "IMMEDIATE", false);
   const program = compiled.program;
+  if (effective == "IMMEDIATE" && program.immediate === null) return errorResponse(notImmediateProgram(program.immediateReason));
   const statements = compiled.storage;
   for (let i = 0; i < compiled.capture.length; i++) statements.push(compiled.capture[i]);
   statements.push(new Statement("CREATE TRIGGER pgtrickle_guard BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + storage
@@ -152,23 +154,32 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     const q = changetype<AnalyzedQuery>(analysis.query);
     const operators = buildOperatorTree(q);
     const returning = serverVersion >= 170000;
-    const plan = compilePlan(operators, storage, returning, DeltaSource.Buffer);
-    const scan = scanOf(operators);
+    const plan = compilePlan(operators, q.scans, storage, returning, DeltaSource.Buffer);
     program.differentiable = true;
     program.operatorTree = describeOperatorTree(operators);
-    program.probe = probeSelect(scan);
+    program.probe = probeSelect(q.scans);
     program.full = fullRefreshStatements(schema, name, plan);
     program.fullDiff = fullDiffStatements(schema, name, plan.fullSelect, "__pgt_row_id");
     program.differential = plan.differential;
-    program.immediate = new ImmediateProgram(immediateStep(operators, storage, DeltaSource.Inserted),
-      immediateStep(operators, storage, DeltaSource.Updated), immediateStep(operators, storage, DeltaSource.Deleted),
-      rowVersionsSelect(storage));
-    program.sources.push(new ProgramSource(scan.source.oid, scan.source.schema, scan.source.name, scan.source.relkind, scan.columns,
-      scan.source.isStreamTable));
+    if (q.scans.length == 1) {
+      program.immediate = new ImmediateProgram(immediateStep(operators, q.scans, storage, DeltaSource.Inserted),
+        immediateStep(operators, q.scans, storage, DeltaSource.Updated), immediateStep(operators, q.scans, storage, DeltaSource.Deleted),
+        rowVersionsSelect(storage));
+    } else {
+      program.immediateReason = "a query reading more than one table (a join) is not supported in IMMEDIATE mode";
+    }
+    const sources = programSources(q.scans);
+    for (let i = 0; i < sources.length; i++) program.sources.push(sources[i]);
     out.storage.push(new Statement("CREATE TABLE " + storage + " AS\n" + plan.fullSelect + "\nWITH NO DATA"));
     out.storage.push(createRowIdIndex(schema, name));
     // An IMMEDIATE stream table reads each statement's transition tables, not a change buffer.
-    if (capture) out.capture = ensureCapture(scan.source, scan.columns, bufferColumns(scan.source.oid), replaceCapture);
+    if (capture) {
+      for (let i = 0; i < sources.length; i++) {
+        const rel = sourceRelation(q.scans, sources[i].oid);
+        const statements = ensureCapture(rel, sources[i].columns, bufferColumns(rel.oid), replaceCapture);
+        for (let k = 0; k < statements.length; k++) out.capture.push(statements[k]);
+      }
+    }
   } else {
     const sourceSelect = "SELECT * FROM (\n" + statementText(defining.query, changetype<PNode>(defining.raw)) + "\n) AS __pgt_q";
     program.reason = changetype<EngineError>(analysis.notDifferentiable).message;
@@ -184,6 +195,12 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
   return out;
 }
 
+/** Why a differentiable query has no IMMEDIATE program, as an error. */
+export function notImmediateProgram(reason: string): EngineError {
+  return new EngineError(ErrorCode.UnsupportedConstruct, reason)
+    .withHint("Use refresh_mode => 'DIFFERENTIAL' with a short schedule, or 'FULL'.");
+}
+
 /** IMMEDIATE applies the DIFFERENTIAL rules, so what DIFFERENTIAL cannot maintain IMMEDIATE cannot either. */
 export function notImmediate(reason: EngineError): EngineError {
   return new EngineError(reason.code, reason.message.replace("in DIFFERENTIAL mode", "in IMMEDIATE mode"))
@@ -191,22 +208,48 @@ export function notImmediate(reason: EngineError): EngineError {
 }
 
 /** Chooses the maintenance plan for the top operator, its delta read from `delta`. */
-function compilePlan(tree: Operator, storage: string, returning: bool, delta: DeltaSource): MaintenancePlan {
-  if (tree.kind == OperatorKind.Project) {
-    const p = tree as ProjectOperator;
-    if (scanOf(tree).source.primaryKey.length > 0) return compileKeyedProjection(p, storage, returning, delta);
-    return compileCountedProjection(p, storage, delta);
+function compilePlan(tree: Operator, scans: ScanOperator[], storage: string, returning: bool, delta: DeltaSource): MaintenancePlan {
+  const single = singleScan(tree);
+  if (tree.kind == OperatorKind.Project && single !== null && single.source.primaryKey.length > 0) {
+    return compileKeyedProjection(tree as ProjectOperator, single, storage, returning, delta);
   }
-  return compileAggregate(tree, storage, returning, delta);
+  const input = compileInput(inputOf(tree), scans, delta);
+  if (tree.kind == OperatorKind.Project) return compileCountedProjection(tree as ProjectOperator, storage, input);
+  return compileAggregate(tree, storage, returning, input);
 }
 
 /**
  * What an IMMEDIATE statement trigger runs for statements whose transition tables are `delta`.
  * Nobody records its row counts, so its MERGE returns none.
  */
-function immediateStep(tree: Operator, storage: string, delta: DeltaSource): ImmediateStep {
-  const plan = compilePlan(tree, storage, false, delta);
+function immediateStep(tree: Operator, scans: ScanOperator[], storage: string, delta: DeltaSource): ImmediateStep {
+  const plan = compilePlan(tree, scans, storage, false, delta);
   return new ImmediateStep(plan.lock, plan.differential);
+}
+
+/** One program source per table the scans read (a table read twice is one source), with every column read from it. */
+function programSources(scans: ScanOperator[]): ProgramSource[] {
+  const out: ProgramSource[] = [];
+  for (let i = 0; i < scans.length; i++) {
+    const s = scans[i].source;
+    let source: ProgramSource | null = null;
+    for (let k = 0; k < out.length; k++) if (out[k].oid == s.oid) source = out[k];
+    if (source === null) {
+      out.push(new ProgramSource(s.oid, s.schema, s.name, s.relkind, scans[i].columns.slice(0), s.isStreamTable));
+      continue;
+    }
+    for (let c = 0; c < scans[i].columns.length; c++) {
+      if (!source.columns.includes(scans[i].columns[c])) source.columns.push(scans[i].columns[c]);
+    }
+  }
+  return out;
+}
+
+/** The catalog description of source `oid` among the scans. */
+function sourceRelation(scans: ScanOperator[], oid: string): RelationInfo {
+  for (let i = 0; i < scans.length; i++) if (scans[i].source.oid == oid) return scans[i].source;
+  assert(false, "source without a scan");
+  return scans[0].source;
 }
 
 /** The statement that creates (or drops) the IMMEDIATE statement triggers on every source of stream table `storage`. */

@@ -15,20 +15,23 @@ import { quoteIdent } from "./quote";
 /** How a rendering spells columns and which sub-expressions it replaces. */
 export abstract class RenderContext {
   /** SQL for a source column. */
-  abstract column(name: string): string;
+  abstract column(c: ColumnExpr): string;
   /** A replacement for `e`, or null to render it structurally. */
   substitute(e: Expr): string | null { return null; }
 }
 
-/** Columns as bare quoted names, nothing substituted: the canonical text used to compare expressions. */
+/**
+ * Columns as `<range entry>."name"`, nothing substituted: the canonical text used to compare
+ * expressions (never run as SQL).
+ */
 export class CanonicalContext extends RenderContext {
-  column(name: string): string { return quoteIdent(name); }
+  column(c: ColumnExpr): string { return c.rel.toString() + "." + quoteIdent(c.column); }
 }
 
-/** Columns qualified by a relation alias. */
+/** Columns qualified by one relation alias (a query over a single source). */
 export class AliasContext extends RenderContext {
   constructor(public alias: string) { super(); }
-  column(name: string): string { return this.alias + "." + quoteIdent(name); }
+  column(c: ColumnExpr): string { return this.alias + "." + quoteIdent(c.column); }
 }
 
 const canonical = new CanonicalContext();
@@ -43,7 +46,7 @@ export function renderExpr(e: Expr, ctx: RenderContext): string {
   const replaced = ctx.substitute(e);
   if (replaced !== null) return replaced;
   switch (e.kind) {
-    case ExprKind.Column: return ctx.column((e as ColumnExpr).column);
+    case ExprKind.Column: return ctx.column(e as ColumnExpr);
     case ExprKind.Const: return (e as ConstExpr).sql;
     case ExprKind.Operator: {
       const op = e as OperatorExpr;

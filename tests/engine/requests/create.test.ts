@@ -44,14 +44,14 @@ const DIFFERENTIABLE: { query: string; tree: string; source: string; columns: st
 
 /** Queries this version cannot maintain differentially, with the construct the engine names. */
 const NOT_DIFFERENTIABLE: { query: string; construct: string; sources: string[] }[] = [
-  { query: "SELECT o.id FROM orders o JOIN events e ON e.n = o.id", construct: "JOIN", sources: ["orders", "events"] },
-  { query: "SELECT id FROM orders, events", construct: "more than one FROM item (a join)", sources: ["orders", "events"] },
+  { query: "SELECT o.id FROM orders o, LATERAL (SELECT o.customer) AS x", construct: "a LATERAL subquery", sources: ["orders"] },
+  { query: "SELECT x.c FROM (SELECT customer AS c, count(*) AS n FROM orders GROUP BY customer) AS x", construct: "GROUP BY in a subquery in FROM", sources: ["orders"] },
+  { query: "SELECT o.id, x.k FROM orders o LEFT JOIN (SELECT kind || '!' AS k, n FROM events) AS x ON x.n = o.id", construct: "a computed column of a subquery on the nullable side of an outer join", sources: ["orders", "events"] },
   { query: "SELECT customer FROM orders GROUP BY customer HAVING count(*) > 1", construct: "HAVING", sources: ["orders"] },
   { query: "SELECT id FROM orders ORDER BY amount DESC LIMIT 10", construct: "LIMIT or OFFSET", sources: ["orders"] },
   { query: "SELECT id, row_number() OVER (ORDER BY amount) AS r FROM orders", construct: "window function row_number()", sources: ["orders"] },
   { query: "SELECT id, count(*) OVER () AS c FROM orders", construct: "window function count()", sources: ["orders"] },
   { query: "SELECT id FROM orders WHERE customer IN (SELECT n FROM events)", construct: "a subquery", sources: ["orders", "events"] },
-  { query: "SELECT x.id FROM (SELECT id FROM orders) AS x", construct: "a subquery in FROM", sources: ["orders"] },
   { query: "SELECT id FROM orders UNION SELECT n FROM events", construct: "UNION, INTERSECT or EXCEPT", sources: ["orders", "events"] },
   { query: "WITH c AS (SELECT id FROM orders) SELECT id FROM c", construct: "WITH (a common table expression)", sources: ["orders"] },
   { query: "SELECT customer, avg(amount) AS a FROM orders GROUP BY customer", construct: "aggregate avg()", sources: ["orders"] },
@@ -153,8 +153,7 @@ describe("DIFFERENTIAL", () => {
     { query: "SELECT customer FROM orders GROUP BY customer HAVING count(*) > 1", text: "count(*) > 1" },
     { query: "SELECT id FROM orders LIMIT 10", text: "10" },
     { query: "SELECT DISTINCT ON (customer) customer, id FROM orders", text: "customer)" },
-    { query: "SELECT id FROM orders, events", text: "events" },
-    { query: "SELECT o.id FROM orders o JOIN events e ON e.n = o.id", text: "events e" },
+    { query: "SELECT o.id FROM orders o, LATERAL (SELECT o.customer) AS x", text: "o.customer" },
     { query: "WITH c AS (SELECT id FROM orders) SELECT id FROM c", text: "WITH c AS" },
   ])("points at $text", ({ query, text }) => {
     const response = create(query, { refreshMode: "DIFFERENTIAL" });
@@ -166,6 +165,69 @@ describe("DIFFERENTIAL", () => {
     const result = created("SELECT id, amount FROM orders", { refreshMode: "DIFFERENTIAL" });
     expect(result.refreshMode).toBe("DIFFERENTIAL");
     expect(result.warnings).toEqual([]);
+  });
+});
+
+describe("joins", () => {
+  const sourcesOf = (result: any) => result.program.sources.map((s: { name: string; columns: string[] }) => [s.name, s.columns]);
+
+  it.each([
+    { query: "SELECT o.id, e.kind FROM orders o JOIN events e ON e.n = o.id", tree: "Project(InnerJoin(Scan(public.orders), Scan(public.events)))" },
+    { query: "SELECT o.id, e.kind FROM orders o, events e WHERE e.n = o.id", tree: "Project(Filter(InnerJoin(Scan(public.orders), Scan(public.events))))" },
+    { query: "SELECT o.id, e.kind FROM orders o LEFT JOIN events e ON e.n = o.id", tree: "Project(LeftJoin(Scan(public.orders), Scan(public.events)))" },
+    { query: "SELECT o.id, e.kind FROM events e RIGHT JOIN orders o ON e.n = o.id", tree: "Project(RightJoin(Scan(public.events), Scan(public.orders)))" },
+    { query: "SELECT o.id, e.kind FROM orders o FULL JOIN events e ON e.n = o.id AND e.kind <> o.note", tree: "Project(FullJoin(Scan(public.orders), Scan(public.events)))" },
+    { query: "SELECT o.id, e.kind FROM orders o CROSS JOIN events e", tree: "Project(InnerJoin(Scan(public.orders), Scan(public.events)))" },
+    { query: "SELECT e.kind, sum(o.amount) AS total FROM orders o JOIN events e ON e.n = o.id GROUP BY e.kind", tree: "Aggregate(InnerJoin(Scan(public.orders), Scan(public.events)))" },
+    { query: "SELECT x.c, e.kind FROM (SELECT customer AS c, id FROM orders WHERE amount > 0) AS x JOIN events e ON e.n = x.id",
+      tree: "Project(InnerJoin(Filter(Scan(public.orders)), Scan(public.events)))" },
+  ])("maintains $query differentially", ({ query, tree }) => {
+    const result = created(query);
+    expect(result.refreshMode).toBe("DIFFERENTIAL");
+    expect(result.program.operatorTree).toBe(tree);
+    expect(result.program.sources.map((s: { name: string }) => s.name).sort()).toEqual(["events", "orders"]);
+    // Both sources are captured.
+    const buffers = result.statements.filter((s: EngineStatement) => s.sql.startsWith("CREATE TABLE pgtrickle_changes."));
+    expect(buffers.map((s: EngineStatement) => s.sql.split(" ")[2]).sort()).toEqual([`pgtrickle_changes."changes_${ORDERS.oid}"`, `pgtrickle_changes."changes_${EVENTS.oid}"`].sort());
+  });
+
+  it("captures from each source exactly the columns the query reads from it (plus its key)", () => {
+    const result = created("SELECT e.kind FROM orders o JOIN events e ON e.n = o.customer WHERE o.amount > 1");
+    expect(sourcesOf(result)).toEqual([["orders", ["customer", "amount", "id"]], ["events", ["n", "kind"]]]);
+  });
+
+  it("reads a self-join's table once, with the columns of both occurrences", () => {
+    const result = created("SELECT a.id, b.note FROM orders a JOIN orders b ON b.customer = a.id");
+    expect(result.program.operatorTree).toBe("Project(InnerJoin(Scan(public.orders), Scan(public.orders)))");
+    expect(sourcesOf(result)).toEqual([["orders", ["id", "customer", "note"]]]);
+  });
+
+  it("USING and NATURAL merge the named columns; FULL JOIN merges with COALESCE", () => {
+    const using = created("SELECT id, a.note FROM orders a JOIN orders b USING (id)");
+    expect(using.program.full[2].sql).toContain('ON (__pgt_s0."id" = __pgt_s1."id")');
+    const full = created("SELECT id FROM orders a FULL JOIN orders b USING (id)");
+    expect(full.program.full[2].sql).toContain('COALESCE(__pgt_s0."id", __pgt_s1."id") AS "id"');
+    const natural = created("SELECT * FROM orders NATURAL JOIN orders AS o2");
+    expect(natural.program.operatorTree).toBe("Project(InnerJoin(Scan(public.orders), Scan(public.orders)))");
+    expect(natural.program.full[2].sql).toContain('(__pgt_s0."id" = __pgt_s1."id") AND (__pgt_s0."customer" = __pgt_s1."customer")');
+  });
+
+  it("refuses a join in IMMEDIATE mode with 0A000 and a hint", () => {
+    const response = create("SELECT o.id, e.kind FROM orders o JOIN events e ON e.n = o.id", { refreshMode: "IMMEDIATE" });
+    expect(response.error).toMatchObject({
+      sqlstate: "0A000", message: "a query reading more than one table (a join) is not supported in IMMEDIATE mode",
+      hint: "Use refresh_mode => 'DIFFERENTIAL' with a short schedule, or 'FULL'.",
+    });
+  });
+
+  it.each([
+    { query: "SELECT id FROM orders a, orders b", error: { sqlstate: "42702", message: 'column reference "id" is ambiguous', position: 8 } },
+    { query: "SELECT 1 AS one FROM orders, orders", error: { sqlstate: "42712", message: 'table name "orders" specified more than once' } },
+    { query: "SELECT x.nope FROM orders AS x", error: { sqlstate: "42703", message: "column x.nope does not exist", position: 8 } },
+    { query: "SELECT orders.id FROM orders AS x", error: { sqlstate: "42P01", message: 'missing FROM-clause entry for table "orders"' } },
+    { query: "SELECT id FROM orders a JOIN events b USING (nope)", error: { sqlstate: "42703", message: 'column "nope" specified in USING clause does not exist in left table' } },
+  ])("name errors: $error.sqlstate for $query", ({ query, error }) => {
+    expect(create(query).error).toMatchObject(error);
   });
 });
 
@@ -397,6 +459,8 @@ describe("generated statements", () => {
     { file: "aggregate-without-group-by.sql", query: "SELECT count(*) AS n, sum(amount) AS total FROM orders WHERE amount > 100" },
     { file: "distinct.sql", query: "SELECT DISTINCT customer, lower(note) AS note FROM orders" },
     { file: "expressions.sql", query: EXPRESSIONS_QUERY },
+    { file: "inner-join-aggregate.sql", query: "SELECT e.kind, count(*) AS n, sum(o.amount) AS total FROM orders o JOIN events e ON e.n = o.customer WHERE o.amount > 0 GROUP BY e.kind" },
+    { file: "left-join-projection.sql", query: "SELECT o.id, o.note, e.kind FROM orders o LEFT JOIN events e ON e.n = o.customer" },
     { file: "full-refresh.sql", query: "SELECT id FROM orders ORDER BY amount DESC LIMIT 10;" },
   ];
 

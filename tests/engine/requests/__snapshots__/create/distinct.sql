@@ -3,11 +3,11 @@
 
 -- statement 1 (counting none)
 CREATE TABLE "public"."new_st" AS
-SELECT __pgt_src."customer" AS "customer",
-       "lower"(__pgt_src."note") AS "note",
+SELECT __pgt_s0."customer" AS "customer",
+       "lower"(__pgt_s0."note") AS "note",
        count(*) AS __pgt_count,
-       hash_record_extended(ROW(__pgt_src."customer", "lower"(__pgt_src."note")), 0) AS __pgt_row_id
-  FROM "public"."orders" AS __pgt_src
+       hash_record_extended(ROW(__pgt_s0."customer", "lower"(__pgt_s0."note")), 0) AS __pgt_row_id
+  FROM "public"."orders" AS __pgt_s0
   GROUP BY 1, 2
 WITH NO DATA;
 
@@ -94,29 +94,33 @@ DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
 
 -- program.full 3 (counting inserted)
 INSERT INTO "public"."new_st" ("customer", "note", "__pgt_count", "__pgt_row_id")
-SELECT __pgt_src."customer" AS "customer",
-       "lower"(__pgt_src."note") AS "note",
+SELECT __pgt_s0."customer" AS "customer",
+       "lower"(__pgt_s0."note") AS "note",
        count(*) AS __pgt_count,
-       hash_record_extended(ROW(__pgt_src."customer", "lower"(__pgt_src."note")), 0) AS __pgt_row_id
-  FROM "public"."orders" AS __pgt_src
+       hash_record_extended(ROW(__pgt_s0."customer", "lower"(__pgt_s0."note")), 0) AS __pgt_row_id
+  FROM "public"."orders" AS __pgt_s0
   GROUP BY 1, 2;
 
 -- program.full 4 (counting none)
 CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- program.differential 1 (counting returned)
-WITH __pgt_w AS (
-SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign, b."customer", b."note", b."id"
+WITH __pgt_d0 AS (
+SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign, b."customer" AS c0_0, b."note" AS c0_1, b."id" AS c0_2
   FROM pgtrickle_changes."changes_16384" AS b
   WHERE b.__pgt_xid >= $2::xid8
   AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
            ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END)
     AND b.__pgt_action <> 'T'
 ),
+__pgt_w AS (
+SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2
+  FROM __pgt_d0 AS __pgt_s0
+),
 __pgt_d AS (
   SELECT q.*, hash_record_extended(ROW(q.__pgt_key_1, q.__pgt_key_2), 0) AS __pgt_row_id
-  FROM (SELECT w."customer" AS __pgt_key_1,
-               "lower"(w."note") AS __pgt_key_2,
+  FROM (SELECT w.c0_0 AS __pgt_key_1,
+               "lower"(w.c0_1) AS __pgt_key_2,
                sum(w.__pgt_sign) AS __pgt_count
         FROM __pgt_w AS w
         GROUP BY 1, 2) AS q

@@ -3,14 +3,14 @@
 
 -- statement 1 (counting none)
 CREATE TABLE "public"."new_st" AS
-SELECT (__pgt_src."customer" + 1) AS "next_customer",
-       (sum(__pgt_src."amount") * 2) AS "doubled",
-       __pgt_src."customer" AS __pgt_key_1,
+SELECT (__pgt_s0."customer" + 1) AS "next_customer",
+       (sum(__pgt_s0."amount") * 2) AS "doubled",
+       __pgt_s0."customer" AS __pgt_key_1,
        count(*) AS __pgt_count,
-       sum(__pgt_src."amount") AS __pgt_aux_sum_0,
-       count(__pgt_src."amount") AS __pgt_aux_nn_0,
-       hash_record_extended(ROW(__pgt_src."customer"), 0) AS __pgt_row_id
-  FROM "public"."orders" AS __pgt_src
+       sum(__pgt_s0."amount") AS __pgt_aux_sum_0,
+       count(__pgt_s0."amount") AS __pgt_aux_nn_0,
+       hash_record_extended(ROW(__pgt_s0."customer"), 0) AS __pgt_row_id
+  FROM "public"."orders" AS __pgt_s0
   GROUP BY 3
 WITH NO DATA;
 
@@ -97,34 +97,38 @@ DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
 
 -- program.full 3 (counting inserted)
 INSERT INTO "public"."new_st" ("next_customer", "doubled", "__pgt_key_1", "__pgt_count", "__pgt_aux_sum_0", "__pgt_aux_nn_0", "__pgt_row_id")
-SELECT (__pgt_src."customer" + 1) AS "next_customer",
-       (sum(__pgt_src."amount") * 2) AS "doubled",
-       __pgt_src."customer" AS __pgt_key_1,
+SELECT (__pgt_s0."customer" + 1) AS "next_customer",
+       (sum(__pgt_s0."amount") * 2) AS "doubled",
+       __pgt_s0."customer" AS __pgt_key_1,
        count(*) AS __pgt_count,
-       sum(__pgt_src."amount") AS __pgt_aux_sum_0,
-       count(__pgt_src."amount") AS __pgt_aux_nn_0,
-       hash_record_extended(ROW(__pgt_src."customer"), 0) AS __pgt_row_id
-  FROM "public"."orders" AS __pgt_src
+       sum(__pgt_s0."amount") AS __pgt_aux_sum_0,
+       count(__pgt_s0."amount") AS __pgt_aux_nn_0,
+       hash_record_extended(ROW(__pgt_s0."customer"), 0) AS __pgt_row_id
+  FROM "public"."orders" AS __pgt_s0
   GROUP BY 3;
 
 -- program.full 4 (counting none)
 CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- program.differential 1 (counting returned)
-WITH __pgt_w AS (
-SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign, b."customer", b."amount", b."id"
+WITH __pgt_d0 AS (
+SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign, b."customer" AS c0_0, b."amount" AS c0_1, b."id" AS c0_2
   FROM pgtrickle_changes."changes_16384" AS b
   WHERE b.__pgt_xid >= $2::xid8
   AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
            ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END)
     AND b.__pgt_action <> 'T'
 ),
+__pgt_w AS (
+SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2
+  FROM __pgt_d0 AS __pgt_s0
+),
 __pgt_d AS (
   SELECT q.*, hash_record_extended(ROW(q.__pgt_key_1), 0) AS __pgt_row_id
-  FROM (SELECT w."customer" AS __pgt_key_1,
+  FROM (SELECT w.c0_0 AS __pgt_key_1,
                sum(w.__pgt_sign) AS __pgt_count,
-               CASE WHEN sum(w."amount") FILTER (WHERE w.__pgt_sign < 0) IS NULL THEN sum(w."amount") FILTER (WHERE w.__pgt_sign > 0) WHEN sum(w."amount") FILTER (WHERE w.__pgt_sign > 0) IS NULL THEN -sum(w."amount") FILTER (WHERE w.__pgt_sign < 0) ELSE sum(w."amount") FILTER (WHERE w.__pgt_sign > 0) - sum(w."amount") FILTER (WHERE w.__pgt_sign < 0) END AS __pgt_aux_sum_0,
-               sum(CASE WHEN w."amount" IS NULL THEN 0 ELSE w.__pgt_sign END) AS __pgt_aux_nn_0
+               CASE WHEN sum(w.c0_1) FILTER (WHERE w.__pgt_sign < 0) IS NULL THEN sum(w.c0_1) FILTER (WHERE w.__pgt_sign > 0) WHEN sum(w.c0_1) FILTER (WHERE w.__pgt_sign > 0) IS NULL THEN -sum(w.c0_1) FILTER (WHERE w.__pgt_sign < 0) ELSE sum(w.c0_1) FILTER (WHERE w.__pgt_sign > 0) - sum(w.c0_1) FILTER (WHERE w.__pgt_sign < 0) END AS __pgt_aux_sum_0,
+               sum(CASE WHEN w.c0_1 IS NULL THEN 0 ELSE w.__pgt_sign END) AS __pgt_aux_nn_0
         FROM __pgt_w AS w
         GROUP BY 1) AS q
 ),

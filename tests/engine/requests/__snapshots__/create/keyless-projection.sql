@@ -4,9 +4,9 @@
 -- statement 1 (counting none)
 CREATE TABLE "public"."new_st" AS
 SELECT q.*, hash_record_extended(ROW(q."kind", q."n"), 0) AS __pgt_row_id
-  FROM (SELECT __pgt_src."kind" AS "kind", __pgt_src."n" AS "n"
-          FROM "public"."events" AS __pgt_src
-  WHERE (__pgt_src."n" > 0)) AS q
+  FROM (SELECT __pgt_s0."kind" AS "kind", __pgt_s0."n" AS "n"
+          FROM "public"."events" AS __pgt_s0
+  WHERE (__pgt_s0."n" > 0)) AS q
 WITH NO DATA;
 
 -- statement 2 (counting none)
@@ -92,27 +92,31 @@ DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
 -- program.full 3 (counting inserted)
 INSERT INTO "public"."new_st" ("kind", "n", "__pgt_row_id")
 SELECT q.*, hash_record_extended(ROW(q."kind", q."n"), 0) AS __pgt_row_id
-  FROM (SELECT __pgt_src."kind" AS "kind", __pgt_src."n" AS "n"
-          FROM "public"."events" AS __pgt_src
-  WHERE (__pgt_src."n" > 0)) AS q;
+  FROM (SELECT __pgt_s0."kind" AS "kind", __pgt_s0."n" AS "n"
+          FROM "public"."events" AS __pgt_s0
+  WHERE (__pgt_s0."n" > 0)) AS q;
 
 -- program.full 4 (counting none)
 CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- program.differential 1 (counting returned)
-WITH __pgt_w AS (
-SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign, b."n", b."kind"
+WITH __pgt_d0 AS (
+SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign, b."n" AS c0_0, b."kind" AS c0_1
   FROM pgtrickle_changes."changes_16390" AS b
   WHERE b.__pgt_xid >= $2::xid8
   AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
            ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END)
     AND b.__pgt_action <> 'T'
 ),
+__pgt_w AS (
+SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1
+  FROM __pgt_d0 AS __pgt_s0
+  WHERE (__pgt_s0.c0_0 > 0)
+),
 __pgt_d AS MATERIALIZED (
   SELECT q.*, hash_record_extended(ROW(q."kind", q."n"), 0) AS __pgt_row_id
-  FROM (SELECT w."kind" AS "kind", w."n" AS "n", sum(w.__pgt_sign) AS __pgt_count
+  FROM (SELECT w.c0_1 AS "kind", w.c0_0 AS "n", sum(w.__pgt_sign) AS __pgt_count
         FROM __pgt_w AS w
-  WHERE (w."n" > 0)
         GROUP BY 1, 2
         HAVING sum(w.__pgt_sign) <> 0) AS q
 ),

@@ -1,0 +1,80 @@
+/**
+ * @fileoverview Name resolution for a FROM clause: which column a (qualified or bare) name in
+ * an expression means. A FROM item exposes its columns in order (what `*` expands to and what
+ * bare names search) and the aliases inside it (what `alias.column` searches). A column is bound
+ * to an expression: a base table's column is a ColumnExpr of its range entry; a subquery's
+ * column is the expression it selects; a `JOIN ... USING` column is the merged value.
+ */
+
+import { Expr } from "../ir/expr";
+import { Operator } from "../ir/operator-tree";
+
+/** A name a FROM item exposes, and the expression it stands for. */
+export class ColumnBinding {
+  constructor(public name: string, public expr: Expr) {}
+}
+
+/** A range-table alias: `alias.column` resolves among `columns`. */
+export class AliasEntry {
+  /** `schema` is set for a table named without an alias, so `schema.table.column` resolves too. */
+  constructor(public name: string, public schema: string, public columns: ColumnBinding[]) {}
+}
+
+/** One item of a FROM clause, after analysis. */
+export class FromItem {
+  constructor(public op: Operator, public columns: ColumnBinding[], public aliases: AliasEntry[]) {}
+}
+
+/** How a name resolved: to an expression, or not at all, or to more than one column. */
+export enum Resolution { Found, MissingTable, MissingColumn, Ambiguous }
+
+/** The result of resolving one column reference. */
+export class Resolved {
+  constructor(public status: Resolution, public expr: Expr | null) {}
+}
+
+/** The FROM items an expression can see. */
+export class Scope {
+  constructor(public items: FromItem[]) {}
+
+  /** The alias entry called `name` (and in `schema`, when given), or null. */
+  alias(name: string, schema: string): AliasEntry | null {
+    for (let i = 0; i < this.items.length; i++) {
+      const aliases = this.items[i].aliases;
+      for (let a = 0; a < aliases.length; a++) {
+        if (aliases[a].name == name && (schema.length == 0 || aliases[a].schema == schema)) return aliases[a];
+      }
+    }
+    return null;
+  }
+
+  /** True when some FROM item exposes a bare column `name`. */
+  hasColumn(name: string): bool {
+    return this.resolve([name]).status != Resolution.MissingColumn;
+  }
+
+  /** Resolves `parts` (`column`, `alias.column` or `schema.table.column`). */
+  resolve(parts: string[]): Resolved {
+    const name = parts[parts.length - 1];
+    let found: Expr | null = null;
+    let hits = 0;
+    if (parts.length == 1) {
+      for (let i = 0; i < this.items.length; i++) {
+        const columns = this.items[i].columns;
+        for (let c = 0; c < columns.length; c++) {
+          if (columns[c].name == name) { found = columns[c].expr; hits++; }
+        }
+      }
+    } else {
+      if (parts.length > 3) return new Resolved(Resolution.MissingTable, null);
+      const entry = this.alias(parts[parts.length - 2], parts.length == 3 ? parts[0] : "");
+      if (entry === null) return new Resolved(Resolution.MissingTable, null);
+      for (let c = 0; c < entry.columns.length; c++) {
+        if (entry.columns[c].name == name) { found = entry.columns[c].expr; hits++; }
+      }
+    }
+    if (hits == 0) return new Resolved(Resolution.MissingColumn, null);
+    if (hits > 1) return new Resolved(Resolution.Ambiguous, null);
+    return new Resolved(Resolution.Found, found);
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * @fileoverview The relational part of a query — scans, filters and joins — as SQL: its current
+ * state (for FULL refresh) and its delta, a signed multiset of rows (for DIFFERENTIAL refresh).
+ *
+ * Notation (../shared/DVM_NOTES.md): X₁ is a subtree's state under the refresh snapshot, X₀ its
+ * state at the frontier, ΔX = X₁ − X₀ signed. Signs multiply through joins.
+ *
+ * Scan:    ΔR = the buffer window (operators/scan.ts); R₁ = the table itself.
+ * Filter:  Δ(σₚX) = σₚ(ΔX), with its sign.
+ * Inner:   Δ(L ⋈ R) = ΔL ⋈ R₀ ⊎ L₁ ⋈ ΔR, where R₀ = R₁ ⊎ −ΔR (a signed union, never a
+ *          reconstruction): the delta drives every term, and the other side is probed through
+ *          the join condition, so a term costs in proportion to its delta.
+ * Left:    L ⟕ R = (L ⋈ R) ⊎ pad(L ▷ R), where L ▷ R are the rows of L without a match in R.
+ *          Δ(L ▷ R) = ΔL ▷ R₁ ⊎ (L₀ ▷ R₁ − L₀ ▷ R₀). The second part concerns only rows of
+ *          L₀ = L₁ ⊎ −ΔL that some row of ΔR matches (no other row's matches changed): with
+ *          c₁ = its matches in R₁ and c₀ = c₁ − Σ sign of its matches in ΔR, it gains its padded
+ *          row when c₀ > 0 = c₁ and loses it when c₀ = 0 < c₁.
+ * Right:   the mirror of Left. Full: the inner part and both padded parts.
+ *
+ * Row identity: the delta is a multiset of whole rows (duplicates, NULLs and keyless sources
+ * included) — the consumer (a projection with counts, or an aggregate) nets it. NULL join keys
+ * never match, exactly as SQL's `=` says, because every term evaluates the query's own condition.
+ * An UPDATE is −old +new in ΔR, so a key changing on both sides within one window is two
+ * independent signed changes, and the bilinear terms cancel what must cancel.
+ *
+ * SQL shape: every term is one flat FROM list with a WHERE clause (inner joins are commas plus
+ * conditions), so PostgreSQL plans each term whole, starting from its delta. The delta of a
+ * base scan is a CTE read by several terms; the delta of a larger subtree becomes a CTE only
+ * where a rule needs it as one relation (R₀ of a subtree, the matches of an outer join).
+ */
+
+import { ScanOperator, Operator, OperatorKind, FilterOperator, JoinOperator, JoinType, scansOf } from "../ir/operator-tree";
+import { ColumnExpr, Expr } from "../ir/expr";
+import { RenderContext, renderExpr } from "../sqlgen/render-expression";
+import { quoteIdent } from "../sqlgen/quote";
+import { windowSelect, sourceFrom, DeltaSource } from "./scan";
+
+/** How one piece of SQL spells the columns of the scans it covers. */
+export class ColumnMap extends RenderContext {
+  keys: string[] = [];
+  sqls: string[] = [];
+
+  set(rel: i32, column: string, sql: string): void {
+    const key = rel.toString() + ":" + column;
+    const at = this.keys.indexOf(key);
+    if (at >= 0) this.sqls[at] = sql;
+    else { this.keys.push(key); this.sqls.push(sql); }
+  }
+
+  column(c: ColumnExpr): string {
+    const at = this.keys.indexOf(c.rel.toString() + ":" + c.column);
+    assert(at >= 0, "column outside its relation");
+    return this.sqls[at];
+  }
+
+  /** This map plus every entry of `other`. */
+  with(other: ColumnMap): ColumnMap {
+    const out = new ColumnMap();
+    out.keys = this.keys.concat(other.keys);
+    out.sqls = this.sqls.concat(other.sqls);
+    return out;
+  }
+}
+
+/**
+ * A relation as SQL pieces: a FROM list (`from`, one item or a comma list), conditions on it
+ * (`where`), the sign of each row ("1" when unsigned) and where its columns are.
+ */
+export class Piece {
+  constructor(public from: string, public where: string[], public sign: string, public cols: ColumnMap) {}
+}
+
+/** The name of scan column `column` of `scan` in CTEs and the delta relation. */
+export function deltaColumn(scan: ScanOperator, column: string): string {
+  return "c" + scan.rel.toString() + "_" + scan.columns.indexOf(column).toString();
+}
+
+function times(a: string, b: string): string {
+  if (a == "1") return b;
+  if (b == "1") return a;
+  return "(" + a + " * " + b + ")";
+}
+
+function negate(a: string): string {
+  return a == "1" ? "-1" : "(-" + a + ")";
+}
+
+function conjunction(conditions: string[]): string {
+  return conditions.length == 0 ? "true" : conditions.join("\n    AND ");
+}
+
+/** Builds the state and delta SQL of one FROM tree; the CTEs it needs accumulate in `ctes`. */
+export class JoinCompiler {
+  ctes: string[] = [];
+  private cteOps: Operator[] = [];
+  private cteNames: string[] = [];
+  private aliases: i32 = 0;
+
+  constructor(public scans: ScanOperator[], public delta: DeltaSource) {}
+
+  private alias(): string {
+    this.aliases++;
+    return "__pgt_x" + this.aliases.toString();
+  }
+
+  /** X₁: the subtree read under the refresh snapshot. `from` is one FROM item. */
+  state(op: Operator): Piece {
+    if (op.kind == OperatorKind.Scan) {
+      const scan = op as ScanOperator;
+      const alias = "__pgt_s" + scan.rel.toString();
+      const cols = new ColumnMap();
+      for (let i = 0; i < scan.columns.length; i++) cols.set(scan.rel, scan.columns[i], alias + "." + quoteIdent(scan.columns[i]));
+      return new Piece(sourceFrom(scan, alias), [], "1", cols);
+    }
+    if (op.kind == OperatorKind.Filter) {
+      const f = op as FilterOperator;
+      const inner = this.state(f.input);
+      return new Piece(inner.from, inner.where.concat([renderExpr(f.predicate, inner.cols)]), "1", inner.cols);
+    }
+    const j = op as JoinOperator;
+    let l = this.state(j.left);
+    let r = this.state(j.right);
+    // A filter pending on a side can rise above an inner join and above the preserved side of
+    // an outer join; on the nullable side it joins the ON condition; FULL needs both sides whole.
+    if (j.joinType == JoinType.Full) {
+      l = this.wrap(l, j.left);
+      r = this.wrap(r, j.right);
+    }
+    const cols = l.cols.with(r.cols);
+    const on: string[] = [j.condition === null ? "true" : renderExpr(changetype<Expr>(j.condition), cols)];
+    let where: string[] = [];
+    if (j.joinType == JoinType.Inner) where = l.where.concat(r.where);
+    else if (j.joinType == JoinType.Left) { where = l.where; for (let i = 0; i < r.where.length; i++) on.push(r.where[i]); }
+    else if (j.joinType == JoinType.Right) { where = r.where; for (let i = 0; i < l.where.length; i++) on.push(l.where[i]); }
+    const keyword = j.joinType == JoinType.Inner ? " JOIN " : j.joinType == JoinType.Left ? " LEFT JOIN "
+      : j.joinType == JoinType.Right ? " RIGHT JOIN " : " FULL JOIN ";
+    return new Piece("(" + l.from + keyword + r.from + " ON " + on.join(" AND ") + ")", where, "1", cols);
+  }
+
+  /** `p` as a single FROM item with no pending conditions (a subquery when it has some). */
+  private wrap(p: Piece, op: Operator): Piece {
+    if (p.where.length == 0) return p;
+    const alias = this.alias();
+    const cols = new ColumnMap();
+    const list: string[] = [];
+    const scans = scansOf(op);
+    for (let s = 0; s < scans.length; s++) {
+      for (let i = 0; i < scans[s].columns.length; i++) {
+        const name = deltaColumn(scans[s], scans[s].columns[i]);
+        list.push(p.cols.sqls[p.cols.keys.indexOf(scans[s].rel.toString() + ":" + scans[s].columns[i])] + " AS " + name);
+        cols.set(scans[s].rel, scans[s].columns[i], alias + "." + name);
+      }
+    }
+    return new Piece("(SELECT " + list.join(", ") + " FROM " + p.from + " WHERE " + conjunction(p.where) + ") AS " + alias, [], "1", cols);
+  }
+
+  /** ΔX as a list of terms whose union (signs included) is the delta. */
+  terms(op: Operator): Piece[] {
+    if (op.kind == OperatorKind.Scan) {
+      const scan = op as ScanOperator;
+      const alias = "__pgt_s" + scan.rel.toString();
+      return [new Piece(this.deltaCte(op) + " AS " + alias, [], alias + ".__pgt_sign", this.cteColumns(op, alias))];
+    }
+    if (op.kind == OperatorKind.Filter) {
+      const f = op as FilterOperator;
+      const inner = this.terms(f.input);
+      const out: Piece[] = [];
+      for (let i = 0; i < inner.length; i++) {
+        const t = inner[i];
+        out.push(new Piece(t.from, t.where.concat([renderExpr(f.predicate, t.cols)]), t.sign, t.cols));
+      }
+      return out;
+    }
+    const j = op as JoinOperator;
+    const out: Piece[] = [];
+    // The matched rows, for every join type: ΔL ⋈ R₀ ⊎ L₁ ⋈ ΔR.
+    const left = this.terms(j.left);
+    for (let i = 0; i < left.length; i++) out.push(this.innerJoin(left[i], this.old(j.right), j.condition));
+    const right = this.terms(j.right);
+    const l1 = this.state(j.left);
+    for (let i = 0; i < right.length; i++) out.push(this.innerJoin(l1, right[i], j.condition));
+    if (j.joinType == JoinType.Left || j.joinType == JoinType.Full) this.padded(j.left, j.right, j.condition, out);
+    if (j.joinType == JoinType.Right || j.joinType == JoinType.Full) this.padded(j.right, j.left, j.condition, out);
+    return out;
+  }
+
+  private innerJoin(a: Piece, b: Piece, condition: Expr | null): Piece {
+    const cols = a.cols.with(b.cols);
+    const where = a.where.concat(b.where);
+    if (condition !== null) where.push(renderExpr(changetype<Expr>(condition), cols));
+    return new Piece(a.from + ",\n       " + b.from, where, times(a.sign, b.sign), cols);
+  }
+
+  /**
+   * Appends the delta of pad(P ▷ N): the rows of the preserved side P without a match in the
+   * nullable side N, with N's columns NULL.
+   */
+  private padded(preserved: Operator, nullable: Operator, condition: Expr | null, out: Piece[]): void {
+    const nulls = new ColumnMap();
+    const scans = scansOf(nullable);
+    for (let s = 0; s < scans.length; s++) {
+      for (let i = 0; i < scans[s].columns.length; i++) {
+        const c = scans[s].source.column(scans[s].columns[i]);
+        nulls.set(scans[s].rel, scans[s].columns[i], "NULL::" + (c === null ? "text" : c.type));
+      }
+    }
+    const n1 = this.state(nullable);
+    // ΔP ▷ N₁.
+    const deltas = this.terms(preserved);
+    for (let i = 0; i < deltas.length; i++) {
+      const t = deltas[i];
+      const match = n1.where.concat([this.condition(condition, t.cols.with(n1.cols))]);
+      out.push(new Piece(t.from, t.where.concat(["NOT EXISTS (SELECT 1 FROM " + n1.from + " WHERE " + conjunction(match) + ")"]),
+        t.sign, t.cols.with(nulls)));
+    }
+    // P₀ rows whose match status changed: P₀ = P₁ ⊎ −ΔP, restricted to rows ΔN matches.
+    const dn = this.deltaCte(nullable);
+    const pieces: Piece[] = [this.state(preserved)];
+    for (let i = 0; i < deltas.length; i++) {
+      const t = deltas[i];
+      pieces.push(new Piece(t.from, t.where, negate(t.sign), t.cols));
+    }
+    for (let i = 0; i < pieces.length; i++) {
+      const p = pieces[i];
+      const counted = this.alias();
+      const changed = this.alias();
+      const probe = this.alias();
+      const deltaRow = this.alias();
+      const inN1 = n1.where.concat([this.condition(condition, p.cols.with(n1.cols))]);
+      const inDelta = this.condition(condition, p.cols.with(this.cteColumns(nullable, deltaRow)));
+      const inProbe = this.condition(condition, p.cols.with(this.cteColumns(nullable, probe)));
+      const from = p.from
+        + ",\n       LATERAL (SELECT count(*) AS c1 FROM " + n1.from + " WHERE " + conjunction(inN1) + ") AS " + counted
+        + ",\n       LATERAL (SELECT COALESCE(sum(" + deltaRow + ".__pgt_sign), 0) AS dc FROM " + dn + " AS " + deltaRow
+        + " WHERE " + inDelta + ") AS " + changed;
+      const where = p.where.concat([
+        "EXISTS (SELECT 1 FROM " + dn + " AS " + probe + " WHERE " + inProbe + ")",
+        "((" + counted + ".c1 = 0) <> (" + counted + ".c1 - " + changed + ".dc = 0))",
+      ]);
+      out.push(new Piece(from, where, times(p.sign, "(CASE WHEN " + counted + ".c1 = 0 THEN 1 ELSE -1 END)"), p.cols.with(nulls)));
+    }
+  }
+
+  private condition(condition: Expr | null, cols: ColumnMap): string {
+    return condition === null ? "true" : renderExpr(changetype<Expr>(condition), cols);
+  }
+
+  /** X₀ as one signed FROM item: X₁ with sign +1 and ΔX with its sign negated. */
+  old(op: Operator): Piece {
+    const alias = this.alias();
+    const state = this.state(op);
+    const list: string[] = [];
+    const scans = scansOf(op);
+    for (let s = 0; s < scans.length; s++) {
+      for (let i = 0; i < scans[s].columns.length; i++) {
+        const col = scans[s].columns[i];
+        list.push(state.cols.column(new ColumnExpr(scans[s].rel, col)) + " AS " + deltaColumn(scans[s], col));
+      }
+    }
+    const names: string[] = [];
+    for (let s = 0; s < scans.length; s++) for (let i = 0; i < scans[s].columns.length; i++) names.push(deltaColumn(scans[s], scans[s].columns[i]));
+    const where = state.where.length > 0 ? " WHERE " + conjunction(state.where) : "";
+    const sql = "(SELECT 1 AS __pgt_sign" + (list.length > 0 ? ", " + list.join(", ") : "") + " FROM " + state.from + where
+      + "\n        UNION ALL SELECT -__pgt_sign" + (names.length > 0 ? ", " + names.join(", ") : "") + " FROM " + this.deltaCte(op) + ") AS " + alias;
+    return new Piece(sql, [], alias + ".__pgt_sign", this.cteColumns(op, alias));
+  }
+
+  /** The columns of `op`'s delta CTE (or X₀ item) read through `alias`. */
+  private cteColumns(op: Operator, alias: string): ColumnMap {
+    const cols = new ColumnMap();
+    const scans = scansOf(op);
+    for (let s = 0; s < scans.length; s++) {
+      for (let i = 0; i < scans[s].columns.length; i++) {
+        cols.set(scans[s].rel, scans[s].columns[i], alias + "." + deltaColumn(scans[s], scans[s].columns[i]));
+      }
+    }
+    return cols;
+  }
+
+  /** The name of a CTE holding ΔX as one relation (__pgt_sign and every scan column), defined once. */
+  deltaCte(op: Operator): string {
+    for (let i = 0; i < this.cteOps.length; i++) if (this.cteOps[i] == op) return this.cteNames[i];
+    let name: string;
+    let body: string;
+    if (op.kind == OperatorKind.Scan) {
+      const scan = op as ScanOperator;
+      name = "__pgt_d" + scan.rel.toString();
+      const renamed: string[] = [];
+      for (let i = 0; i < scan.columns.length; i++) renamed.push(deltaColumn(scan, scan.columns[i]));
+      body = windowSelect(scan, this.delta, renamed);
+    } else {
+      name = "__pgt_dx" + this.cteNames.length.toString();
+      body = this.union(this.terms(op), scansOf(op));
+    }
+    this.ctes.push(name + " AS (\n" + body + "\n)");
+    this.cteOps.push(op);
+    this.cteNames.push(name);
+    return name;
+  }
+
+  /** The union of `terms` as rows (__pgt_sign, every column of `scans` by its delta name). */
+  union(terms: Piece[], scans: ScanOperator[]): string {
+    const selects: string[] = [];
+    for (let t = 0; t < terms.length; t++) {
+      const term = terms[t];
+      const list: string[] = [term.sign + " AS __pgt_sign"];
+      for (let s = 0; s < scans.length; s++) {
+        for (let i = 0; i < scans[s].columns.length; i++) {
+          list.push(term.cols.column(new ColumnExpr(scans[s].rel, scans[s].columns[i])) + " AS " + deltaColumn(scans[s], scans[s].columns[i]));
+        }
+      }
+      const where = term.where.length > 0 ? "\n  WHERE " + conjunction(term.where) : "";
+      selects.push("SELECT " + list.join(", ") + "\n  FROM " + term.from + where);
+    }
+    return selects.join("\nUNION ALL\n");
+  }
+}
+
+/** Renders columns of the delta relation `__pgt_w` through alias `alias`. */
+export class DeltaRowContext extends RenderContext {
+  constructor(public scans: ScanOperator[], public alias: string) { super(); }
+  column(c: ColumnExpr): string { return this.alias + "." + deltaColumn(this.scans[c.rel], c.column); }
+}
+
+/** The relational input of a top operator, compiled: its delta relation and its current state. */
+export class InputRelation {
+  /** `WITH <CTEs>, __pgt_w AS (<the delta: __pgt_sign and every scan column>)`, ready for more CTEs. */
+  withDelta: string = "";
+  /** Renders columns of `__pgt_w AS w`. */
+  deltaContext: RenderContext = new ColumnMap();
+  /** FROM and WHERE of the current state (WHERE "" when there is none) and its column spellings. */
+  fullFrom: string = "";
+  fullWhere: string = "";
+  fullContext: RenderContext = new ColumnMap();
+}
+
+/** Compiles the relational input `input` over `scans`, its delta read from `delta`. */
+export function compileInput(input: Operator, scans: ScanOperator[], delta: DeltaSource): InputRelation {
+  const compiler = new JoinCompiler(scans, delta);
+  const out = new InputRelation();
+  const state = compiler.state(input);
+  out.fullFrom = state.from;
+  out.fullWhere = state.where.length > 0 ? "\n  WHERE " + conjunction(state.where) : "";
+  out.fullContext = state.cols;
+  const union = compiler.union(compiler.terms(input), scansOf(input));
+  compiler.ctes.push("__pgt_w AS (\n" + union + "\n)");
+  out.withDelta = "WITH " + compiler.ctes.join(",\n");
+  out.deltaContext = new DeltaRowContext(scans, "w");
+  return out;
+}
