@@ -7,9 +7,11 @@
  *
  * Scan:    ΔR = the buffer window (operators/scan.ts); R₁ = the table itself.
  * Filter:  Δ(σₚX) = σₚ(ΔX), with its sign.
- * Inner:   Δ(L ⋈ R) = ΔL ⋈ R₀ ⊎ L₁ ⋈ ΔR, where R₀ = R₁ ⊎ −ΔR (a signed union, never a
- *          reconstruction): the delta drives every term, and the other side is probed through
- *          the join condition, so a term costs in proportion to its delta.
+ * Inner:   Δ(L ⋈ R) = ΔL ⋈ R₀ ⊎ L₁ ⋈ ΔR, where R₀ = R₁ ⊎ −ΔR (signed, never a
+ *          reconstruction): ΔL ⋈ R₀ = ΔL ⋈ R₁ ⊎ −(ΔL ⋈ ΔR). The delta drives every term and the
+ *          other side is probed through the join condition, so a term costs in proportion to its
+ *          delta. A term already driven by two deltas is small; it reads R₀ as one union item
+ *          instead of splitting again, so n joins give O(n²) terms, not 2ⁿ.
  * Left:    L ⟕ R = (L ⋈ R) ⊎ pad(L ▷ R), where L ▷ R are the rows of L without a match in R.
  *          Δ(L ▷ R) = ΔL ▷ R₁ ⊎ (L₀ ▷ R₁ − L₀ ▷ R₀). The second part concerns only rows of
  *          L₀ = L₁ ⊎ −ΔL that some row of ΔR matches (no other row's matches changed): with
@@ -67,7 +69,9 @@ export class ColumnMap extends RenderContext {
  * (`where`), the sign of each row ("1" when unsigned) and where its columns are.
  */
 export class Piece {
-  constructor(public from: string, public where: string[], public sign: string, public cols: ColumnMap) {}
+  constructor(public from: string, public where: string[], public sign: string, public cols: ColumnMap,
+    /** A delta term driven by two or more deltas: small, so it may read old states as unions. */
+    public small: bool = false) {}
 }
 
 /** The name of scan column `column` of `scan` in CTEs and the delta relation. */
@@ -167,15 +171,23 @@ export class JoinCompiler {
       const out: Piece[] = [];
       for (let i = 0; i < inner.length; i++) {
         const t = inner[i];
-        out.push(new Piece(t.from, t.where.concat([renderExpr(f.predicate, t.cols)]), t.sign, t.cols));
+        out.push(new Piece(t.from, t.where.concat([renderExpr(f.predicate, t.cols)]), t.sign, t.cols, t.small));
       }
       return out;
     }
     const j = op as JoinOperator;
     const out: Piece[] = [];
-    // The matched rows, for every join type: ΔL ⋈ R₀ ⊎ L₁ ⋈ ΔR.
+    // The matched rows, for every join type: ΔL ⋈ R₀ ⊎ L₁ ⋈ ΔR. A term driven by one delta reads
+    // R₀ as R₁ plus the small correction −(ΔL ⋈ ΔR): joined to R₁ itself, the planner sees R's
+    // statistics (a union hides them) and probes it as it would in any query.
     const left = this.terms(j.left);
-    for (let i = 0; i < left.length; i++) out.push(this.innerJoin(left[i], this.old(j.right), j.condition));
+    for (let i = 0; i < left.length; i++) {
+      const t = left[i];
+      if (t.small) { out.push(this.innerJoin(t, this.old(j.right), j.condition)); continue; }
+      out.push(this.innerJoin(t, this.state(j.right), j.condition));
+      const correction = this.innerJoin(t, this.deltaItem(j.right), j.condition);
+      out.push(new Piece(correction.from, correction.where, negate(correction.sign), correction.cols, true));
+    }
     const right = this.terms(j.right);
     const l1 = this.state(j.left);
     for (let i = 0; i < right.length; i++) out.push(this.innerJoin(l1, right[i], j.condition));
@@ -184,11 +196,18 @@ export class JoinCompiler {
     return out;
   }
 
+  /** `a ⋈ b` as one term; small when either is. */
   private innerJoin(a: Piece, b: Piece, condition: Expr | null): Piece {
     const cols = a.cols.with(b.cols);
     const where = a.where.concat(b.where);
     if (condition !== null) where.push(renderExpr(changetype<Expr>(condition), cols));
-    return new Piece(a.from + ",\n       " + b.from, where, times(a.sign, b.sign), cols);
+    return new Piece(a.from + ",\n       " + b.from, where, times(a.sign, b.sign), cols, a.small || b.small);
+  }
+
+  /** ΔX as one signed FROM item (its CTE). */
+  private deltaItem(op: Operator): Piece {
+    const alias = this.alias();
+    return new Piece(this.deltaCte(op) + " AS " + alias, [], alias + ".__pgt_sign", this.cteColumns(op, alias), true);
   }
 
   /**
@@ -211,14 +230,14 @@ export class JoinCompiler {
       const t = deltas[i];
       const match = n1.where.concat([this.condition(condition, t.cols.with(n1.cols))]);
       out.push(new Piece(t.from, t.where.concat(["NOT EXISTS (SELECT 1 FROM " + n1.from + " WHERE " + conjunction(match) + ")"]),
-        t.sign, t.cols.with(nulls)));
+        t.sign, t.cols.with(nulls), t.small));
     }
     // P₀ rows whose match status changed: P₀ = P₁ ⊎ −ΔP, restricted to rows ΔN matches.
     const dn = this.deltaCte(nullable);
     const pieces: Piece[] = [this.state(preserved)];
     for (let i = 0; i < deltas.length; i++) {
       const t = deltas[i];
-      pieces.push(new Piece(t.from, t.where, negate(t.sign), t.cols));
+      pieces.push(new Piece(t.from, t.where, negate(t.sign), t.cols, t.small));
     }
     for (let i = 0; i < pieces.length; i++) {
       const p = pieces[i];
@@ -237,7 +256,7 @@ export class JoinCompiler {
         "EXISTS (SELECT 1 FROM " + dn + " AS " + probe + " WHERE " + inProbe + ")",
         "((" + counted + ".c1 = 0) <> (" + counted + ".c1 - " + changed + ".dc = 0))",
       ]);
-      out.push(new Piece(from, where, times(p.sign, "(CASE WHEN " + counted + ".c1 = 0 THEN 1 ELSE -1 END)"), p.cols.with(nulls)));
+      out.push(new Piece(from, where, times(p.sign, "(CASE WHEN " + counted + ".c1 = 0 THEN 1 ELSE -1 END)"), p.cols.with(nulls), p.small));
     }
   }
 

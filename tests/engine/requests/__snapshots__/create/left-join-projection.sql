@@ -175,10 +175,14 @@ SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_s
     AND b.__pgt_action <> 'T'
 ),
 __pgt_w AS (
-SELECT (__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x1.c1_0 AS c1_0, __pgt_x1.c1_1 AS c1_1
+SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s1."n" AS c1_0, __pgt_s1."kind" AS c1_1
   FROM __pgt_d0 AS __pgt_s0,
-       (SELECT 1 AS __pgt_sign, __pgt_s1."n" AS c1_0, __pgt_s1."kind" AS c1_1 FROM "public"."events" AS __pgt_s1
-        UNION ALL SELECT -__pgt_sign, c1_0, c1_1 FROM __pgt_d1) AS __pgt_x1
+       "public"."events" AS __pgt_s1
+  WHERE (__pgt_s1."n" = __pgt_s0.c0_0)
+UNION ALL
+SELECT (-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x1.c1_0 AS c1_0, __pgt_x1.c1_1 AS c1_1
+  FROM __pgt_d0 AS __pgt_s0,
+       __pgt_d1 AS __pgt_x1
   WHERE (__pgt_x1.c1_0 = __pgt_s0.c0_0)
 UNION ALL
 SELECT __pgt_s1.__pgt_sign AS __pgt_sign, __pgt_s0."customer" AS c0_0, __pgt_s0."id" AS c0_1, __pgt_s0."note" AS c0_2, __pgt_s1.c1_0 AS c1_0, __pgt_s1.c1_1 AS c1_1
