@@ -7,13 +7,13 @@
 
 import { PNode } from "../nodes/parse-node";
 import {
-  Expr, ColumnExpr, ConstExpr, OperatorExpr, FunctionExpr, AggregateExpr, AggregateFunc, BoolExpr,
+  Expr, ColumnExpr, ConstExpr, OperatorExpr, FunctionExpr, AggregateExpr, AggregateFunc, AggregateCall, SortKey, BoolExpr,
   NullTestExpr, BooleanTestExpr, CaseExpr, CastExpr, CallLikeExpr, ArrayExpr, CollateExpr, InExpr,
   BetweenExpr, DistinctExpr, AnyAllExpr,
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
-import { lookupFunctions } from "./catalog";
+import { lookupFunctions, FunctionInfo } from "./catalog";
 import { Scope, Resolution } from "./scope";
 import { nodeList, nameList, characterPosition } from "./tree";
 import { quoteIdent, quoteLiteral } from "../sqlgen/quote";
@@ -262,7 +262,7 @@ export class ExpressionBinder {
       if (candidates[i].kind == "w") return this.unsupported("window function " + name + "()", location);
       if (candidates[i].volatility == "v") volatile = true;
     }
-    if (aggregate) return this.bindAggregate(n, name, candidates.length, depth, allowAggregates);
+    if (aggregate) return this.bindAggregate(n, name, candidates, depth, allowAggregates);
     if (volatile) return this.unsupported("volatile function " + name + "()", location);
     if (TIME_DEPENDENT_FUNCTIONS.includes(name)) return this.unsupported("time-dependent function " + name + "()", location);
     const args = this.bindAll(nodeList(n, "args"), depth, allowAggregates);
@@ -270,32 +270,64 @@ export class ExpressionBinder {
     return new FunctionExpr(quotedName(names), args, n.bool("func_variadic"));
   }
 
-  private bindAggregate(n: PNode, name: string, candidates: i32, depth: i32, allowAggregates: bool): Expr | null {
+  private bindAggregate(n: PNode, name: string, candidates: FunctionInfo[], depth: i32, allowAggregates: bool): Expr | null {
     const location = n.int("location");
     if (!allowAggregates) return this.unsupported("aggregate " + name + "() in this position", location);
-    const args = nodeList(n, "args");
-    const plain = !n.bool("agg_distinct") && n.node("agg_filter") === null && n.list("agg_order").length == 0
-      && !n.bool("agg_within_group") && !n.bool("func_variadic");
-    if (!plain) return this.unsupported("aggregate " + name + "() with DISTINCT, FILTER, ORDER BY or WITHIN GROUP", location);
-    let func = AggregateFunc.CountStar;
-    let arg: Expr | null = null;
-    if (name == "count" && n.bool("agg_star")) func = AggregateFunc.CountStar;
-    else if ((name == "count" || name == "sum") && args.length == 1) {
-      func = name == "count" ? AggregateFunc.Count : AggregateFunc.Sum;
-      arg = this.bind(args[0], depth, false);
-      if (arg === null) return null;
-    } else {
-      return this.unsupported("aggregate " + name + "()", location);
+    const args = this.bindAll(nodeList(n, "args"), depth, false);
+    if (args === null) return null;
+    const order: SortKey[] = [];
+    const sorts = nodeList(n, "agg_order");
+    for (let i = 0; i < sorts.length; i++) {
+      const sort = sorts[i];
+      if (sort === null) continue;
+      const e = this.bind(sort.node("node"), depth, false);
+      if (e === null) return null;
+      order.push(new SortKey(e, sortSuffix(sort)));
     }
-    const probe = new AggregateExpr(func, arg, 0);
-    const key = canonicalSql(probe);
+    let filter: Expr | null = null;
+    const filterNode = n.node("agg_filter");
+    if (filterNode !== null) {
+      filter = this.bind(filterNode, depth, false);
+      if (filter === null) return null;
+    }
+    const names = nameList(n, "funcname");
+    const call = new AggregateCall(quotedName(names), args, n.bool("agg_star"), n.bool("agg_distinct"), order,
+      n.bool("agg_within_group"), n.bool("func_variadic"), filter);
+    // Only PostgreSQL's own aggregates are maintained from state; a same-named one elsewhere may be the one called.
+    let builtin = true;
+    for (let i = 0; i < candidates.length; i++) if (candidates[i].kind == "a" && candidates[i].schema != "pg_catalog") builtin = false;
+    let func = AggregateFunc.Rescan;
+    const plain = builtin && !call.distinct && order.length == 0 && !call.withinGroup && !call.variadic;
+    if (plain && call.star && name == "count") func = AggregateFunc.CountStar;
+    else if (plain && args.length == 1) {
+      if (name == "count") func = AggregateFunc.Count;
+      else if (name == "sum") func = AggregateFunc.Sum;
+      else if (name == "avg") func = AggregateFunc.Avg;
+      else if (name == "min") func = AggregateFunc.Min;
+      else if (name == "max") func = AggregateFunc.Max;
+      else if (name == "bool_and" || name == "every") func = AggregateFunc.BoolAnd;
+      else if (name == "bool_or") func = AggregateFunc.BoolOr;
+    }
+    const arg: Expr | null = func != AggregateFunc.Rescan && func != AggregateFunc.CountStar ? args[0] : null;
+    const key = canonicalSql(new AggregateExpr(func, arg, 0, call));
     const existing = this.aggregateKeys.indexOf(key);
     if (existing >= 0) return this.aggregates[existing];
-    const agg = new AggregateExpr(func, arg, this.aggregates.length);
+    const agg = new AggregateExpr(func, arg, this.aggregates.length, call);
     this.aggregates.push(agg);
     this.aggregateKeys.push(key);
     return agg;
   }
+}
+
+/** The words after an ORDER BY expression: direction, USING operator, NULLS placement. */
+function sortSuffix(sort: PNode): string {
+  const dir = sort.str("sortby_dir");
+  let out = dir == "SORTBY_ASC" ? " ASC" : dir == "SORTBY_DESC" ? " DESC" : "";
+  if (dir == "SORTBY_USING") out = " USING " + operatorSql(nameList(sort, "useOp"));
+  const nulls = sort.str("sortby_nulls");
+  if (nulls == "SORTBY_NULLS_FIRST") out += " NULLS FIRST";
+  else if (nulls == "SORTBY_NULLS_LAST") out += " NULLS LAST";
+  return out;
 }
 
 /** The right operand of IN / BETWEEN: a list (outfuncs) or a List node (libpg-query). */

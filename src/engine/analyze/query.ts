@@ -36,7 +36,9 @@ export class AnalyzedQuery {
   /** GROUP BY keys (for DISTINCT: the output expressions). */
   groupKeys: Expr[] = [];
   aggregates: AggregateExpr[] = [];
-  /** True when the result is a set of groups: GROUP BY, aggregates, or DISTINCT. */
+  /** HAVING: a condition on each group. */
+  having: Expr | null = null;
+  /** True when the result is a set of groups: GROUP BY, aggregates, HAVING or DISTINCT. */
   grouped: bool = false;
   distinct: bool = false;
 }
@@ -116,7 +118,6 @@ class QueryAnalyzer {
   analyze(s: PNode): Analysis {
     const loc = s.int("location");
     if (!this.checkPlainSelect(s, loc, "")) return this.result;
-    if (s.node("havingClause") !== null) return this.notDifferentiable("HAVING", locationIn(s.node("havingClause"), loc));
     if (s.bool("groupDistinct")) return this.notDifferentiable("GROUP BY DISTINCT", loc);
 
     const from = nodeList(s, "fromClause");
@@ -159,13 +160,22 @@ class QueryAnalyzer {
     if (q.distinct) {
       for (let i = 0; i < q.outputs.length; i++) q.groupKeys.push(q.outputs[i].expr);
     }
+    const havingNode = s.node("havingClause");
+    if (havingNode !== null) {
+      if (q.distinct) return this.notDifferentiable("DISTINCT together with HAVING", loc);
+      q.having = binder.bind(havingNode, 0, true);
+      if (q.having === null) return this.binderFailed(changetype<EngineError>(binder.error));
+    }
     q.aggregates = binder.aggregates;
-    q.grouped = q.distinct || q.groupKeys.length > 0 || q.aggregates.length > 0;
+    q.grouped = q.distinct || q.groupKeys.length > 0 || q.aggregates.length > 0 || q.having !== null;
     if (q.grouped && !q.distinct) {
       for (let i = 0; i < q.outputs.length; i++) {
         if (!coveredByGroups(q.outputs[i].expr, q)) {
           return this.notDifferentiable("output column \"" + q.outputs[i].name + "\" that is neither grouped nor aggregated", loc);
         }
+      }
+      if (q.having !== null && !coveredByGroups(changetype<Expr>(q.having), q)) {
+        return this.notDifferentiable("a HAVING condition on a column that is neither grouped nor aggregated", locationIn(havingNode, loc));
       }
     }
     q.scans = this.scans;
@@ -497,6 +507,7 @@ function recordColumnsUsed(q: AnalyzedQuery): void {
   if (q.where !== null) exprs.push(changetype<Expr>(q.where));
   for (let i = 0; i < q.outputs.length; i++) exprs.push(q.outputs[i].expr);
   for (let i = 0; i < q.groupKeys.length; i++) exprs.push(q.groupKeys[i]);
+  if (q.having !== null) exprs.push(changetype<Expr>(q.having));
   const stack = exprs.reverse();
   while (stack.length > 0) {
     const e = stack.pop();
@@ -504,11 +515,6 @@ function recordColumnsUsed(q: AnalyzedQuery): void {
       const c = e as ColumnExpr;
       const scan = q.scans[c.rel];
       if (!scan.columns.includes(c.column)) scan.columns.push(c.column);
-      continue;
-    }
-    if (e.kind == ExprKind.Aggregate) {
-      const arg = (e as AggregateExpr).arg;
-      if (arg !== null) stack.push(changetype<Expr>(arg));
       continue;
     }
     const children = childExpressions(e);
@@ -587,6 +593,13 @@ export function childExpressions(e: Expr): Expr[] {
       break;
     }
     case ExprKind.Function: return (e as FunctionExpr).args;
+    case ExprKind.Aggregate: {
+      const call = (e as AggregateExpr).call;
+      for (let i = 0; i < call.args.length; i++) out.push(call.args[i]);
+      for (let i = 0; i < call.order.length; i++) out.push(call.order[i].expr);
+      if (call.filter !== null) out.push(changetype<Expr>(call.filter));
+      break;
+    }
     case ExprKind.Bool: return (e as BoolExpr).args;
     case ExprKind.NullTest: out.push((e as NullTestExpr).arg); break;
     case ExprKind.BooleanTest: out.push((e as BooleanTestExpr).arg); break;

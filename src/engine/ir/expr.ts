@@ -40,12 +40,40 @@ export class FunctionExpr extends Expr {
   }
 }
 
-/** The aggregates maintained algebraically in this version. */
-export enum AggregateFunc { CountStar, Count, Sum }
+/**
+ * How an aggregate is maintained: the built-in ones named here from state kept per group
+ * (operators/aggregate.ts), MIN/MAX with a rescan of the groups that lose their extremum, and
+ * every other aggregate (DISTINCT, ORDER BY, ordered-set, user-defined, STRING_AGG, ...) by
+ * recomputing the groups a change touches.
+ */
+export enum AggregateFunc { CountStar, Count, Sum, Avg, Min, Max, BoolAnd, BoolOr, Rescan }
 
-/** An aggregate call; `index` numbers the distinct aggregates of a query (0-based). */
+/** One ORDER BY item inside an aggregate call: the expression and the words after it (" DESC NULLS FIRST"). */
+export class SortKey {
+  constructor(public readonly expr: Expr, public readonly suffix: string) {}
+}
+
+/** An aggregate call as written: `name([DISTINCT] args [ORDER BY order]) [WITHIN GROUP (ORDER BY order)] [FILTER (WHERE filter)]`. */
+export class AggregateCall {
+  constructor(
+    public readonly name: string,
+    public readonly args: Expr[],
+    public readonly star: bool,
+    public readonly distinct: bool,
+    public readonly order: SortKey[],
+    public readonly withinGroup: bool,
+    public readonly variadic: bool,
+    public readonly filter: Expr | null,
+  ) {}
+}
+
+/**
+ * An aggregate call; `index` numbers the distinct aggregates of a query (0-based), `arg` is
+ * the one argument of a built-in maintained from state (null for COUNT(*) and Rescan).
+ */
 export class AggregateExpr extends Expr {
-  constructor(public readonly func: AggregateFunc, public readonly arg: Expr | null, public readonly index: i32) {
+  constructor(public readonly func: AggregateFunc, public readonly arg: Expr | null, public readonly index: i32,
+    public readonly call: AggregateCall) {
     super(ExprKind.Aggregate);
   }
 }

@@ -45,13 +45,14 @@ export class ProjectOperator extends Operator {
   constructor(public readonly input: Operator, public readonly outputs: OutputColumn[]) { super(OperatorKind.Project); }
 }
 
-/** Groups by `keys` and computes `aggregates`; `outputs` are expressions over both. */
+/** Groups by `keys` and computes `aggregates`; `outputs` and `having` are expressions over both. */
 export class AggregateOperator extends Operator {
   constructor(
     public readonly input: Operator,
     public readonly keys: Expr[],
     public readonly aggregates: AggregateExpr[],
     public readonly outputs: OutputColumn[],
+    public readonly having: Expr | null,
   ) { super(OperatorKind.Aggregate); }
 }
 
@@ -66,7 +67,7 @@ export function buildOperatorTree(q: AnalyzedQuery): Operator {
   const where = q.where;
   if (where !== null) input = new FilterOperator(input, where);
   if (q.distinct) return new DistinctOperator(input, q.outputs);
-  if (q.grouped) return new AggregateOperator(input, q.groupKeys, q.aggregates, q.outputs);
+  if (q.grouped) return new AggregateOperator(input, q.groupKeys, q.aggregates, q.outputs, q.having);
   return new ProjectOperator(input, q.outputs);
 }
 

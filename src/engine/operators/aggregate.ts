@@ -1,17 +1,32 @@
 /**
- * @fileoverview Grouped aggregation γ_{G; f…} with COUNT(*), COUNT(x) and SUM(x), and
- * SELECT DISTINCT as the same operator with only the count, over any relational input (its
- * signed delta rows come from operators/join.ts).
+ * @fileoverview Grouped aggregation γ_{G; f…}, with HAVING, and SELECT DISTINCT as the same
+ * operator with only the count, over any relational input (its signed delta rows come from
+ * operators/join.ts).
  *
- * Delta rule: the affected groups are the G values (old and new images) in ΔR. Per group the
- * storage keeps a hidden row count n (`__pgt_count`) and, per aggregate, its algebraic state:
- *   COUNT(*)  state n;                     Δn   = Σ sign
- *   COUNT(x)  state c (`__pgt_aux_count_j`); Δc = Σ sign·[x IS NOT NULL]
- *   SUM(x)    state s (`__pgt_aux_sum_j`) and non-NULL count m (`__pgt_aux_nn_j`);
- *             Δs = Σ sign·x over non-NULL x, Δm = Σ sign·[x IS NOT NULL]; SUM is NULL iff m = 0.
- * A group row appears when n goes 0 → >0 (INSERT), vanishes when n returns to 0 (DELETE) and is
- * otherwise updated in place; with no GROUP BY the single row always exists (count 0, sum NULL).
- * Visible columns are expressions over the keys and the new state, recomputed from it.
+ * Delta rule: the affected groups are the G values (old and new images) in the input delta. Per
+ * group the storage keeps a hidden row count n (`__pgt_count`, Δn = Σ sign) and, per aggregate j,
+ * its state in hidden `__pgt_aux_*_j` columns:
+ *   COUNT(x)         c = Σ sign·[x IS NOT NULL]                           (count_j)
+ *   SUM(x), AVG(x)   s = Σ⁺x − Σ⁻x and m = Σ sign·[x IS NOT NULL]          (sum_j, nn_j);
+ *                    SUM is NULL iff m = 0, AVG = s / m
+ *   MIN(x), MAX(x)   e = least (greatest) of e and the inserted values     (ext_j); a deleted
+ *                    value ≤ e (≥ e) may have been the extremum, or an inserted one deleted
+ *                    again in the same window: that group is rescanned (a new group too)
+ *   BOOL_AND/OR(x)   m and h = Σ sign·[x IS FALSE] (AND) / [x IS TRUE] (OR)   (nn_j, hits_j);
+ *                    NULL iff m = 0, else h = 0 (AND) / h > 0 (OR)
+ *   FILTER (WHERE p) every sum above counts only rows where p is true.
+ * Every other aggregate — DISTINCT or ORDER BY inside, ordered-set, user-defined, STRING_AGG,
+ * ARRAY_AGG, the STDDEV/VARIANCE family, ... — makes the affected groups rescanned.
+ *
+ * Rescan: a group's row is recomputed by PostgreSQL from the sources' current state (R₁),
+ * restricted to the group key, in the same statement (a LATERAL subquery that runs only for the
+ * groups flagged). Exact for every aggregate, at the cost of reading the group.
+ *
+ * A group row appears when n goes 0 → >0, vanishes when n returns to 0 and is otherwise updated
+ * in place; with no GROUP BY the single row always exists (count 0, sum NULL). HAVING: a group
+ * that is not stored failed HAVING or did not exist, so its state is unknown and a change to it
+ * rescans it; a stored group is updated from its state and deleted when it fails HAVING. So
+ * groups cross the threshold in both directions.
  *
  * NULL keys: groups compare keys with IS NOT DISTINCT FROM, exactly as GROUP BY groups NULLs.
  * Exactness: integer and numeric states are exact; float sums may differ from a recomputation
@@ -23,9 +38,9 @@ import { Expr, ExprKind, AggregateExpr, AggregateFunc, ColumnExpr } from "../ir/
 import { OutputColumn, childExpressions } from "../analyze/query";
 import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
-import { InputRelation } from "./join";
 import { MaintenancePlan } from "../refresh/statement";
 import { mergeCounts, rowIdOf, lockDeltaRows } from "./shared";
+import { InputRelation } from "./join";
 
 /** Where each group key and aggregate state lives in the storage table. */
 class GroupLayout {
@@ -35,44 +50,166 @@ class GroupLayout {
   keyColumns: string[] = [];
   aggregates: AggregateExpr[] = [];
   outputs: OutputColumn[] = [];
-}
-
-/** Renders key and aggregate references from a given place: the new state, the delta, ... */
-class StateContext extends RenderContext {
-  constructor(public layout: GroupLayout, public keyPrefix: string, public mode: i32) { super(); }
-  column(c: ColumnExpr): string { return "NULL /* ungrouped column " + c.column + " */"; }
-  substitute(e: Expr): string | null {
-    const text = canonicalSql(e);
-    const k = this.layout.keyTexts.indexOf(text);
-    if (k >= 0) return this.keyPrefix == "d." ? "d." + quoteIdent("__pgt_key_" + (k + 1).toString()) : "st." + quoteIdent(this.layout.keyColumns[k]);
-    if (e.kind != ExprKind.Aggregate) return null;
-    const a = e as AggregateExpr;
-    return this.mode == MODE_UPDATE ? updatedState(a) : insertedState(a);
-  }
+  having: Expr | null = null;
+  /** True when some aggregate has no state: every affected group is rescanned. */
+  rescanAll: bool = false;
 }
 
 const MODE_UPDATE = 0;
 const MODE_INSERT = 1;
 
-function countColumn(a: AggregateExpr): string {
-  return a.func == AggregateFunc.CountStar ? "__pgt_count" : "__pgt_aux_count_" + a.index.toString();
+/** Renders key and aggregate references from the new state of a matched group (update) or the delta of a new one (insert). */
+class StateContext extends RenderContext {
+  constructor(public layout: GroupLayout, public mode: i32) { super(); }
+  column(c: ColumnExpr): string { return "NULL /* ungrouped column " + c.column + " */"; }
+  substitute(e: Expr): string | null {
+    const k = this.layout.keyTexts.indexOf(canonicalSql(e));
+    if (k >= 0) return this.mode == MODE_INSERT ? "d." + quoteIdent("__pgt_key_" + (k + 1).toString()) : "st." + quoteIdent(this.layout.keyColumns[k]);
+    if (e.kind != ExprKind.Aggregate) return null;
+    return aggregateValue(e as AggregateExpr, this.mode);
+  }
 }
 
-/** New state of `a` for a matched group: stored state plus delta. */
-function updatedState(a: AggregateExpr): string {
-  if (a.func != AggregateFunc.Sum) return "(st." + countColumn(a) + " + d." + countColumn(a) + ")";
-  const j = a.index.toString();
-  const s = "st.__pgt_aux_sum_" + j;
-  const ds = "d.__pgt_aux_sum_" + j;
-  return "(CASE WHEN st.__pgt_aux_nn_" + j + " + d.__pgt_aux_nn_" + j + " = 0 THEN NULL WHEN " + s + " IS NULL THEN " + ds
+function j(a: AggregateExpr): string { return a.index.toString(); }
+
+/** The state column counting a COUNT: the group's row count for a plain COUNT(*). */
+function countColumn(a: AggregateExpr): string {
+  return a.func == AggregateFunc.CountStar && a.call.filter === null ? "__pgt_count" : "__pgt_aux_count_" + j(a);
+}
+
+/** A state column's new value: stored plus delta (update) or the delta alone (insert). */
+function added(column: string, mode: i32): string {
+  return mode == MODE_INSERT ? "d." + column : "(st." + column + " + d." + column + ")";
+}
+
+/** SUM's new state: the stored sum plus the delta's, NULL when no non-NULL value remains. */
+function sumState(a: AggregateExpr, mode: i32): string {
+  const nn = "__pgt_aux_nn_" + j(a);
+  const ds = "d.__pgt_aux_sum_" + j(a);
+  if (mode == MODE_INSERT) return "(CASE WHEN d." + nn + " = 0 THEN NULL ELSE " + ds + " END)";
+  const s = "st.__pgt_aux_sum_" + j(a);
+  return "(CASE WHEN st." + nn + " + d." + nn + " = 0 THEN NULL WHEN " + s + " IS NULL THEN " + ds
     + " WHEN " + ds + " IS NULL THEN " + s + " ELSE " + s + " + " + ds + " END)";
 }
 
-/** State of `a` for a new group: the delta itself. */
-function insertedState(a: AggregateExpr): string {
-  if (a.func != AggregateFunc.Sum) return "d." + countColumn(a);
-  const j = a.index.toString();
-  return "(CASE WHEN d.__pgt_aux_nn_" + j + " = 0 THEN NULL ELSE d.__pgt_aux_sum_" + j + " END)";
+/** MIN/MAX's new extremum: the stored one and the inserted ones (a deleted extremum rescans the group). */
+function extremumState(a: AggregateExpr, mode: i32): string {
+  if (mode == MODE_INSERT) return "d.__pgt_ins_" + j(a);
+  return (a.func == AggregateFunc.Min ? "LEAST(" : "GREATEST(") + "st.__pgt_aux_ext_" + j(a) + ", d.__pgt_ins_" + j(a) + ")";
+}
+
+/** The aggregate's value computed from its new state. */
+function aggregateValue(a: AggregateExpr, mode: i32): string {
+  switch (a.func) {
+    case AggregateFunc.CountStar:
+    case AggregateFunc.Count: return added(countColumn(a), mode);
+    case AggregateFunc.Sum: return sumState(a, mode);
+    // Dividing by numeric gives PostgreSQL's own result type: numeric for integers and numeric, float8 for floats, interval for intervals.
+    case AggregateFunc.Avg: return "(" + sumState(a, mode) + " / NULLIF(" + added("__pgt_aux_nn_" + j(a), mode) + ", 0)::numeric)";
+    case AggregateFunc.Min:
+    case AggregateFunc.Max: return extremumState(a, mode);
+    case AggregateFunc.BoolAnd:
+    case AggregateFunc.BoolOr:
+      return "(CASE WHEN " + added("__pgt_aux_nn_" + j(a), mode) + " = 0 THEN NULL ELSE " + added("__pgt_aux_hits_" + j(a), mode)
+        + (a.func == AggregateFunc.BoolAnd ? " = 0" : " > 0") + " END)";
+    default: return "NULL /* rescanned */";
+  }
+}
+
+/** The storage columns holding the state of `a` (none for a plain COUNT(*) or a rescanned aggregate). */
+function stateColumns(a: AggregateExpr): string[] {
+  switch (a.func) {
+    case AggregateFunc.CountStar: return a.call.filter === null ? [] : [countColumn(a)];
+    case AggregateFunc.Count: return [countColumn(a)];
+    case AggregateFunc.Sum:
+    case AggregateFunc.Avg: return ["__pgt_aux_sum_" + j(a), "__pgt_aux_nn_" + j(a)];
+    case AggregateFunc.Min:
+    case AggregateFunc.Max: return ["__pgt_aux_ext_" + j(a)];
+    case AggregateFunc.BoolAnd:
+    case AggregateFunc.BoolOr: return ["__pgt_aux_nn_" + j(a), "__pgt_aux_hits_" + j(a)];
+    default: return [];
+  }
+}
+
+/** The values of stateColumns(a) in a full computation (rendered in `src`), appended with their names. */
+function fullStates(a: AggregateExpr, src: RenderContext, names: string[], values: string[]): void {
+  const filter = a.call.filter;
+  const condition = filter === null ? "" : renderExpr(filter, src);
+  const fil = filter === null ? "" : " FILTER (WHERE " + condition + ")";
+  const arg = a.arg === null ? "" : renderExpr(changetype<Expr>(a.arg), src);
+  const columns = stateColumns(a);
+  for (let i = 0; i < columns.length; i++) names.push(columns[i]);
+  switch (a.func) {
+    case AggregateFunc.CountStar: if (filter !== null) values.push("count(*)" + fil); break;
+    case AggregateFunc.Count: values.push("count(" + arg + ")" + fil); break;
+    case AggregateFunc.Sum:
+    case AggregateFunc.Avg: values.push("sum(" + arg + ")" + fil); values.push("count(" + arg + ")" + fil); break;
+    case AggregateFunc.Min:
+    case AggregateFunc.Max: values.push((a.func == AggregateFunc.Min ? "min(" : "max(") + arg + ")" + fil); break;
+    case AggregateFunc.BoolAnd:
+    case AggregateFunc.BoolOr: {
+      values.push("count(" + arg + ")" + fil);
+      const hit = "(" + arg + (a.func == AggregateFunc.BoolAnd ? ") IS FALSE" : ") IS TRUE") + (filter === null ? "" : " AND (" + condition + ")");
+      values.push("count(*) FILTER (WHERE " + hit + ")");
+      break;
+    }
+    default: break;
+  }
+}
+
+/** Σ sign over the delta rows where `condition` holds. */
+function signed(condition: string): string {
+  return "sum(CASE WHEN " + condition + " THEN w.__pgt_sign ELSE 0 END)";
+}
+
+/** `agg(arg)` over the inserted (`sign` ">") or deleted ("<") delta rows passing `when` (a condition prefix). */
+function sided(agg: string, arg: string, when: string, sign: string): string {
+  return agg + "(" + arg + ") FILTER (WHERE " + when + "w.__pgt_sign " + sign + " 0)";
+}
+
+/** Each state column of `a` with its change over the delta rows `w` (rendered in `w`). */
+function deltaStates(a: AggregateExpr, w: RenderContext, names: string[], values: string[]): void {
+  const filter = a.call.filter;
+  const when = filter === null ? "" : "COALESCE(" + renderExpr(filter, w) + ", false) AND ";
+  const arg = a.arg === null ? "" : renderExpr(changetype<Expr>(a.arg), w);
+  const nonNull = signed(when + arg + " IS NOT NULL");
+  switch (a.func) {
+    case AggregateFunc.CountStar:
+      if (filter !== null) { names.push(countColumn(a)); values.push(signed(when + "true")); }
+      break;
+    case AggregateFunc.Count: names.push(countColumn(a)); values.push(nonNull); break;
+    case AggregateFunc.Sum:
+    case AggregateFunc.Avg: {
+      // Σ inserted − Σ deleted, each summed in SUM's own type: negating a value first could overflow it.
+      const plus = sided("sum", arg, when, ">");
+      const minus = sided("sum", arg, when, "<");
+      names.push("__pgt_aux_sum_" + j(a));
+      values.push("CASE WHEN " + minus + " IS NULL THEN " + plus + " WHEN " + plus + " IS NULL THEN -" + minus
+        + " ELSE " + plus + " - " + minus + " END");
+      names.push("__pgt_aux_nn_" + j(a)); values.push(nonNull);
+      break;
+    }
+    case AggregateFunc.Min:
+    case AggregateFunc.Max: {
+      const agg = a.func == AggregateFunc.Min ? "min" : "max";
+      names.push("__pgt_ins_" + j(a)); values.push(sided(agg, arg, when, ">"));
+      names.push("__pgt_del_" + j(a)); values.push(sided(agg, arg, when, "<"));
+      break;
+    }
+    case AggregateFunc.BoolAnd:
+    case AggregateFunc.BoolOr:
+      names.push("__pgt_aux_nn_" + j(a)); values.push(nonNull);
+      names.push("__pgt_aux_hits_" + j(a)); values.push(signed(when + "(" + arg + (a.func == AggregateFunc.BoolAnd ? ") IS FALSE" : ") IS TRUE")));
+      break;
+    default: break;
+  }
+}
+
+/** A state column's value from the stored state and the delta (update) or the delta alone (insert). */
+function stateValue(a: AggregateExpr, column: string, mode: i32): string {
+  if (column.startsWith("__pgt_aux_sum_")) return sumState(a, mode);
+  if (column.startsWith("__pgt_aux_ext_")) return extremumState(a, mode);
+  return added(column, mode);
 }
 
 function containsAggregate(e: Expr): bool {
@@ -82,12 +219,7 @@ function containsAggregate(e: Expr): bool {
   return false;
 }
 
-/**
- * The plan for an Aggregate or Distinct operator over `input` (its delta and its current state).
- * Concurrent IMMEDIATE writers lock the groups their delta touches first (plan.lock): two of them
- * would otherwise both insert the same new group.
- */
-export function compileAggregate(op: Operator, storage: string, returning: bool, input: InputRelation): MaintenancePlan {
+function layoutOf(op: Operator): GroupLayout {
   const layout = new GroupLayout();
   if (op.kind == OperatorKind.Distinct) {
     const d = op as DistinctOperator;
@@ -98,7 +230,9 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
     layout.outputs = a.outputs;
     layout.keys = a.keys;
     layout.aggregates = a.aggregates;
+    layout.having = a.having;
   }
+  for (let i = 0; i < layout.aggregates.length; i++) if (layout.aggregates[i].func == AggregateFunc.Rescan) layout.rescanAll = true;
   for (let k = 0; k < layout.keys.length; k++) {
     const text = canonicalSql(layout.keys[k]);
     layout.keyTexts.push(text);
@@ -108,7 +242,16 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
     }
     layout.keyColumns.push(stored);
   }
+  return layout;
+}
 
+/**
+ * The plan for an Aggregate or Distinct operator over `input` (its delta and its current state).
+ * Concurrent IMMEDIATE writers lock the groups their delta touches first (plan.lock): two of them
+ * would otherwise both insert the same new group.
+ */
+export function compileAggregate(op: Operator, storage: string, returning: bool, input: InputRelation): MaintenancePlan {
+  const layout = layoutOf(op);
   const src = input.fullContext;
   const w = input.deltaContext;
   const plan = new MaintenancePlan();
@@ -117,77 +260,130 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
   const full: string[] = [];
   for (let i = 0; i < layout.outputs.length; i++) {
     plan.columns.push(layout.outputs[i].name);
-    full.push(renderExpr(layout.outputs[i].expr, src) + " AS " + quoteIdent(layout.outputs[i].name));
+    full.push(renderExpr(layout.outputs[i].expr, src));
   }
   const keysFull: string[] = [];
   const keysDelta: string[] = [];
-  const deltaCols: string[] = [];
-  const positions: string[] = [];
+  const deltaNames: string[] = [];
+  const deltaValues: string[] = [];
   // GROUP BY names each key by its position in the select list: a key written as an integer
   // constant would otherwise be read as a position itself.
   const fullPositions: string[] = [];
+  const positions: string[] = [];
   for (let k = 0; k < layout.keys.length; k++) {
     keysFull.push(renderExpr(layout.keys[k], src));
     const hidden = "__pgt_key_" + (k + 1).toString();
     if (layout.keyColumns[k] == hidden) {
       plan.columns.push(hidden);
-      full.push(keysFull[k] + " AS " + hidden);
+      full.push(keysFull[k]);
       fullPositions.push(full.length.toString());
     } else {
       for (let i = 0; i < layout.outputs.length; i++) {
         if (layout.outputs[i].name == layout.keyColumns[k]) { fullPositions.push((i + 1).toString()); break; }
       }
     }
-    deltaCols.push(renderExpr(layout.keys[k], w) + " AS " + hidden);
+    deltaNames.push(hidden);
+    deltaValues.push(renderExpr(layout.keys[k], w));
     keysDelta.push("q." + hidden);
     positions.push((k + 1).toString());
   }
   plan.columns.push("__pgt_count");
-  full.push("count(*) AS __pgt_count");
-  deltaCols.push("sum(w.__pgt_sign) AS __pgt_count");
-  for (let j = 0; j < layout.aggregates.length; j++) {
-    const a = layout.aggregates[j];
-    if (a.func == AggregateFunc.CountStar) continue;
-    const arg = changetype<Expr>(a.arg);
-    const argFull = renderExpr(arg, src);
-    const argDelta = renderExpr(arg, w);
-    const n = a.index.toString();
-    const nonNullSign = "sum(CASE WHEN " + argDelta + " IS NULL THEN 0 ELSE w.__pgt_sign END)";
-    if (a.func == AggregateFunc.Count) {
-      plan.columns.push("__pgt_aux_count_" + n);
-      full.push("count(" + argFull + ") AS __pgt_aux_count_" + n);
-      deltaCols.push(nonNullSign + " AS __pgt_aux_count_" + n);
-    } else {
-      plan.columns.push("__pgt_aux_sum_" + n);
-      plan.columns.push("__pgt_aux_nn_" + n);
-      full.push("sum(" + argFull + ") AS __pgt_aux_sum_" + n);
-      full.push("count(" + argFull + ") AS __pgt_aux_nn_" + n);
-      // Σ inserted − Σ deleted, each summed in SUM's own type: negating a value first could overflow it.
-      const plus = "sum(" + argDelta + ") FILTER (WHERE w.__pgt_sign > 0)";
-      const minus = "sum(" + argDelta + ") FILTER (WHERE w.__pgt_sign < 0)";
-      deltaCols.push("CASE WHEN " + minus + " IS NULL THEN " + plus + " WHEN " + plus + " IS NULL THEN -" + minus
-        + " ELSE " + plus + " - " + minus + " END AS __pgt_aux_sum_" + n);
-      deltaCols.push(nonNullSign + " AS __pgt_aux_nn_" + n);
-    }
+  full.push("count(*)");
+  deltaNames.push("__pgt_count");
+  deltaValues.push("sum(w.__pgt_sign)");
+  for (let i = 0; i < layout.aggregates.length; i++) {
+    fullStates(layout.aggregates[i], src, plan.columns, full);
+    if (!layout.rescanAll) deltaStates(layout.aggregates[i], w, deltaNames, deltaValues);
   }
+  const selectList: string[] = [];
+  for (let i = 0; i < full.length; i++) selectList.push(full[i] + " AS " + quoteIdent(plan.columns[i]));
   plan.columns.push("__pgt_row_id");
-  full.push(rowIdOf(keysFull) + " AS __pgt_row_id");
+  selectList.push(rowIdOf(keysFull) + " AS __pgt_row_id");
   const groupBy = fullPositions.length > 0 ? "\n  GROUP BY " + fullPositions.join(", ") : "";
-  plan.fullSelect = "SELECT " + full.join(",\n       ") + "\n  FROM " + input.fullFrom + input.fullWhere + groupBy;
+  const havingClause = layout.having === null ? "" : "\n  HAVING " + renderExpr(changetype<Expr>(layout.having), src);
+  plan.fullSelect = "SELECT " + selectList.join(",\n       ") + "\n  FROM " + input.fullFrom + input.fullWhere + groupBy + havingClause;
 
-  // Differential: aggregate the window per group, then fold it into the stored state.
+  // Differential: aggregate the delta per group, then fold it into the stored state.
   // Without GROUP BY an aggregate over zero delta rows still yields one (all-NULL) row: drop it.
+  const deltaList: string[] = [];
+  for (let i = 0; i < deltaNames.length; i++) deltaList.push(deltaValues[i] + " AS " + deltaNames[i]);
   const deltaGroupBy = positions.length > 0 ? "\n        GROUP BY " + positions.join(", ") : "\n        HAVING count(*) > 0";
-  const withSql = input.withDelta + ",\n"
-    + "__pgt_d AS (\n  SELECT q.*, " + rowIdOf(keysDelta) + " AS __pgt_row_id\n  FROM (SELECT " + deltaCols.join(",\n               ")
+  let withSql = input.withDelta + ",\n"
+    + "__pgt_d AS (\n  SELECT q.*, " + rowIdOf(keysDelta) + " AS __pgt_row_id\n  FROM (SELECT " + deltaList.join(",\n               ")
     + "\n        FROM __pgt_w AS w" + deltaGroupBy + ") AS q\n)";
+  plan.lock = lockDeltaRows(withSql);
 
   const on: string[] = ["st.__pgt_row_id = d.__pgt_row_id"];
   for (let k = 0; k < layout.keys.length; k++) {
     on.push("st." + quoteIdent(layout.keyColumns[k]) + " IS NOT DISTINCT FROM d.__pgt_key_" + (k + 1).toString());
   }
-  const updateCtx = new StateContext(layout, "st.", MODE_UPDATE);
-  const insertCtx = new StateContext(layout, "d.", MODE_INSERT);
+  const rescan = rescanCondition(layout);
+  const branches: string[] = [];
+  let source = "__pgt_d";
+  if (rescan != "false") {
+    // Flag the groups to recompute, and recompute exactly those from the sources' current state.
+    const fresh: string[] = [];
+    for (let i = 0; i < full.length; i++) fresh.push(full[i] + " AS __pgt_f" + i.toString());
+    if (layout.having !== null) fresh.push(renderExpr(changetype<Expr>(layout.having), src) + " AS __pgt_fhaving");
+    const where: string[] = ["r.__pgt_rescan"];
+    for (let i = 0; i < input.fullConditions.length; i++) where.push(input.fullConditions[i]);
+    for (let k = 0; k < keysFull.length; k++) {
+      const key = "r.__pgt_key_" + (k + 1).toString();
+      where.push("(" + keysFull[k] + " = " + key + " OR (" + keysFull[k] + " IS NULL AND " + key + " IS NULL))");
+    }
+    withSql += ",\n__pgt_r AS (\n  SELECT d.*, " + rescan + " AS __pgt_rescan\n  FROM __pgt_d AS d LEFT JOIN " + storage + " AS st\n    ON "
+      + on.join(" AND ") + "\n),\n__pgt_u AS (\n  SELECT r.*, f.*\n  FROM __pgt_r AS r LEFT JOIN LATERAL (\n    SELECT " + fresh.join(",\n           ")
+      + "\n      FROM " + input.fullFrom + "\n      WHERE " + where.join("\n        AND ") + groupBy.replace("\n  ", "\n      ")
+      + ") AS f ON true\n)";
+    source = "__pgt_u";
+    const count = "d.__pgt_f" + plan.columns.indexOf("__pgt_count").toString();
+    const gone: string[] = [];
+    if (layout.keys.length > 0) gone.push(count + " IS NULL");
+    if (layout.having !== null) gone.push("NOT COALESCE(d.__pgt_fhaving, false)");
+    const set: string[] = [];
+    const cols: string[] = [];
+    const vals: string[] = [];
+    for (let i = 0; i < plan.columns.length - 1; i++) {
+      const c = quoteIdent(plan.columns[i]);
+      set.push(c + " = d.__pgt_f" + i.toString());
+      cols.push(c);
+      vals.push("d.__pgt_f" + i.toString());
+    }
+    cols.push("__pgt_row_id");
+    vals.push("d.__pgt_row_id");
+    if (gone.length > 0) branches.push("WHEN MATCHED AND d.__pgt_rescan AND (" + gone.join(" OR ") + ") THEN DELETE");
+    branches.push("WHEN MATCHED AND d.__pgt_rescan THEN\n  UPDATE SET " + set.join(",\n             "));
+    branches.push("WHEN NOT MATCHED AND d.__pgt_rescan" + (gone.length > 0 ? " AND NOT (" + gone.join(" OR ") + ")" : "")
+      + " THEN\n  INSERT (" + cols.join(", ") + ")\n  VALUES (" + vals.join(", ") + ")");
+  }
+  if (!layout.rescanAll) algebraicBranches(layout, rescan != "false", branches);
+  const merge = "MERGE INTO " + storage + " AS st\nUSING " + source + " AS d\n  ON " + on.join(" AND ") + "\n" + branches.join("\n");
+  plan.differential.push(mergeCounts(withSql, merge, returning));
+  return plan;
+}
+
+/** When a group must be recomputed from the sources ("false" when never). */
+function rescanCondition(layout: GroupLayout): string {
+  if (layout.rescanAll) return "true";
+  const parts: string[] = [];
+  for (let i = 0; i < layout.aggregates.length; i++) {
+    const a = layout.aggregates[i];
+    if (a.func != AggregateFunc.Min && a.func != AggregateFunc.Max) continue;
+    const del = "d.__pgt_del_" + j(a);
+    const ext = "st.__pgt_aux_ext_" + j(a);
+    // The delta is not netted: a value inserted and deleted again within the window shows up on
+    // both sides, so a deleted value is harmless only when it lies beyond the stored extremum.
+    parts.push("(" + del + " IS NOT NULL AND (" + ext + " IS NULL OR " + del + (a.func == AggregateFunc.Min ? " <= " : " >= ") + ext + "))");
+  }
+  // A group that is not stored failed HAVING (or is new): only a rescan knows its state.
+  if (layout.having !== null) parts.push("st.__pgt_row_id IS NULL");
+  return parts.length == 0 ? "false" : "(" + parts.join(" OR ") + ")";
+}
+
+/** The MERGE branches folding a group's delta into its stored state (after the rescan branches, when there are any). */
+function algebraicBranches(layout: GroupLayout, afterRescan: bool, branches: string[]): void {
+  const updateCtx = new StateContext(layout, MODE_UPDATE);
+  const insertCtx = new StateContext(layout, MODE_INSERT);
   const set: string[] = ["__pgt_count = st.__pgt_count + d.__pgt_count"];
   const insertCols: string[] = [];
   const insertVals: string[] = [];
@@ -205,32 +401,28 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
   }
   insertCols.push("__pgt_count");
   insertVals.push("d.__pgt_count");
-  for (let j = 0; j < layout.aggregates.length; j++) {
-    const a = layout.aggregates[j];
-    if (a.func == AggregateFunc.CountStar) continue;
-    const n = a.index.toString();
-    if (a.func == AggregateFunc.Count) {
-      set.push("__pgt_aux_count_" + n + " = " + updatedState(a));
-      insertCols.push("__pgt_aux_count_" + n);
-      insertVals.push(insertedState(a));
-    } else {
-      set.push("__pgt_aux_sum_" + n + " = " + updatedState(a));
-      set.push("__pgt_aux_nn_" + n + " = st.__pgt_aux_nn_" + n + " + d.__pgt_aux_nn_" + n);
-      insertCols.push("__pgt_aux_sum_" + n);
-      insertVals.push(insertedState(a));
-      insertCols.push("__pgt_aux_nn_" + n);
-      insertVals.push("d.__pgt_aux_nn_" + n);
+  for (let i = 0; i < layout.aggregates.length; i++) {
+    const a = layout.aggregates[i];
+    const columns = stateColumns(a);
+    for (let c = 0; c < columns.length; c++) {
+      set.push(columns[c] + " = " + stateValue(a, columns[c], MODE_UPDATE));
+      insertCols.push(columns[c]);
+      insertVals.push(stateValue(a, columns[c], MODE_INSERT));
     }
   }
   insertCols.push("__pgt_row_id");
   insertVals.push("d.__pgt_row_id");
 
   // Without GROUP BY the one result row always exists, even when every input row is gone.
-  const deleteBranch = layout.keys.length > 0 ? "\nWHEN MATCHED AND st.__pgt_count + d.__pgt_count = 0 THEN DELETE" : "";
-  const merge = "MERGE INTO " + storage + " AS st\nUSING __pgt_d AS d\n  ON " + on.join(" AND ") + deleteBranch
-    + "\nWHEN MATCHED THEN\n  UPDATE SET " + set.join(",\n             ")
-    + "\nWHEN NOT MATCHED AND d.__pgt_count > 0 THEN\n  INSERT (" + insertCols.join(", ") + ")\n  VALUES (" + insertVals.join(", ") + ")";
-  plan.differential.push(mergeCounts(withSql, merge, returning));
-  plan.lock = lockDeltaRows(withSql);
-  return plan;
+  const gone: string[] = [];
+  if (layout.keys.length > 0) gone.push("st.__pgt_count + d.__pgt_count = 0");
+  const having = layout.having;
+  if (having !== null) gone.push("NOT COALESCE(" + renderExpr(having, updateCtx) + ", false)");
+  if (gone.length > 0) branches.push("WHEN MATCHED AND (" + gone.join(" OR ") + ") THEN DELETE");
+  branches.push("WHEN MATCHED THEN\n  UPDATE SET " + set.join(",\n             "));
+  // With HAVING every group that is not stored is rescanned.
+  if (having === null) {
+    branches.push("WHEN NOT MATCHED AND " + (afterRescan ? "NOT d.__pgt_rescan AND " : "") + "d.__pgt_count > 0 THEN\n  INSERT ("
+      + insertCols.join(", ") + ")\n  VALUES (" + insertVals.join(", ") + ")");
+  }
 }

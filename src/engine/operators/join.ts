@@ -347,9 +347,10 @@ export class InputRelation {
   withDelta: string = "";
   /** Renders columns of `__pgt_w AS w`. */
   deltaContext: RenderContext = new ColumnMap();
-  /** FROM and WHERE of the current state (WHERE "" when there is none) and its column spellings. */
+  /** FROM and WHERE of the current state (WHERE "" when there is none; its conditions one by one) and its column spellings. */
   fullFrom: string = "";
   fullWhere: string = "";
+  fullConditions: string[] = [];
   fullContext: RenderContext = new ColumnMap();
 }
 
@@ -360,6 +361,7 @@ export function compileInput(input: Operator, scans: ScanOperator[], delta: Delt
   const state = compiler.state(input);
   out.fullFrom = state.from;
   out.fullWhere = state.where.length > 0 ? "\n  WHERE " + conjunction(state.where) : "";
+  out.fullConditions = state.where;
   out.fullContext = state.cols;
   const union = compiler.union(compiler.terms(input), scansOf(input));
   compiler.ctes.push("__pgt_w AS (\n" + union + "\n)");

@@ -6,7 +6,7 @@
  */
 
 import {
-  Expr, ExprKind, ColumnExpr, ConstExpr, OperatorExpr, FunctionExpr, AggregateExpr, AggregateFunc,
+  Expr, ExprKind, ColumnExpr, ConstExpr, OperatorExpr, FunctionExpr, AggregateExpr, AggregateCall,
   BoolExpr, NullTestExpr, BooleanTestExpr, CaseExpr, CastExpr, CallLikeExpr, ArrayExpr, CollateExpr,
   InExpr, BetweenExpr, DistinctExpr, AnyAllExpr,
 } from "../ir/expr";
@@ -60,12 +60,7 @@ export function renderExpr(e: Expr, ctx: RenderContext): string {
       if (f.variadicLast && args.length > 0) args[args.length - 1] = "VARIADIC " + args[args.length - 1];
       return f.name + "(" + args.join(", ") + ")";
     }
-    case ExprKind.Aggregate: {
-      const a = e as AggregateExpr;
-      if (a.func == AggregateFunc.CountStar) return "count(*)";
-      const arg = renderExpr(changetype<Expr>(a.arg), ctx);
-      return (a.func == AggregateFunc.Count ? "count(" : "sum(") + arg + ")";
-    }
+    case ExprKind.Aggregate: return renderAggregateCall((e as AggregateExpr).call, ctx);
     case ExprKind.Bool: {
       const b = e as BoolExpr;
       if (b.op == "NOT") return "(NOT " + renderExpr(b.args[0], ctx) + ")";
@@ -126,6 +121,21 @@ export function renderExpr(e: Expr, ctx: RenderContext): string {
       return "";
     }
   }
+}
+
+/** An aggregate call as written, its expressions rendered in `ctx`. */
+export function renderAggregateCall(call: AggregateCall, ctx: RenderContext): string {
+  const args = renderList(call.args, ctx);
+  if (call.variadic && args.length > 0) args[args.length - 1] = "VARIADIC " + args[args.length - 1];
+  const order: string[] = [];
+  for (let i = 0; i < call.order.length; i++) order.push(renderExpr(call.order[i].expr, ctx) + call.order[i].suffix);
+  let sql = call.name + "(" + (call.star ? "*" : (call.distinct ? "DISTINCT " : "") + args.join(", "));
+  if (order.length > 0 && !call.withinGroup) sql += " ORDER BY " + order.join(", ");
+  sql += ")";
+  if (call.withinGroup) sql += " WITHIN GROUP (ORDER BY " + order.join(", ") + ")";
+  const filter = call.filter;
+  if (filter !== null) sql += " FILTER (WHERE " + renderExpr(filter, ctx) + ")";
+  return sql;
 }
 
 function renderList(items: Expr[], ctx: RenderContext): string[] {

@@ -3,11 +3,11 @@
 
 -- statement 1 (counting none)
 CREATE TABLE "public"."new_st" AS
-SELECT count(*) AS "n",
-       sum(__pgt_s0."amount") AS "total",
-       count(*) AS __pgt_count,
-       sum(__pgt_s0."amount") AS __pgt_aux_sum_1,
-       count(__pgt_s0."amount") AS __pgt_aux_nn_1,
+SELECT "count"(*) AS "n",
+       "sum"(__pgt_s0."amount") AS "total",
+       count(*) AS "__pgt_count",
+       sum(__pgt_s0."amount") AS "__pgt_aux_sum_1",
+       count(__pgt_s0."amount") AS "__pgt_aux_nn_1",
        0::bigint AS __pgt_row_id
   FROM "public"."orders" AS __pgt_s0
   WHERE (__pgt_s0."amount" > 100)
@@ -95,11 +95,11 @@ DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
 
 -- program.full 3 (counting inserted)
 INSERT INTO "public"."new_st" ("n", "total", "__pgt_count", "__pgt_aux_sum_1", "__pgt_aux_nn_1", "__pgt_row_id")
-SELECT count(*) AS "n",
-       sum(__pgt_s0."amount") AS "total",
-       count(*) AS __pgt_count,
-       sum(__pgt_s0."amount") AS __pgt_aux_sum_1,
-       count(__pgt_s0."amount") AS __pgt_aux_nn_1,
+SELECT "count"(*) AS "n",
+       "sum"(__pgt_s0."amount") AS "total",
+       count(*) AS "__pgt_count",
+       sum(__pgt_s0."amount") AS "__pgt_aux_sum_1",
+       count(__pgt_s0."amount") AS "__pgt_aux_nn_1",
        0::bigint AS __pgt_row_id
   FROM "public"."orders" AS __pgt_s0
   WHERE (__pgt_s0."amount" > 100);
@@ -125,7 +125,7 @@ __pgt_d AS (
   SELECT q.*, 0::bigint AS __pgt_row_id
   FROM (SELECT sum(w.__pgt_sign) AS __pgt_count,
                CASE WHEN sum(w.c0_0) FILTER (WHERE w.__pgt_sign < 0) IS NULL THEN sum(w.c0_0) FILTER (WHERE w.__pgt_sign > 0) WHEN sum(w.c0_0) FILTER (WHERE w.__pgt_sign > 0) IS NULL THEN -sum(w.c0_0) FILTER (WHERE w.__pgt_sign < 0) ELSE sum(w.c0_0) FILTER (WHERE w.__pgt_sign > 0) - sum(w.c0_0) FILTER (WHERE w.__pgt_sign < 0) END AS __pgt_aux_sum_1,
-               sum(CASE WHEN w.c0_0 IS NULL THEN 0 ELSE w.__pgt_sign END) AS __pgt_aux_nn_1
+               sum(CASE WHEN w.c0_0 IS NOT NULL THEN w.__pgt_sign ELSE 0 END) AS __pgt_aux_nn_1
         FROM __pgt_w AS w
         HAVING count(*) > 0) AS q
 ),
@@ -138,7 +138,7 @@ WHEN MATCHED THEN
              "n" = (st.__pgt_count + d.__pgt_count),
              "total" = (CASE WHEN st.__pgt_aux_nn_1 + d.__pgt_aux_nn_1 = 0 THEN NULL WHEN st.__pgt_aux_sum_1 IS NULL THEN d.__pgt_aux_sum_1 WHEN d.__pgt_aux_sum_1 IS NULL THEN st.__pgt_aux_sum_1 ELSE st.__pgt_aux_sum_1 + d.__pgt_aux_sum_1 END),
              __pgt_aux_sum_1 = (CASE WHEN st.__pgt_aux_nn_1 + d.__pgt_aux_nn_1 = 0 THEN NULL WHEN st.__pgt_aux_sum_1 IS NULL THEN d.__pgt_aux_sum_1 WHEN d.__pgt_aux_sum_1 IS NULL THEN st.__pgt_aux_sum_1 ELSE st.__pgt_aux_sum_1 + d.__pgt_aux_sum_1 END),
-             __pgt_aux_nn_1 = st.__pgt_aux_nn_1 + d.__pgt_aux_nn_1
+             __pgt_aux_nn_1 = (st.__pgt_aux_nn_1 + d.__pgt_aux_nn_1)
 WHEN NOT MATCHED AND d.__pgt_count > 0 THEN
   INSERT ("n", "total", __pgt_count, __pgt_aux_sum_1, __pgt_aux_nn_1, __pgt_row_id)
   VALUES (d.__pgt_count, (CASE WHEN d.__pgt_aux_nn_1 = 0 THEN NULL ELSE d.__pgt_aux_sum_1 END), d.__pgt_count, (CASE WHEN d.__pgt_aux_nn_1 = 0 THEN NULL ELSE d.__pgt_aux_sum_1 END), d.__pgt_aux_nn_1, d.__pgt_row_id)

@@ -5,7 +5,7 @@
 CREATE TABLE "public"."new_st" AS
 SELECT __pgt_s0."customer" AS "customer",
        "lower"(__pgt_s0."note") AS "note",
-       count(*) AS __pgt_count,
+       count(*) AS "__pgt_count",
        hash_record_extended(ROW(__pgt_s0."customer", "lower"(__pgt_s0."note")), 0) AS __pgt_row_id
   FROM "public"."orders" AS __pgt_s0
   GROUP BY 1, 2
@@ -96,7 +96,7 @@ DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
 INSERT INTO "public"."new_st" ("customer", "note", "__pgt_count", "__pgt_row_id")
 SELECT __pgt_s0."customer" AS "customer",
        "lower"(__pgt_s0."note") AS "note",
-       count(*) AS __pgt_count,
+       count(*) AS "__pgt_count",
        hash_record_extended(ROW(__pgt_s0."customer", "lower"(__pgt_s0."note")), 0) AS __pgt_row_id
   FROM "public"."orders" AS __pgt_s0
   GROUP BY 1, 2;
@@ -129,7 +129,7 @@ __pgt_m AS (
 MERGE INTO "public"."new_st" AS st
 USING __pgt_d AS d
   ON st.__pgt_row_id = d.__pgt_row_id AND st."customer" IS NOT DISTINCT FROM d.__pgt_key_1 AND st."note" IS NOT DISTINCT FROM d.__pgt_key_2
-WHEN MATCHED AND st.__pgt_count + d.__pgt_count = 0 THEN DELETE
+WHEN MATCHED AND (st.__pgt_count + d.__pgt_count = 0) THEN DELETE
 WHEN MATCHED THEN
   UPDATE SET __pgt_count = st.__pgt_count + d.__pgt_count
 WHEN NOT MATCHED AND d.__pgt_count > 0 THEN

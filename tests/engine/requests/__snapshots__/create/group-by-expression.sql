@@ -4,11 +4,11 @@
 -- statement 1 (counting none)
 CREATE TABLE "public"."new_st" AS
 SELECT (__pgt_s0."customer" + 1) AS "next_customer",
-       (sum(__pgt_s0."amount") * 2) AS "doubled",
-       __pgt_s0."customer" AS __pgt_key_1,
-       count(*) AS __pgt_count,
-       sum(__pgt_s0."amount") AS __pgt_aux_sum_0,
-       count(__pgt_s0."amount") AS __pgt_aux_nn_0,
+       ("sum"(__pgt_s0."amount") * 2) AS "doubled",
+       __pgt_s0."customer" AS "__pgt_key_1",
+       count(*) AS "__pgt_count",
+       sum(__pgt_s0."amount") AS "__pgt_aux_sum_0",
+       count(__pgt_s0."amount") AS "__pgt_aux_nn_0",
        hash_record_extended(ROW(__pgt_s0."customer"), 0) AS __pgt_row_id
   FROM "public"."orders" AS __pgt_s0
   GROUP BY 3
@@ -98,11 +98,11 @@ DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
 -- program.full 3 (counting inserted)
 INSERT INTO "public"."new_st" ("next_customer", "doubled", "__pgt_key_1", "__pgt_count", "__pgt_aux_sum_0", "__pgt_aux_nn_0", "__pgt_row_id")
 SELECT (__pgt_s0."customer" + 1) AS "next_customer",
-       (sum(__pgt_s0."amount") * 2) AS "doubled",
-       __pgt_s0."customer" AS __pgt_key_1,
-       count(*) AS __pgt_count,
-       sum(__pgt_s0."amount") AS __pgt_aux_sum_0,
-       count(__pgt_s0."amount") AS __pgt_aux_nn_0,
+       ("sum"(__pgt_s0."amount") * 2) AS "doubled",
+       __pgt_s0."customer" AS "__pgt_key_1",
+       count(*) AS "__pgt_count",
+       sum(__pgt_s0."amount") AS "__pgt_aux_sum_0",
+       count(__pgt_s0."amount") AS "__pgt_aux_nn_0",
        hash_record_extended(ROW(__pgt_s0."customer"), 0) AS __pgt_row_id
   FROM "public"."orders" AS __pgt_s0
   GROUP BY 3;
@@ -128,7 +128,7 @@ __pgt_d AS (
   FROM (SELECT w.c0_0 AS __pgt_key_1,
                sum(w.__pgt_sign) AS __pgt_count,
                CASE WHEN sum(w.c0_1) FILTER (WHERE w.__pgt_sign < 0) IS NULL THEN sum(w.c0_1) FILTER (WHERE w.__pgt_sign > 0) WHEN sum(w.c0_1) FILTER (WHERE w.__pgt_sign > 0) IS NULL THEN -sum(w.c0_1) FILTER (WHERE w.__pgt_sign < 0) ELSE sum(w.c0_1) FILTER (WHERE w.__pgt_sign > 0) - sum(w.c0_1) FILTER (WHERE w.__pgt_sign < 0) END AS __pgt_aux_sum_0,
-               sum(CASE WHEN w.c0_1 IS NULL THEN 0 ELSE w.__pgt_sign END) AS __pgt_aux_nn_0
+               sum(CASE WHEN w.c0_1 IS NOT NULL THEN w.__pgt_sign ELSE 0 END) AS __pgt_aux_nn_0
         FROM __pgt_w AS w
         GROUP BY 1) AS q
 ),
@@ -136,12 +136,12 @@ __pgt_m AS (
 MERGE INTO "public"."new_st" AS st
 USING __pgt_d AS d
   ON st.__pgt_row_id = d.__pgt_row_id AND st."__pgt_key_1" IS NOT DISTINCT FROM d.__pgt_key_1
-WHEN MATCHED AND st.__pgt_count + d.__pgt_count = 0 THEN DELETE
+WHEN MATCHED AND (st.__pgt_count + d.__pgt_count = 0) THEN DELETE
 WHEN MATCHED THEN
   UPDATE SET __pgt_count = st.__pgt_count + d.__pgt_count,
              "doubled" = ((CASE WHEN st.__pgt_aux_nn_0 + d.__pgt_aux_nn_0 = 0 THEN NULL WHEN st.__pgt_aux_sum_0 IS NULL THEN d.__pgt_aux_sum_0 WHEN d.__pgt_aux_sum_0 IS NULL THEN st.__pgt_aux_sum_0 ELSE st.__pgt_aux_sum_0 + d.__pgt_aux_sum_0 END) * 2),
              __pgt_aux_sum_0 = (CASE WHEN st.__pgt_aux_nn_0 + d.__pgt_aux_nn_0 = 0 THEN NULL WHEN st.__pgt_aux_sum_0 IS NULL THEN d.__pgt_aux_sum_0 WHEN d.__pgt_aux_sum_0 IS NULL THEN st.__pgt_aux_sum_0 ELSE st.__pgt_aux_sum_0 + d.__pgt_aux_sum_0 END),
-             __pgt_aux_nn_0 = st.__pgt_aux_nn_0 + d.__pgt_aux_nn_0
+             __pgt_aux_nn_0 = (st.__pgt_aux_nn_0 + d.__pgt_aux_nn_0)
 WHEN NOT MATCHED AND d.__pgt_count > 0 THEN
   INSERT ("next_customer", "doubled", __pgt_key_1, __pgt_count, __pgt_aux_sum_0, __pgt_aux_nn_0, __pgt_row_id)
   VALUES ((d."__pgt_key_1" + 1), ((CASE WHEN d.__pgt_aux_nn_0 = 0 THEN NULL ELSE d.__pgt_aux_sum_0 END) * 2), d.__pgt_key_1, d.__pgt_count, (CASE WHEN d.__pgt_aux_nn_0 = 0 THEN NULL ELSE d.__pgt_aux_sum_0 END), d.__pgt_aux_nn_0, d.__pgt_row_id)

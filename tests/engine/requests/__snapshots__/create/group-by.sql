@@ -4,13 +4,13 @@
 -- statement 1 (counting none)
 CREATE TABLE "public"."new_st" AS
 SELECT __pgt_s0."customer" AS "customer",
-       count(*) AS "orders",
-       count(__pgt_s0."note") AS "noted",
-       sum(__pgt_s0."amount") AS "total",
-       count(*) AS __pgt_count,
-       count(__pgt_s0."note") AS __pgt_aux_count_1,
-       sum(__pgt_s0."amount") AS __pgt_aux_sum_2,
-       count(__pgt_s0."amount") AS __pgt_aux_nn_2,
+       "count"(*) AS "orders",
+       "count"(__pgt_s0."note") AS "noted",
+       "sum"(__pgt_s0."amount") AS "total",
+       count(*) AS "__pgt_count",
+       count(__pgt_s0."note") AS "__pgt_aux_count_1",
+       sum(__pgt_s0."amount") AS "__pgt_aux_sum_2",
+       count(__pgt_s0."amount") AS "__pgt_aux_nn_2",
        hash_record_extended(ROW(__pgt_s0."customer"), 0) AS __pgt_row_id
   FROM "public"."orders" AS __pgt_s0
   GROUP BY 1
@@ -101,13 +101,13 @@ DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
 -- program.full 3 (counting inserted)
 INSERT INTO "public"."new_st" ("customer", "orders", "noted", "total", "__pgt_count", "__pgt_aux_count_1", "__pgt_aux_sum_2", "__pgt_aux_nn_2", "__pgt_row_id")
 SELECT __pgt_s0."customer" AS "customer",
-       count(*) AS "orders",
-       count(__pgt_s0."note") AS "noted",
-       sum(__pgt_s0."amount") AS "total",
-       count(*) AS __pgt_count,
-       count(__pgt_s0."note") AS __pgt_aux_count_1,
-       sum(__pgt_s0."amount") AS __pgt_aux_sum_2,
-       count(__pgt_s0."amount") AS __pgt_aux_nn_2,
+       "count"(*) AS "orders",
+       "count"(__pgt_s0."note") AS "noted",
+       "sum"(__pgt_s0."amount") AS "total",
+       count(*) AS "__pgt_count",
+       count(__pgt_s0."note") AS "__pgt_aux_count_1",
+       sum(__pgt_s0."amount") AS "__pgt_aux_sum_2",
+       count(__pgt_s0."amount") AS "__pgt_aux_nn_2",
        hash_record_extended(ROW(__pgt_s0."customer"), 0) AS __pgt_row_id
   FROM "public"."orders" AS __pgt_s0
   GROUP BY 1;
@@ -132,9 +132,9 @@ __pgt_d AS (
   SELECT q.*, hash_record_extended(ROW(q.__pgt_key_1), 0) AS __pgt_row_id
   FROM (SELECT w.c0_0 AS __pgt_key_1,
                sum(w.__pgt_sign) AS __pgt_count,
-               sum(CASE WHEN w.c0_1 IS NULL THEN 0 ELSE w.__pgt_sign END) AS __pgt_aux_count_1,
+               sum(CASE WHEN w.c0_1 IS NOT NULL THEN w.__pgt_sign ELSE 0 END) AS __pgt_aux_count_1,
                CASE WHEN sum(w.c0_2) FILTER (WHERE w.__pgt_sign < 0) IS NULL THEN sum(w.c0_2) FILTER (WHERE w.__pgt_sign > 0) WHEN sum(w.c0_2) FILTER (WHERE w.__pgt_sign > 0) IS NULL THEN -sum(w.c0_2) FILTER (WHERE w.__pgt_sign < 0) ELSE sum(w.c0_2) FILTER (WHERE w.__pgt_sign > 0) - sum(w.c0_2) FILTER (WHERE w.__pgt_sign < 0) END AS __pgt_aux_sum_2,
-               sum(CASE WHEN w.c0_2 IS NULL THEN 0 ELSE w.__pgt_sign END) AS __pgt_aux_nn_2
+               sum(CASE WHEN w.c0_2 IS NOT NULL THEN w.__pgt_sign ELSE 0 END) AS __pgt_aux_nn_2
         FROM __pgt_w AS w
         GROUP BY 1) AS q
 ),
@@ -142,7 +142,7 @@ __pgt_m AS (
 MERGE INTO "public"."new_st" AS st
 USING __pgt_d AS d
   ON st.__pgt_row_id = d.__pgt_row_id AND st."customer" IS NOT DISTINCT FROM d.__pgt_key_1
-WHEN MATCHED AND st.__pgt_count + d.__pgt_count = 0 THEN DELETE
+WHEN MATCHED AND (st.__pgt_count + d.__pgt_count = 0) THEN DELETE
 WHEN MATCHED THEN
   UPDATE SET __pgt_count = st.__pgt_count + d.__pgt_count,
              "orders" = (st.__pgt_count + d.__pgt_count),
@@ -150,7 +150,7 @@ WHEN MATCHED THEN
              "total" = (CASE WHEN st.__pgt_aux_nn_2 + d.__pgt_aux_nn_2 = 0 THEN NULL WHEN st.__pgt_aux_sum_2 IS NULL THEN d.__pgt_aux_sum_2 WHEN d.__pgt_aux_sum_2 IS NULL THEN st.__pgt_aux_sum_2 ELSE st.__pgt_aux_sum_2 + d.__pgt_aux_sum_2 END),
              __pgt_aux_count_1 = (st.__pgt_aux_count_1 + d.__pgt_aux_count_1),
              __pgt_aux_sum_2 = (CASE WHEN st.__pgt_aux_nn_2 + d.__pgt_aux_nn_2 = 0 THEN NULL WHEN st.__pgt_aux_sum_2 IS NULL THEN d.__pgt_aux_sum_2 WHEN d.__pgt_aux_sum_2 IS NULL THEN st.__pgt_aux_sum_2 ELSE st.__pgt_aux_sum_2 + d.__pgt_aux_sum_2 END),
-             __pgt_aux_nn_2 = st.__pgt_aux_nn_2 + d.__pgt_aux_nn_2
+             __pgt_aux_nn_2 = (st.__pgt_aux_nn_2 + d.__pgt_aux_nn_2)
 WHEN NOT MATCHED AND d.__pgt_count > 0 THEN
   INSERT ("customer", "orders", "noted", "total", __pgt_count, __pgt_aux_count_1, __pgt_aux_sum_2, __pgt_aux_nn_2, __pgt_row_id)
   VALUES (d."__pgt_key_1", d.__pgt_count, d.__pgt_aux_count_1, (CASE WHEN d.__pgt_aux_nn_2 = 0 THEN NULL ELSE d.__pgt_aux_sum_2 END), d.__pgt_count, d.__pgt_aux_count_1, (CASE WHEN d.__pgt_aux_nn_2 = 0 THEN NULL ELSE d.__pgt_aux_sum_2 END), d.__pgt_aux_nn_2, d.__pgt_row_id)

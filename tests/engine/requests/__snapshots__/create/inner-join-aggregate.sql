@@ -4,11 +4,11 @@
 -- statement 1 (counting none)
 CREATE TABLE "public"."new_st" AS
 SELECT __pgt_s1."kind" AS "kind",
-       count(*) AS "n",
-       sum(__pgt_s0."amount") AS "total",
-       count(*) AS __pgt_count,
-       sum(__pgt_s0."amount") AS __pgt_aux_sum_1,
-       count(__pgt_s0."amount") AS __pgt_aux_nn_1,
+       "count"(*) AS "n",
+       "sum"(__pgt_s0."amount") AS "total",
+       count(*) AS "__pgt_count",
+       sum(__pgt_s0."amount") AS "__pgt_aux_sum_1",
+       count(__pgt_s0."amount") AS "__pgt_aux_nn_1",
        hash_record_extended(ROW(__pgt_s1."kind"), 0) AS __pgt_row_id
   FROM ("public"."orders" AS __pgt_s0 JOIN "public"."events" AS __pgt_s1 ON (__pgt_s1."n" = __pgt_s0."customer"))
   WHERE (__pgt_s0."amount" > 0)
@@ -158,11 +158,11 @@ DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
 -- program.full 3 (counting inserted)
 INSERT INTO "public"."new_st" ("kind", "n", "total", "__pgt_count", "__pgt_aux_sum_1", "__pgt_aux_nn_1", "__pgt_row_id")
 SELECT __pgt_s1."kind" AS "kind",
-       count(*) AS "n",
-       sum(__pgt_s0."amount") AS "total",
-       count(*) AS __pgt_count,
-       sum(__pgt_s0."amount") AS __pgt_aux_sum_1,
-       count(__pgt_s0."amount") AS __pgt_aux_nn_1,
+       "count"(*) AS "n",
+       "sum"(__pgt_s0."amount") AS "total",
+       count(*) AS "__pgt_count",
+       sum(__pgt_s0."amount") AS "__pgt_aux_sum_1",
+       count(__pgt_s0."amount") AS "__pgt_aux_nn_1",
        hash_record_extended(ROW(__pgt_s1."kind"), 0) AS __pgt_row_id
   FROM ("public"."orders" AS __pgt_s0 JOIN "public"."events" AS __pgt_s1 ON (__pgt_s1."n" = __pgt_s0."customer"))
   WHERE (__pgt_s0."amount" > 0)
@@ -212,7 +212,7 @@ __pgt_d AS (
   FROM (SELECT w.c1_1 AS __pgt_key_1,
                sum(w.__pgt_sign) AS __pgt_count,
                CASE WHEN sum(w.c0_1) FILTER (WHERE w.__pgt_sign < 0) IS NULL THEN sum(w.c0_1) FILTER (WHERE w.__pgt_sign > 0) WHEN sum(w.c0_1) FILTER (WHERE w.__pgt_sign > 0) IS NULL THEN -sum(w.c0_1) FILTER (WHERE w.__pgt_sign < 0) ELSE sum(w.c0_1) FILTER (WHERE w.__pgt_sign > 0) - sum(w.c0_1) FILTER (WHERE w.__pgt_sign < 0) END AS __pgt_aux_sum_1,
-               sum(CASE WHEN w.c0_1 IS NULL THEN 0 ELSE w.__pgt_sign END) AS __pgt_aux_nn_1
+               sum(CASE WHEN w.c0_1 IS NOT NULL THEN w.__pgt_sign ELSE 0 END) AS __pgt_aux_nn_1
         FROM __pgt_w AS w
         GROUP BY 1) AS q
 ),
@@ -220,13 +220,13 @@ __pgt_m AS (
 MERGE INTO "public"."new_st" AS st
 USING __pgt_d AS d
   ON st.__pgt_row_id = d.__pgt_row_id AND st."kind" IS NOT DISTINCT FROM d.__pgt_key_1
-WHEN MATCHED AND st.__pgt_count + d.__pgt_count = 0 THEN DELETE
+WHEN MATCHED AND (st.__pgt_count + d.__pgt_count = 0) THEN DELETE
 WHEN MATCHED THEN
   UPDATE SET __pgt_count = st.__pgt_count + d.__pgt_count,
              "n" = (st.__pgt_count + d.__pgt_count),
              "total" = (CASE WHEN st.__pgt_aux_nn_1 + d.__pgt_aux_nn_1 = 0 THEN NULL WHEN st.__pgt_aux_sum_1 IS NULL THEN d.__pgt_aux_sum_1 WHEN d.__pgt_aux_sum_1 IS NULL THEN st.__pgt_aux_sum_1 ELSE st.__pgt_aux_sum_1 + d.__pgt_aux_sum_1 END),
              __pgt_aux_sum_1 = (CASE WHEN st.__pgt_aux_nn_1 + d.__pgt_aux_nn_1 = 0 THEN NULL WHEN st.__pgt_aux_sum_1 IS NULL THEN d.__pgt_aux_sum_1 WHEN d.__pgt_aux_sum_1 IS NULL THEN st.__pgt_aux_sum_1 ELSE st.__pgt_aux_sum_1 + d.__pgt_aux_sum_1 END),
-             __pgt_aux_nn_1 = st.__pgt_aux_nn_1 + d.__pgt_aux_nn_1
+             __pgt_aux_nn_1 = (st.__pgt_aux_nn_1 + d.__pgt_aux_nn_1)
 WHEN NOT MATCHED AND d.__pgt_count > 0 THEN
   INSERT ("kind", "n", "total", __pgt_count, __pgt_aux_sum_1, __pgt_aux_nn_1, __pgt_row_id)
   VALUES (d."__pgt_key_1", d.__pgt_count, (CASE WHEN d.__pgt_aux_nn_1 = 0 THEN NULL ELSE d.__pgt_aux_sum_1 END), d.__pgt_count, (CASE WHEN d.__pgt_aux_nn_1 = 0 THEN NULL ELSE d.__pgt_aux_sum_1 END), d.__pgt_aux_nn_1, d.__pgt_row_id)
