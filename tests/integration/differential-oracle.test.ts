@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { pgVersions } from "../setup/pg.ts";
-import { Random, createStreamTable, expectMatchesQuery, randomEventsStatement, randomItemsStatement, refresh, withExtensionDatabase } from "./oracle.ts";
+import { Random, createItemsAndEvents, createStreamTable, expectMatchesQuery, randomEventsStatement, randomItemsStatement, refresh, withExtensionDatabase } from "./oracle.ts";
 
 interface Case { name: string; query: string; columns: string[]; mode?: string }
 
@@ -42,11 +42,7 @@ for (const major of pgVersions()) {
 
     beforeAll(async () => {
       client = database.client;
-      await client.query("CREATE TABLE items (id int PRIMARY KEY, grp int, val int, note text)");
-      await client.query("CREATE TABLE events (a int, b text)");
-      await client.query("INSERT INTO items SELECT g, g % 5, (g * 7) % 40 - 3, CASE WHEN g % 4 = 0 THEN NULL ELSE 'n' || (g % 3) END FROM generate_series(1, 200) g");
-      await client.query("INSERT INTO events SELECT g % 7, 'k' || (g % 3) FROM generate_series(1, 100) g");
-      await client.query("INSERT INTO events VALUES (NULL, NULL), (NULL, 'k1'), (1, 'k1'), (1, 'k1')");
+      await createItemsAndEvents(client);
       for (const c of CASES) await createStreamTable(client, c.name, c.query, c.mode ?? "DIFFERENTIAL");
       for (const c of IMMEDIATE_CASES) await createStreamTable(client, `${c.name}_imm`, c.query, "IMMEDIATE");
       // Exercise the delta rules on every round; the change-ratio fallback to FULL is tested below.

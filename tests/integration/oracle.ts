@@ -88,6 +88,18 @@ export async function errorOf(work: () => Promise<unknown>): Promise<pg.Database
 }
 
 /**
+ * Creates and fills the tables the random statements below write: `items` (200 rows, keyed, with
+ * NULLs) and the keyless `events` (with NULLs and exact duplicates).
+ */
+export async function createItemsAndEvents(client: pg.ClientBase): Promise<void> {
+  await client.query("CREATE TABLE items (id int PRIMARY KEY, grp int, val int, note text)");
+  await client.query("CREATE TABLE events (a int, b text)");
+  await client.query("INSERT INTO items SELECT g, g % 5, (g * 7) % 40 - 3, CASE WHEN g % 4 = 0 THEN NULL ELSE 'n' || (g % 3) END FROM generate_series(1, 200) g");
+  await client.query("INSERT INTO events SELECT g % 7, 'k' || (g % 3) FROM generate_series(1, 100) g");
+  await client.query("INSERT INTO events VALUES (NULL, NULL), (NULL, 'k1'), (1, 'k1'), (1, 'k1')");
+}
+
+/**
  * One random DML statement against `items(id int PK, grp int, val int, note text)`: inserts
  * (with NULLs), deletes, updates that move rows between groups, NULL out values, or change keys.
  */
