@@ -180,6 +180,7 @@ create_stream_table(PG_FUNCTION_ARGS)
 	pgt_request_text(&req, "refreshMode", refresh_mode);
 	pgt_request_bool(&req, "initialize", initialize);
 	pgt_request_int(&req, "minScheduleSeconds", pg_trickle_min_schedule_seconds);
+	pgt_request_int(&req, "maxGroupingSetBranches", pg_trickle_max_grouping_set_branches);
 	pgt_request_raw(&req, "options", options_json(fcinfo, create_options, lengthof(create_options)));
 	result = pgt_engine_request(pgt_request_end(&req), query);
 	pgt_emit_warnings(result);

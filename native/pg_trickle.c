@@ -21,6 +21,7 @@ PG_MODULE_MAGIC;
 int			pg_trickle_engine_max_memory_mb = 256;
 int			pg_trickle_min_schedule_seconds = 1;
 double		pg_trickle_differential_max_change_ratio = 0.15;
+int			pg_trickle_max_grouping_set_branches = 64;
 int			pg_trickle_refresh_strategy = PGT_STRATEGY_AUTO;
 bool		pg_trickle_force_full_refresh = false;
 bool		pg_trickle_enabled = true;
@@ -120,6 +121,13 @@ _PG_init(void)
 							 true,
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_trickle.max_grouping_set_branches",
+							"Most grouping sets a GROUPING SETS, ROLLUP or CUBE clause of a differentially maintained query may expand to.",
+							"A query with more is maintained by FULL refresh (AUTO) or refused (DIFFERENTIAL).",
+							&pg_trickle_max_grouping_set_branches,
+							64, 1, 4096,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pg_trickle");
 
 	if (process_shared_preload_libraries_in_progress)

@@ -2,7 +2,8 @@
  * @fileoverview The multiset oracle for the aggregate family over many rounds of random DML:
  * AVG, MIN/MAX (numbers and text), BOOL_AND/BOOL_OR/EVERY, FILTER, STRING_AGG and ARRAY_AGG with
  * ORDER BY, COUNT/SUM(DISTINCT), the STDDEV/VARIANCE family, a user-defined aggregate, HAVING
- * (groups crossing the threshold both ways, an aggregate only in HAVING, no GROUP BY), scalar
+ * (groups crossing the threshold both ways, an aggregate only in HAVING, no GROUP BY), GROUPING
+ * SETS, ROLLUP and CUBE with GROUPING() (from state, with rescans, with HAVING, over a join), scalar
  * aggregates over empty input, aggregates over a join and over a keyless source with duplicates.
  * Single-source cases also have an IMMEDIATE twin, which must equal the query after every round.
  */
@@ -28,6 +29,11 @@ const CASES: Case[] = [
   { name: "a_global_empty", query: "SELECT min(val) AS lo, max(val) AS hi, avg(val) AS a, string_agg(note, '' ORDER BY note) AS s, count(*) AS n FROM items WHERE val > 44", columns: ["lo", "hi", "a", "s", "n"] },
   { name: "a_global_having", query: "SELECT count(*) AS n FROM items HAVING count(*) > 230", columns: ["n"] },
   { name: "a_join", query: "SELECT i.grp % 3 AS g, c.label, min(i.val) AS lo, avg(i.val) AS a, count(c.grp) AS nc FROM items i LEFT JOIN cats c ON c.grp = i.grp GROUP BY i.grp % 3, c.label", columns: ["g", "label", "lo", "a", "nc"] },
+  { name: "a_rollup", query: "SELECT grp, note, sum(val) AS s, count(*) AS n, GROUPING(grp, note) AS g FROM items GROUP BY ROLLUP (grp, note)", columns: ["grp", "note", "s", "n", "g"] },
+  { name: "a_cube_min", query: "SELECT grp, note, min(val) AS lo, count(*) AS n FROM items GROUP BY CUBE (grp, note)", columns: ["grp", "note", "lo", "n"] },
+  { name: "a_sets_having", query: "SELECT grp % 2 AS parity, note, avg(val) AS a FROM items GROUP BY GROUPING SETS ((grp % 2), (note), ()) HAVING count(*) > 3", columns: ["parity", "note", "a"] },
+  { name: "a_sets_join", query: "SELECT c.label, i.grp, count(*) AS n, GROUPING(i.grp) AS g FROM items i JOIN cats c ON c.grp = i.grp GROUP BY c.label, ROLLUP (i.grp)", columns: ["label", "grp", "n", "g"] },
+  { name: "a_sets_rescan", query: "SELECT grp, string_agg(note, ',' ORDER BY note, id) AS s FROM items GROUP BY ROLLUP (grp)", columns: ["grp", "s"] },
   { name: "a_keyless", query: "SELECT b, min(a) AS lo, max(a) AS hi, avg(a) AS av, count(DISTINCT a) AS d FROM events GROUP BY b", columns: ["b", "lo", "hi", "av", "d"] },
 ];
 

@@ -9,7 +9,7 @@ import { PNode } from "../nodes/parse-node";
 import {
   Expr, ColumnExpr, ConstExpr, OperatorExpr, FunctionExpr, AggregateExpr, AggregateFunc, AggregateCall, SortKey, BoolExpr,
   NullTestExpr, BooleanTestExpr, CaseExpr, CastExpr, CallLikeExpr, ArrayExpr, CollateExpr, InExpr,
-  BetweenExpr, DistinctExpr, AnyAllExpr,
+  BetweenExpr, DistinctExpr, AnyAllExpr, RowExpr, GroupingExpr,
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
@@ -101,8 +101,15 @@ export class ExpressionBinder {
     if (tag == "SQLValueFunction") return this.unsupported("a time- or session-dependent value function (CURRENT_DATE, CURRENT_USER, ...)", n.int("location"));
     if (tag == "ParamRef") return this.unsupported("a parameter reference", n.int("location"));
     if (tag == "A_Indirection") return this.unsupported("an array subscript or field selection", n.int("location"));
-    if (tag == "RowExpr") return this.unsupported("a ROW constructor", n.int("location"));
-    if (tag == "GroupingFunc") return this.unsupported("GROUPING()", n.int("location"));
+    if (tag == "RowExpr") {
+      const args = this.bindAll(nodeList(n, "args"), d, allowAggregates);
+      return args === null ? null : new RowExpr(args);
+    }
+    if (tag == "GroupingFunc") {
+      if (!allowAggregates) return this.unsupported("GROUPING() in this position", n.int("location"));
+      const args = this.bindAll(nodeList(n, "args"), d, false);
+      return args === null ? null : new GroupingExpr(args);
+    }
     return this.unsupported("expression node " + tag, n.int("location"));
   }
 

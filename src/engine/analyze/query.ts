@@ -9,7 +9,7 @@ import { PNode } from "../nodes/parse-node";
 import { Expr, ExprKind, ColumnExpr, AggregateExpr } from "../ir/expr";
 import {
   OperatorExpr, FunctionExpr, BoolExpr, NullTestExpr, BooleanTestExpr, CaseExpr, CastExpr, CallLikeExpr,
-  ArrayExpr, CollateExpr, InExpr, BetweenExpr, DistinctExpr, AnyAllExpr,
+  ArrayExpr, CollateExpr, InExpr, BetweenExpr, DistinctExpr, AnyAllExpr, RowExpr, GroupingExpr,
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
@@ -36,6 +36,11 @@ export class AnalyzedQuery {
   /** GROUP BY keys (for DISTINCT: the output expressions). */
   groupKeys: Expr[] = [];
   aggregates: AggregateExpr[] = [];
+  /**
+   * GROUPING SETS, ROLLUP, CUBE: one entry per grouping set, the value GROUPING(every key) takes
+   * for its rows (bit n-1-i set when key i is not in the set); null for a plain GROUP BY.
+   */
+  groupingSets: i32[] | null = null;
   /** HAVING: a condition on each group. */
   having: Expr | null = null;
   /** True when the result is a set of groups: GROUP BY, aggregates, HAVING or DISTINCT. */
@@ -88,7 +93,7 @@ class QueryAnalyzer {
   result: Analysis = new Analysis();
   /** Every scan so far, across flattened subqueries: a scan's `rel` is its index here. */
   scans: ScanOperator[] = [];
-  constructor(public queryText: string) {}
+  constructor(public queryText: string, public maxGroupingSets: i32) {}
 
   notDifferentiable(construct: string, location: i64): Analysis {
     if (this.result.notDifferentiable === null && this.result.error === null) {
@@ -149,13 +154,9 @@ class QueryAnalyzer {
     if (q.distinct && (groupBy.length > 0 || binder.aggregates.length > 0)) {
       return this.notDifferentiable("DISTINCT together with GROUP BY or aggregates", loc);
     }
-    for (let i = 0; i < groupBy.length; i++) {
-      const key = this.bindGroupKey(groupBy[i], q, binder);
-      if (key === null) {
-        if (binder.error !== null) return this.binderFailed(changetype<EngineError>(binder.error));
-        return this.result;
-      }
-      q.groupKeys.push(key);
+    if (!this.bindGroupBy(groupBy, q, binder, loc)) {
+      if (binder.error !== null) return this.binderFailed(changetype<EngineError>(binder.error));
+      return this.result;
     }
     if (q.distinct) {
       for (let i = 0; i < q.outputs.length; i++) q.groupKeys.push(q.outputs[i].expr);
@@ -341,7 +342,13 @@ class QueryAnalyzer {
     for (let i = 0; i < r.columns.length; i++) if (!using.includes(r.columns[i].name)) columns.push(r.columns[i]);
     const op = new JoinOperator(joinType, l.op, r.op, condition);
     const aliasNode = item.node("alias");
-    if (aliasNode === null) return new FromItem(op, columns, l.aliases.concat(r.aliases));
+    if (aliasNode === null) {
+      const aliases = l.aliases.concat(r.aliases);
+      // `JOIN ... USING (k) AS x`: x.k names the merged column.
+      const usingAlias = item.node("join_using_alias");
+      if (usingAlias !== null) aliases.push(new AliasEntry(usingAlias.str("aliasname"), "", merged));
+      return new FromItem(op, columns, aliases);
+    }
     // `(a JOIN b) AS j (x, y)`: only j is visible outside, its first columns renamed.
     const colnames = nameList(aliasNode, "colnames");
     const renamed: ColumnBinding[] = [];
@@ -462,10 +469,123 @@ class QueryAnalyzer {
     return true;
   }
 
+  /**
+   * Binds the GROUP BY clause into q.groupKeys (distinct keys in order of appearance) and, when it
+   * has GROUPING SETS, ROLLUP or CUBE, q.groupingSets. False when it cannot (reason recorded).
+   */
+  bindGroupBy(items: Array<PNode | null>, q: AnalyzedQuery, binder: ExpressionBinder, loc: i64): bool {
+    // Each item expands to a list of sets; the clause is their cross product.
+    let sets: Expr[][] = [[]];
+    let hasSets = false;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item === null) continue;
+      let expanded: Expr[][] | null;
+      if (item.tag == "GroupingSet") {
+        hasSets = true;
+        expanded = this.expandGroupingSet(item, q, binder);
+      } else {
+        const key = this.bindGroupKey(item, q, binder);
+        expanded = key === null ? null : [[changetype<Expr>(key)]];
+      }
+      if (expanded === null) return false;
+      const product: Expr[][] = [];
+      for (let a = 0; a < sets.length; a++) {
+        for (let b = 0; b < expanded.length; b++) product.push(sets[a].concat(expanded[b]));
+      }
+      sets = product;
+      if (sets.length > this.maxGroupingSets) return this.tooManyGroupingSets(item);
+    }
+    const texts: string[] = [];
+    for (let s = 0; s < sets.length; s++) {
+      for (let k = 0; k < sets[s].length; k++) {
+        const text = canonicalSql(sets[s][k]);
+        if (!texts.includes(text)) { texts.push(text); q.groupKeys.push(sets[s][k]); }
+      }
+    }
+    if (!hasSets) return true;
+    if (q.groupKeys.length > 31) { this.notDifferentiable("GROUPING SETS over more than 31 distinct keys", loc); return false; }
+    const masks: i32[] = [];
+    const n = q.groupKeys.length;
+    for (let s = 0; s < sets.length; s++) {
+      let mask = (1 << n) - 1;
+      for (let k = 0; k < sets[s].length; k++) mask &= ~(1 << (n - 1 - texts.indexOf(canonicalSql(sets[s][k]))));
+      // PostgreSQL repeats the rows of a repeated set; one stored row per group cannot.
+      if (masks.includes(mask)) { this.notDifferentiable("the same grouping set twice", loc); return false; }
+      masks.push(mask);
+    }
+    q.groupingSets = masks;
+    return true;
+  }
+
+  tooManyGroupingSets(item: PNode): bool {
+    this.notDifferentiable("more than " + this.maxGroupingSets.toString() + " grouping sets (pg_trickle.max_grouping_set_branches)", locationIn(item, 0));
+    return false;
+  }
+
+  /** The sets a GROUPING SETS, ROLLUP, CUBE, () or parenthesized item stands for; null on error. */
+  expandGroupingSet(item: PNode, q: AnalyzedQuery, binder: ExpressionBinder): Expr[][] | null {
+    const kind = item.str("kind");
+    if (kind == "GROUPING_SET_EMPTY") return [[]];
+    const content = nodeList(item, "content");
+    if (kind == "GROUPING_SET_SETS") {
+      let out: Expr[][] = [];
+      for (let i = 0; i < content.length; i++) {
+        const c = content[i];
+        if (c === null) continue;
+        let part: Expr[][] | null;
+        if (c.tag == "GroupingSet") part = this.expandGroupingSet(c, q, binder);
+        else {
+          const key = this.bindGroupKey(c, q, binder);
+          part = key === null ? null : [[changetype<Expr>(key)]];
+        }
+        if (part === null) return null;
+        out = out.concat(part);
+        if (out.length > this.maxGroupingSets) { this.tooManyGroupingSets(item); return null; }
+      }
+      return out;
+    }
+    // SIMPLE, ROLLUP and CUBE are made of units: an expression, or a parenthesized list of them.
+    const units: Expr[][] = [];
+    for (let i = 0; i < content.length; i++) {
+      const c = content[i];
+      if (c === null) continue;
+      const unit: Expr[] = [];
+      const members = c.tag == "GroupingSet" ? nodeList(c, "content") : [c];
+      for (let m = 0; m < members.length; m++) {
+        const key = this.bindGroupKey(members[m], q, binder);
+        if (key === null) return null;
+        unit.push(changetype<Expr>(key));
+      }
+      units.push(unit);
+    }
+    if (kind == "GROUPING_SET_SIMPLE") {
+      let all: Expr[] = [];
+      for (let i = 0; i < units.length; i++) all = all.concat(units[i]);
+      return [all];
+    }
+    const out: Expr[][] = [];
+    if (kind == "GROUPING_SET_ROLLUP") {
+      for (let len = units.length; len >= 0; len--) {
+        let set: Expr[] = [];
+        for (let i = 0; i < len; i++) set = set.concat(units[i]);
+        out.push(set);
+      }
+      return out;
+    }
+    if (units.length > 30 || (1 << units.length) > this.maxGroupingSets) { this.tooManyGroupingSets(item); return null; }
+    // CUBE: every subset, the largest first, as PostgreSQL lists them.
+    for (let bits = (1 << units.length) - 1; bits >= 0; bits--) {
+      let set: Expr[] = [];
+      for (let i = 0; i < units.length; i++) if ((bits & (1 << (units.length - 1 - i))) != 0) set = set.concat(units[i]);
+      out.push(set);
+    }
+    return out;
+  }
+
   /** A GROUP BY item: an expression, an output position, or an output column name. */
   bindGroupKey(item: PNode | null, q: AnalyzedQuery, binder: ExpressionBinder): Expr | null {
     if (item === null) return null;
-    if (item.tag == "GroupingSet") { this.notDifferentiable("GROUPING SETS, CUBE or ROLLUP", item.int("location")); return null; }
     if (item.tag == "A_Const") {
       const v = item.node("val");
       if (v !== null && v.tag == "Integer") {
@@ -565,9 +685,9 @@ function locationIn(n: PNode | null, fallback: i64): i64 {
   return best >= 0 ? best : fallback;
 }
 
-/** Analyzes the SELECT statement `s` of `queryText`. */
-export function analyzeSelect(s: PNode, queryText: string): Analysis {
-  return new QueryAnalyzer(queryText).analyze(s);
+/** Analyzes the SELECT statement `s` of `queryText`; GROUPING SETS may expand to at most `maxGroupingSets` sets. */
+export function analyzeSelect(s: PNode, queryText: string, maxGroupingSets: i32 = 64): Analysis {
+  return new QueryAnalyzer(queryText, maxGroupingSets).analyze(s);
 }
 
 /** True when every column `e` reads lies inside a GROUP BY key or an aggregate. */
@@ -613,6 +733,8 @@ export function childExpressions(e: Expr): Expr[] {
     case ExprKind.Cast: out.push((e as CastExpr).arg); break;
     case ExprKind.CallLike: return (e as CallLikeExpr).args;
     case ExprKind.Array: return (e as ArrayExpr).elements;
+    case ExprKind.Row: return (e as RowExpr).args;
+    case ExprKind.Grouping: return (e as GroupingExpr).args;
     case ExprKind.Collate: out.push((e as CollateExpr).arg); break;
     case ExprKind.In: { const i = e as InExpr; out.push(i.arg); for (let k = 0; k < i.items.length; k++) out.push(i.items[k]); break; }
     case ExprKind.Between: { const b = e as BetweenExpr; out.push(b.arg); out.push(b.low); out.push(b.high); break; }

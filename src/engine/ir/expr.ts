@@ -8,7 +8,7 @@
 /** The kinds of scalar expression. */
 export enum ExprKind {
   Column, Const, Operator, Function, Aggregate, Bool, NullTest, BooleanTest, Case, Cast,
-  CallLike, Array, Collate, In, Between, Distinct, AnyAll,
+  CallLike, Array, Collate, In, Between, Distinct, AnyAll, Row, Grouping,
 }
 
 /** Base of every expression node. */
@@ -149,4 +149,14 @@ export class AnyAllExpr extends Expr {
   constructor(public readonly left: Expr, public readonly operator: string, public readonly right: Expr, public readonly all: bool) {
     super(ExprKind.AnyAll);
   }
+}
+
+/** ROW(a, b, ...) (also written (a, b, ...)). */
+export class RowExpr extends Expr {
+  constructor(public readonly args: Expr[]) { super(ExprKind.Row); }
+}
+
+/** GROUPING(a, b, ...): which of its arguments (GROUP BY keys) a grouping-set row aggregates over, as bits. */
+export class GroupingExpr extends Expr {
+  constructor(public readonly args: Expr[]) { super(ExprKind.Grouping); }
 }

@@ -53,6 +53,8 @@ export class AggregateOperator extends Operator {
     public readonly aggregates: AggregateExpr[],
     public readonly outputs: OutputColumn[],
     public readonly having: Expr | null,
+    /** GROUPING SETS: GROUPING(every key) of each set's rows; null for a plain GROUP BY. */
+    public readonly groupingSets: i32[] | null,
   ) { super(OperatorKind.Aggregate); }
 }
 
@@ -67,7 +69,7 @@ export function buildOperatorTree(q: AnalyzedQuery): Operator {
   const where = q.where;
   if (where !== null) input = new FilterOperator(input, where);
   if (q.distinct) return new DistinctOperator(input, q.outputs);
-  if (q.grouped) return new AggregateOperator(input, q.groupKeys, q.aggregates, q.outputs, q.having);
+  if (q.grouped) return new AggregateOperator(input, q.groupKeys, q.aggregates, q.outputs, q.having, q.groupingSets);
   return new ProjectOperator(input, q.outputs);
 }
 

@@ -34,7 +34,7 @@
  */
 
 import { AggregateOperator, DistinctOperator, Operator, OperatorKind } from "../ir/operator-tree";
-import { Expr, ExprKind, AggregateExpr, AggregateFunc, ColumnExpr } from "../ir/expr";
+import { Expr, ExprKind, AggregateExpr, AggregateFunc, ColumnExpr, GroupingExpr } from "../ir/expr";
 import { OutputColumn, childExpressions } from "../analyze/query";
 import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
@@ -51,6 +51,8 @@ class GroupLayout {
   aggregates: AggregateExpr[] = [];
   outputs: OutputColumn[] = [];
   having: Expr | null = null;
+  /** GROUPING SETS: GROUPING(every key) of each set's rows (stored in `__pgt_gs`); null for a plain GROUP BY. */
+  sets: i32[] | null = null;
   /** True when some aggregate has no state: every affected group is rescanned. */
   rescanAll: bool = false;
 }
@@ -65,12 +67,37 @@ class StateContext extends RenderContext {
   substitute(e: Expr): string | null {
     const k = this.layout.keyTexts.indexOf(canonicalSql(e));
     if (k >= 0) return this.mode == MODE_INSERT ? "d." + quoteIdent("__pgt_key_" + (k + 1).toString()) : "st." + quoteIdent(this.layout.keyColumns[k]);
+    if (e.kind == ExprKind.Grouping) return groupingValue(e as GroupingExpr, this.layout, this.mode == MODE_INSERT ? "d.__pgt_gs" : "st.__pgt_gs");
     if (e.kind != ExprKind.Aggregate) return null;
     return aggregateValue(e as AggregateExpr, this.mode);
   }
 }
 
 function j(a: AggregateExpr): string { return a.index.toString(); }
+
+/** GROUPING(args) of a stored group, from `gs` = GROUPING(every key): the bits of its arguments, in their order. */
+function groupingValue(g: GroupingExpr, layout: GroupLayout, gs: string): string {
+  if (layout.sets === null) return "0";
+  const n = layout.keys.length;
+  const parts: string[] = [];
+  for (let i = 0; i < g.args.length; i++) {
+    const k = layout.keyTexts.indexOf(canonicalSql(g.args[i]));
+    parts.push("(((" + gs + " >> " + (n - 1 - k).toString() + ") & 1) << " + (g.args.length - 1 - i).toString() + ")");
+  }
+  return "(" + parts.join(" | ") + ")";
+}
+
+/** `GROUP BY GROUPING SETS ((a, b), (a), ())` over the keys as rendered in `keys`. */
+function groupingSetsClause(sets: i32[], keys: string[]): string {
+  const n = keys.length;
+  const items: string[] = [];
+  for (let s = 0; s < sets.length; s++) {
+    const members: string[] = [];
+    for (let k = 0; k < n; k++) if ((sets[s] & (1 << (n - 1 - k))) == 0) members.push(keys[k]);
+    items.push("(" + members.join(", ") + ")");
+  }
+  return "GROUP BY GROUPING SETS (" + items.join(", ") + ")";
+}
 
 /** The state column counting a COUNT: the group's row count for a plain COUNT(*). */
 function countColumn(a: AggregateExpr): string {
@@ -231,6 +258,7 @@ function layoutOf(op: Operator): GroupLayout {
     layout.keys = a.keys;
     layout.aggregates = a.aggregates;
     layout.having = a.having;
+    layout.sets = a.groupingSets;
   }
   for (let i = 0; i < layout.aggregates.length; i++) if (layout.aggregates[i].func == AggregateFunc.Rescan) layout.rescanAll = true;
   for (let k = 0; k < layout.keys.length; k++) {
@@ -287,6 +315,17 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
     keysDelta.push("q." + hidden);
     positions.push((k + 1).toString());
   }
+  const sets = layout.sets;
+  const keysW: string[] = [];
+  for (let k = 0; k < layout.keys.length; k++) keysW.push(renderExpr(layout.keys[k], w));
+  if (sets !== null) {
+    plan.columns.push("__pgt_gs");
+    full.push("GROUPING(" + keysFull.join(", ") + ")");
+    deltaNames.push("__pgt_gs");
+    deltaValues.push("GROUPING(" + keysW.join(", ") + ")");
+    keysFull.push("GROUPING(" + keysFull.join(", ") + ")");
+    keysDelta.push("q.__pgt_gs");
+  }
   plan.columns.push("__pgt_count");
   full.push("count(*)");
   deltaNames.push("__pgt_count");
@@ -299,7 +338,8 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
   for (let i = 0; i < full.length; i++) selectList.push(full[i] + " AS " + quoteIdent(plan.columns[i]));
   plan.columns.push("__pgt_row_id");
   selectList.push(rowIdOf(keysFull) + " AS __pgt_row_id");
-  const groupBy = fullPositions.length > 0 ? "\n  GROUP BY " + fullPositions.join(", ") : "";
+  const groupBy = sets !== null ? "\n  " + groupingSetsClause(sets, keysFull.slice(0, layout.keys.length))
+    : fullPositions.length > 0 ? "\n  GROUP BY " + fullPositions.join(", ") : "";
   const havingClause = layout.having === null ? "" : "\n  HAVING " + renderExpr(changetype<Expr>(layout.having), src);
   plan.fullSelect = "SELECT " + selectList.join(",\n       ") + "\n  FROM " + input.fullFrom + input.fullWhere + groupBy + havingClause;
 
@@ -307,7 +347,9 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
   // Without GROUP BY an aggregate over zero delta rows still yields one (all-NULL) row: drop it.
   const deltaList: string[] = [];
   for (let i = 0; i < deltaNames.length; i++) deltaList.push(deltaValues[i] + " AS " + deltaNames[i]);
-  const deltaGroupBy = positions.length > 0 ? "\n        GROUP BY " + positions.join(", ") : "\n        HAVING count(*) > 0";
+  // With GROUPING SETS the empty set's group exists even for zero delta rows: drop it too.
+  const deltaGroupBy = sets !== null ? "\n        " + groupingSetsClause(sets, keysW) + "\n        HAVING count(*) > 0"
+    : positions.length > 0 ? "\n        GROUP BY " + positions.join(", ") : "\n        HAVING count(*) > 0";
   let withSql = input.withDelta + ",\n"
     + "__pgt_d AS (\n  SELECT q.*, " + rowIdOf(keysDelta) + " AS __pgt_row_id\n  FROM (SELECT " + deltaList.join(",\n               ")
     + "\n        FROM __pgt_w AS w" + deltaGroupBy + ") AS q\n)";
@@ -317,6 +359,7 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
   for (let k = 0; k < layout.keys.length; k++) {
     on.push("st." + quoteIdent(layout.keyColumns[k]) + " IS NOT DISTINCT FROM d.__pgt_key_" + (k + 1).toString());
   }
+  if (sets !== null) on.push("st.__pgt_gs = d.__pgt_gs");
   const rescan = rescanCondition(layout);
   const branches: string[] = [];
   let source = "__pgt_d";
@@ -327,18 +370,30 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
     if (layout.having !== null) fresh.push(renderExpr(changetype<Expr>(layout.having), src) + " AS __pgt_fhaving");
     const where: string[] = ["r.__pgt_rescan"];
     for (let i = 0; i < input.fullConditions.length; i++) where.push(input.fullConditions[i]);
-    for (let k = 0; k < keysFull.length; k++) {
+    const n = layout.keys.length;
+    for (let k = 0; k < n; k++) {
       const key = "r.__pgt_key_" + (k + 1).toString();
-      where.push("(" + keysFull[k] + " = " + key + " OR (" + keysFull[k] + " IS NULL AND " + key + " IS NULL))");
+      const match = "(" + keysFull[k] + " = " + key + " OR (" + keysFull[k] + " IS NULL AND " + key + " IS NULL))";
+      // A grouping set that aggregates over this key reads every value of it.
+      where.push(sets === null ? match : "((r.__pgt_gs & " + (1 << (n - 1 - k)).toString() + ") <> 0 OR " + match + ")");
+    }
+    let recompute = "SELECT " + fresh.join(",\n           ") + "\n      FROM " + input.fullFrom + "\n      WHERE " + where.join("\n        AND ")
+      + groupBy.replace("\n  ", "\n      ");
+    if (sets !== null) {
+      // Every set's groups come out of it: keep the one this row stands for.
+      const pick: string[] = ["g.__pgt_f" + plan.columns.indexOf("__pgt_gs").toString() + " = r.__pgt_gs"];
+      for (let k = 0; k < n; k++) {
+        pick.push("g.__pgt_f" + plan.columns.indexOf(layout.keyColumns[k]).toString() + " IS NOT DISTINCT FROM r.__pgt_key_" + (k + 1).toString());
+      }
+      recompute = "SELECT g.* FROM (" + recompute + ") AS g\n      WHERE " + pick.join(" AND ");
     }
     withSql += ",\n__pgt_r AS (\n  SELECT d.*, " + rescan + " AS __pgt_rescan\n  FROM __pgt_d AS d LEFT JOIN " + storage + " AS st\n    ON "
-      + on.join(" AND ") + "\n),\n__pgt_u AS (\n  SELECT r.*, f.*\n  FROM __pgt_r AS r LEFT JOIN LATERAL (\n    SELECT " + fresh.join(",\n           ")
-      + "\n      FROM " + input.fullFrom + "\n      WHERE " + where.join("\n        AND ") + groupBy.replace("\n  ", "\n      ")
+      + on.join(" AND ") + "\n),\n__pgt_u AS (\n  SELECT r.*, f.*\n  FROM __pgt_r AS r LEFT JOIN LATERAL (\n    " + recompute
       + ") AS f ON true\n)";
     source = "__pgt_u";
     const count = "d.__pgt_f" + plan.columns.indexOf("__pgt_count").toString();
     const gone: string[] = [];
-    if (layout.keys.length > 0) gone.push(count + " IS NULL");
+    if (layout.keys.length > 0) gone.push(count + " IS NULL" + keepsEmptySet(layout, "d.__pgt_gs"));
     if (layout.having !== null) gone.push("NOT COALESCE(d.__pgt_fhaving, false)");
     const set: string[] = [];
     const cols: string[] = [];
@@ -360,6 +415,17 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
   const merge = "MERGE INTO " + storage + " AS st\nUSING " + source + " AS d\n  ON " + on.join(" AND ") + "\n" + branches.join("\n");
   plan.differential.push(mergeCounts(withSql, merge, returning));
   return plan;
+}
+
+/**
+ * " AND <gs> <> <mask>" when the grouping sets include the empty set: like an aggregate without
+ * GROUP BY, its one row exists even when no input row is left.
+ */
+function keepsEmptySet(layout: GroupLayout, gs: string): string {
+  const sets = layout.sets;
+  if (sets === null) return "";
+  const all = (1 << layout.keys.length) - 1;
+  return sets.includes(all) ? " AND " + gs + " <> " + all.toString() : "";
 }
 
 /** When a group must be recomputed from the sources ("false" when never). */
@@ -399,6 +465,10 @@ function algebraicBranches(layout: GroupLayout, afterRescan: bool, branches: str
       insertVals.push("d." + layout.keyColumns[k]);
     }
   }
+  if (layout.sets !== null) {
+    insertCols.push("__pgt_gs");
+    insertVals.push("d.__pgt_gs");
+  }
   insertCols.push("__pgt_count");
   insertVals.push("d.__pgt_count");
   for (let i = 0; i < layout.aggregates.length; i++) {
@@ -415,7 +485,7 @@ function algebraicBranches(layout: GroupLayout, afterRescan: bool, branches: str
 
   // Without GROUP BY the one result row always exists, even when every input row is gone.
   const gone: string[] = [];
-  if (layout.keys.length > 0) gone.push("st.__pgt_count + d.__pgt_count = 0");
+  if (layout.keys.length > 0) gone.push("st.__pgt_count + d.__pgt_count = 0" + keepsEmptySet(layout, "st.__pgt_gs"));
   const having = layout.having;
   if (having !== null) gone.push("NOT COALESCE(" + renderExpr(having, updateCtx) + ", false)");
   if (gone.length > 0) branches.push("WHEN MATCHED AND (" + gone.join(" OR ") + ") THEN DELETE");

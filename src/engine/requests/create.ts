@@ -122,7 +122,8 @@ export function readDefiningQuery(request: Json): DefiningQuery {
   if (selected.error !== null) { out.error = selected.error; return out; }
   out.raw = tree.statements[0];
   out.select = selected.select;
-  out.analysis = analyzeSelect(changetype<PNode>(selected.select), out.query);
+  // A stream table being rebuilt was accepted before: only a new one is held to the current limit.
+  out.analysis = analyzeSelect(changetype<PNode>(selected.select), out.query, <i32>request.int("maxGroupingSetBranches", 4096));
   out.error = out.analysis.error;
   return out;
 }

@@ -8,7 +8,7 @@
 import {
   Expr, ExprKind, ColumnExpr, ConstExpr, OperatorExpr, FunctionExpr, AggregateExpr, AggregateCall,
   BoolExpr, NullTestExpr, BooleanTestExpr, CaseExpr, CastExpr, CallLikeExpr, ArrayExpr, CollateExpr,
-  InExpr, BetweenExpr, DistinctExpr, AnyAllExpr,
+  InExpr, BetweenExpr, DistinctExpr, AnyAllExpr, RowExpr, GroupingExpr,
 } from "../ir/expr";
 import { quoteIdent } from "./quote";
 
@@ -116,6 +116,8 @@ export function renderExpr(e: Expr, ctx: RenderContext): string {
       const a = e as AnyAllExpr;
       return "(" + renderExpr(a.left, ctx) + " " + a.operator + (a.all ? " ALL (" : " ANY (") + renderExpr(a.right, ctx) + "))";
     }
+    case ExprKind.Row: return "ROW(" + renderList((e as RowExpr).args, ctx).join(", ") + ")";
+    case ExprKind.Grouping: return "GROUPING(" + renderList((e as GroupingExpr).args, ctx).join(", ") + ")";
     default: {
       assert(false, "unknown expression kind");
       return "";

@@ -57,7 +57,6 @@ const NOT_DIFFERENTIABLE: { query: string; construct: string; sources: string[] 
   { query: "SELECT id, now() AS t FROM orders", construct: "time-dependent function now()", sources: ["orders"] },
   { query: "SELECT id FROM orders WHERE note = CURRENT_USER", construct: "a time- or session-dependent value function (CURRENT_DATE, CURRENT_USER, ...)", sources: ["orders"] },
   { query: "SELECT DISTINCT ON (customer) customer, id FROM orders", construct: "DISTINCT ON", sources: ["orders"] },
-  { query: "SELECT id FROM orders GROUP BY ROLLUP (id)", construct: "GROUPING SETS, CUBE or ROLLUP", sources: ["orders"] },
   { query: "SELECT id FROM orders GROUP BY customer", construct: "output column \"id\" that is neither grouped nor aggregated", sources: ["orders"] },
   { query: "SELECT id, amount FROM v", construct: "a view as a source", sources: ["v"] },
   { query: "SELECT 1 AS one", construct: "a query without a FROM clause", sources: [] },
@@ -125,7 +124,6 @@ describe("DIFFERENTIAL", () => {
     { query: "SELECT id FROM orders WHERE id IN (SELECT 1)", position: 32, text: "IN (SELECT 1)" },
     { query: "SELECT id,\n       random() AS r\n  FROM orders", position: 19, text: "random()" },
     { query: "SELECT id FROM orders WHERE now() > '2020-01-01'", position: 29, text: "now()" },
-    { query: "SELECT id FROM orders GROUP BY ROLLUP (id)", position: 32, text: "ROLLUP (id)" },
     { query: "SELECT id, amount FROM v", position: 24, text: "v" },
   ])("points at the construct: $text at $position", ({ query, position, text }) => {
     const response = create(query, { refreshMode: "DIFFERENTIAL" });
@@ -556,6 +554,30 @@ describe("generated statements", () => {
     expect(merge).toContain('("count"(*) > 1) AS __pgt_fhaving');
     expect(merge).toContain("OR NOT COALESCE(((st.__pgt_count + d.__pgt_count) > 1), false)) THEN DELETE");
     expect(merge).not.toContain("WHEN NOT MATCHED AND NOT d.__pgt_rescan");
+  });
+
+  it("GROUPING SETS, ROLLUP and CUBE keep one row per set and group, told apart by GROUPING() in __pgt_gs", () => {
+    const result = created("SELECT customer, note, sum(amount) AS s, GROUPING(customer, note) AS g FROM orders GROUP BY ROLLUP (customer, note)");
+    const insert = insertOf(result.program);
+    expect(insert).toContain('GROUPING(__pgt_s0."customer", __pgt_s0."note") AS "__pgt_gs"');
+    expect(insert).toContain('GROUP BY GROUPING SETS ((__pgt_s0."customer", __pgt_s0."note"), (__pgt_s0."customer"), ())');
+    const merge = result.program.differential[0].sql;
+    expect(merge).toContain("st.__pgt_gs = d.__pgt_gs");
+    // GROUPING(customer, note) is read from the stored bits; the grand total is never deleted.
+    expect(merge).toContain("(((d.__pgt_gs >> 1) & 1) << 1) | (((d.__pgt_gs >> 0) & 1) << 0)");
+    expect(merge).toContain("st.__pgt_count + d.__pgt_count = 0 AND st.__pgt_gs <> 3");
+    expect(created("SELECT customer, note, count(*) AS n FROM orders GROUP BY CUBE (customer, note)").program.full[2].sql)
+      .toContain('GROUP BY GROUPING SETS ((__pgt_s0."customer", __pgt_s0."note"), (__pgt_s0."customer"), (__pgt_s0."note"), ())');
+  });
+
+  it("refuses more grouping sets than pg_trickle.max_grouping_set_branches, and the same set twice", () => {
+    const cube = "SELECT customer, note, amount, count(*) AS n FROM orders GROUP BY CUBE (customer, note, amount)";
+    expect(create(cube, { refreshMode: "DIFFERENTIAL", maxGroupingSetBranches: 8 }).ok).toBe(true);
+    expect(create(cube, { refreshMode: "DIFFERENTIAL", maxGroupingSetBranches: 7 }).error).toMatchObject({
+      sqlstate: "0A000", message: "more than 7 grouping sets (pg_trickle.max_grouping_set_branches) is not supported in DIFFERENTIAL mode",
+    });
+    expect(create("SELECT customer, count(*) AS n FROM orders GROUP BY GROUPING SETS ((customer), (customer))", { refreshMode: "DIFFERENTIAL" }).error)
+      .toMatchObject({ sqlstate: "0A000", message: "the same grouping set twice is not supported in DIFFERENTIAL mode" });
   });
 
   it("an aggregate without GROUP BY keeps its one row, even when every input row is gone", () => {
