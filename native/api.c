@@ -28,6 +28,7 @@ PG_FUNCTION_INFO_V1(drop_stream_table);
 PG_FUNCTION_INFO_V1(refresh_stream_table);
 PG_FUNCTION_INFO_V1(alter_stream_table);
 PG_FUNCTION_INFO_V1(_engine_normalize);
+PG_FUNCTION_INFO_V1(_parse_query);
 PG_FUNCTION_INFO_V1(_guard_stream_table);
 PG_FUNCTION_INFO_V1(_upgrade_stream_tables);
 
@@ -253,6 +254,19 @@ alter_stream_table(PG_FUNCTION_ARGS)
 		pgt_refresh(name, "MANUAL", false);
 	SPI_finish();
 	PG_RETURN_VOID();
+}
+
+/*
+ * pgtrickle._parse_query(query): PostgreSQL's raw parse tree of `query` as nodeToString text. The
+ * engine asks for it to read the definition of a view a defining query names (see
+ * src/engine/analyze/catalog.ts), the same form it gets for the defining query itself.
+ */
+Datum
+_parse_query(PG_FUNCTION_ARGS)
+{
+	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(pgt_node_to_string(raw_parser(query, RAW_PARSE_DEFAULT))));
 }
 
 /*

@@ -10,7 +10,9 @@
  * - Two refreshes of one stream table never overlap: the second fails at once with SQLSTATE
  *   55000 instead of waiting (a transaction-level advisory lock keyed by pgt_id).
  * - A refresh without a frontier (see lock_sources) locks the sources first and takes its
- *   snapshot after: it cannot miss a write committed while it waited.
+ *   snapshot after: it cannot miss a write committed while it waited. So does a refresh that
+ *   reinitializes (a view it reads was replaced: its program is recompiled, perhaps capturing
+ *   new tables whose triggers other transactions see only after this one commits).
  * - pgt_refresh_in_progress is true only while program statements run (here or in an IMMEDIATE
  *   trigger, see immediate.c); the guard trigger on stream tables lets writes through only then.
  * The caller must be connected to SPI.
@@ -98,7 +100,7 @@ lock_stream_table(const char *name, bool skip_if_busy)
 	int64		pgt_id;
 	bool		isnull;
 
-	SPI_execute_with_args(psprintf("SELECT pgt_id, pg_try_advisory_xact_lock(%d, pgt_id::int4), status, last_error_message "
+	SPI_execute_with_args(psprintf("SELECT pgt_id, pg_try_advisory_xact_lock(%d, pgt_id::int4), status, last_error_message, needs_reinit "
 								   "FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = to_regclass($1)",
 								   PGT_REFRESH_LOCK_CLASS),
 						  1, types, values, NULL, false, 1);
@@ -125,12 +127,16 @@ lock_stream_table(const char *name, bool skip_if_busy)
 				 errhint("Retry after it finishes.")));
 	}
 
+	/* A view the query reads was replaced: recompile its program first; the refresh then recomputes it. */
+	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull)))
+		pgt_rebuild_stream_tables(psprintf("pgt_id = " INT64_FORMAT, pgt_id));
+
 	/* FOR UPDATE: under REPEATABLE READ a frontier moved by a refresh we cannot see is a serialization failure. */
 	SPI_execute(psprintf("SELECT pgt_id, refresh_program::text, refresh_mode, is_populated, "
 						 "frontier->>'snapshot', frontier->>'xmin', frontier->>'own_xid', frontier->>'own_seq', "
 						 "refresh_program->>'probe', refresh_program->>'searchPath', "
 						 "EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d WHERE d.source_relid = pgt_relid "
-						 "AND d.cdc_mode IN ('trigger', 'immediate')) "
+						 "AND d.cdc_mode IN ('trigger', 'immediate')), needs_reinit "
 						 "FROM pgtrickle.pgt_stream_tables WHERE pgt_id = " INT64_FORMAT " FOR UPDATE", pgt_id),
 				false, 1);
 	return true;
@@ -175,6 +181,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	char	   *reason;
 	char	   *search_path;
 	bool		consumed;
+	bool		reinitialize;
 	bool		immediate;
 	bool		from_scratch;
 	bool		was_in_progress;
@@ -195,6 +202,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	probe_sql = result_text(9);
 	search_path = result_text(10);
 	consumed = strcmp(result_text(11), "t") == 0;
+	reinitialize = strcmp(result_text(12), "t") == 0;
 	immediate = strcmp(refresh_mode, "IMMEDIATE") == 0;
 	start = DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(GetCurrentTimestamp())));
 
@@ -203,7 +211,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	 * the sources are locked; under REPEATABLE READ the transaction's snapshot may be older than
 	 * the lock, so the latest one is used.
 	 */
-	from_scratch = immediate || strcmp(populated, "t") != 0 || params.nulls[P_SNAPSHOT] == 'n';
+	from_scratch = immediate || reinitialize || strcmp(populated, "t") != 0 || params.nulls[P_SNAPSHOT] == 'n';
 	if (from_scratch)
 		lock_sources(pgt_id);
 	CommandCounterIncrement();
@@ -229,6 +237,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	pgt_request_bool(&req, "populated", strcmp(populated, "t") == 0);
 	pgt_request_bool(&req, "hasFrontier", params.nulls[P_SNAPSHOT] != 'n');
 	pgt_request_bool(&req, "consumed", consumed);
+	pgt_request_bool(&req, "reinitialize", reinitialize);
 	pgt_request_raw(&req, "probe", psprintf("{\"truncates\":\"%s\",\"changes\":\"%s\",\"sourceRows\":\"%s\"}",
 											probe_truncates, probe_changes, probe_rows ? probe_rows : "0"));
 	pgt_request_text(&req, "refreshMode", refresh_mode);

@@ -216,7 +216,8 @@ pgt_try_relink_restored(int elevel)
  * Event trigger at the end of every DDL command: after CREATE INDEX and CREATE TRIGGER (the
  * post-data section of a restore) links restored stream tables as soon as everything they need
  * is in place — in the restore's own transaction, before any write can reach a source. A failure
- * is a WARNING, not an error: the restore goes on.
+ * is a WARNING, not an error: the restore goes on. After CREATE [OR REPLACE] VIEW it marks the
+ * stream tables reading that view for reinitialization (native/refresh.c).
  */
 Datum
 _on_ddl_command_end(PG_FUNCTION_ARGS)
@@ -229,5 +230,16 @@ _on_ddl_command_end(PG_FUNCTION_ARGS)
 	if (!relinking && !creating_extension &&
 		(trigdata->tag == CMDTAG_CREATE_INDEX || trigdata->tag == CMDTAG_CREATE_TRIGGER))
 		(void) pgt_try_relink_restored(WARNING);
+	/* CREATE OR REPLACE VIEW: the stream tables reading the view recompile at their next refresh. */
+	if (!creating_extension && trigdata->tag == CMDTAG_CREATE_VIEW)
+	{
+		SPI_connect();
+		SPI_execute("UPDATE pgtrickle.pgt_stream_tables SET needs_reinit = true, updated_at = now() "
+					"WHERE pgt_id IN (SELECT d.pgt_id FROM pgtrickle.pgt_dependencies d "
+					"JOIN pg_catalog.pg_event_trigger_ddl_commands() c ON c.objid = d.source_relid "
+					"WHERE c.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.source_type = 'VIEW')",
+					false, 0);
+		SPI_finish();
+	}
 	PG_RETURN_NULL();
 }

@@ -5,5 +5,47 @@
 -- complain if the script is sourced in psql rather than run by ALTER EXTENSION
 \echo Use "ALTER EXTENSION pg_trickle UPDATE TO '0.4.0'" to load this file. \quit
 
--- Step 1: rebuild every stream table's refresh program and change capture with this library (does nothing unless this is the last step of the upgrade).
+-- Step 1: function pgtrickle._parse_query(text): new in 0.4.0.
+CREATE FUNCTION pgtrickle._parse_query(
+    query text
+)
+RETURNS text
+LANGUAGE c VOLATILE STRICT SECURITY INVOKER PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', '_parse_query';
+COMMENT ON FUNCTION pgtrickle._parse_query(text) IS 'PostgreSQL''s raw parse tree of the query (nodeToString form): how the engine reads the definition of a view a defining query names.';
+
+-- Step 2: function pgtrickle._on_sql_drop(): new definition (body).
+CREATE OR REPLACE FUNCTION pgtrickle._on_sql_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE
+AS $body$
+
+DECLARE
+    dropped record;
+BEGIN
+    IF to_regclass('pgtrickle.pgt_stream_tables') IS NULL THEN
+        RETURN;
+    END IF;
+    FOR dropped IN
+        SELECT objid, object_type, object_identity FROM pg_catalog.pg_event_trigger_dropped_objects()
+        WHERE classid = 'pg_catalog.pg_class'::regclass AND objsubid = 0 AND object_type IN ('table', 'view')
+    LOOP
+        DELETE FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = dropped.objid;
+        UPDATE pgtrickle.pgt_stream_tables AS st
+           SET status = 'ERROR', needs_reinit = true, updated_at = now(), last_error_at = now(),
+               last_error_message = format('source %s %s was dropped', dropped.object_type, dropped.object_identity)
+         WHERE st.pgt_id IN (SELECT d.pgt_id FROM pgtrickle.pgt_dependencies AS d WHERE d.source_relid = dropped.objid);
+    END LOOP;
+    PERFORM pgtrickle._drop_orphan_capture();
+END
+
+$body$;
+
+-- Step 3: function pgtrickle._on_sql_drop(): new comment.
+COMMENT ON FUNCTION pgtrickle._on_sql_drop() IS 'Event trigger function: keeps the catalog and change capture consistent when a stream table or a source is dropped with DROP TABLE or DROP VIEW.';
+
+-- Step 4: function pgtrickle._on_ddl_command_end(): new comment.
+COMMENT ON FUNCTION pgtrickle._on_ddl_command_end() IS 'Event trigger function: after CREATE INDEX and CREATE TRIGGER, links stream tables restored by pg_restore once everything they need is restored; after CREATE OR REPLACE VIEW, marks the stream tables reading the view for reinitialization.';
+
+-- Step 5: rebuild every stream table's refresh program and change capture with this library (does nothing unless this is the last step of the upgrade).
 SELECT pgtrickle._upgrade_stream_tables();

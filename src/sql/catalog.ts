@@ -286,6 +286,14 @@ const engineNormalize = cFunction({
   comment: "For tests and diagnostics: the engine's canonical form of the query's raw parse tree.",
 });
 
+const parseQuery = cFunction({
+  name: "_parse_query",
+  parameters: [parameter("query", "text")],
+  returns: "text",
+  strict: true,
+  comment: "PostgreSQL's raw parse tree of the query (nodeToString form): how the engine reads the definition of a view a defining query names.",
+});
+
 const guardStreamTable = cFunction({
   name: "_guard_stream_table",
   parameters: [],
@@ -755,13 +763,13 @@ BEGIN
         RETURN;
     END IF;
     FOR dropped IN
-        SELECT objid, object_identity FROM pg_catalog.pg_event_trigger_dropped_objects()
-        WHERE classid = 'pg_catalog.pg_class'::regclass AND objsubid = 0 AND object_type = 'table'
+        SELECT objid, object_type, object_identity FROM pg_catalog.pg_event_trigger_dropped_objects()
+        WHERE classid = 'pg_catalog.pg_class'::regclass AND objsubid = 0 AND object_type IN ('table', 'view')
     LOOP
         DELETE FROM ${S}.pgt_stream_tables WHERE pgt_relid = dropped.objid;
         UPDATE ${S}.pgt_stream_tables AS st
            SET status = 'ERROR', needs_reinit = true, updated_at = now(), last_error_at = now(),
-               last_error_message = format('source table %s was dropped', dropped.object_identity)
+               last_error_message = format('source %s %s was dropped', dropped.object_type, dropped.object_identity)
          WHERE st.pgt_id IN (SELECT d.pgt_id FROM ${S}.pgt_dependencies AS d WHERE d.source_relid = dropped.objid);
     END LOOP;
     PERFORM ${S}._drop_orphan_capture();
@@ -772,7 +780,7 @@ END
   strict: false,
   security: "invoker",
   parallel: "unsafe",
-  comment: "Event trigger function: keeps the catalog and change capture consistent when a stream table or a source is dropped with DROP TABLE.",
+  comment: "Event trigger function: keeps the catalog and change capture consistent when a stream table or a source is dropped with DROP TABLE or DROP VIEW.",
   privileges: [],
 };
 
@@ -780,7 +788,7 @@ const onDdlCommandEnd = cFunction({
   name: "_on_ddl_command_end",
   parameters: [],
   returns: "event_trigger",
-  comment: "Event trigger function: after CREATE INDEX and CREATE TRIGGER, links stream tables restored by pg_restore once everything they need is restored.",
+  comment: "Event trigger function: after CREATE INDEX and CREATE TRIGGER, links stream tables restored by pg_restore once everything they need is restored; after CREATE OR REPLACE VIEW, marks the stream tables reading the view for reinitialization.",
 });
 
 const ddlCommandEndTrigger: EventTrigger = {
@@ -823,6 +831,7 @@ const objects: CatalogObject[] = [
   refreshStreamTable,
   version,
   engineNormalize,
+  parseQuery,
   guardStreamTable,
   scheduleSeconds,
   wakeScheduler,

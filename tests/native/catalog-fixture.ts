@@ -7,7 +7,7 @@
  * The default catalog (search_path = public) holds:
  *   public.orders  (id integer PRIMARY KEY, customer integer, amount numeric, note text)  oid 16384
  *   public.events  (ts timestamptz, kind text, n bigint), no primary key                  oid 16390
- *   public.v       a view (id integer, amount numeric)                                      oid 16400
+ *   public.v       a view (id integer, amount numeric) of orders with amount > 0           oid 16400
  *   public.st      a differentiable stream table reading orders                             oid 16410
  *   public.st_top  a FULL stream table reading orders                                       oid 16420
  * and the functions count/sum/avg/min/max/bool_and/bool_or/string_agg/stddev/percentile_cont (aggregates), lower/upper/abs (immutable),
@@ -15,6 +15,10 @@
  * GREATEST, LEAST and NULLIF are grammar constructs, not functions, exactly as in PostgreSQL.
  * `createCatalog` builds variants (change buffers, other stream tables, ...).
  */
+
+import { loadModule, parseSync } from "libpg-query";
+
+await loadModule();
 
 /** A catalog request as the engine sends it. */
 export interface CatalogRequest { kind: string; sql: string; [member: string]: unknown }
@@ -32,6 +36,8 @@ export interface FixtureRelation {
   hasChildren?: boolean;
   columns: FixtureColumn[];
   primaryKey: string[];
+  /** A view's query, as pg_get_viewdef prints it. */
+  definition?: string;
 }
 
 /** A pg_proc entry: prokind 'f' | 'a' | 'w' | 'p', provolatile 'i' | 's' | 'v'. */
@@ -83,6 +89,7 @@ export const VIEW_V: FixtureRelation = {
   oid: "16400", schema: "public", name: "v", relkind: "v",
   columns: [column("id", "integer"), column("amount", "numeric")],
   primaryKey: [],
+  definition: " SELECT orders.id,\n    orders.amount\n   FROM orders\n  WHERE (orders.amount > (0)::numeric);",
 };
 
 /** public.st: the storage of a stream table. */
@@ -170,6 +177,12 @@ function answer(c: CatalogConfig, request: CatalogRequest): string | null {
         hasChildren: rel.hasChildren ?? false,
         columns: rel.columns, primaryKey: rel.primaryKey,
       });
+    }
+    // A view's definition (pg_get_viewdef) with its parse tree; no row for anything else.
+    case "view": {
+      const rel = c.relations.find((r) => r.oid === String(request.oid));
+      if (rel === undefined || rel.definition === undefined) return null;
+      return JSON.stringify({ definition: rel.definition, parseTreeJson: parseSync(rel.definition) });
     }
     // The functions called name, in schema or visible on the search path: always a JSON array.
     case "function": {

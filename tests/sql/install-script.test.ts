@@ -121,6 +121,7 @@ describe("install script", () => {
       "pgtrickle.refresh_stream_table",
       "pgtrickle.version",
       "pgtrickle._engine_normalize",
+      "pgtrickle._parse_query",
       "pgtrickle._guard_stream_table",
       "pgtrickle._schedule_seconds",
       "pgtrickle._wake_scheduler",

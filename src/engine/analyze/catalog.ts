@@ -89,6 +89,20 @@ export function lookupRelation(schema: string, name: string): RelationInfo | nul
   return rel;
 }
 
+const VIEW_SQL = `SELECT json_build_object('definition', d.def, 'parseTree', pgtrickle._parse_query(d.def),
+  'serverVersion', current_setting('server_version_num')::int)::text
+FROM (SELECT pg_get_viewdef(($1->>'oid')::oid) AS def) AS d
+WHERE d.def IS NOT NULL`;
+
+/**
+ * The query of view `oid`: `{definition, parseTree, serverVersion}` (PostgreSQL's raw parse tree
+ * of pg_get_viewdef's text, which names every relation as the current search_path needs), or
+ * null when it is not a view.
+ */
+export function lookupViewQuery(oid: string): Json | null {
+  return ask("view", VIEW_SQL, new JsonObjectWriter().str("oid", oid));
+}
+
 const FUNCTION_SQL = `SELECT COALESCE(json_agg(json_build_object('schema', n.nspname,
     'kind', p.prokind::text, 'volatility', p.provolatile::text)), '[]')::text
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace

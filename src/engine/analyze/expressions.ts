@@ -33,7 +33,13 @@ export class ExpressionBinder {
   aggregates: AggregateExpr[] = [];
   private aggregateKeys: string[] = [];
 
-  constructor(public query: string, public scope: Scope) {}
+  /** `fixedPosition` > 0: every error points there (an expression inside a view points at the view's name). */
+  constructor(public query: string, public scope: Scope, public fixedPosition: i32 = 0) {}
+
+  /** The character position in the defining query of parse location `location`. */
+  at(location: i64): i32 {
+    return this.fixedPosition > 0 ? this.fixedPosition : characterPosition(this.query, location);
+  }
 
   /** Records an error (keeping the first) and returns null for convenient early exits. */
   fail(error: EngineError): Expr | null {
@@ -44,7 +50,7 @@ export class ExpressionBinder {
   /** Reports `construct` as not maintainable differentially, at `location`. */
   unsupported(construct: string, location: i64): Expr | null {
     return this.fail(new EngineError(ErrorCode.UnsupportedConstruct, construct + " is not supported in DIFFERENTIAL mode")
-      .withHint(FULL_MODE_HINT).at(characterPosition(this.query, location)));
+      .withHint(FULL_MODE_HINT).at(this.at(location)));
   }
 
   /** Binds `n`; aggregates are accepted only where `allowAggregates`. Null on error. */
@@ -54,7 +60,7 @@ export class ExpressionBinder {
     if (depth > MAX_EXPRESSION_DEPTH) {
       return this.fail(new EngineError(ErrorCode.QueryTooComplex, "query is too complex")
         .withDetail("An expression is nested more than " + MAX_EXPRESSION_DEPTH.toString() + " levels deep.")
-        .withHint("Simplify the defining query.").at(characterPosition(this.query, n.int("location"))));
+        .withHint("Simplify the defining query.").at(this.at(n.int("location"))));
     }
     const tag = n.tag;
     const d = depth + 1;
@@ -129,7 +135,7 @@ export class ExpressionBinder {
     const location = n.int("location");
     if (parts[parts.length - 1] == "*") return this.unsupported("a * column reference inside an expression", location);
     const resolved = this.scope.resolve(parts);
-    const at = characterPosition(this.query, location);
+    const at = this.at(location);
     if (resolved.status == Resolution.MissingTable) {
       return this.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + parts[parts.length - 2] + "\"").at(at));
     }
@@ -139,6 +145,7 @@ export class ExpressionBinder {
     if (resolved.status == Resolution.Ambiguous) {
       return this.fail(new EngineError(ErrorCode.AmbiguousColumn, "column reference \"" + parts.join(".") + "\" is ambiguous").at(at));
     }
+    if (resolved.padded) return this.unsupported("a computed column of a subquery or view on the nullable side of an outer join", location);
     return resolved.expr;
   }
 

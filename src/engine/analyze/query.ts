@@ -13,7 +13,9 @@ import {
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
-import { RelationInfo, lookupRelation } from "./catalog";
+import { RelationInfo, lookupRelation, lookupViewQuery } from "./catalog";
+import { readParseTree } from "../nodes/read-tree";
+import { Json } from "../util/json";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
 import { Operator, OperatorKind, ScanOperator, FilterOperator, JoinOperator, JoinType } from "../ir/operator-tree";
 import { ExpressionBinder, FULL_MODE_HINT } from "./expressions";
@@ -31,6 +33,8 @@ export class AnalyzedQuery {
   from: Operator | null = null;
   /** Every scan of the query, indexed by its `rel`. */
   scans: ScanOperator[] = [];
+  /** The views it reads, inlined (their tables are among the scans). */
+  views: RelationInfo[] = [];
   where: Expr | null = null;
   outputs: OutputColumn[] = [];
   /** GROUP BY keys (for DISTINCT: the output expressions). */
@@ -93,12 +97,21 @@ class QueryAnalyzer {
   result: Analysis = new Analysis();
   /** Every scan so far, across flattened subqueries: a scan's `rel` is its index here. */
   scans: ScanOperator[] = [];
+  /** The views the query reads (inlined; recorded as dependencies). */
+  views: RelationInfo[] = [];
+  /** > 0 while analyzing a view's query: every error points at the view's name in the defining query. */
+  fixedPosition: i32 = 0;
   constructor(public queryText: string, public maxGroupingSets: i32) {}
+
+  /** The character position in the defining query of parse location `location`. */
+  at(location: i64): i32 {
+    return this.fixedPosition > 0 ? this.fixedPosition : characterPosition(this.queryText, location);
+  }
 
   notDifferentiable(construct: string, location: i64): Analysis {
     if (this.result.notDifferentiable === null && this.result.error === null) {
       this.result.notDifferentiable = new EngineError(ErrorCode.UnsupportedConstruct, construct + " is not supported in DIFFERENTIAL mode")
-        .withHint(FULL_MODE_HINT).at(characterPosition(this.queryText, location));
+        .withHint(FULL_MODE_HINT).at(this.at(location));
     }
     return this.result;
   }
@@ -129,7 +142,7 @@ class QueryAnalyzer {
     if (from.length == 0) return this.notDifferentiable("a query without a FROM clause", loc);
     const scope = this.bindFromList(from, loc);
     if (scope === null) return this.result;
-    const binder = new ExpressionBinder(this.queryText, changetype<Scope>(scope));
+    const binder = new ExpressionBinder(this.queryText, changetype<Scope>(scope), this.fixedPosition);
     const q = new AnalyzedQuery();
     q.from = this.crossJoin(changetype<Scope>(scope).items);
 
@@ -180,6 +193,7 @@ class QueryAnalyzer {
       }
     }
     q.scans = this.scans;
+    q.views = this.views;
     recordColumnsUsed(q);
     this.result.query = q;
     return this.result;
@@ -232,7 +246,7 @@ class QueryAnalyzer {
   /** One FROM item; `nullable` when an outer join may pad it with NULLs. Null (reason recorded) when unsupported. */
   bindFromItem(item: PNode | null, nullable: bool, loc: i64): FromItem | null {
     if (item === null) { this.notDifferentiable("an empty FROM item", loc); return null; }
-    if (item.tag == "RangeVar") return this.bindRelation(item);
+    if (item.tag == "RangeVar") return this.bindRelation(item, nullable);
     if (item.tag == "JoinExpr") return this.bindJoin(item, nullable, loc);
     if (item.tag == "RangeSubselect") return this.bindSubquery(item, nullable, loc);
     if (item.tag == "RangeFunction") { this.notDifferentiable("a function in FROM", loc); return null; }
@@ -240,13 +254,13 @@ class QueryAnalyzer {
     return null;
   }
 
-  bindRelation(item: PNode): FromItem | null {
+  bindRelation(item: PNode, nullable: bool): FromItem | null {
     const relLocation = item.int("location");
     const relname = item.str("relname");
     const rel = lookupRelation(item.str("schemaname"), relname);
     if (rel === null) {
       this.failed(new EngineError(ErrorCode.UndefinedTable, "relation \"" + relname + "\" does not exist")
-        .at(characterPosition(this.queryText, relLocation)));
+        .at(this.at(relLocation)));
       return null;
     }
     const source = changetype<RelationInfo>(rel);
@@ -254,8 +268,9 @@ class QueryAnalyzer {
     // same triggers, so a downstream stream table is maintained differentially too.
     // Its children's changes would escape the capture triggers, which sit on this table only.
     if (source.hasChildren) { this.notDifferentiable("a table with inheritance children", relLocation); return null; }
+    if (source.relkind == "v") return this.bindView(item, source, nullable);
     if (source.relkind != "r") {
-      const what = source.relkind == "v" ? "a view" : source.relkind == "m" ? "a materialized view"
+      const what = source.relkind == "m" ? "a materialized view"
         : source.relkind == "f" ? "a foreign table" : source.relkind == "p" ? "a partitioned table" : "a relation of kind " + source.relkind;
       this.notDifferentiable(what + " as a source", relLocation);
       return null;
@@ -270,7 +285,7 @@ class QueryAnalyzer {
       colnames = nameList(aliasNode, "colnames");
       if (colnames.length > source.columns.length) {
         this.failed(new EngineError(ErrorCode.SyntaxError, "table \"" + alias + "\" has " + source.columns.length.toString()
-          + " columns available but " + colnames.length.toString() + " columns specified").at(characterPosition(this.queryText, relLocation)));
+          + " columns available but " + colnames.length.toString() + " columns specified").at(this.at(relLocation)));
         return null;
       }
     }
@@ -317,7 +332,7 @@ class QueryAnalyzer {
       const re = uniqueBinding(r.columns, name);
       if (le === null || re === null) {
         this.failed(new EngineError(ErrorCode.UndefinedColumn, "column \"" + name + "\" specified in USING clause does not exist in "
-          + (le === null ? "left" : "right") + " table").at(characterPosition(this.queryText, loc)));
+          + (le === null ? "left" : "right") + " table").at(this.at(loc)));
         return null;
       }
       const lx = changetype<Expr>(le);
@@ -328,7 +343,7 @@ class QueryAnalyzer {
     }
     const quals = item.node("quals");
     if (quals !== null) {
-      const binder = new ExpressionBinder(this.queryText, new Scope([l, r]));
+      const binder = new ExpressionBinder(this.queryText, new Scope([l, r]), this.fixedPosition);
       const on = binder.bind(quals, 0, false);
       if (on === null) {
         this.binderFailed(changetype<EngineError>(binder.error));
@@ -365,7 +380,55 @@ class QueryAnalyzer {
     const sub = item.node("subquery");
     if (item.bool("lateral")) { this.notDifferentiable("a LATERAL subquery", locationIn(sub, loc)); return null; }
     if (sub === null || sub.tag != "SelectStmt") { this.notDifferentiable("this subquery in FROM", loc); return null; }
-    const s = changetype<PNode>(sub);
+    const aliasNode = item.node("alias");
+    const alias = aliasNode !== null ? aliasNode.str("aliasname") : "";
+    const colnames = aliasNode !== null ? nameList(aliasNode, "colnames") : new Array<string>();
+    return this.flatten(changetype<PNode>(sub), alias, "", colnames, nullable, loc);
+  }
+
+  /**
+   * A view is inlined like a subquery in FROM: its query (PostgreSQL's parse of pg_get_viewdef)
+   * is flattened into the defining query, so its base tables are captured and joined directly.
+   * Errors inside it point at the view's name.
+   */
+  bindView(item: PNode, view: RelationInfo, nullable: bool): FromItem | null {
+    const location = item.int("location");
+    const answer = lookupViewQuery(view.oid);
+    if (answer === null) return this.unreadableView(view, location);
+    const tree = readParseTree(changetype<Json>(answer));
+    if (tree.error !== null) return this.unreadableView(view, location);
+    const selected = singleSelect(tree.statements);
+    if (selected.select === null) { this.notDifferentiable("a view whose query is not a plain SELECT", location); return null; }
+    const saved = this.fixedPosition;
+    this.fixedPosition = this.at(location);
+    const aliasNode = item.node("alias");
+    const colnames: string[] = [];
+    const given = aliasNode !== null ? nameList(aliasNode, "colnames") : new Array<string>();
+    for (let i = 0; i < view.columns.length; i++) colnames.push(i < given.length ? given[i] : view.columns[i].name);
+    const out = this.flatten(changetype<PNode>(selected.select), aliasNode !== null ? aliasNode.str("aliasname") : view.name,
+      aliasNode !== null ? "" : view.schema, colnames, nullable, location);
+    this.fixedPosition = saved;
+    if (out !== null && !this.viewRead(view.oid)) this.views.push(view);
+    return out;
+  }
+
+  unreadableView(view: RelationInfo, location: i64): FromItem | null {
+    this.failed(new EngineError(ErrorCode.InternalProtocol, "cannot read the definition of view \"" + view.name + "\"").at(this.at(location)));
+    return null;
+  }
+
+  viewRead(oid: string): bool {
+    for (let i = 0; i < this.views.length; i++) if (this.views[i].oid == oid) return true;
+    return false;
+  }
+
+  /**
+   * A SELECT inside FROM (a subquery, a view's query) flattened into the query: its scans join the
+   * query's, its WHERE becomes a filter, and its output columns (named `colnames`, else as it
+   * names them) stand for the expressions it selects. Only a plain select-project-join query can
+   * be flattened. `alias` ("" for none) and `schema` name it for qualified references.
+   */
+  flatten(s: PNode, alias: string, schema: string, colnames: string[], nullable: bool, loc: i64): FromItem | null {
     const subLoc = locationIn(s, loc);
     const where = " in a subquery in FROM";
     if (!this.checkPlainSelect(s, subLoc, where)) return null;
@@ -377,7 +440,7 @@ class QueryAnalyzer {
     const scope = this.bindFromList(from, subLoc);
     if (scope === null) return null;
     const inner = changetype<Scope>(scope);
-    const binder = new ExpressionBinder(this.queryText, inner);
+    const binder = new ExpressionBinder(this.queryText, inner, this.fixedPosition);
     let op = this.crossJoin(inner.items);
     const whereNode = s.node("whereClause");
     if (whereNode !== null) {
@@ -388,20 +451,12 @@ class QueryAnalyzer {
     const outputs = this.bindTargets(s, binder, true);
     if (outputs === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
     if (binder.aggregates.length > 0) { this.notDifferentiable("aggregates" + where, subLoc); return null; }
-    const aliasNode = item.node("alias");
-    const alias = aliasNode !== null ? aliasNode.str("aliasname") : "";
-    const colnames = aliasNode !== null ? nameList(aliasNode, "colnames") : new Array<string>();
     const columns: ColumnBinding[] = [];
     for (let i = 0; i < outputs.length; i++) {
       const expr = outputs[i].expr;
-      // Above an outer join a computed value would survive the NULL padding of its row.
-      if (nullable && expr.kind != ExprKind.Column) {
-        this.notDifferentiable("a computed column of a subquery on the nullable side of an outer join", subLoc);
-        return null;
-      }
-      columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : outputs[i].name, expr));
+      columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : outputs[i].name, expr, nullable && expr.kind != ExprKind.Column));
     }
-    const aliases: AliasEntry[] = alias.length > 0 ? [new AliasEntry(alias, "", columns)] : [];
+    const aliases: AliasEntry[] = alias.length > 0 ? [new AliasEntry(alias, schema, columns)] : [];
     return new FromItem(op, columns, aliases);
   }
 
@@ -423,12 +478,18 @@ class QueryAnalyzer {
             const entry = binder.scope.alias(parts[parts.length - 2], parts.length == 3 ? parts[0] : "");
             if (entry === null) {
               binder.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + parts[parts.length - 2] + "\"")
-                .at(characterPosition(this.queryText, val.int("location"))));
+                .at(this.at(val.int("location"))));
               return null;
             }
             expanded = entry.columns;
           }
-          for (let c = 0; c < expanded.length; c++) outputs.push(new OutputColumn(expanded[c].name, expanded[c].expr));
+          for (let c = 0; c < expanded.length; c++) {
+            if (expanded[c].padded) {
+              binder.unsupported("a computed column of a subquery or view on the nullable side of an outer join", val.int("location"));
+              return null;
+            }
+            outputs.push(new OutputColumn(expanded[c].name, expanded[c].expr));
+          }
           continue;
         }
       }
@@ -449,7 +510,7 @@ class QueryAnalyzer {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       if (item === null) continue;
-      const checker = new ExpressionBinder(this.queryText, binder.scope);
+      const checker = new ExpressionBinder(this.queryText, binder.scope, this.fixedPosition);
       const node = item.node("node");
       if (node !== null && node.tag == "ColumnRef" && nameList(node, "fields").length == 1) {
         const name = nameList(node, "fields")[0];

@@ -9,9 +9,13 @@
 import { Expr } from "../ir/expr";
 import { Operator } from "../ir/operator-tree";
 
-/** A name a FROM item exposes, and the expression it stands for. */
+/**
+ * A name a FROM item exposes, and the expression it stands for. `padded`: a computed column of a
+ * subquery or view on the nullable side of an outer join — substituted above the join, its value
+ * would survive the NULL padding of its row, so a reference to it is not differentiable.
+ */
 export class ColumnBinding {
-  constructor(public name: string, public expr: Expr) {}
+  constructor(public name: string, public expr: Expr, public padded: bool = false) {}
 }
 
 /** A range-table alias: `alias.column` resolves among `columns`. */
@@ -30,7 +34,7 @@ export enum Resolution { Found, MissingTable, MissingColumn, Ambiguous }
 
 /** The result of resolving one column reference. */
 export class Resolved {
-  constructor(public status: Resolution, public expr: Expr | null) {}
+  constructor(public status: Resolution, public expr: Expr | null, public padded: bool = false) {}
 }
 
 /** The FROM items an expression can see. */
@@ -56,13 +60,13 @@ export class Scope {
   /** Resolves `parts` (`column`, `alias.column` or `schema.table.column`). */
   resolve(parts: string[]): Resolved {
     const name = parts[parts.length - 1];
-    let found: Expr | null = null;
+    let found: ColumnBinding | null = null;
     let hits = 0;
     if (parts.length == 1) {
       for (let i = 0; i < this.items.length; i++) {
         const columns = this.items[i].columns;
         for (let c = 0; c < columns.length; c++) {
-          if (columns[c].name == name) { found = columns[c].expr; hits++; }
+          if (columns[c].name == name) { found = columns[c]; hits++; }
         }
       }
     } else {
@@ -70,11 +74,11 @@ export class Scope {
       const entry = this.alias(parts[parts.length - 2], parts.length == 3 ? parts[0] : "");
       if (entry === null) return new Resolved(Resolution.MissingTable, null);
       for (let c = 0; c < entry.columns.length; c++) {
-        if (entry.columns[c].name == name) { found = entry.columns[c].expr; hits++; }
+        if (entry.columns[c].name == name) { found = entry.columns[c]; hits++; }
       }
     }
-    if (hits == 0) return new Resolved(Resolution.MissingColumn, null);
+    if (hits == 0 || found === null) return new Resolved(Resolution.MissingColumn, null);
     if (hits > 1) return new Resolved(Resolution.Ambiguous, null);
-    return new Resolved(Resolution.Found, found);
+    return new Resolved(Resolution.Found, found.expr, found.padded);
   }
 }

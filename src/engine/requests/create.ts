@@ -135,6 +135,8 @@ export class CompiledQuery {
   storage: Statement[] = [];
   /** What makes every source capture the columns the program reads (none without `capture`). */
   capture: Statement[] = [];
+  /** The storage columns, in table order (empty for a FULL-only query: its columns are the query's own). */
+  columns: string[] = [];
 }
 
 /**
@@ -156,13 +158,16 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     const operators = buildOperatorTree(q);
     const returning = serverVersion >= 170000;
     const plan = compilePlan(operators, q.scans, storage, returning, DeltaSource.Buffer);
+    out.columns = plan.columns;
     program.differentiable = true;
     program.operatorTree = describeOperatorTree(operators);
     program.probe = probeSelect(q.scans);
     program.full = fullRefreshStatements(schema, name, plan);
     program.fullDiff = fullDiffStatements(schema, name, plan.fullSelect, "__pgt_row_id");
     program.differential = plan.differential;
-    if (q.scans.length == 1) {
+    if (q.views.length > 0) {
+      program.immediateReason = "a query reading a view is not supported in IMMEDIATE mode";
+    } else if (q.scans.length == 1) {
       program.immediate = new ImmediateProgram(immediateStep(operators, q.scans, storage, DeltaSource.Inserted),
         immediateStep(operators, q.scans, storage, DeltaSource.Updated), immediateStep(operators, q.scans, storage, DeltaSource.Deleted),
         rowVersionsSelect(storage));
@@ -171,6 +176,11 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     }
     const sources = programSources(q.scans);
     for (let i = 0; i < sources.length; i++) program.sources.push(sources[i]);
+    // A view is a dependency (replacing it reinitializes the stream table); its tables are the captured sources.
+    for (let i = 0; i < q.views.length; i++) {
+      const v = q.views[i];
+      program.sources.push(new ProgramSource(v.oid, v.schema, v.name, v.relkind, [], false));
+    }
     out.storage.push(new Statement("CREATE TABLE " + storage + " AS\n" + plan.fullSelect + "\nWITH NO DATA"));
     out.storage.push(createRowIdIndex(schema, name));
     // An IMMEDIATE stream table reads each statement's transition tables, not a change buffer.
@@ -342,13 +352,19 @@ function catalogRows(
     + quoteLiteral(storage) + "::regclass, " + quoteLiteral(name) + ", " + quoteLiteral(schema) + ", " + quoteLiteral(query) + ", "
     + quoteLiteral(query) + ",\n  " + scheduleSql + ", " + quoteLiteral(mode) + ", " + quoteLiteral(requested) + ", " + quoteLiteral(mode)
     + ", " + reason + ", pgtrickle._database_identity(), " + quoteLiteral(program.toJson()) + "::jsonb)"));
+  dependencyRows(out, "pgt_relid = " + quoteLiteral(storage) + "::regclass", mode, program);
+}
+
+/** One pgt_dependencies row per source of `program`, for the stream table `where` selects (refreshed in `mode`). */
+export function dependencyRows(out: Statement[], where: string, mode: string, program: RefreshProgram): void {
   for (let i = 0; i < program.sources.length; i++) {
     const s = program.sources[i];
     const cols: string[] = [];
     for (let c = 0; c < s.columns.length; c++) cols.push(quoteLiteral(s.columns[c]));
-    const cdc = mode == "IMMEDIATE" ? "'immediate'" : program.differentiable ? "'trigger'" : "'none'";
+    // A view's own changes are not captured: its tables are sources too.
+    const cdc = s.relkind == "v" ? "'none'" : mode == "IMMEDIATE" ? "'immediate'" : program.differentiable ? "'trigger'" : "'none'";
     out.push(new Statement("INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, cdc_mode)\n"
       + "SELECT pgt_id, " + s.oid + ", " + quoteLiteral(sourceType(s)) + ", ARRAY[" + cols.join(", ") + "]::text[], " + cdc
-      + "\nFROM pgtrickle.pgt_stream_tables WHERE pgt_relid = " + quoteLiteral(storage) + "::regclass"));
+      + "\nFROM pgtrickle.pgt_stream_tables WHERE " + where));
   }
 }

@@ -10,7 +10,7 @@ import { ErrorCode } from "../errors/codes.generated";
 import { readStatements, FINISH_SQL } from "../refresh/program";
 import { Statement, statementsJson } from "../refresh/statement";
 
-/** Handles `{"op":"refresh", program, populated, hasFrontier, consumed, probe, refreshMode, forceFull, refreshStrategy, maxChangeRatio}`. */
+/** Handles `{"op":"refresh", program, populated, hasFrontier, consumed, reinitialize, probe, refreshMode, forceFull, refreshStrategy, maxChangeRatio}`. */
 export function planRefresh(request: Json): string {
   const program = request.get("program");
   if (!program.has("full") || !request.has("probe")) {
@@ -30,6 +30,10 @@ export function planRefresh(request: Json): string {
   if (!request.bool("populated")) {
     action = "FULL";
     reason = "the stream table is not populated yet";
+  } else if (request.bool("reinitialize")) {
+    // The shim has recompiled the program: a view it reads was replaced.
+    action = "REINITIALIZE";
+    reason = "a view the defining query reads was replaced";
   } else if (request.str("refreshMode") != "IMMEDIATE" && !request.bool("hasFrontier")) {
     action = "FULL";
     reason = "the refresh mode changed, so no earlier refresh says which changes are applied";
@@ -64,7 +68,7 @@ export function planRefresh(request: Json): string {
   let statements: Statement[] = [];
   // Other stream tables read this one: change only what differs, so they stay DIFFERENTIAL.
   const asDifference = request.bool("consumed") && program.arr("fullDiff").length > 0;
-  if (action == "FULL") statements = readStatements(program, asDifference ? "fullDiff" : "full");
+  if (action == "FULL" || action == "REINITIALIZE") statements = readStatements(program, asDifference ? "fullDiff" : "full");
   else if (action == "DIFFERENTIAL") statements = readStatements(program, "differential");
   return okResponse(new JsonObjectWriter()
     .str("action", action)

@@ -60,7 +60,7 @@ export function planRelink(survey: Json): string {
   for (let i = 0; i < rows.length; i++) {
     const sources = rows[i].arr("sources");
     for (let j = 0; j < sources.length; j++) {
-      if (cdcMode(rows[i]) == "trigger" && sources[j].has("buffer")) {
+      if (cdcMode(rows[i], sources[j]) == "trigger" && sources[j].has("buffer")) {
         buffers.set(sources[j].str("oldOid"), sources[j].str("oid"));
       }
     }
@@ -79,11 +79,12 @@ export function planRelink(survey: Json): string {
 }
 
 /**
- * How changes of a source of stream table `row` are captured, as create sets it. The dump holds
+ * How changes of `source` of stream table `row` are captured, as create sets it (a view's are not: its tables are sources too). The dump holds
  * no dependency rows (pgt_dependencies is dumped empty, see the catalog): they follow from the
  * program and are written again here.
  */
-function cdcMode(row: Json): string {
+function cdcMode(row: Json, source: Json): string {
+  if (source.str("relkind") == "v") return "none";
   if (row.str("refreshMode") == "IMMEDIATE") return "immediate";
   return row.bool("differentiable") ? "trigger" : "none";
 }
@@ -102,10 +103,10 @@ function readiness(rows: Json[]): string | null {
     const row = rows[i];
     const present = row.has("storage");
     if (present && !row.get("storage").bool("loaded")) return "the indexes of stream table " + qualified(row) + " are not restored yet";
-    const cdc = cdcMode(row);
     const sources = row.arr("sources");
     for (let j = 0; j < sources.length; j++) {
       const s = sources[j];
+      const cdc = cdcMode(row, s);
       if (cdc == "trigger" && s.has("buffer") && !s.get("buffer").bool("loaded")) {
         return "the change buffer of source " + qualified(s) + " is not restored yet";
       }
@@ -252,7 +253,7 @@ function relinkCatalog(rows: Json[], identity: string, out: Statement[], warning
       for (let k = 0; k < used.length; k++) columns.push(quoteLiteral(used[k].text));
       const type = sourceType(new ProgramSource(s.str("oid"), s.str("schema"), s.str("name"), s.str("relkind"), [], s.bool("isStreamTable")));
       values.push("(" + id + ", " + s.str("oid") + ", " + quoteLiteral(type) + ", ARRAY[" + columns.join(", ") + "]::text[], "
-        + quoteLiteral(cdcMode(row)) + ")");
+        + quoteLiteral(cdcMode(row, s)) + ")");
     }
     out.push(new Statement("DELETE FROM pgtrickle.pgt_dependencies WHERE pgt_id = " + id));
     if (values.length > 0) {

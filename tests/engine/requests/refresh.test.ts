@@ -156,7 +156,8 @@ describe("the refresh statements", () => {
           data_timestamp = now(), is_populated = true,
           last_refresh_at = CASE WHEN $5 = 'NO_DATA' THEN last_refresh_at ELSE now() END,
           status = CASE WHEN status = 'INITIALIZING' THEN 'ACTIVE' ELSE status END,
-          effective_refresh_mode = CASE WHEN $5 = 'NO_DATA' THEN effective_refresh_mode ELSE $5 END,
+          effective_refresh_mode = CASE WHEN $5 = 'NO_DATA' THEN effective_refresh_mode WHEN $5 = 'REINITIALIZE' THEN 'FULL' ELSE $5 END,
+          needs_reinit = needs_reinit AND $5 <> 'REINITIALIZE',
           consecutive_errors = 0, updated_at = now()
         WHERE pgt_id = $10::bigint
         RETURNING pgt_id)
