@@ -28,6 +28,7 @@
 #include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 
 #include "pg_trickle.h"
 #include "pgt_errors.h"
@@ -229,7 +230,12 @@ _on_ddl_command_end(PG_FUNCTION_ARGS)
 	trigdata = (EventTriggerData *) fcinfo->context;
 	if (!relinking && !creating_extension &&
 		(trigdata->tag == CMDTAG_CREATE_INDEX || trigdata->tag == CMDTAG_CREATE_TRIGGER))
+	{
+		/* The catalog questions are read-only: give them a snapshot that sees this command's index or trigger. */
+		PushActiveSnapshot(GetTransactionSnapshot());
 		(void) pgt_try_relink_restored(WARNING);
+		PopActiveSnapshot();
+	}
 	/* CREATE OR REPLACE VIEW: the stream tables reading the view recompile at their next refresh. */
 	if (!creating_extension && trigdata->tag == CMDTAG_CREATE_VIEW)
 	{

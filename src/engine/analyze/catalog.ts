@@ -201,8 +201,10 @@ const RELINK_SURVEY_SQL = `SELECT json_build_object(
         'isStreamTable', EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables u WHERE u.pgt_schema = s.src->>'schema' AND u.pgt_name = s.src->>'name'),
         'buffer', (SELECT json_build_object('loaded', EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = b.oid))
                    FROM pg_class b WHERE b.oid = to_regclass(format('pgtrickle_changes.%I', 'changes_' || (s.src->>'oid')))),
-        'captured', EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = s.relid AND t.tgname = 'pgtrickle_capture_insert'),
-        'immediate', EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = s.relid AND t.tgname = format('pgtrickle_ivm_%s_insert', st.pgt_id))
+        'captured', (SELECT count(*) = 4 FROM pg_trigger t WHERE t.tgrelid = s.relid
+                     AND t.tgname IN ('pgtrickle_capture_insert', 'pgtrickle_capture_update', 'pgtrickle_capture_delete', 'pgtrickle_capture_truncate')),
+        'immediate', (SELECT count(*) = 4 FROM pg_trigger t WHERE t.tgrelid = s.relid
+                      AND t.tgname IN (SELECT format('pgtrickle_ivm_%s_%s', st.pgt_id, k) FROM unnest(ARRAY['insert', 'update', 'delete', 'truncate']) AS k))
       ) ORDER BY s.ord), '[]')
       FROM (SELECT e.src, e.ord, to_regclass(format('%I.%I', e.src->>'schema', e.src->>'name'))::oid AS relid
             FROM jsonb_array_elements(st.refresh_program->'sources') WITH ORDINALITY AS e(src, ord)) AS s)

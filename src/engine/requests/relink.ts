@@ -79,8 +79,8 @@ export function planRelink(survey: Json): string {
 }
 
 /**
- * How changes of `source` of stream table `row` are captured, as create sets it (a view's are not: its tables are sources too). The dump holds
- * no dependency rows (pgt_dependencies is dumped empty, see the catalog): they follow from the
+ * How changes of `source` of stream table `row` are captured, as create sets it (a view's are
+ * not: its tables are sources too). The dump holds no dependency rows (pgt_dependencies is dumped empty, see the catalog): they follow from the
  * program and are written again here.
  */
 function cdcMode(row: Json, source: Json): string {
