@@ -295,6 +295,7 @@ export function refreshRound(r: Chooser, sf: number, fraction: number, nextOrder
     `UPDATE customer SET c_nationkey = (c_nationkey + ${r.int(1, 24)}) % 25, c_mktsegment = 'BUILDING' WHERE ${some("c_custkey", share)}`,
     `UPDATE supplier SET s_nationkey = (s_nationkey + ${r.int(1, 24)}) % 25 WHERE ${some("s_suppkey", share)}`,
     `UPDATE part SET p_type = 'ECONOMY ANODIZED STEEL', p_name = p_name || ' green' WHERE ${some("p_partkey", share)}`,
+    `UPDATE part SET p_brand = 'Brand#12', p_container = 'SM CASE', p_size = 3 WHERE ${some("p_partkey + 1", share)}`,
     `UPDATE partsupp SET ps_supplycost = ps_supplycost + 1 WHERE ${some("ps_partkey * 4 + ps_suppkey", share)}`,
   ];
   return { statements, count };
