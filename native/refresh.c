@@ -233,6 +233,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	}
 
 	pgt_request_begin(&req, "refresh");
+	pgt_request_raw(&req, "pgtId", pgt_id);
 	pgt_request_raw(&req, "program", program);
 	pgt_request_bool(&req, "populated", strcmp(populated, "t") == 0);
 	pgt_request_bool(&req, "hasFrontier", params.nulls[P_SNAPSHOT] != 'n');

@@ -5,7 +5,10 @@
 -- complain if the script is sourced in psql rather than run by ALTER EXTENSION
 \echo Use "ALTER EXTENSION pg_trickle UPDATE TO '0.4.0'" to load this file. \quit
 
--- Step 1: function pgtrickle._parse_query(text): new in 0.4.0.
+-- Step 1: table pgtrickle.pgt_refresh_history: new column decision_reason (existing rows get NULL).
+ALTER TABLE pgtrickle.pgt_refresh_history ADD COLUMN decision_reason text;
+
+-- Step 2: function pgtrickle._parse_query(text): new in 0.4.0.
 CREATE FUNCTION pgtrickle._parse_query(
     query text
 )
@@ -14,7 +17,30 @@ LANGUAGE c VOLATILE STRICT SECURITY INVOKER PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', '_parse_query';
 COMMENT ON FUNCTION pgtrickle._parse_query(text) IS 'PostgreSQL''s raw parse tree of the query (nodeToString form): how the engine reads the definition of a view a defining query names.';
 
--- Step 2: function pgtrickle._on_sql_drop(): new definition (body).
+-- Step 3: function pgtrickle.explain_refresh_mode(text): new definition (body).
+CREATE OR REPLACE FUNCTION pgtrickle.explain_refresh_mode(
+    name text
+)
+RETURNS TABLE (
+    configured_mode text,
+    effective_mode text,
+    downgrade_reason text
+)
+LANGUAGE sql STABLE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE
+BEGIN ATOMIC
+SELECT pgtrickle._stream_table_id(explain_refresh_mode.name);
+SELECT st.requested_mode, st.effective_refresh_mode,
+       coalesce(st.downgrade_reason,
+                (SELECT CASE WHEN h.was_full_fallback THEN h.decision_reason END FROM pgtrickle.pgt_refresh_history AS h
+                  WHERE h.pgt_id = st.pgt_id ORDER BY h.start_time DESC, h.refresh_id DESC LIMIT 1))
+  FROM pgtrickle.pgt_stream_tables AS st
+ WHERE st.pgt_id = pgtrickle._stream_table_id(explain_refresh_mode.name);
+END;
+
+-- Step 4: function pgtrickle.explain_refresh_mode(text): new comment.
+COMMENT ON FUNCTION pgtrickle.explain_refresh_mode(text) IS 'The refresh mode asked for, the mode in effect, and why a differential mode was not possible: the query, or the last refresh''s fallback to FULL.';
+
+-- Step 5: function pgtrickle._on_sql_drop(): new definition (body).
 CREATE OR REPLACE FUNCTION pgtrickle._on_sql_drop()
 RETURNS event_trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE
@@ -41,11 +67,11 @@ END
 
 $body$;
 
--- Step 3: function pgtrickle._on_sql_drop(): new comment.
+-- Step 6: function pgtrickle._on_sql_drop(): new comment.
 COMMENT ON FUNCTION pgtrickle._on_sql_drop() IS 'Event trigger function: keeps the catalog and change capture consistent when a stream table or a source is dropped with DROP TABLE or DROP VIEW.';
 
--- Step 4: function pgtrickle._on_ddl_command_end(): new comment.
+-- Step 7: function pgtrickle._on_ddl_command_end(): new comment.
 COMMENT ON FUNCTION pgtrickle._on_ddl_command_end() IS 'Event trigger function: after CREATE INDEX and CREATE TRIGGER, links stream tables restored by pg_restore once everything they need is restored; after CREATE OR REPLACE VIEW, marks the stream tables reading the view for reinitialization.';
 
--- Step 5: rebuild every stream table's refresh program and change capture with this library (does nothing unless this is the last step of the upgrade).
+-- Step 8: rebuild every stream table's refresh program and change capture with this library (does nothing unless this is the last step of the upgrade).
 SELECT pgtrickle._upgrade_stream_tables();

@@ -154,6 +154,7 @@ const refreshHistory = table({
     column("status", "text", { notNull: true }),
     column("initiated_by", "text", { notNull: true }),
     column("fallback_reason", "text"),
+    column("decision_reason", "text"),
   ],
   constraints: [
     primaryKey("refresh_id"),

@@ -300,11 +300,14 @@ const explainRefreshMode = readingFunction({
   language: "sql",
   body: `BEGIN ATOMIC
 ${requireStreamTable("explain_refresh_mode")}
-SELECT st.requested_mode, st.effective_refresh_mode, st.downgrade_reason
+SELECT st.requested_mode, st.effective_refresh_mode,
+       coalesce(st.downgrade_reason,
+                (SELECT CASE WHEN h.was_full_fallback THEN h.decision_reason END FROM ${S}.pgt_refresh_history AS h
+                  WHERE h.pgt_id = st.pgt_id ORDER BY h.start_time DESC, h.refresh_id DESC LIMIT 1))
   FROM ${S}.pgt_stream_tables AS st
  WHERE st.pgt_id = ${S}._stream_table_id(explain_refresh_mode.name);
 END`,
-  comment: "The refresh mode asked for, the mode in effect, and why a differential mode was not possible.",
+  comment: "The refresh mode asked for, the mode in effect, and why a differential mode was not possible: the query, or the last refresh's fallback to FULL.",
 });
 
 /* ---- views over the functions ----------------------------------------------------------------- */

@@ -97,5 +97,25 @@ for (const major of pgVersions()) {
       expect(await refresh(client, "keyless_scan")).toBe("FULL");
       await expectMatchesQuery(client, "keyless_scan", ["a", "b"], CASES.find((c) => c.name === "keyless_scan")!.query);
     });
+
+    it("records why each refresh was DIFFERENTIAL or FULL, and explain_refresh_mode shows a fallback's reason", async () => {
+      const last = async () => (await client.query(`SELECT h.action, h.decision_reason, h.fallback_reason FROM pgtrickle.pgt_refresh_history h
+        JOIN pgtrickle.pgt_stream_tables s USING (pgt_id) WHERE s.pgt_name = 'group_counts' ORDER BY h.refresh_id DESC LIMIT 1`)).rows[0];
+      const explained = async () => (await client.query("SELECT * FROM pgtrickle.explain_refresh_mode('group_counts')")).rows[0];
+      await client.query("SET pg_trickle.differential_max_change_ratio = 0.05");
+      await client.query("UPDATE items SET val = val + 1 WHERE id % 2 = 0");
+      expect(await refresh(client, "group_counts")).toBe("FULL");
+      const full = await last();
+      expect(full.decision_reason).toMatch(/^\d+ pending changes exceed pg_trickle.differential_max_change_ratio of \d+ source rows$/);
+      expect(full.fallback_reason).toBe(full.decision_reason);
+      expect(await explained()).toEqual({ configured_mode: "DIFFERENTIAL", effective_mode: "FULL", downgrade_reason: full.decision_reason });
+      await client.query("UPDATE items SET val = val + 1 WHERE id = (SELECT min(id) FROM items)");
+      expect(await refresh(client, "group_counts")).toBe("DIFFERENTIAL");
+      const differential = await last();
+      expect(differential.decision_reason).toMatch(/^2 pending changes, at most pg_trickle.differential_max_change_ratio of \d+ source rows/);
+      expect(differential.fallback_reason).toBeNull();
+      expect(await explained()).toEqual({ configured_mode: "DIFFERENTIAL", effective_mode: "DIFFERENTIAL", downgrade_reason: null });
+      await client.query("RESET pg_trickle.differential_max_change_ratio");
+    });
   });
 }

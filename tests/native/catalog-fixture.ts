@@ -66,6 +66,8 @@ export interface CatalogConfig {
   /** Per source oid: the source columns its change buffer already captures. */
   buffers: Record<string, string[]>;
   streamTables: FixtureStreamTable[];
+  /** Per pgt_id: what its last refreshes cost (the refreshCosts question); none by default. */
+  refreshCosts?: Record<string, { fulls: number; fullMs: number | null; differentials: number; slope: number | null; intercept: number | null }>;
 }
 
 const column = (name: string, type: string, notNull = false): FixtureColumn => ({ name, type, notNull });
@@ -183,6 +185,11 @@ function answer(c: CatalogConfig, request: CatalogRequest): string | null {
       const rel = c.relations.find((r) => r.oid === String(request.oid));
       if (rel === undefined || rel.definition === undefined) return null;
       return JSON.stringify({ definition: rel.definition, parseTreeJson: parseSync(rel.definition) });
+    }
+    // The cost summary of a stream table's last refreshes (always one row).
+    case "refreshCosts": {
+      const costs = c.refreshCosts?.[String(request.pgtId)];
+      return JSON.stringify(costs ?? { fulls: 0, fullMs: null, differentials: 0, slope: null, intercept: null });
     }
     // The functions called name, in schema or visible on the search path: always a JSON array.
     case "function": {

@@ -103,6 +103,40 @@ export function lookupViewQuery(oid: string): Json | null {
   return ask("view", VIEW_SQL, new JsonObjectWriter().str("oid", oid));
 }
 
+const REFRESH_COSTS_SQL = `SELECT json_build_object(
+  'fulls', count(*) FILTER (WHERE h.action IN ('FULL', 'REINITIALIZE')),
+  'fullMs', avg(h.ms) FILTER (WHERE h.action IN ('FULL', 'REINITIALIZE')),
+  'differentials', count(*) FILTER (WHERE h.action = 'DIFFERENTIAL'),
+  'slope', regr_slope(h.ms, h.delta_row_count) FILTER (WHERE h.action = 'DIFFERENTIAL'),
+  'intercept', regr_intercept(h.ms, h.delta_row_count) FILTER (WHERE h.action = 'DIFFERENTIAL'))::text
+FROM (SELECT action, delta_row_count, extract(epoch FROM end_time - start_time) * 1000 AS ms
+        FROM pgtrickle.pgt_refresh_history
+       WHERE pgt_id = ($1->>'pgtId')::bigint AND status = 'COMPLETED' AND end_time IS NOT NULL
+       ORDER BY start_time DESC LIMIT 50) AS h`;
+
+/** What the last refreshes of a stream table cost: FULL ones on average, DIFFERENTIAL ones as a line over their changes. */
+export class RefreshCosts {
+  fulls: i32 = 0;
+  fullMs: f64 = 0;
+  differentials: i32 = 0;
+  /** Milliseconds per change and fixed milliseconds of a DIFFERENTIAL refresh (least squares); NaN without enough spread. */
+  slope: f64 = NaN;
+  intercept: f64 = NaN;
+}
+
+/** The costs of the last 50 completed refreshes of stream table `pgtId` (an index scan). */
+export function lookupRefreshCosts(pgtId: string): RefreshCosts {
+  const out = new RefreshCosts();
+  const json = ask("refreshCosts", REFRESH_COSTS_SQL, new JsonObjectWriter().raw("pgtId", pgtId));
+  if (json === null) return out;
+  out.fulls = json.int("fulls");
+  out.differentials = json.int("differentials");
+  if (json.has("fullMs")) out.fullMs = F64.parseFloat(json.str("fullMs"));
+  if (json.has("slope")) out.slope = F64.parseFloat(json.str("slope"));
+  if (json.has("intercept")) out.intercept = F64.parseFloat(json.str("intercept"));
+  return out;
+}
+
 const FUNCTION_SQL = `SELECT COALESCE(json_agg(json_build_object('schema', n.nspname,
     'kind', p.prokind::text, 'volatility', p.provolatile::text)), '[]')::text
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace

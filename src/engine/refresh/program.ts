@@ -182,7 +182,8 @@ export function readStatements(program: Json, field: string): Statement[] {
  * operators/scan.ts), clears the error count, and appends the history row — except for a
  * scheduled refresh that found nothing to do, which would otherwise add a row every period.
  * Parameters: $5 action, $6 rows inserted, $7 rows deleted, $8 initiated_by, $9 start time,
- * $10 pgt_id, $11 delta rows, $12 was_full_fallback, $13 fallback reason.
+ * $10 pgt_id, $11 delta rows, $12 was_full_fallback, $13 the reason for the action (also the
+ * fallback_reason of a FULL one).
  */
 export const FINISH_SQL = `WITH __pgt_u AS (
   UPDATE pgtrickle.pgt_stream_tables SET
@@ -200,8 +201,8 @@ export const FINISH_SQL = `WITH __pgt_u AS (
   WHERE pgt_id = $10::bigint
   RETURNING pgt_id)
 INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, data_timestamp, start_time, end_time, action,
-  rows_inserted, rows_deleted, delta_row_count, was_full_fallback, fallback_reason, status, initiated_by)
+  rows_inserted, rows_deleted, delta_row_count, was_full_fallback, fallback_reason, status, initiated_by, decision_reason)
 SELECT pgt_id, now(), $9::timestamptz, clock_timestamp(), $5, $6::bigint, $7::bigint, $11::bigint,
-  $12::bool, $13, 'COMPLETED', $8
+  $12::bool, CASE WHEN $5 = 'FULL' OR $12::bool THEN $13 END, 'COMPLETED', $8, $13
 FROM __pgt_u
 WHERE $5 <> 'NO_DATA' OR $8 <> 'SCHEDULER'`;

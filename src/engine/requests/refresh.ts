@@ -9,8 +9,30 @@ import { EngineError, okResponse, errorResponse } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
 import { readStatements, FINISH_SQL } from "../refresh/program";
 import { Statement, statementsJson } from "../refresh/statement";
+import { lookupRefreshCosts, RefreshCosts } from "../analyze/catalog";
 
-/** Handles `{"op":"refresh", program, populated, hasFrontier, consumed, reinitialize, probe, refreshMode, forceFull, refreshStrategy, maxChangeRatio}`. */
+/**
+ * The predicted duration of a DIFFERENTIAL refresh of `changes` changes, from the line fitted
+ * through recent DIFFERENTIAL refreshes (fixed cost plus cost per change, neither below 0); NaN
+ * when fewer than three of them, or all of the same size, leave the line undetermined.
+ */
+function predictedDifferentialMs(costs: RefreshCosts, changes: i64): f64 {
+  if (costs.differentials < 3 || isNaN(costs.slope) || isNaN(costs.intercept)) return NaN;
+  return Math.max(costs.intercept, 0) + Math.max(costs.slope, 0) * <f64>changes;
+}
+
+/** `ms` to a tenth of a millisecond: "12 ms", "0.4 ms". */
+function formatMs(ms: f64): string {
+  const tenths = <i64>Math.round(ms * 10);
+  return (tenths / 10).toString() + (tenths % 10 != 0 ? "." + (tenths % 10).toString() : "") + " ms";
+}
+
+/**
+ * Handles `{"op":"refresh", pgtId, program, populated, hasFrontier, consumed, reinitialize, probe, refreshMode, forceFull,
+ * refreshStrategy, maxChangeRatio}`. With refresh_strategy auto, a refresh whose changes pass the
+ * change-ratio test still goes FULL when the last refreshes predict it cheaper (see
+ * predictedDifferentialMs); every decision carries its reason, which the history records.
+ */
 export function planRefresh(request: Json): string {
   const program = request.get("program");
   if (!program.has("full") || !request.has("probe")) {
@@ -50,6 +72,7 @@ export function planRefresh(request: Json): string {
     fallback = true;
   } else if (changes == 0) {
     action = "NO_DATA";
+    reason = "no pending changes";
   } else if (request.str("refreshMode") == "FULL") {
     action = "FULL";
     reason = "refresh mode FULL";
@@ -64,6 +87,25 @@ export function planRefresh(request: Json): string {
     action = "FULL";
     reason = changes.toString() + " pending changes exceed pg_trickle.differential_max_change_ratio of " + sourceRows.toString() + " source rows";
     fallback = true;
+  } else if (strategy == "auto") {
+    reason = changes.toString() + " pending changes, at most pg_trickle.differential_max_change_ratio of " + sourceRows.toString() + " source rows";
+    if (request.has("pgtId")) {
+      const costs = lookupRefreshCosts(request.get("pgtId").text);
+      const predicted = predictedDifferentialMs(costs, changes);
+      if (!isNaN(predicted) && costs.fulls > 0) {
+        const versus = "a DIFFERENTIAL refresh of them is predicted to take " + formatMs(predicted) + ", a FULL one "
+          + formatMs(costs.fullMs) + " (from the last refreshes)";
+        if (predicted > costs.fullMs) {
+          action = "FULL";
+          fallback = true;
+          reason = changes.toString() + " pending changes: " + versus;
+        } else {
+          reason += "; " + versus;
+        }
+      }
+    }
+  } else {
+    reason = "pg_trickle.refresh_strategy is differential";
   }
   let statements: Statement[] = [];
   // Other stream tables read this one: change only what differs, so they stay DIFFERENTIAL.

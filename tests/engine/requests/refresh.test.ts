@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { EngineHost } from "../../../src/host/engine-host.ts";
 import { createdProgram, loadEngine, parses, type Probe, refreshRequest } from "../engine-fixture.ts";
+import { createCatalog } from "../../native/catalog-fixture.ts";
 
 let engine: EngineHost;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,6 +30,36 @@ function decide(program: unknown, probe: Probe = {}, overrides: Record<string, u
 /** The part of a decision that says what happens; statements are checked separately. */
 const verdict = (d: { action: string; reason: string; wasFullFallback: boolean; deltaRows: number }) =>
   ({ action: d.action, reason: d.reason, wasFullFallback: d.wasFullFallback, deltaRows: d.deltaRows });
+
+describe("AUTO's cost model", () => {
+  // The last refreshes: FULL takes 100 ms; DIFFERENTIAL 10 ms plus 2 ms per change.
+  const costs = { fulls: 3, fullMs: 100, differentials: 5, slope: 2, intercept: 10 };
+
+  it("stays DIFFERENTIAL while the predicted cost is below FULL's, and says so", async () => {
+    const on = await loadEngine(createCatalog({ refreshCosts: { 7: costs } }));
+    const d = on.callJson(refreshRequest(differentiable, { changes: 20, sourceRows: 10000 }, { pgtId: 7 })).result;
+    expect(verdict(d)).toEqual({ action: "DIFFERENTIAL", wasFullFallback: false, deltaRows: 20,
+      reason: "20 pending changes, at most pg_trickle.differential_max_change_ratio of 10000 source rows; "
+        + "a DIFFERENTIAL refresh of them is predicted to take 50 ms, a FULL one 100 ms (from the last refreshes)" });
+  });
+
+  it("falls back to FULL when the last refreshes predict DIFFERENTIAL slower, below the change ratio", async () => {
+    const on = await loadEngine(createCatalog({ refreshCosts: { 7: costs } }));
+    const d = on.callJson(refreshRequest(differentiable, { changes: 60, sourceRows: 10000 }, { pgtId: 7 })).result;
+    expect(verdict(d)).toEqual({ action: "FULL", wasFullFallback: true, deltaRows: 60,
+      reason: "60 pending changes: a DIFFERENTIAL refresh of them is predicted to take 130 ms, a FULL one 100 ms (from the last refreshes)" });
+    expect(d.statements).toEqual(differentiable.full);
+  });
+
+  it("needs three DIFFERENTIAL refreshes of different sizes and one FULL before it predicts", async () => {
+    for (const partial of [{ differentials: 2 }, { slope: null }, { fulls: 0, fullMs: null }]) {
+      const on = await loadEngine(createCatalog({ refreshCosts: { 7: { ...costs, ...partial } } }));
+      const d = on.callJson(refreshRequest(differentiable, { changes: 60, sourceRows: 10000 }, { pgtId: 7 })).result;
+      expect(verdict(d)).toEqual({ action: "DIFFERENTIAL", wasFullFallback: false, deltaRows: 60,
+        reason: "60 pending changes, at most pg_trickle.differential_max_change_ratio of 10000 source rows" });
+    }
+  });
+});
 
 describe("the refresh decision", () => {
   it.each([
@@ -73,7 +104,7 @@ describe("the refresh decision", () => {
 
   it("is NO_DATA with no statements when nothing changed", () => {
     const d = decide(differentiable, { changes: 0, sourceRows: 1000 });
-    expect(verdict(d)).toEqual({ action: "NO_DATA", reason: "", wasFullFallback: false, deltaRows: 0 });
+    expect(verdict(d)).toEqual({ action: "NO_DATA", reason: "no pending changes", wasFullFallback: false, deltaRows: 0 });
     expect(d.statements).toEqual([]);
   });
 
@@ -84,7 +115,8 @@ describe("the refresh decision", () => {
 
   it("is DIFFERENTIAL for changes within the ratio", () => {
     const d = decide(differentiable, { changes: 15, sourceRows: 100 });
-    expect(verdict(d)).toEqual({ action: "DIFFERENTIAL", reason: "", wasFullFallback: false, deltaRows: 15 });
+    expect(verdict(d)).toEqual({ action: "DIFFERENTIAL", reason: "15 pending changes, at most pg_trickle.differential_max_change_ratio of 100 source rows",
+      wasFullFallback: false, deltaRows: 15 });
     expect(d.statements).toEqual(differentiable.differential);
   });
 
@@ -126,7 +158,7 @@ describe("the refresh decision", () => {
 
   it("is DIFFERENTIAL with strategy differential, regardless of the ratio", () => {
     const d = decide(differentiable, { changes: 5000, sourceRows: 100 }, { refreshStrategy: "differential" });
-    expect(verdict(d)).toEqual({ action: "DIFFERENTIAL", reason: "", wasFullFallback: false, deltaRows: 5000 });
+    expect(verdict(d)).toEqual({ action: "DIFFERENTIAL", reason: "pg_trickle.refresh_strategy is differential", wasFullFallback: false, deltaRows: 5000 });
     expect(d.statements).toEqual(differentiable.differential);
   });
 
@@ -162,9 +194,9 @@ describe("the refresh statements", () => {
         WHERE pgt_id = $10::bigint
         RETURNING pgt_id)
       INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, data_timestamp, start_time, end_time, action,
-        rows_inserted, rows_deleted, delta_row_count, was_full_fallback, fallback_reason, status, initiated_by)
+        rows_inserted, rows_deleted, delta_row_count, was_full_fallback, fallback_reason, status, initiated_by, decision_reason)
       SELECT pgt_id, now(), $9::timestamptz, clock_timestamp(), $5, $6::bigint, $7::bigint, $11::bigint,
-        $12::bool, $13, 'COMPLETED', $8
+        $12::bool, CASE WHEN $5 = 'FULL' OR $12::bool THEN $13 END, 'COMPLETED', $8, $13
       FROM __pgt_u
       WHERE $5 <> 'NO_DATA' OR $8 <> 'SCHEDULER'"
     `);
