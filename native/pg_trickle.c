@@ -22,6 +22,7 @@ int			pg_trickle_engine_max_memory_mb = 256;
 int			pg_trickle_min_schedule_seconds = 1;
 double		pg_trickle_differential_max_change_ratio = 0.15;
 int			pg_trickle_max_grouping_set_branches = 64;
+int			pg_trickle_full_refresh_every = 0;
 int			pg_trickle_refresh_strategy = PGT_STRATEGY_AUTO;
 bool		pg_trickle_force_full_refresh = false;
 bool		pg_trickle_enabled = true;
@@ -126,6 +127,13 @@ _PG_init(void)
 							"A query with more is maintained by FULL refresh (AUTO) or refused (DIFFERENTIAL).",
 							&pg_trickle_max_grouping_set_branches,
 							64, 1, 4096,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_trickle.full_refresh_every",
+							"Makes every N-th refresh of a DIFFERENTIAL stream table that has changes a FULL refresh.",
+							"0: never. Bounds the drift of floating-point sums and averages kept from per-group state.",
+							&pg_trickle_full_refresh_every,
+							0, 0, 1000000,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pg_trickle");

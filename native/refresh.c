@@ -245,6 +245,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	pgt_request_bool(&req, "forceFull", pg_trickle_force_full_refresh);
 	pgt_request_text(&req, "refreshStrategy", pgt_refresh_strategy_name());
 	pgt_request_text(&req, "maxChangeRatio", psprintf("%g", pg_trickle_differential_max_change_ratio));
+	pgt_request_int(&req, "fullRefreshEvery", pg_trickle_full_refresh_every);
 	decision = pgt_engine_request(pgt_request_end(&req), NULL);
 
 	statements = pgt_json_container(decision, "statements");

@@ -10,17 +10,14 @@
  * background scheduler on, the living-system benchmarks (living.ts): commit-to-visible latency with
  * and without the commit-time wake, the write overhead of change capture, and a NO_DATA refresh.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { Cluster, installExtension, projectRoot, type SettingValue } from "../cluster/cluster.ts";
-import { ensurePostgres } from "../cluster/provision.ts";
+import type pg from "pg";
+import { projectRoot } from "../cluster/cluster.ts";
 import { formatElapsed, type Log } from "../cluster/subprocess.ts";
+import { describeEnvironment, withBenchmarkCluster } from "./server.ts";
 import { formatLiving, runLivingBenchmarks, type LivingResult } from "./living.ts";
 import { runCase, type CaseResult } from "./measure.ts";
-import { describeMachine, formatMarkdownTable, formatTable, summarize, writeResults } from "./report.ts";
+import { formatMarkdownTable, formatTable, summarize, writeResults } from "./report.ts";
 import { loadSource, maxSourceId, workloadNames, workloads, type WorkloadName } from "./workloads.ts";
 
 const usage = `usage: npm run bench -- [options]
@@ -36,28 +33,6 @@ const usage = `usage: npm run bench -- [options]
   --no-living                 skip the living-system benchmarks (latency, write overhead, NO_DATA)
   --living-only               run only those
 `;
-
-/**
- * Server settings of the benchmark cluster (2 cores, 24 GiB). fsync stays on. The scheduler is off
- * except in the living-system database: the refresh cases time manual refreshes.
- */
-const benchmarkSettings: Record<string, SettingValue> = {
-  "pg_trickle.enabled": false,
-  shared_buffers: "2GB",
-  work_mem: "64MB",
-  maintenance_work_mem: "512MB",
-  effective_cache_size: "16GB",
-  max_wal_size: "8GB",
-  checkpoint_timeout: "30min",
-  synchronous_commit: false,
-};
-
-/** Settings reported with the results, whatever their source. */
-const reportedSettings = [
-  "shared_buffers", "work_mem", "maintenance_work_mem", "effective_cache_size", "max_wal_size", "checkpoint_timeout",
-  "synchronous_commit", "fsync", "wal_level", "jit", "max_parallel_workers_per_gather", "autovacuum",
-  "shared_preload_libraries", "pg_trickle.refresh_strategy",
-];
 
 interface Options {
   sizes: number[];
@@ -118,83 +93,29 @@ function workloadName(name: string): WorkloadName {
   return name as WorkloadName;
 }
 
-/** A TCP port on 127.0.0.1 nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no free port"))));
-    });
-  });
-}
-
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseOptions(argv);
   const startedAt = new Date();
   const log: Log = (line) => process.stderr.write(`[bench ${formatElapsed(Date.now() - startedAt.getTime()).padStart(6)}] ${line}\n`);
 
-  const install = await ensurePostgres({ major: 18, flavor: "release", log });
-  log(`PostgreSQL ${install.version} (release build) at ${install.prefix}`);
-  await installExtension(install, { log });
-
-  const workDir = mkdtempSync(join(tmpdir(), "pgtrickle-bench-"));
-  const cluster = await Cluster.create({
-    pgConfig: install.pgConfig, dataDir: join(workDir, "data"), port: await freePort(), settings: benchmarkSettings, fsync: true, log,
-  });
-  let removal: Promise<void> | undefined;
-  const cleanUp = () => {
-    removal ??= (async () => {
-      log(`stopping and removing the benchmark cluster in ${workDir}`);
-      await cluster.remove().catch((error: Error) => log(`warning: could not remove the cluster: ${error.message}`));
-      rmSync(workDir, { recursive: true, force: true });
-    })();
-    return removal;
-  };
-  // Ctrl-C reaches this process twice (from the terminal and relayed by tsx): stay until removed.
-  const interrupted = () => void cleanUp().finally(() => process.exit(130));
-  process.on("SIGINT", interrupted);
-  process.on("SIGTERM", interrupted);
-
-  try {
-    await cluster.start();
-    await cluster.createDatabase("bench");
-    const client = new pg.Client({ connectionString: cluster.uri("bench"), application_name: "pg_trickle bench" });
-    // Stopping the server on Ctrl-C ends the connection; that must not crash the cleanup.
-    client.on("error", (error) => log(`connection lost: ${error.message}`));
-    await client.connect();
-    try {
-      let living: LivingResult | undefined;
-      if (options.living !== "no") {
-        await cluster.createDatabase("bench_living");
-        living = await runLivingBenchmarks(client, cluster.uri("bench_living"), "bench_living", {
-          latencySamples: options.latencySamples, singleRowStatements: 2000, bulkRepetitions: 5, noDataRefreshes: 200,
-          throughputRows: 1_000_000, throughputSeconds: 10, throughputRounds: 3, bindir: cluster.bindir,
-        }, log);
-      }
-      return await runAll(client, options, startedAt, install.version, living, log);
-    } finally {
-      await client.end();
+  return withBenchmarkCluster(log, async (cluster, client, version) => {
+    let living: LivingResult | undefined;
+    if (options.living !== "no") {
+      await cluster.createDatabase("bench_living");
+      living = await runLivingBenchmarks(client, cluster.uri("bench_living"), "bench_living", {
+        latencySamples: options.latencySamples, singleRowStatements: 2000, bulkRepetitions: 5, noDataRefreshes: 200,
+        throughputRows: 1_000_000, throughputSeconds: 10, throughputRounds: 3, bindir: cluster.bindir,
+      }, log);
     }
-  } finally {
-    await cleanUp();
-    process.off("SIGINT", interrupted);
-    process.off("SIGTERM", interrupted);
-  }
+    return runAll(client, options, startedAt, version, living, log);
+  });
 }
 
 async function runAll(client: pg.Client, options: Options, startedAt: Date, version: string, living: LivingResult | undefined, log: Log): Promise<number> {
   await client.query("CREATE EXTENSION pg_trickle");
   // Measure DIFFERENTIAL as such: no fallback to FULL on large change batches.
   await client.query("SET pg_trickle.refresh_strategy = 'differential'");
-  const settingRows = await client.query<{ name: string; value: string }>(
-    "SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name", [reportedSettings],
-  );
-  const settings = Object.fromEntries(settingRows.rows.map((r) => [r.name, r.value]));
-  const serverVersion = (await client.query<{ v: string }>("SELECT version() AS v")).rows[0].v;
-  const environment = describeMachine(serverVersion, `PostgreSQL ${version}, release build (no assertions)`, settings);
-  log(`settings: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(", ")}`);
+  const environment = await describeEnvironment(client, version, log);
 
   const results: CaseResult[] = [];
   let seed = 1;

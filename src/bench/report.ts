@@ -137,11 +137,11 @@ function describeCommit(): string {
   }
 }
 
-/** Writes the full results to `<dir>/bench-<timestamp>.json` and returns its path. */
-export function writeResults(dir: string, startedAt: Date, content: Record<string, unknown>): string {
+/** Writes the full results to `<dir>/<prefix>-<timestamp>.json` and returns its path. */
+export function writeResults(dir: string, startedAt: Date, content: Record<string, unknown>, prefix = "bench"): string {
   mkdirSync(dir, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, "-").replace(/-\d{3}Z$/, "Z");
-  const path = join(dir, `bench-${stamp}.json`);
+  const path = join(dir, `${prefix}-${stamp}.json`);
   writeFileSync(path, `${JSON.stringify(content, null, 2)}\n`);
   return path;
 }

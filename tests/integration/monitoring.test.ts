@@ -241,12 +241,12 @@ for (const major of pgVersions()) {
       expect(explained.map((r) => r.property)).toEqual(["defining_query", "original_query", "refresh_mode", "requested_mode", "status", "schedule",
         "operator_tree", "output_columns", "delta_query", "full_query", "frontier", "sources", "dependency_graph_dot"]);
       const row = (await rows(`SELECT defining_query, frontier::text AS frontier, refresh_program->>'operatorTree' AS tree,
-                                      refresh_program->'differential'->0->>'sql' AS delta, refresh_program->'full' AS full
+                                      refresh_program->'differential' AS delta, refresh_program->'full' AS full
                                  FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'order_totals'`))[0];
       expect(property).toMatchObject({
         defining_query: row.defining_query, original_query: row.defining_query, refresh_mode: "DIFFERENTIAL", requested_mode: "DIFFERENTIAL",
         status: "ACTIVE", schedule: "1h", operator_tree: "Aggregate(Scan(public.orders))", output_columns: "customer text, n bigint, total numeric",
-        delta_query: `${row.delta};`, frontier: row.frontier, sources: "public.orders (TABLE, cdc trigger)",
+        delta_query: (row.delta as { sql: string }[]).map((s) => `${s.sql};`).join("\n\n"), frontier: row.frontier, sources: "public.orders (TABLE, cdc trigger)",
         full_query: (row.full as { sql: string }[]).map((s) => `${s.sql};`).join("\n\n"),
         dependency_graph_dot: 'digraph pg_trickle {\n  "public.order_totals" [shape=box];\n  "public.orders" -> "public.order_totals";\n}',
       });

@@ -67,7 +67,7 @@ export interface CatalogConfig {
   buffers: Record<string, string[]>;
   streamTables: FixtureStreamTable[];
   /** Per pgt_id: what its last refreshes cost (the refreshCosts question); none by default. */
-  refreshCosts?: Record<string, { fulls: number; fullMs: number | null; differentials: number; slope: number | null; intercept: number | null }>;
+  refreshCosts?: Record<string, { fulls: number; fullMs: number | null; differentials: number; slope: number | null; intercept: number | null; sinceFull?: number }>;
 }
 
 const column = (name: string, type: string, notNull = false): FixtureColumn => ({ name, type, notNull });
@@ -189,7 +189,7 @@ function answer(c: CatalogConfig, request: CatalogRequest): string | null {
     // The cost summary of a stream table's last refreshes (always one row).
     case "refreshCosts": {
       const costs = c.refreshCosts?.[String(request.pgtId)];
-      return JSON.stringify(costs ?? { fulls: 0, fullMs: null, differentials: 0, slope: null, intercept: null });
+      return JSON.stringify({ sinceFull: 0, ...(costs ?? { fulls: 0, fullMs: null, differentials: 0, slope: null, intercept: null }) });
     }
     // The functions called name, in schema or visible on the search path: always a JSON array.
     case "function": {

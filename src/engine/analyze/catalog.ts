@@ -103,16 +103,21 @@ export function lookupViewQuery(oid: string): Json | null {
   return ask("view", VIEW_SQL, new JsonObjectWriter().str("oid", oid));
 }
 
-const REFRESH_COSTS_SQL = `SELECT json_build_object(
-  'fulls', count(*) FILTER (WHERE h.action IN ('FULL', 'REINITIALIZE')),
-  'fullMs', avg(h.ms) FILTER (WHERE h.action IN ('FULL', 'REINITIALIZE')),
-  'differentials', count(*) FILTER (WHERE h.action = 'DIFFERENTIAL'),
-  'slope', regr_slope(h.ms, h.delta_row_count) FILTER (WHERE h.action = 'DIFFERENTIAL'),
-  'intercept', regr_intercept(h.ms, h.delta_row_count) FILTER (WHERE h.action = 'DIFFERENTIAL'))::text
-FROM (SELECT action, delta_row_count, extract(epoch FROM end_time - start_time) * 1000 AS ms
-        FROM pgtrickle.pgt_refresh_history
-       WHERE pgt_id = ($1->>'pgtId')::bigint AND status = 'COMPLETED' AND end_time IS NOT NULL
-       ORDER BY start_time DESC LIMIT 50) AS h`;
+const REFRESH_COSTS_SQL = `WITH h AS (
+  SELECT action, delta_row_count, extract(epoch FROM end_time - start_time) * 1000 AS ms,
+         row_number() OVER (ORDER BY start_time DESC, refresh_id DESC) AS rn
+    FROM (SELECT * FROM pgtrickle.pgt_refresh_history
+           WHERE pgt_id = ($1->>'pgtId')::bigint AND status = 'COMPLETED' AND end_time IS NOT NULL
+           ORDER BY start_time DESC, refresh_id DESC LIMIT greatest(50, ($1->>'window')::int)) AS r)
+SELECT json_build_object(
+  'fulls', count(*) FILTER (WHERE rn <= 50 AND action IN ('FULL', 'REINITIALIZE')),
+  'fullMs', avg(ms) FILTER (WHERE rn <= 50 AND action IN ('FULL', 'REINITIALIZE')),
+  'differentials', count(*) FILTER (WHERE rn <= 50 AND action = 'DIFFERENTIAL'),
+  'slope', regr_slope(ms, delta_row_count) FILTER (WHERE rn <= 50 AND action = 'DIFFERENTIAL'),
+  'intercept', regr_intercept(ms, delta_row_count) FILTER (WHERE rn <= 50 AND action = 'DIFFERENTIAL'),
+  'sinceFull', count(*) FILTER (WHERE action = 'DIFFERENTIAL'
+                                  AND rn < coalesce((SELECT min(f.rn) FROM h AS f WHERE f.action IN ('FULL', 'REINITIALIZE')), 2147483647)))::text
+FROM h`;
 
 /** What the last refreshes of a stream table cost: FULL ones on average, DIFFERENTIAL ones as a line over their changes. */
 export class RefreshCosts {
@@ -122,15 +127,21 @@ export class RefreshCosts {
   /** Milliseconds per change and fixed milliseconds of a DIFFERENTIAL refresh (least squares); NaN without enough spread. */
   slope: f64 = NaN;
   intercept: f64 = NaN;
+  /** DIFFERENTIAL refreshes since the last FULL one, counted back at most max(50, window) refreshes. */
+  sinceFull: i32 = 0;
 }
 
-/** The costs of the last 50 completed refreshes of stream table `pgtId` (an index scan). */
-export function lookupRefreshCosts(pgtId: string): RefreshCosts {
+/**
+ * The costs of the last 50 completed refreshes of stream table `pgtId`, and how many DIFFERENTIAL
+ * ones came after the last FULL one, looking back `window` refreshes (an index scan).
+ */
+export function lookupRefreshCosts(pgtId: string, window: i32): RefreshCosts {
   const out = new RefreshCosts();
-  const json = ask("refreshCosts", REFRESH_COSTS_SQL, new JsonObjectWriter().raw("pgtId", pgtId));
+  const json = ask("refreshCosts", REFRESH_COSTS_SQL, new JsonObjectWriter().raw("pgtId", pgtId).int("window", window));
   if (json === null) return out;
   out.fulls = json.int("fulls");
   out.differentials = json.int("differentials");
+  out.sinceFull = json.int("sinceFull");
   if (json.has("fullMs")) out.fullMs = F64.parseFloat(json.str("fullMs"));
   if (json.has("slope")) out.slope = F64.parseFloat(json.str("slope"));
   if (json.has("intercept")) out.intercept = F64.parseFloat(json.str("intercept"));

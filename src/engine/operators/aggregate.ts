@@ -413,7 +413,9 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
   }
   if (!layout.rescanAll) algebraicBranches(layout, rescan != "false", branches);
   const merge = "MERGE INTO " + storage + " AS st\nUSING " + source + " AS d\n  ON " + on.join(" AND ") + "\n" + branches.join("\n");
+  for (let i = 0; i < input.prepare.length; i++) plan.differential.push(input.prepare[i]);
   plan.differential.push(mergeCounts(withSql, merge, returning));
+  for (let i = 0; i < input.cleanup.length; i++) plan.differential.push(input.cleanup[i]);
   return plan;
 }
 

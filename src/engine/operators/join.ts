@@ -36,6 +36,7 @@ import { ColumnExpr, Expr } from "../ir/expr";
 import { RenderContext, renderExpr } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
 import { windowSelect, sourceFrom, DeltaSource } from "./scan";
+import { Statement } from "../refresh/statement";
 
 /** How one piece of SQL spells the columns of the scans it covers. */
 export class ColumnMap extends RenderContext {
@@ -96,6 +97,10 @@ function conjunction(conditions: string[]): string {
 /** Builds the state and delta SQL of one FROM tree; the CTEs it needs accumulate in `ctes`. */
 export class JoinCompiler {
   ctes: string[] = [];
+  /** Statements filling the temporary tables of the scans' deltas, run before the delta statement. */
+  prepare: Statement[] = [];
+  /** Those temporary tables, dropped after it. */
+  cleanup: string[] = [];
   private cteOps: Operator[] = [];
   private cteNames: string[] = [];
   private aliases: i32 = 0;
@@ -296,22 +301,35 @@ export class JoinCompiler {
     return cols;
   }
 
-  /** The name of a CTE holding ΔX as one relation (__pgt_sign and every scan column), defined once. */
+  /**
+   * The name of a relation holding ΔX (__pgt_sign and every scan column), defined once. A scan's
+   * delta from its change buffer is a temporary table, analyzed before the delta statement runs:
+   * with its real size and value distribution the planner chooses between probing the other
+   * tables by index and hashing (a CTE would leave it guessing, and a wrong guess multiplies two
+   * deltas row by row). A statement's transition tables (IMMEDIATE) and a larger subtree's delta
+   * are CTEs.
+   */
   deltaCte(op: Operator): string {
     for (let i = 0; i < this.cteOps.length; i++) if (this.cteOps[i] == op) return this.cteNames[i];
     let name: string;
-    let body: string;
     if (op.kind == OperatorKind.Scan) {
       const scan = op as ScanOperator;
-      name = "__pgt_d" + scan.rel.toString();
       const renamed: string[] = [];
       for (let i = 0; i < scan.columns.length; i++) renamed.push(deltaColumn(scan, scan.columns[i]));
-      body = windowSelect(scan, this.delta, renamed);
+      const body = windowSelect(scan, this.delta, renamed);
+      if (this.delta == DeltaSource.Buffer) {
+        name = "pg_temp.__pgt_d" + scan.rel.toString();
+        this.prepare.push(new Statement("CREATE TEMP TABLE " + name + " AS\n" + body));
+        this.prepare.push(new Statement("ANALYZE " + name));
+        this.cleanup.push(name);
+      } else {
+        name = "__pgt_d" + scan.rel.toString();
+        this.ctes.push(name + " AS (\n" + body + "\n)");
+      }
     } else {
       name = "__pgt_dx" + this.cteNames.length.toString();
-      body = this.union(this.terms(op), scansOf(op));
+      this.ctes.push(name + " AS (\n" + this.union(this.terms(op), scansOf(op)) + "\n)");
     }
-    this.ctes.push(name + " AS (\n" + body + "\n)");
     this.cteOps.push(op);
     this.cteNames.push(name);
     return name;
@@ -345,6 +363,9 @@ export class DeltaRowContext extends RenderContext {
 export class InputRelation {
   /** `WITH <CTEs>, __pgt_w AS (<the delta: __pgt_sign and every scan column>)`, ready for more CTEs. */
   withDelta: string = "";
+  /** Run before the statement using withDelta (the scans' delta tables), and after it. */
+  prepare: Statement[] = [];
+  cleanup: Statement[] = [];
   /** Renders columns of `__pgt_w AS w`. */
   deltaContext: RenderContext = new ColumnMap();
   /** FROM and WHERE of the current state (WHERE "" when there is none; its conditions one by one) and its column spellings. */
@@ -366,6 +387,8 @@ export function compileInput(input: Operator, scans: ScanOperator[], delta: Delt
   const union = compiler.union(compiler.terms(input), scansOf(input));
   compiler.ctes.push("__pgt_w AS (\n" + union + "\n)");
   out.withDelta = "WITH " + compiler.ctes.join(",\n");
+  out.prepare = compiler.prepare;
+  if (compiler.cleanup.length > 0) out.cleanup = [new Statement("DROP TABLE " + compiler.cleanup.join(", "))];
   out.deltaContext = new DeltaRowContext(scans, "w");
   return out;
 }

@@ -164,7 +164,9 @@ export function compileCountedProjection(op: ProjectOperator, storage: string, i
     + "__pgt_ins AS (\n  INSERT INTO " + storage + " (" + names.join(", ") + ", __pgt_row_id)\n  SELECT " + insertVals.join(", ")
     + ", d.__pgt_row_id\n  FROM __pgt_d AS d CROSS JOIN LATERAL generate_series(1, d.__pgt_count)\n  WHERE d.__pgt_count > 0\n  RETURNING 1\n)\n"
     + "SELECT (SELECT count(*) FROM __pgt_ins), (SELECT count(*) FROM __pgt_del)";
+  for (let i = 0; i < input.prepare.length; i++) plan.differential.push(input.prepare[i]);
   plan.differential.push(new Statement(sql, Counting.Returned));
+  for (let i = 0; i < input.cleanup.length; i++) plan.differential.push(input.cleanup[i]);
   plan.lock = lockDeltaRows(withSql);
   return plan;
 }

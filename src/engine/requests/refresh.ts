@@ -29,7 +29,7 @@ function formatMs(ms: f64): string {
 
 /**
  * Handles `{"op":"refresh", pgtId, program, populated, hasFrontier, consumed, reinitialize, probe, refreshMode, forceFull,
- * refreshStrategy, maxChangeRatio}`. With refresh_strategy auto, a refresh whose changes pass the
+ * refreshStrategy, maxChangeRatio, fullRefreshEvery}`. With refresh_strategy auto, a refresh whose changes pass the
  * change-ratio test still goes FULL when the last refreshes predict it cheaper (see
  * predictedDifferentialMs); every decision carries its reason, which the history records.
  */
@@ -45,6 +45,7 @@ export function planRefresh(request: Json): string {
   const differentiable = program.bool("differentiable");
   const strategy = request.str("refreshStrategy", "auto");
   const ratio = F64.parseFloat(request.str("maxChangeRatio", "0.15"));
+  const fullEvery = request.int("fullRefreshEvery", 0);
 
   let action = "DIFFERENTIAL";
   let reason = "";
@@ -83,6 +84,11 @@ export function planRefresh(request: Json): string {
     action = "FULL";
     reason = "pg_trickle.force_full_refresh is on";
     fallback = true;
+  } else if (fullEvery > 0 && request.has("pgtId")
+    && lookupRefreshCosts(request.get("pgtId").text, fullEvery).sinceFull >= fullEvery - 1) {
+    action = "FULL";
+    reason = (fullEvery - 1).toString() + " DIFFERENTIAL refreshes since the last FULL one (pg_trickle.full_refresh_every = " + fullEvery.toString() + ")";
+    fallback = true;
   } else if (strategy == "auto" && sourceRows > 0 && <f64>changes > ratio * <f64>sourceRows) {
     action = "FULL";
     reason = changes.toString() + " pending changes exceed pg_trickle.differential_max_change_ratio of " + sourceRows.toString() + " source rows";
@@ -90,7 +96,7 @@ export function planRefresh(request: Json): string {
   } else if (strategy == "auto") {
     reason = changes.toString() + " pending changes, at most pg_trickle.differential_max_change_ratio of " + sourceRows.toString() + " source rows";
     if (request.has("pgtId")) {
-      const costs = lookupRefreshCosts(request.get("pgtId").text);
+      const costs = lookupRefreshCosts(request.get("pgtId").text, fullEvery);
       const predicted = predictedDifferentialMs(costs, changes);
       if (!isNaN(predicted) && costs.fulls > 0) {
         const versus = "a DIFFERENTIAL refresh of them is predicted to take " + formatMs(predicted) + ", a FULL one "

@@ -61,6 +61,17 @@ describe("AUTO's cost model", () => {
   });
 });
 
+describe("pg_trickle.full_refresh_every", () => {
+  it("makes the refresh after N-1 DIFFERENTIAL ones FULL, and only that one", async () => {
+    for (const [sinceFull, action] of [[8, "DIFFERENTIAL"], [9, "FULL"], [30, "FULL"]] as const) {
+      const on = await loadEngine(createCatalog({ refreshCosts: { 7: { fulls: 1, fullMs: 100, differentials: 3, slope: null, intercept: null, sinceFull } } }));
+      const d = on.callJson(refreshRequest(differentiable, { changes: 5, sourceRows: 10000 }, { pgtId: 7, fullRefreshEvery: 10 })).result;
+      expect(d.action, `after ${sinceFull}`).toBe(action);
+      if (action === "FULL") expect(verdict(d)).toMatchObject({ reason: "9 DIFFERENTIAL refreshes since the last FULL one (pg_trickle.full_refresh_every = 10)", wasFullFallback: true });
+    }
+  });
+});
+
 describe("the refresh decision", () => {
   it.each([
     ["not populated", { populated: false }, "the stream table is not populated yet"],

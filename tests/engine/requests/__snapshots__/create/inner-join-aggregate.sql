@@ -171,39 +171,47 @@ SELECT __pgt_s1."kind" AS "kind",
 -- program.full 4 (counting none)
 CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
--- program.differential 1 (counting returned)
-WITH __pgt_d0 AS (
+-- program.differential 1 (counting none)
+CREATE TEMP TABLE pg_temp.__pgt_d0 AS
 SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign, b."customer" AS c0_0, b."amount" AS c0_1, b."id" AS c0_2
   FROM pgtrickle_changes."changes_16384" AS b
   WHERE b.__pgt_xid >= $2::xid8
   AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
            ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END)
-    AND b.__pgt_action <> 'T'
-),
-__pgt_d1 AS (
+    AND b.__pgt_action <> 'T';
+
+-- program.differential 2 (counting none)
+ANALYZE pg_temp.__pgt_d0;
+
+-- program.differential 3 (counting none)
+CREATE TEMP TABLE pg_temp.__pgt_d1 AS
 SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign, b."n" AS c1_0, b."kind" AS c1_1
   FROM pgtrickle_changes."changes_16390" AS b
   WHERE b.__pgt_xid >= $2::xid8
   AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
            ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END)
-    AND b.__pgt_action <> 'T'
-),
-__pgt_w AS (
+    AND b.__pgt_action <> 'T';
+
+-- program.differential 4 (counting none)
+ANALYZE pg_temp.__pgt_d1;
+
+-- program.differential 5 (counting returned)
+WITH __pgt_w AS (
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s1."n" AS c1_0, __pgt_s1."kind" AS c1_1
-  FROM __pgt_d0 AS __pgt_s0,
+  FROM pg_temp.__pgt_d0 AS __pgt_s0,
        "public"."events" AS __pgt_s1
   WHERE (__pgt_s1."n" = __pgt_s0.c0_0)
     AND (__pgt_s0.c0_1 > 0)
 UNION ALL
 SELECT (-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x1.c1_0 AS c1_0, __pgt_x1.c1_1 AS c1_1
-  FROM __pgt_d0 AS __pgt_s0,
-       __pgt_d1 AS __pgt_x1
+  FROM pg_temp.__pgt_d0 AS __pgt_s0,
+       pg_temp.__pgt_d1 AS __pgt_x1
   WHERE (__pgt_x1.c1_0 = __pgt_s0.c0_0)
     AND (__pgt_s0.c0_1 > 0)
 UNION ALL
 SELECT __pgt_s1.__pgt_sign AS __pgt_sign, __pgt_s0."customer" AS c0_0, __pgt_s0."amount" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s1.c1_0 AS c1_0, __pgt_s1.c1_1 AS c1_1
   FROM "public"."orders" AS __pgt_s0,
-       __pgt_d1 AS __pgt_s1
+       pg_temp.__pgt_d1 AS __pgt_s1
   WHERE (__pgt_s1.c1_0 = __pgt_s0."customer")
     AND (__pgt_s0."amount" > 0)
 ),
@@ -233,3 +241,6 @@ WHEN NOT MATCHED AND d.__pgt_count > 0 THEN
 RETURNING merge_action() AS action
 )
 SELECT count(*) FILTER (WHERE action <> 'DELETE'), count(*) FILTER (WHERE action <> 'INSERT') FROM __pgt_m;
+
+-- program.differential 6 (counting none)
+DROP TABLE pg_temp.__pgt_d0, pg_temp.__pgt_d1;

@@ -1,0 +1,191 @@
+/**
+ * @fileoverview `npm run bench:tpch`: the TPC-H queries built from joins and aggregates, each kept
+ * three ways — a DIFFERENTIAL stream table, a FULL stream table and a materialized view — over the
+ * project's TPC-H data (src/tpch/tpch.ts), refreshed after rounds of refresh functions touching a
+ * fraction of the orders. All in one run on one throwaway PostgreSQL 18 release build (see
+ * server.ts). After every round each DIFFERENTIAL stream table must equal its query, or the run
+ * stops: a fast wrong answer is no result.
+ */
+import { join } from "node:path";
+import type pg from "pg";
+import { projectRoot } from "../cluster/cluster.ts";
+import { formatElapsed, type Log } from "../cluster/subprocess.ts";
+import { load, queries, refreshRound, sizes, type TpchQuery } from "../tpch/tpch.ts";
+import { writeResults } from "./report.ts";
+import { describeEnvironment, withBenchmarkCluster } from "./server.ts";
+
+const usage = `usage: npm run bench:tpch -- [options]
+
+  --scale 1                   TPC-H scale factor (1: 6 million line items)
+  --fractions 0.001,0.01      share of the orders each round of refresh functions touches
+  --reps 2                    rounds per fraction
+  --queries q1,q3,...         which queries (default: all of src/tpch/tpch.ts)
+`;
+
+interface Options { scale: number; fractions: number[]; reps: number; queries: TpchQuery[] }
+
+class UsageError extends Error {}
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = { scale: 1, fractions: [0.001, 0.01], reps: 2, queries };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "--scale": options.scale = positive(value(), flag); break;
+      case "--fractions": options.fractions = value().split(",").map((v) => positive(v, flag)); break;
+      case "--reps": options.reps = Math.round(positive(value(), flag)); break;
+      case "--queries": {
+        const names = value().split(",");
+        options.queries = queries.filter((q) => names.includes(q.name));
+        if (options.queries.length !== names.length) throw new UsageError(`unknown query in ${names.join(",")} (known: ${queries.map((q) => q.name).join(", ")})`);
+        break;
+      }
+      case "--help": case "-h": process.stdout.write(usage); process.exit(0);
+      default: throw new UsageError(`unknown option ${argv[i]}`);
+    }
+  }
+  return options;
+}
+
+function positive(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`invalid value for ${flag}: ${text}`);
+  return n;
+}
+
+/** One query's timings in one round, in milliseconds (client wall clock, commit included). */
+interface RoundTiming { query: string; fraction: number; rep: number; differentialMs: number; fullMs: number; matviewMs: number; action: string }
+
+/** A deterministic chooser for the refresh rounds (the same rounds in every run). */
+class Lcg {
+  private state: number;
+  constructor(seed: number) { this.state = seed; }
+  int(lo: number, hi: number): number {
+    this.state = (this.state * 1103515245 + 12345) % 2147483648;
+    return lo + (this.state % (hi - lo + 1));
+  }
+}
+
+async function timed(client: pg.Client, sql: string, params: unknown[] = []): Promise<number> {
+  const started = performance.now();
+  await client.query(sql, params);
+  return performance.now() - started;
+}
+
+async function refreshAction(client: pg.Client, name: string): Promise<string> {
+  const r = await client.query(`SELECT h.action FROM pgtrickle.pgt_refresh_history h JOIN pgtrickle.pgt_stream_tables s USING (pgt_id)
+    WHERE s.pgt_name = $1 ORDER BY h.refresh_id DESC LIMIT 1`, [name]);
+  return r.rows[0]?.action ?? "none";
+}
+
+/** Fails unless stream table `name` holds exactly the rows of `q`, duplicates included. */
+async function verify(client: pg.Client, name: string, q: TpchQuery, label: string): Promise<void> {
+  const cols = q.columns.join(", ");
+  const r = await client.query(`SELECT (SELECT count(*) FROM (SELECT ${cols} FROM ${name} EXCEPT ALL SELECT ${cols} FROM (${q.sql}) AS q) AS a)
+      + (SELECT count(*) FROM (SELECT ${cols} FROM (${q.sql}) AS q EXCEPT ALL SELECT ${cols} FROM ${name}) AS b) AS differing`);
+  const differing = Number(r.rows[0].differing);
+  if (differing !== 0) throw new Error(`${label}: stream table ${name} differs from its query in ${differing} rows`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function run(client: pg.Client, options: Options, version: string, startedAt: Date, log: Log): Promise<number> {
+  await client.query("CREATE EXTENSION pg_trickle");
+  const environment = await describeEnvironment(client, version, log);
+  log(`loading TPC-H at scale factor ${options.scale}`);
+  await load(client, options.scale, log);
+  await client.query("VACUUM ANALYZE");
+  // Measure DIFFERENTIAL as such: no fallback to FULL on large rounds.
+  await client.query("SET pg_trickle.refresh_strategy = 'differential'");
+  const setup: Record<string, number> = {};
+  for (const q of options.queries) {
+    const started = performance.now();
+    await client.query("SELECT pgtrickle.create_stream_table($1, $2, refresh_mode => 'DIFFERENTIAL')", [`d_${q.name}`, q.sql]);
+    await client.query("SELECT pgtrickle.create_stream_table($1, $2, refresh_mode => 'FULL')", [`f_${q.name}`, q.sql]);
+    await client.query(`CREATE MATERIALIZED VIEW m_${q.name} AS ${q.sql}`);
+    setup[q.name] = performance.now() - started;
+    log(`${q.name}: created the DIFFERENTIAL and FULL stream tables and the materialized view (${(setup[q.name] / 1000).toFixed(1)} s)`);
+  }
+  await client.query("ANALYZE");
+
+  const timings: RoundTiming[] = [];
+  const rounds: { fraction: number; rep: number; statements: number; ms: number }[] = [];
+  const chooser = new Lcg(42);
+  let nextKey = sizes(options.scale).orders + 1;
+  for (const fraction of options.fractions) {
+    for (let rep = 0; rep < options.reps; rep++) {
+      const round = refreshRound(chooser, options.scale, fraction, nextKey);
+      nextKey += round.count;
+      const started = performance.now();
+      await client.query("BEGIN");
+      for (const statement of round.statements) await client.query(statement);
+      await client.query("COMMIT");
+      const ms = performance.now() - started;
+      rounds.push({ fraction, rep, statements: round.statements.length, ms });
+      log(`round f=${fraction} rep ${rep + 1}/${options.reps}: refresh functions on ${round.count} orders applied in ${(ms / 1000).toFixed(1)} s`);
+      for (const [i, q] of options.queries.entries()) {
+        // Rotate the order so no way of refreshing always runs with the warmest cache.
+        const order = [0, 1, 2].map((k) => (k + i + rep) % 3);
+        const t: RoundTiming = { query: q.name, fraction, rep, differentialMs: 0, fullMs: 0, matviewMs: 0, action: "" };
+        for (const k of order) {
+          if (k === 0) t.differentialMs = await timed(client, "SELECT pgtrickle.refresh_stream_table($1)", [`d_${q.name}`]);
+          else if (k === 1) t.fullMs = await timed(client, "SELECT pgtrickle.refresh_stream_table($1)", [`f_${q.name}`]);
+          else t.matviewMs = await timed(client, `REFRESH MATERIALIZED VIEW m_${q.name}`);
+        }
+        t.action = await refreshAction(client, `d_${q.name}`);
+        if (t.action !== "DIFFERENTIAL" && t.action !== "NO_DATA") throw new Error(`d_${q.name} refreshed as ${t.action}`);
+        await verify(client, `d_${q.name}`, q, `${q.name} f=${fraction} rep ${rep + 1}`);
+        timings.push(t);
+        log(`  ${q.name}: DIFFERENTIAL ${t.differentialMs.toFixed(0)} ms (${t.action}), FULL ${t.fullMs.toFixed(0)} ms, `
+          + `REFRESH MATERIALIZED VIEW ${t.matviewMs.toFixed(0)} ms; verified`);
+      }
+    }
+  }
+
+  const summary = options.queries.flatMap((q) => options.fractions.map((fraction) => {
+    const mine = timings.filter((t) => t.query === q.name && t.fraction === fraction);
+    const differential = median(mine.map((t) => t.differentialMs));
+    const full = median(mine.map((t) => t.fullMs));
+    const matview = median(mine.map((t) => t.matviewMs));
+    return { query: q.name, fraction, differentialMs: differential, fullMs: full, matviewMs: matview, fullOverDifferential: full / differential, matviewOverDifferential: matview / differential };
+  }));
+  const file = writeResults(join(projectRoot, "bench-results"), startedAt,
+    { startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), options: { ...options, queries: options.queries.map((q) => q.name) }, environment, setup, rounds, summary, timings },
+    "tpch");
+  log(`results written to ${file}`);
+  const lines = [
+    "| query | changes | DIFFERENTIAL ms | FULL ms | REFRESH MATERIALIZED VIEW ms | FULL / DIFFERENTIAL | matview / DIFFERENTIAL |",
+    "|---|---|---|---|---|---|---|",
+    ...summary.map((s) => `| ${s.query.toUpperCase()} | ${(s.fraction * 100).toString()}% | ${s.differentialMs.toFixed(0)} | ${s.fullMs.toFixed(0)} | ${s.matviewMs.toFixed(0)} | ${s.fullOverDifferential.toFixed(1)} | ${s.matviewOverDifferential.toFixed(1)} |`),
+  ];
+  process.stdout.write(`\n${lines.join("\n")}\n\nmedian client wall-clock ms per refresh over ${options.reps} rounds; ratios above 1 mean DIFFERENTIAL is faster\n`);
+  return 0;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const options = parseOptions(argv);
+  const startedAt = new Date();
+  const log: Log = (line) => process.stderr.write(`[bench:tpch ${formatElapsed(Date.now() - startedAt.getTime()).padStart(6)}] ${line}\n`);
+  return withBenchmarkCluster(log, (_cluster, client, version) => run(client, options, version, startedAt, log));
+}
+
+main(process.argv.slice(2)).then(
+  (status) => process.exit(status),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`bench:tpch: ${error.message}\n\n${usage}`);
+      process.exit(2);
+    }
+    process.stderr.write(`bench:tpch: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
