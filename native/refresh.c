@@ -172,7 +172,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	RefreshParams params;
 	Snapshot	snapshot;
 	char	   *pgt_id, *program, *refresh_mode, *populated, *start;
-	char	   *probe_truncates = "0", *probe_changes = "0", *probe_rows = "0";
+	char	   *probe_truncates = "0", *probe_changes = "0", *probe_rows = "0", *probe_sources = "";
 	int64		inserted = 0, deleted = 0;
 	PgtRequest	req;
 	JsonbContainer *decision;
@@ -230,6 +230,9 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 		probe_truncates = result_text(1);
 		probe_changes = result_text(2);
 		probe_rows = result_text(3);
+		/* Programs compiled before 0.4.0 probe three columns. */
+		if (SPI_tuptable->tupdesc->natts >= 4 && result_text(4) != NULL)
+			probe_sources = result_text(4);
 	}
 
 	pgt_request_begin(&req, "refresh");
@@ -239,8 +242,8 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	pgt_request_bool(&req, "hasFrontier", params.nulls[P_SNAPSHOT] != 'n');
 	pgt_request_bool(&req, "consumed", consumed);
 	pgt_request_bool(&req, "reinitialize", reinitialize);
-	pgt_request_raw(&req, "probe", psprintf("{\"truncates\":\"%s\",\"changes\":\"%s\",\"sourceRows\":\"%s\"}",
-											probe_truncates, probe_changes, probe_rows ? probe_rows : "0"));
+	pgt_request_raw(&req, "probe", psprintf("{\"truncates\":\"%s\",\"changes\":\"%s\",\"sourceRows\":\"%s\",\"perSource\":\"%s\"}",
+											probe_truncates, probe_changes, probe_rows ? probe_rows : "0", probe_sources));
 	pgt_request_text(&req, "refreshMode", refresh_mode);
 	pgt_request_bool(&req, "forceFull", pg_trickle_force_full_refresh);
 	pgt_request_text(&req, "refreshStrategy", pgt_refresh_strategy_name());

@@ -50,7 +50,7 @@ export function createRequest(query: string, overrides: Record<string, unknown> 
 }
 
 /** The probe results the shim reports for a refresh. */
-export interface Probe { truncates?: number; changes?: number; sourceRows?: number }
+export interface Probe { truncates?: number; changes?: number; sourceRows?: number; perSource?: string }
 
 /** A `refresh` request as pgt_refresh sends it: populated, with a frontier, strategy auto, ratio 0.15. */
 export function refreshRequest(program: unknown, probe: Probe = {}, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -64,6 +64,7 @@ export function refreshRequest(program: unknown, probe: Probe = {}, overrides: R
       truncates: String(probe.truncates ?? 0),
       changes: String(probe.changes ?? 0),
       sourceRows: String(probe.sourceRows ?? 0),
+      ...(probe.perSource === undefined ? {} : { perSource: probe.perSource }),
     },
     refreshMode: "DIFFERENTIAL",
     forceFull: false,

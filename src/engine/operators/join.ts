@@ -70,9 +70,23 @@ export class ColumnMap extends RenderContext {
  * (`where`), the sign of each row ("1" when unsigned) and where its columns are.
  */
 export class Piece {
+  /** The scans (rels) whose deltas the term reads in a way that makes it empty when they are empty. */
+  needs: i32[] = [];
+
   constructor(public from: string, public where: string[], public sign: string, public cols: ColumnMap,
     /** A delta term driven by two or more deltas: small, so it may read old states as unions. */
     public small: bool = false) {}
+
+  /** This piece, needing also `more`. */
+  needing(more: i32[]): Piece {
+    for (let i = 0; i < more.length; i++) if (!this.needs.includes(more[i])) this.needs.push(more[i]);
+    return this;
+  }
+}
+
+/** The scans whose delta the delta of `op` needs: the scan itself, none for a larger subtree (conservative). */
+function deltaNeeds(op: Operator): i32[] {
+  return op.kind == OperatorKind.Scan ? [(op as ScanOperator).rel] : [];
 }
 
 /** The name of scan column `column` of `scan` in CTEs and the delta relation. */
@@ -94,6 +108,10 @@ function conjunction(conditions: string[]): string {
   return conditions.length == 0 ? "true" : conditions.join("\n    AND ");
 }
 
+/** The markers around each term of a delta relation (see JoinCompiler.union). */
+export const TERM_START = "/*pgt:term needs=";
+export const TERM_END = "/*pgt:end*/";
+
 /** Builds the state and delta SQL of one FROM tree; the CTEs it needs accumulate in `ctes`. */
 export class JoinCompiler {
   ctes: string[] = [];
@@ -105,7 +123,8 @@ export class JoinCompiler {
   private cteNames: string[] = [];
   private aliases: i32 = 0;
 
-  constructor(public scans: ScanOperator[], public delta: DeltaSource) {}
+  /** `tables`: scan deltas from change buffers go to temporary tables (see deltaCte). */
+  constructor(public scans: ScanOperator[], public delta: DeltaSource, public tables: bool = false) {}
 
   private alias(): string {
     this.aliases++;
@@ -168,7 +187,7 @@ export class JoinCompiler {
     if (op.kind == OperatorKind.Scan) {
       const scan = op as ScanOperator;
       const alias = "__pgt_s" + scan.rel.toString();
-      return [new Piece(this.deltaCte(op) + " AS " + alias, [], alias + ".__pgt_sign", this.cteColumns(op, alias))];
+      return [new Piece(this.deltaCte(op) + " AS " + alias, [], alias + ".__pgt_sign", this.cteColumns(op, alias)).needing([scan.rel])];
     }
     if (op.kind == OperatorKind.Filter) {
       const f = op as FilterOperator;
@@ -176,7 +195,7 @@ export class JoinCompiler {
       const out: Piece[] = [];
       for (let i = 0; i < inner.length; i++) {
         const t = inner[i];
-        out.push(new Piece(t.from, t.where.concat([renderExpr(f.predicate, t.cols)]), t.sign, t.cols, t.small));
+        out.push(new Piece(t.from, t.where.concat([renderExpr(f.predicate, t.cols)]), t.sign, t.cols, t.small).needing(t.needs));
       }
       return out;
     }
@@ -191,7 +210,7 @@ export class JoinCompiler {
       if (t.small) { out.push(this.innerJoin(t, this.old(j.right), j.condition)); continue; }
       out.push(this.innerJoin(t, this.state(j.right), j.condition));
       const correction = this.innerJoin(t, this.deltaItem(j.right), j.condition);
-      out.push(new Piece(correction.from, correction.where, negate(correction.sign), correction.cols, true));
+      out.push(new Piece(correction.from, correction.where, negate(correction.sign), correction.cols, true).needing(correction.needs));
     }
     const right = this.terms(j.right);
     const l1 = this.state(j.left);
@@ -206,13 +225,13 @@ export class JoinCompiler {
     const cols = a.cols.with(b.cols);
     const where = a.where.concat(b.where);
     if (condition !== null) where.push(renderExpr(changetype<Expr>(condition), cols));
-    return new Piece(a.from + ",\n       " + b.from, where, times(a.sign, b.sign), cols, a.small || b.small);
+    return new Piece(a.from + ",\n       " + b.from, where, times(a.sign, b.sign), cols, a.small || b.small).needing(a.needs).needing(b.needs);
   }
 
   /** ΔX as one signed FROM item (its CTE). */
   private deltaItem(op: Operator): Piece {
     const alias = this.alias();
-    return new Piece(this.deltaCte(op) + " AS " + alias, [], alias + ".__pgt_sign", this.cteColumns(op, alias), true);
+    return new Piece(this.deltaCte(op) + " AS " + alias, [], alias + ".__pgt_sign", this.cteColumns(op, alias), true).needing(deltaNeeds(op));
   }
 
   /**
@@ -235,14 +254,14 @@ export class JoinCompiler {
       const t = deltas[i];
       const match = n1.where.concat([this.condition(condition, t.cols.with(n1.cols))]);
       out.push(new Piece(t.from, t.where.concat(["NOT EXISTS (SELECT 1 FROM " + n1.from + " WHERE " + conjunction(match) + ")"]),
-        t.sign, t.cols.with(nulls), t.small));
+        t.sign, t.cols.with(nulls), t.small).needing(t.needs));
     }
     // P₀ rows whose match status changed: P₀ = P₁ ⊎ −ΔP, restricted to rows ΔN matches.
     const dn = this.deltaCte(nullable);
     const pieces: Piece[] = [this.state(preserved)];
     for (let i = 0; i < deltas.length; i++) {
       const t = deltas[i];
-      pieces.push(new Piece(t.from, t.where, negate(t.sign), t.cols, t.small));
+      pieces.push(new Piece(t.from, t.where, negate(t.sign), t.cols, t.small).needing(t.needs));
     }
     for (let i = 0; i < pieces.length; i++) {
       const p = pieces[i];
@@ -261,7 +280,9 @@ export class JoinCompiler {
         "EXISTS (SELECT 1 FROM " + dn + " AS " + probe + " WHERE " + inProbe + ")",
         "((" + counted + ".c1 = 0) <> (" + counted + ".c1 - " + changed + ".dc = 0))",
       ]);
-      out.push(new Piece(from, where, times(p.sign, "(CASE WHEN " + counted + ".c1 = 0 THEN 1 ELSE -1 END)"), p.cols.with(nulls), p.small));
+      // EXISTS over ΔN: without a change of N no row of it is a candidate.
+      out.push(new Piece(from, where, times(p.sign, "(CASE WHEN " + counted + ".c1 = 0 THEN 1 ELSE -1 END)"), p.cols.with(nulls), p.small)
+        .needing(p.needs).needing(deltaNeeds(nullable)));
     }
   }
 
@@ -302,12 +323,12 @@ export class JoinCompiler {
   }
 
   /**
-   * The name of a relation holding ΔX (__pgt_sign and every scan column), defined once. A scan's
-   * delta from its change buffer is a temporary table, analyzed before the delta statement runs:
-   * with its real size and value distribution the planner chooses between probing the other
-   * tables by index and hashing (a CTE would leave it guessing, and a wrong guess multiplies two
-   * deltas row by row). A statement's transition tables (IMMEDIATE) and a larger subtree's delta
-   * are CTEs.
+   * The name of a relation holding ΔX (__pgt_sign and every scan column), defined once. In a
+   * join (`tables`) a scan's delta from its change buffer is a temporary table, analyzed before
+   * the delta statement runs: with its real size and value distribution the planner chooses
+   * between probing the other tables by index and hashing (a CTE would leave it guessing, and a
+   * wrong guess multiplies two deltas row by row). A single table's delta, a statement's
+   * transition tables (IMMEDIATE) and a larger subtree's delta are CTEs.
    */
   deltaCte(op: Operator): string {
     for (let i = 0; i < this.cteOps.length; i++) if (this.cteOps[i] == op) return this.cteNames[i];
@@ -317,7 +338,7 @@ export class JoinCompiler {
       const renamed: string[] = [];
       for (let i = 0; i < scan.columns.length; i++) renamed.push(deltaColumn(scan, scan.columns[i]));
       const body = windowSelect(scan, this.delta, renamed);
-      if (this.delta == DeltaSource.Buffer) {
+      if (this.tables && this.delta == DeltaSource.Buffer) {
         name = "pg_temp.__pgt_d" + scan.rel.toString();
         this.prepare.push(new Statement("CREATE TEMP TABLE " + name + " AS\n" + body));
         this.prepare.push(new Statement("ANALYZE " + name));
@@ -335,8 +356,13 @@ export class JoinCompiler {
     return name;
   }
 
-  /** The union of `terms` as rows (__pgt_sign, every column of `scans` by its delta name). */
-  union(terms: Piece[], scans: ScanOperator[]): string {
+  /**
+   * The union of `terms` as rows (__pgt_sign, every column of `scans` by its delta name). With
+   * `marked`, each term is wrapped in `/*pgt:term needs=<source oids>*\/ ... /*pgt:end*\/` so a
+   * refresh can leave out the terms that need the delta of a source without changes
+   * (pruneTerms in refresh/program.ts).
+   */
+  union(terms: Piece[], scans: ScanOperator[], marked: bool = false): string {
     const selects: string[] = [];
     for (let t = 0; t < terms.length; t++) {
       const term = terms[t];
@@ -347,7 +373,14 @@ export class JoinCompiler {
         }
       }
       const where = term.where.length > 0 ? "\n  WHERE " + conjunction(term.where) : "";
-      selects.push("SELECT " + list.join(", ") + "\n  FROM " + term.from + where);
+      const select = "SELECT " + list.join(", ") + "\n  FROM " + term.from + where;
+      if (!marked) { selects.push(select); continue; }
+      const oids: string[] = [];
+      for (let n = 0; n < term.needs.length; n++) {
+        const oid = this.scans[term.needs[n]].source.oid;
+        if (!oids.includes(oid)) oids.push(oid);
+      }
+      selects.push(TERM_START + oids.join(",") + "*/\n" + select + "\n" + TERM_END);
     }
     return selects.join("\nUNION ALL\n");
   }
@@ -377,14 +410,14 @@ export class InputRelation {
 
 /** Compiles the relational input `input` over `scans`, its delta read from `delta`. */
 export function compileInput(input: Operator, scans: ScanOperator[], delta: DeltaSource): InputRelation {
-  const compiler = new JoinCompiler(scans, delta);
+  const compiler = new JoinCompiler(scans, delta, scans.length > 1);
   const out = new InputRelation();
   const state = compiler.state(input);
   out.fullFrom = state.from;
   out.fullWhere = state.where.length > 0 ? "\n  WHERE " + conjunction(state.where) : "";
   out.fullConditions = state.where;
   out.fullContext = state.cols;
-  const union = compiler.union(compiler.terms(input), scansOf(input));
+  const union = compiler.union(compiler.terms(input), scansOf(input), true);
   compiler.ctes.push("__pgt_w AS (\n" + union + "\n)");
   out.withDelta = "WITH " + compiler.ctes.join(",\n");
   out.prepare = compiler.prepare;

@@ -71,8 +71,9 @@ function transitionSelect(scan: ScanOperator, source: DeltaSource, names: string
 }
 
 /**
- * SELECT of (truncates, changes, source_rows) for the window over every source buffer the scans
- * read (a table read twice counts once): lets the engine choose the refresh action.
+ * SELECT of (truncates, changes, source_rows, per_source) for the window over every source buffer
+ * the scans read (a table read twice counts once): lets the engine choose the refresh action, and
+ * leave out the delta terms of sources without changes. per_source is `oid:changes,...`.
  */
 export function probeSelect(scans: ScanOperator[]): string {
   const parts: string[] = [];
@@ -82,12 +83,11 @@ export function probeSelect(scans: ScanOperator[]): string {
     if (seen.includes(oid)) continue;
     seen.push(oid);
     parts.push("SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,\n"
-      + "  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = " + oid + ") AS source_rows\n"
+      + "  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = " + oid + ") AS source_rows, '" + oid + "' AS oid\n"
       + "FROM " + bufferTable(oid) + " AS b\nWHERE " + windowCondition("b"));
   }
-  if (parts.length == 1) return parts[0];
-  return "SELECT sum(p.truncates)::bigint AS truncates, sum(p.changes)::bigint AS changes, sum(p.source_rows)::bigint AS source_rows\n"
-    + "FROM (" + parts.join("\nUNION ALL\n") + ") AS p";
+  return "SELECT sum(p.truncates)::bigint AS truncates, sum(p.changes)::bigint AS changes, sum(p.source_rows)::bigint AS source_rows,\n"
+    + "  string_agg(p.oid || ':' || p.changes, ',') AS per_source\nFROM (" + parts.join("\nUNION ALL\n") + ") AS p";
 }
 
 /** The FROM item reading the source itself in a full refresh. */

@@ -8,6 +8,7 @@
 import { JsonObjectWriter, Json, jsonArray } from "../util/json";
 import { Statement, statementsJson, MaintenancePlan, Counting } from "./statement";
 import { quoteIdent, qualifiedName, clipIdentifier } from "../sqlgen/quote";
+import { TERM_START, TERM_END } from "../operators/join";
 
 /** A source the program reads. */
 export class ProgramSource {
@@ -159,6 +160,36 @@ function diffNumber(alias: string, partition: string): string {
 /** The SQL listing the stored versions (ctids) of the rows of stream table `storage` whose row ids are in $1. */
 export function rowVersionsSelect(storage: string): string {
   return "SELECT string_agg(st.ctid::text, ',' ORDER BY st.ctid) FROM " + storage + " AS st WHERE st.__pgt_row_id = ANY($1::bigint[])";
+}
+
+/**
+ * `sql` without the delta terms that need the delta of a source outside `changed` (source oids):
+ * such a term is empty, and planning it costs as much as planning any other. Terms sit between
+ * TERM_START and TERM_END, separated by UNION ALL (operators/join.ts); a term naming no source
+ * is always kept, and so is every term if none would be left.
+ */
+export function pruneTerms(sql: string, changed: string[]): string {
+  const first = sql.indexOf(TERM_START);
+  if (first < 0) return sql;
+  const last = sql.lastIndexOf(TERM_END) + TERM_END.length;
+  const kept: string[] = [];
+  let pos = first;
+  for (;;) {
+    const start = sql.indexOf(TERM_START, pos);
+    if (start < 0 || start >= last) break;
+    const header = sql.indexOf("*/", start + TERM_START.length);
+    const end = sql.indexOf(TERM_END, header) + TERM_END.length;
+    const needs = sql.substring(start + TERM_START.length, header);
+    let keep = true;
+    if (needs.length > 0) {
+      const oids = needs.split(",");
+      for (let i = 0; i < oids.length; i++) if (!changed.includes(oids[i])) keep = false;
+    }
+    if (keep) kept.push(sql.substring(start, end));
+    pos = end;
+  }
+  if (kept.length == 0) return sql;
+  return sql.substring(0, first) + kept.join("\nUNION ALL\n") + sql.substring(last);
 }
 
 /** Reads the statements of a stored program's `field`. */

@@ -7,7 +7,7 @@
 import { Json, JsonObjectWriter } from "../util/json";
 import { EngineError, okResponse, errorResponse } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
-import { readStatements, FINISH_SQL } from "../refresh/program";
+import { readStatements, pruneTerms, FINISH_SQL } from "../refresh/program";
 import { Statement, statementsJson } from "../refresh/statement";
 import { lookupRefreshCosts, RefreshCosts } from "../analyze/catalog";
 
@@ -19,6 +19,18 @@ import { lookupRefreshCosts, RefreshCosts } from "../analyze/catalog";
 function predictedDifferentialMs(costs: RefreshCosts, changes: i64): f64 {
   if (costs.differentials < 3 || isNaN(costs.slope) || isNaN(costs.intercept)) return NaN;
   return Math.max(costs.intercept, 0) + Math.max(costs.slope, 0) * <f64>changes;
+}
+
+/** The sources with pending changes, from the probe's `oid:changes,...`; null when the probe did not say. */
+function changedSources(perSource: string): string[] | null {
+  if (perSource.length == 0) return null;
+  const out: string[] = [];
+  const items = perSource.split(",");
+  for (let i = 0; i < items.length; i++) {
+    const colon = items[i].indexOf(":");
+    if (colon > 0 && items[i].substring(colon + 1) != "0") out.push(items[i].substring(0, colon));
+  }
+  return out;
 }
 
 /** `ms` to a tenth of a millisecond: "12 ms", "0.4 ms". */
@@ -117,7 +129,15 @@ export function planRefresh(request: Json): string {
   // Other stream tables read this one: change only what differs, so they stay DIFFERENTIAL.
   const asDifference = request.bool("consumed") && program.arr("fullDiff").length > 0;
   if (action == "FULL" || action == "REINITIALIZE") statements = readStatements(program, asDifference ? "fullDiff" : "full");
-  else if (action == "DIFFERENTIAL") statements = readStatements(program, "differential");
+  else if (action == "DIFFERENTIAL") {
+    statements = readStatements(program, "differential");
+    const changed = changedSources(probe.str("perSource", ""));
+    if (changed !== null) {
+      for (let i = 0; i < statements.length; i++) {
+        statements[i] = new Statement(pruneTerms(statements[i].sql, changed), statements[i].counting);
+      }
+    }
+  }
   return okResponse(new JsonObjectWriter()
     .str("action", action)
     .str("reason", reason)

@@ -61,6 +61,20 @@ describe("AUTO's cost model", () => {
   });
 });
 
+describe("pruning", () => {
+  it("leaves out the delta terms of sources without changes", async () => {
+    const join = await createdProgram("SELECT e.kind, o.amount FROM orders o JOIN events e ON e.n = o.customer");
+    const statementOf = (d: { statements: { sql: string }[] }) => d.statements.find((s) => s.sql.startsWith("WITH"))!.sql;
+    const terms = (sql: string) => sql.split("/*pgt:term needs=").slice(1).map((t) => t.slice(0, t.indexOf("*/")));
+    // Unpruned: ΔO ⋈ E, the correction −(ΔO ⋈ ΔE), and O ⋈ ΔE.
+    expect(terms(statementOf(decide(join, { changes: 3, sourceRows: 100 })))).toEqual(["16384", "16384,16390", "16390"]);
+    const onlyOrders = decide(join, { changes: 3, sourceRows: 100, perSource: "16384:3,16390:0" });
+    expect(terms(statementOf(onlyOrders))).toEqual(["16384"]);
+    expect(parses(statementOf(onlyOrders))).toBe(true);
+    expect(terms(statementOf(decide(join, { changes: 5, sourceRows: 100, perSource: "16384:3,16390:2" })))).toEqual(["16384", "16384,16390", "16390"]);
+  });
+});
+
 describe("pg_trickle.full_refresh_every", () => {
   it("makes the refresh after N-1 DIFFERENTIAL ones FULL, and only that one", async () => {
     for (const [sinceFull, action] of [[8, "DIFFERENTIAL"], [9, "FULL"], [30, "FULL"]] as const) {

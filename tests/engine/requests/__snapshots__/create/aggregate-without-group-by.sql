@@ -80,12 +80,14 @@ SELECT pgt_id, 16384, 'TABLE', ARRAY['amount', 'id']::text[], 'trigger'
 FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = '"public"."new_st"'::regclass;
 
 -- program.probe
-SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,
-  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = 16384) AS source_rows
+SELECT sum(p.truncates)::bigint AS truncates, sum(p.changes)::bigint AS changes, sum(p.source_rows)::bigint AS source_rows,
+  string_agg(p.oid || ':' || p.changes, ',') AS per_source
+FROM (SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,
+  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = 16384) AS source_rows, '16384' AS oid
 FROM pgtrickle_changes."changes_16384" AS b
 WHERE b.__pgt_xid >= $2::xid8
   AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
-           ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END);
+           ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END)) AS p;
 
 -- program.full 1 (counting none)
 TRUNCATE "public"."new_st";
@@ -107,23 +109,21 @@ SELECT "count"(*) AS "n",
 -- program.full 4 (counting none)
 CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
--- program.differential 1 (counting none)
-CREATE TEMP TABLE pg_temp.__pgt_d0 AS
+-- program.differential 1 (counting returned)
+WITH __pgt_d0 AS (
 SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign, b."amount" AS c0_0, b."id" AS c0_1
   FROM pgtrickle_changes."changes_16384" AS b
   WHERE b.__pgt_xid >= $2::xid8
   AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
            ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END)
-    AND b.__pgt_action <> 'T';
-
--- program.differential 2 (counting none)
-ANALYZE pg_temp.__pgt_d0;
-
--- program.differential 3 (counting returned)
-WITH __pgt_w AS (
+    AND b.__pgt_action <> 'T'
+),
+__pgt_w AS (
+/*pgt:term needs=16384*/
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1
-  FROM pg_temp.__pgt_d0 AS __pgt_s0
+  FROM __pgt_d0 AS __pgt_s0
   WHERE (__pgt_s0.c0_0 > 100)
+/*pgt:end*/
 ),
 __pgt_d AS (
   SELECT q.*, 0::bigint AS __pgt_row_id
@@ -149,6 +149,3 @@ WHEN NOT MATCHED AND d.__pgt_count > 0 THEN
 RETURNING merge_action() AS action
 )
 SELECT count(*) FILTER (WHERE action <> 'DELETE'), count(*) FILTER (WHERE action <> 'INSERT') FROM __pgt_m;
-
--- program.differential 4 (counting none)
-DROP TABLE pg_temp.__pgt_d0;

@@ -134,16 +134,17 @@ SELECT pgt_id, 16390, 'TABLE', ARRAY['n', 'kind']::text[], 'trigger'
 FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = '"public"."new_st"'::regclass;
 
 -- program.probe
-SELECT sum(p.truncates)::bigint AS truncates, sum(p.changes)::bigint AS changes, sum(p.source_rows)::bigint AS source_rows
+SELECT sum(p.truncates)::bigint AS truncates, sum(p.changes)::bigint AS changes, sum(p.source_rows)::bigint AS source_rows,
+  string_agg(p.oid || ':' || p.changes, ',') AS per_source
 FROM (SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,
-  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = 16384) AS source_rows
+  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = 16384) AS source_rows, '16384' AS oid
 FROM pgtrickle_changes."changes_16384" AS b
 WHERE b.__pgt_xid >= $2::xid8
   AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
            ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END)
 UNION ALL
 SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,
-  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = 16390) AS source_rows
+  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = 16390) AS source_rows, '16390' AS oid
 FROM pgtrickle_changes."changes_16390" AS b
 WHERE b.__pgt_xid >= $2::xid8
   AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
@@ -197,23 +198,29 @@ ANALYZE pg_temp.__pgt_d1;
 
 -- program.differential 5 (counting returned)
 WITH __pgt_w AS (
+/*pgt:term needs=16384*/
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s1."n" AS c1_0, __pgt_s1."kind" AS c1_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        "public"."events" AS __pgt_s1
   WHERE (__pgt_s1."n" = __pgt_s0.c0_0)
     AND (__pgt_s0.c0_1 > 0)
+/*pgt:end*/
 UNION ALL
+/*pgt:term needs=16384,16390*/
 SELECT (-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x1.c1_0 AS c1_0, __pgt_x1.c1_1 AS c1_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d1 AS __pgt_x1
   WHERE (__pgt_x1.c1_0 = __pgt_s0.c0_0)
     AND (__pgt_s0.c0_1 > 0)
+/*pgt:end*/
 UNION ALL
+/*pgt:term needs=16390*/
 SELECT __pgt_s1.__pgt_sign AS __pgt_sign, __pgt_s0."customer" AS c0_0, __pgt_s0."amount" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s1.c1_0 AS c1_0, __pgt_s1.c1_1 AS c1_1
   FROM "public"."orders" AS __pgt_s0,
        pg_temp.__pgt_d1 AS __pgt_s1
   WHERE (__pgt_s1.c1_0 = __pgt_s0."customer")
     AND (__pgt_s0."amount" > 0)
+/*pgt:end*/
 ),
 __pgt_d AS (
   SELECT q.*, hash_record_extended(ROW(q.__pgt_key_1), 0) AS __pgt_row_id

@@ -77,12 +77,14 @@ SELECT pgt_id, 16384, 'TABLE', ARRAY['amount', 'id']::text[], 'trigger'
 FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = '"public"."new_st"'::regclass;
 
 -- program.probe
-SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,
-  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = 16384) AS source_rows
+SELECT sum(p.truncates)::bigint AS truncates, sum(p.changes)::bigint AS changes, sum(p.source_rows)::bigint AS source_rows,
+  string_agg(p.oid || ':' || p.changes, ',') AS per_source
+FROM (SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,
+  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = 16384) AS source_rows, '16384' AS oid
 FROM pgtrickle_changes."changes_16384" AS b
 WHERE b.__pgt_xid >= $2::xid8
   AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
-           ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END);
+           ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END)) AS p;
 
 -- program.full 1 (counting none)
 TRUNCATE "public"."new_st";
