@@ -32,7 +32,8 @@
  */
 
 import { ScanOperator, Operator, OperatorKind, FilterOperator, JoinOperator, JoinType, scansOf } from "../ir/operator-tree";
-import { ColumnExpr, Expr } from "../ir/expr";
+import { ColumnExpr, Expr, ExprKind, BoolExpr } from "../ir/expr";
+import { childExpressions } from "../analyze/query";
 import { RenderContext, renderExpr } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
 import { windowSelect, sourceFrom, DeltaSource } from "./scan";
@@ -123,8 +124,19 @@ export class JoinCompiler {
   private cteNames: string[] = [];
   private aliases: i32 = 0;
 
+  /** Per scan (rel): a condition its delta table keeps only rows passing (see pushDownRestrictions), or null. */
+  restrictions: Array<Expr | null> = [];
+
   /** `tables`: scan deltas from change buffers go to temporary tables (see deltaCte). */
-  constructor(public scans: ScanOperator[], public delta: DeltaSource, public tables: bool = false) {}
+  constructor(public scans: ScanOperator[], public delta: DeltaSource, public tables: bool = false) {
+    for (let i = 0; i < scans.length; i++) this.restrictions.push(null);
+  }
+
+  /** Keeps only rows of scan `rel`'s delta table that pass `condition` too. */
+  restrict(rel: i32, condition: Expr): void {
+    const current = this.restrictions[rel];
+    this.restrictions[rel] = current === null ? condition : new BoolExpr("AND", [changetype<Expr>(current), condition]);
+  }
 
   private alias(): string {
     this.aliases++;
@@ -340,7 +352,10 @@ export class JoinCompiler {
       const body = windowSelect(scan, this.delta, renamed);
       if (this.tables && this.delta == DeltaSource.Buffer) {
         name = "pg_temp.__pgt_d" + scan.rel.toString();
-        this.prepare.push(new Statement("CREATE TEMP TABLE " + name + " AS\n" + body));
+        const restriction = this.restrictions[scan.rel];
+        const restricted = restriction === null ? body
+          : "SELECT w.* FROM (\n" + body + "\n) AS w\nWHERE " + renderExpr(changetype<Expr>(restriction), this.cteColumns(op, "w"));
+        this.prepare.push(new Statement("CREATE TEMP TABLE " + name + " AS\n" + restricted));
         this.prepare.push(new Statement("ANALYZE " + name));
         this.cleanup.push(name);
       } else {
@@ -386,6 +401,72 @@ export class JoinCompiler {
   }
 }
 
+/**
+ * The restrictions of the WHERE clause on single tables, for a query whose FROM tree holds only
+ * inner joins: a conjunct that reads one table, and for a disjunction the OR, over its branches,
+ * of each branch's conjuncts on one table (as PostgreSQL derives restriction clauses from ORs).
+ * Each restricts that table's delta before it is copied: the WHERE clause drops the other rows
+ * in every term anyway, so σₚ(ΔR) can stand for ΔR. Not below an outer join, where a row of ΔR
+ * failing p still changes the match count of the row it pads.
+ */
+function pushDownRestrictions(input: Operator, compiler: JoinCompiler): void {
+  if (input.kind != OperatorKind.Filter || !innerJoinsOnly((input as FilterOperator).input)) return;
+  const conjuncts = splitAnd((input as FilterOperator).predicate);
+  for (let i = 0; i < conjuncts.length; i++) {
+    const c = conjuncts[i];
+    const rels = relsOf(c);
+    if (rels.length == 1) { compiler.restrict(rels[0], c); continue; }
+    if (c.kind != ExprKind.Bool || (c as BoolExpr).op != "OR") continue;
+    const branches = (c as BoolExpr).args;
+    for (let r = 0; r < compiler.scans.length; r++) {
+      const ors: Expr[] = [];
+      for (let b = 0; b < branches.length; b++) {
+        const own: Expr[] = [];
+        const parts = splitAnd(branches[b]);
+        for (let k = 0; k < parts.length; k++) {
+          const partRels = relsOf(parts[k]);
+          if (partRels.length == 1 && partRels[0] == r) own.push(parts[k]);
+        }
+        if (own.length == 0) break;
+        ors.push(own.length == 1 ? own[0] : new BoolExpr("AND", own));
+      }
+      if (ors.length == branches.length) compiler.restrict(r, new BoolExpr("OR", ors));
+    }
+  }
+}
+
+function innerJoinsOnly(op: Operator): bool {
+  if (op.kind == OperatorKind.Scan) return true;
+  if (op.kind == OperatorKind.Filter) return innerJoinsOnly((op as FilterOperator).input);
+  const j = op as JoinOperator;
+  return j.joinType == JoinType.Inner && innerJoinsOnly(j.left) && innerJoinsOnly(j.right);
+}
+
+function splitAnd(e: Expr): Expr[] {
+  if (e.kind != ExprKind.Bool || (e as BoolExpr).op != "AND") return [e];
+  let out: Expr[] = [];
+  const args = (e as BoolExpr).args;
+  for (let i = 0; i < args.length; i++) out = out.concat(splitAnd(args[i]));
+  return out;
+}
+
+/** The scans (rels) an expression reads, each once. */
+function relsOf(e: Expr): i32[] {
+  const out: i32[] = [];
+  const stack: Expr[] = [e];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (x.kind == ExprKind.Column) {
+      const rel = (x as ColumnExpr).rel;
+      if (!out.includes(rel)) out.push(rel);
+      continue;
+    }
+    const children = childExpressions(x);
+    for (let i = 0; i < children.length; i++) stack.push(children[i]);
+  }
+  return out;
+}
+
 /** Renders columns of the delta relation `__pgt_w` through alias `alias`. */
 export class DeltaRowContext extends RenderContext {
   constructor(public scans: ScanOperator[], public alias: string) { super(); }
@@ -411,6 +492,7 @@ export class InputRelation {
 /** Compiles the relational input `input` over `scans`, its delta read from `delta`. */
 export function compileInput(input: Operator, scans: ScanOperator[], delta: DeltaSource): InputRelation {
   const compiler = new JoinCompiler(scans, delta, scans.length > 1);
+  if (compiler.tables) pushDownRestrictions(input, compiler);
   const out = new InputRelation();
   const state = compiler.state(input);
   out.fullFrom = state.from;

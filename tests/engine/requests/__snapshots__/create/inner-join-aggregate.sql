@@ -174,12 +174,15 @@ CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
 
 -- program.differential 1 (counting none)
 CREATE TEMP TABLE pg_temp.__pgt_d0 AS
+SELECT w.* FROM (
 SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign, b."customer" AS c0_0, b."amount" AS c0_1, b."id" AS c0_2
   FROM pgtrickle_changes."changes_16384" AS b
   WHERE b.__pgt_xid >= $2::xid8
   AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
            ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END)
-    AND b.__pgt_action <> 'T';
+    AND b.__pgt_action <> 'T'
+) AS w
+WHERE (w.c0_1 > 0);
 
 -- program.differential 2 (counting none)
 ANALYZE pg_temp.__pgt_d0;
