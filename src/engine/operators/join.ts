@@ -10,8 +10,9 @@
  * Inner:   Δ(L ⋈ R) = ΔL ⋈ R₀ ⊎ L₁ ⋈ ΔR, where R₀ = R₁ ⊎ −ΔR (signed, never a
  *          reconstruction): ΔL ⋈ R₀ = ΔL ⋈ R₁ ⊎ −(ΔL ⋈ ΔR). The delta drives every term and the
  *          other side is probed through the join condition, so a term costs in proportion to its
- *          delta. A term already driven by two deltas is small; it reads R₀ as one union item
- *          instead of splitting again, so n joins give O(n²) terms, not 2ⁿ.
+ *          delta. A term already driven by two deltas is small; it splits the same way while a
+ *          budget lasts (MAX_SPLITS), then reads R₀ as one union item: n joins give at most
+ *          O(n²) + MAX_SPLITS terms, not 2ⁿ.
  * Left:    L ⟕ R = (L ⋈ R) ⊎ pad(L ▷ R), where L ▷ R are the rows of L without a match in R.
  *          Δ(L ▷ R) = ΔL ▷ R₁ ⊎ (L₀ ▷ R₁ − L₀ ▷ R₀). The second part concerns only rows of
  *          L₀ = L₁ ⊎ −ΔL that some row of ΔR matches (no other row's matches changed): with
@@ -109,6 +110,13 @@ function conjunction(conditions: string[]): string {
   return conditions.length == 0 ? "true" : conditions.join("\n    AND ");
 }
 
+/**
+ * How many small terms may split into R₁ and −ΔR (each split adds a term; unbounded, n joins
+ * would give 2ⁿ terms). Refreshes leave out the terms of sources without changes, so most of
+ * them are never planned.
+ */
+const MAX_SPLITS: i32 = 48;
+
 /** The markers around each term of a delta relation (see JoinCompiler.union). */
 export const TERM_START = "/*pgt:term needs=";
 export const TERM_END = "/*pgt:end*/";
@@ -120,6 +128,8 @@ export class JoinCompiler {
   prepare: Statement[] = [];
   /** Those temporary tables, dropped after it. */
   cleanup: string[] = [];
+  /** Small terms split so far (see terms): each adds a term; beyond MAX_SPLITS they read unions instead. */
+  private splits: i32 = 0;
   private cteOps: Operator[] = [];
   private cteNames: string[] = [];
   private aliases: i32 = 0;
@@ -219,7 +229,13 @@ export class JoinCompiler {
     const left = this.terms(j.left);
     for (let i = 0; i < left.length; i++) {
       const t = left[i];
-      if (t.small) { out.push(this.innerJoin(t, this.old(j.right), j.condition)); continue; }
+      // A small term splits too while the budget lasts: a union item hides the table's statistics
+      // from the planner, which then guesses the small term huge and scans whole tables for it.
+      if (t.small && (j.right.kind != OperatorKind.Scan || this.splits >= MAX_SPLITS)) {
+        out.push(this.innerJoin(t, this.old(j.right), j.condition));
+        continue;
+      }
+      if (t.small) this.splits++;
       out.push(this.innerJoin(t, this.state(j.right), j.condition));
       const correction = this.innerJoin(t, this.deltaItem(j.right), j.condition);
       out.push(new Piece(correction.from, correction.where, negate(correction.sign), correction.cols, true).needing(correction.needs));

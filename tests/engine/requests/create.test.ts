@@ -197,6 +197,16 @@ describe("joins", () => {
     ]);
   });
 
+  it("restricts each table's delta by the WHERE clause's conditions on that table, only over inner joins", () => {
+    const prepare = (query: string) => created(query).program.differential.filter((s: EngineStatement) => s.sql.startsWith("CREATE TEMP")).map((s: EngineStatement) => s.sql);
+    const [orders, events] = prepare("SELECT e.kind FROM orders o, events e WHERE e.n = o.customer AND o.amount > 5 AND (e.kind = 'a' OR (e.kind = 'b' AND o.note = 'x'))");
+    expect(orders).toContain("WHERE (w.c0_1 > 5)");
+    // From the OR: each branch's condition on events alone.
+    expect(events).toContain("WHERE ((w.c1_1 = 'a') OR (w.c1_1 = 'b'))");
+    // Below an outer join a delta row failing the WHERE clause still changes a match count.
+    for (const sql of prepare("SELECT e.kind FROM orders o LEFT JOIN events e ON e.n = o.customer WHERE o.amount > 5")) expect(sql).not.toContain(") AS w\nWHERE");
+  });
+
   it("reads a self-join's table once, with the columns of both occurrences", () => {
     const result = created("SELECT a.id, b.note FROM orders a JOIN orders b ON b.customer = a.id");
     expect(result.program.operatorTree).toBe("Project(InnerJoin(Scan(public.orders), Scan(public.orders)))");
