@@ -216,7 +216,7 @@ export function readStatements(program: Json, field: string): Statement[] {
  * $10 pgt_id, $11 delta rows, $12 was_full_fallback, $13 the reason for the action (also the
  * fallback_reason of a FULL one).
  */
-export const FINISH_SQL = `WITH __pgt_u AS (
+const FINISH_SQL = `WITH __pgt_u AS (
   UPDATE pgtrickle.pgt_stream_tables SET
     frontier = jsonb_build_object(
       'snapshot', pg_current_snapshot()::text,
@@ -237,3 +237,13 @@ SELECT pgt_id, now(), $9::timestamptz, clock_timestamp(), $5, $6::bigint, $7::bi
   $12::bool, CASE WHEN $5 = 'FULL' OR $12::bool THEN $13 END, 'COMPLETED', $8, $13
 FROM __pgt_u
 WHERE $5 <> 'NO_DATA' OR $8 <> 'SCHEDULER'`;
+
+/**
+ * FINISH_SQL for a database whose installed SQL objects are this version's (`current`), or an
+ * earlier version's: between installing a new library and ALTER EXTENSION ... UPDATE the history
+ * has no decision_reason column yet, and refreshes go on without it.
+ */
+export function finishSql(current: bool): string {
+  if (current) return FINISH_SQL;
+  return FINISH_SQL.replace(", initiated_by, decision_reason)", ", initiated_by)").replace(", 'COMPLETED', $8, $13\n", ", 'COMPLETED', $8\n");
+}

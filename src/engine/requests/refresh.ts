@@ -7,7 +7,7 @@
 import { Json, JsonObjectWriter } from "../util/json";
 import { EngineError, okResponse, errorResponse } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
-import { readStatements, pruneTerms, FINISH_SQL } from "../refresh/program";
+import { readStatements, pruneTerms, finishSql } from "../refresh/program";
 import { Statement, statementsJson } from "../refresh/statement";
 import { lookupRefreshCosts, RefreshCosts } from "../analyze/catalog";
 
@@ -40,10 +40,11 @@ function formatMs(ms: f64): string {
 }
 
 /**
- * Handles `{"op":"refresh", pgtId, program, populated, hasFrontier, consumed, reinitialize, probe, refreshMode, forceFull,
- * refreshStrategy, maxChangeRatio, fullRefreshEvery}`. With refresh_strategy auto, a refresh whose changes pass the
- * change-ratio test still goes FULL when the last refreshes predict it cheaper (see
- * predictedDifferentialMs); every decision carries its reason, which the history records.
+ * Handles `{"op":"refresh", pgtId, program, populated, hasFrontier, consumed, reinitialize, probe,
+ * refreshMode, forceFull, refreshStrategy, maxChangeRatio, fullRefreshEvery, currentSql}`. With
+ * refresh_strategy auto, a refresh whose changes pass the change-ratio test still goes FULL when
+ * the last refreshes predict it cheaper (see predictedDifferentialMs); every decision carries its
+ * reason, which the history records (`currentSql` false: the installed SQL predates that column).
  */
 export function planRefresh(request: Json): string {
   const program = request.get("program");
@@ -144,6 +145,6 @@ export function planRefresh(request: Json): string {
     .bool("wasFullFallback", fallback)
     .int("deltaRows", action == "NO_DATA" ? 0 : changes)
     .raw("statements", statementsJson(statements))
-    .str("finish", FINISH_SQL)
+    .str("finish", finishSql(request.bool("currentSql", true)))
     .toString());
 }

@@ -61,6 +61,16 @@ describe("AUTO's cost model", () => {
   });
 });
 
+describe("before ALTER EXTENSION ... UPDATE", () => {
+  it("writes history rows without the columns the installed SQL lacks", () => {
+    const current = decide(differentiable, { changes: 3, sourceRows: 100 }).finish;
+    const older = decide(differentiable, { changes: 3, sourceRows: 100 }, { currentSql: false }).finish;
+    expect(current).toContain("initiated_by, decision_reason)");
+    expect(older).not.toContain("decision_reason");
+    expect(parses(older)).toBe(true);
+  });
+});
+
 describe("pruning", () => {
   it("leaves out the delta terms of sources without changes", async () => {
     const join = await createdProgram("SELECT e.kind, o.amount FROM orders o JOIN events e ON e.n = o.customer");
