@@ -7,7 +7,7 @@
 
 import { PNode } from "../nodes/parse-node";
 import {
-  Expr, ColumnExpr, ConstExpr, OperatorExpr, FunctionExpr, AggregateExpr, AggregateFunc, AggregateCall, SortKey, BoolExpr,
+  Expr, ConstExpr, OperatorExpr, FunctionExpr, AggregateExpr, AggregateFunc, AggregateCall, SortKey, BoolExpr,
   NullTestExpr, BooleanTestExpr, CaseExpr, CastExpr, CallLikeExpr, ArrayExpr, CollateExpr, InExpr,
   BetweenExpr, DistinctExpr, AnyAllExpr, RowExpr, GroupingExpr,
 } from "../ir/expr";

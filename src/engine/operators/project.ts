@@ -1,16 +1,17 @@
 /**
- * @fileoverview Projection π (bag semantics) over a filtered scan: SELECT <exprs> FROM t WHERE p.
+ * @fileoverview Projection π (bag semantics): SELECT <exprs> FROM <tables and joins> WHERE p.
  *
  * Delta rule: Δ(πR) = π(ΔR); expressions are evaluated on old images for − rows and on new images
  * for + rows (they are non-volatile, so an image always projects to the same row).
  *
  * Row identity, two cases:
- * - Keyed (the source has a primary key): a result row is identified by the key of the source row
+ * - Keyed (one source table with a primary key, at most one filter): a result row is identified by the key of the source row
  *   it came from, stored in visible or hidden `__pgt_key_*` columns. Each key has at most one row
  *   in R₀ and in R₁, so netting per key reduces to "the last image in seq order": a key whose last
  *   image is an insert that passes p is upserted, any other key seen in the window is deleted.
  *   Changes to the key itself arrive as a delete of the old key and an insert of the new one.
- * - Keyless: duplicates are real, so a result row is identified by its values. The delta is
+ * - Counted (a source without a primary key, or joins, whose signed delta rows come from
+ *   operators/join.ts): duplicates are real, so a result row is identified by its values. The delta is
  *   summed per distinct row (insert and delete of equal rows cancel); a net +n inserts n copies,
  *   a net −n deletes n stored copies (by ctid). NULLs compare equal (IS NOT DISTINCT FROM).
  * The `__pgt_row_id` column is a hash of the identity used only to find candidates through its
