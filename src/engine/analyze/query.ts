@@ -335,6 +335,11 @@ class QueryAnalyzer {
           + (le === null ? "left" : "right") + " table").at(this.at(loc)));
         return null;
       }
+      // A merged column above an outer join must be NULL where its side is padded.
+      if (bindingOf(l.columns, name)!.padded || bindingOf(r.columns, name)!.padded) {
+        this.notDifferentiable("USING or NATURAL on a computed column of a subquery or view on the nullable side of an outer join", loc);
+        return null;
+      }
       const lx = changetype<Expr>(le);
       const rx = changetype<Expr>(re);
       conditions.push(new OperatorExpr("=", lx, rx));
@@ -545,6 +550,9 @@ class QueryAnalyzer {
       if (item.tag == "GroupingSet") {
         hasSets = true;
         expanded = this.expandGroupingSet(item, q, binder);
+      } else if (isImplicitRow(item)) {
+        // `GROUP BY (a, b)` groups by a and b, as PostgreSQL reads an implicit row there.
+        expanded = this.expandGroupingSet(item, q, binder);
       } else {
         const key = this.bindGroupKey(item, q, binder);
         expanded = key === null ? null : [[changetype<Expr>(key)]];
@@ -566,6 +574,11 @@ class QueryAnalyzer {
     }
     if (!hasSets) return true;
     if (q.groupKeys.length > 31) { this.notDifferentiable("GROUPING SETS over more than 31 distinct keys", loc); return false; }
+    // PostgreSQL folds a key without columns (a constant a subquery selects, once flattened) into
+    // the expressions that use it, so they would not turn NULL in the sets without that key.
+    for (let k = 0; k < q.groupKeys.length; k++) {
+      if (!readsColumn(q.groupKeys[k])) { this.notDifferentiable("a grouping key without a column in GROUPING SETS, ROLLUP or CUBE", loc); return false; }
+    }
     const masks: i32[] = [];
     const n = q.groupKeys.length;
     for (let s = 0; s < sets.length; s++) {
@@ -586,16 +599,16 @@ class QueryAnalyzer {
 
   /** The sets a GROUPING SETS, ROLLUP, CUBE, () or parenthesized item stands for; null on error. */
   expandGroupingSet(item: PNode, q: AnalyzedQuery, binder: ExpressionBinder): Expr[][] | null {
-    const kind = item.str("kind");
+    const kind = isImplicitRow(item) ? "GROUPING_SET_SIMPLE" : item.str("kind");
     if (kind == "GROUPING_SET_EMPTY") return [[]];
-    const content = nodeList(item, "content");
+    const content = isImplicitRow(item) ? nodeList(item, "args") : nodeList(item, "content");
     if (kind == "GROUPING_SET_SETS") {
       let out: Expr[][] = [];
       for (let i = 0; i < content.length; i++) {
         const c = content[i];
         if (c === null) continue;
         let part: Expr[][] | null;
-        if (c.tag == "GroupingSet") part = this.expandGroupingSet(c, q, binder);
+        if (c.tag == "GroupingSet" || isImplicitRow(c)) part = this.expandGroupingSet(c, q, binder);
         else {
           const key = this.bindGroupKey(c, q, binder);
           part = key === null ? null : [[changetype<Expr>(key)]];
@@ -612,7 +625,7 @@ class QueryAnalyzer {
       const c = content[i];
       if (c === null) continue;
       const unit: Expr[] = [];
-      const members = c.tag == "GroupingSet" ? nodeList(c, "content") : [c];
+      const members = c.tag == "GroupingSet" ? nodeList(c, "content") : isImplicitRow(c) ? nodeList(c, "args") : [c];
       for (let m = 0; m < members.length; m++) {
         const key = this.bindGroupKey(members[m], q, binder);
         if (key === null) return null;
@@ -662,6 +675,19 @@ class QueryAnalyzer {
     }
     return binder.bind(item, 0, false);
   }
+}
+
+/** `(a, b)` written without ROW: in GROUP BY it is a list of keys, not a row value. */
+function isImplicitRow(n: PNode): bool {
+  return n.tag == "RowExpr" && n.str("row_format") == "COERCE_IMPLICIT_CAST";
+}
+
+/** True when `e` reads at least one column. */
+function readsColumn(e: Expr): bool {
+  if (e.kind == ExprKind.Column) return true;
+  const children = childExpressions(e);
+  for (let i = 0; i < children.length; i++) if (readsColumn(children[i])) return true;
+  return false;
 }
 
 /** The binding called `name` in `columns`, or null. */

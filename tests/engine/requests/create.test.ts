@@ -223,6 +223,12 @@ describe("joins", () => {
     expect(natural.program.full[2].sql).toContain('(__pgt_s0."id" = __pgt_s1."id") AND (__pgt_s0."customer" = __pgt_s1."customer")');
   });
 
+  it("refuses USING over a computed column of a subquery on the nullable side of an outer join", () => {
+    const query = "SELECT qq FROM (SELECT COALESCE(customer, 0) AS qq FROM orders) AS a FULL JOIN (SELECT COALESCE(n, -1) AS qq FROM events) AS b USING (qq)";
+    expect(create(query, { refreshMode: "DIFFERENTIAL" }).error).toMatchObject({ sqlstate: "0A000",
+      message: "USING or NATURAL on a computed column of a subquery or view on the nullable side of an outer join is not supported in DIFFERENTIAL mode" });
+  });
+
   it("refuses a join in IMMEDIATE mode with 0A000 and a hint", () => {
     const response = create("SELECT o.id, e.kind FROM orders o JOIN events e ON e.n = o.id", { refreshMode: "IMMEDIATE" });
     expect(response.error).toMatchObject({
@@ -616,6 +622,16 @@ describe("generated statements", () => {
     expect(merge).toContain("st.__pgt_count + d.__pgt_count = 0 AND st.__pgt_gs <> 3");
     expect(created("SELECT customer, note, count(*) AS n FROM orders GROUP BY CUBE (customer, note)").program.full[2].sql)
       .toContain('GROUP BY GROUPING SETS ((__pgt_s0."customer", __pgt_s0."note"), (__pgt_s0."customer"), (__pgt_s0."note"), ())');
+  });
+
+  it("reads (a, b) in GROUP BY as keys, and refuses a grouping set key without a column", () => {
+    const sets = created("SELECT customer, note, count(*) AS n FROM orders GROUP BY GROUPING SETS ((customer, (note)), ())").program.full[2].sql;
+    expect(sets).toContain('GROUP BY GROUPING SETS ((__pgt_s0."customer", __pgt_s0."note"), ())');
+    expect(created("SELECT customer, note, count(*) AS n FROM orders GROUP BY (customer, note)").program.full[2].sql).toContain("GROUP BY 1, 2");
+    // PostgreSQL folds a constant key into what uses it: it would not turn NULL in the other sets.
+    expect(create("SELECT four, x FROM (SELECT customer AS four, 'foo'::text AS x FROM orders) AS t GROUP BY GROUPING SETS (four, x)",
+      { refreshMode: "DIFFERENTIAL" }).error).toMatchObject({ sqlstate: "0A000",
+      message: "a grouping key without a column in GROUPING SETS, ROLLUP or CUBE is not supported in DIFFERENTIAL mode" });
   });
 
   it("refuses more grouping sets than pg_trickle.max_grouping_set_branches, and the same set twice", () => {
