@@ -158,6 +158,24 @@ pgt_installed_version(void)
 }
 
 /*
+ * Whether the SQL objects installed in this database are this library's version (SPI is
+ * connected). Once they are they stay so (the next library comes with a restart), so a backend
+ * asks only until then: the refresh path pays one catalog query per backend, not per refresh.
+ */
+bool
+pgt_installed_sql_is_current(void)
+{
+	static bool current = false;
+	char	   *installed;
+
+	if (current)
+		return true;
+	installed = pgt_installed_version();
+	current = installed != NULL && strcmp(installed, PGT_VERSION) == 0;
+	return current;
+}
+
+/*
  * Compares the SQL objects installed in this database with this library (SPI is connected).
  * They differ between installing a new library and ALTER EXTENSION pg_trickle UPDATE: existing
  * stream tables keep refreshing, with one WARNING per backend; `action` (creating or altering a

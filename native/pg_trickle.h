@@ -42,6 +42,7 @@ typedef enum PgtRefreshStrategy
 extern const char *pgt_refresh_strategy_name(void);
 extern char *pgt_installed_version(void);
 extern void pgt_check_installed_version(const char *action);
+extern bool pgt_installed_sql_is_current(void);
 
 /* engine_call.c: requests, responses, statement lists */
 typedef struct PgtRequest

@@ -180,7 +180,6 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	char	   *probe_sql;
 	char	   *reason;
 	char	   *search_path;
-	char	   *installed;
 	bool		consumed;
 	bool		reinitialize;
 	bool		immediate;
@@ -251,8 +250,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	pgt_request_text(&req, "maxChangeRatio", psprintf("%g", pg_trickle_differential_max_change_ratio));
 	pgt_request_int(&req, "fullRefreshEvery", pg_trickle_full_refresh_every);
 	/* Before ALTER EXTENSION ... UPDATE the history lacks this version's columns. */
-	installed = pgt_installed_version();
-	pgt_request_bool(&req, "currentSql", installed != NULL && strcmp(installed, PGT_VERSION) == 0);
+	pgt_request_bool(&req, "currentSql", pgt_installed_sql_is_current());
 	decision = pgt_engine_request(pgt_request_end(&req), NULL);
 
 	statements = pgt_json_container(decision, "statements");

@@ -58,7 +58,8 @@ export function summarize(result: CaseResult): CaseSummary {
   };
 }
 
-function spread(values: number[]): Spread {
+/** Median, minimum and maximum of `values`. */
+export function spread(values: number[]): Spread {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;

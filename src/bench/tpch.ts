@@ -11,7 +11,7 @@ import type pg from "pg";
 import { projectRoot } from "../cluster/cluster.ts";
 import { formatElapsed, type Log } from "../cluster/subprocess.ts";
 import { load, queries, refreshRound, sizes, type TpchQuery } from "../tpch/tpch.ts";
-import { writeResults } from "./report.ts";
+import { spread, writeResults } from "./report.ts";
 import { describeEnvironment, withBenchmarkCluster } from "./server.ts";
 
 const usage = `usage: npm run bench:tpch -- [options]
@@ -92,12 +92,6 @@ async function verify(client: pg.Client, name: string, q: TpchQuery, label: stri
   if (differing !== 0) throw new Error(`${label}: stream table ${name} differs from its query in ${differing} rows`);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 async function run(client: pg.Client, options: Options, version: string, startedAt: Date, log: Log): Promise<number> {
   await client.query("CREATE EXTENSION pg_trickle");
   const environment = await describeEnvironment(client, version, log);
@@ -153,9 +147,9 @@ async function run(client: pg.Client, options: Options, version: string, started
 
   const summary = options.queries.flatMap((q) => options.fractions.map((fraction) => {
     const mine = timings.filter((t) => t.query === q.name && t.fraction === fraction);
-    const differential = median(mine.map((t) => t.differentialMs));
-    const full = median(mine.map((t) => t.fullMs));
-    const matview = median(mine.map((t) => t.matviewMs));
+    const differential = spread(mine.map((t) => t.differentialMs)).median;
+    const full = spread(mine.map((t) => t.fullMs)).median;
+    const matview = spread(mine.map((t) => t.matviewMs)).median;
     return { query: q.name, fraction, differentialMs: differential, fullMs: full, matviewMs: matview, fullOverDifferential: full / differential, matviewOverDifferential: matview / differential };
   }));
   const file = writeResults(join(projectRoot, "bench-results"), startedAt,

@@ -577,7 +577,7 @@ class QueryAnalyzer {
     // PostgreSQL folds a key without columns (a constant a subquery selects, once flattened) into
     // the expressions that use it, so they would not turn NULL in the sets without that key.
     for (let k = 0; k < q.groupKeys.length; k++) {
-      if (!readsColumn(q.groupKeys[k])) { this.notDifferentiable("a grouping key without a column in GROUPING SETS, ROLLUP or CUBE", loc); return false; }
+      if (columnRefs(q.groupKeys[k]).length == 0) { this.notDifferentiable("a grouping key without a column in GROUPING SETS, ROLLUP or CUBE", loc); return false; }
     }
     const masks: i32[] = [];
     const n = q.groupKeys.length;
@@ -682,14 +682,6 @@ function isImplicitRow(n: PNode): bool {
   return n.tag == "RowExpr" && n.str("row_format") == "COERCE_IMPLICIT_CAST";
 }
 
-/** True when `e` reads at least one column. */
-function readsColumn(e: Expr): bool {
-  if (e.kind == ExprKind.Column) return true;
-  const children = childExpressions(e);
-  for (let i = 0; i < children.length; i++) if (readsColumn(children[i])) return true;
-  return false;
-}
-
 /** The binding called `name` in `columns`, or null. */
 function bindingOf(columns: ColumnBinding[], name: string): ColumnBinding | null {
   for (let i = 0; i < columns.length; i++) if (columns[i].name == name) return columns[i];
@@ -715,17 +707,12 @@ function recordColumnsUsed(q: AnalyzedQuery): void {
   for (let i = 0; i < q.outputs.length; i++) exprs.push(q.outputs[i].expr);
   for (let i = 0; i < q.groupKeys.length; i++) exprs.push(q.groupKeys[i]);
   if (q.having !== null) exprs.push(changetype<Expr>(q.having));
-  const stack = exprs.reverse();
-  while (stack.length > 0) {
-    const e = stack.pop();
-    if (e.kind == ExprKind.Column) {
-      const c = e as ColumnExpr;
-      const scan = q.scans[c.rel];
-      if (!scan.columns.includes(c.column)) scan.columns.push(c.column);
-      continue;
+  for (let i = 0; i < exprs.length; i++) {
+    const refs = columnRefs(exprs[i]);
+    for (let k = 0; k < refs.length; k++) {
+      const scan = q.scans[refs[k].rel];
+      if (!scan.columns.includes(refs[k].column)) scan.columns.push(refs[k].column);
     }
-    const children = childExpressions(e);
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
   for (let s = 0; s < q.scans.length; s++) {
     const scan = q.scans[s];
@@ -788,6 +775,19 @@ function coveredByGroups(e: Expr, q: AnalyzedQuery): bool {
   return true;
 }
 
+
+/** The column references in `e`, in reading order (repeats included). */
+export function columnRefs(e: Expr): ColumnExpr[] {
+  const out: ColumnExpr[] = [];
+  const stack: Expr[] = [e];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (x.kind == ExprKind.Column) { out.push(x as ColumnExpr); continue; }
+    const children = childExpressions(x);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  return out;
+}
 
 /** The direct sub-expressions of `e`. */
 export function childExpressions(e: Expr): Expr[] {

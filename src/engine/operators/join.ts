@@ -34,7 +34,7 @@
 
 import { ScanOperator, Operator, OperatorKind, FilterOperator, JoinOperator, JoinType, scansOf } from "../ir/operator-tree";
 import { ColumnExpr, Expr, ExprKind, BoolExpr } from "../ir/expr";
-import { childExpressions } from "../analyze/query";
+import { columnRefs } from "../analyze/query";
 import { RenderContext, renderExpr } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
 import { windowSelect, sourceFrom, DeltaSource } from "./scan";
@@ -84,6 +84,16 @@ export class Piece {
     for (let i = 0; i < more.length; i++) if (!this.needs.includes(more[i])) this.needs.push(more[i]);
     return this;
   }
+}
+
+/** Every column every scan under `op` reads, in scan order. */
+function columnsOf(op: Operator): ColumnExpr[] {
+  const out: ColumnExpr[] = [];
+  const scans = scansOf(op);
+  for (let s = 0; s < scans.length; s++) {
+    for (let i = 0; i < scans[s].columns.length; i++) out.push(new ColumnExpr(scans[s].rel, scans[s].columns[i]));
+  }
+  return out;
 }
 
 /** The scans whose delta the delta of `op` needs: the scan itself, none for a larger subtree (conservative). */
@@ -148,6 +158,11 @@ export class JoinCompiler {
     this.restrictions[rel] = current === null ? condition : new BoolExpr("AND", [changetype<Expr>(current), condition]);
   }
 
+  /** A scan column's name in delta tables, CTEs and the delta relation. */
+  private nameOf(c: ColumnExpr): string {
+    return deltaColumn(this.scans[c.rel], c.column);
+  }
+
   private alias(): string {
     this.aliases++;
     return "__pgt_x" + this.aliases.toString();
@@ -191,17 +206,11 @@ export class JoinCompiler {
   private wrap(p: Piece, op: Operator): Piece {
     if (p.where.length == 0) return p;
     const alias = this.alias();
-    const cols = new ColumnMap();
     const list: string[] = [];
-    const scans = scansOf(op);
-    for (let s = 0; s < scans.length; s++) {
-      for (let i = 0; i < scans[s].columns.length; i++) {
-        const name = deltaColumn(scans[s], scans[s].columns[i]);
-        list.push(p.cols.sqls[p.cols.keys.indexOf(scans[s].rel.toString() + ":" + scans[s].columns[i])] + " AS " + name);
-        cols.set(scans[s].rel, scans[s].columns[i], alias + "." + name);
-      }
-    }
-    return new Piece("(SELECT " + list.join(", ") + " FROM " + p.from + " WHERE " + conjunction(p.where) + ") AS " + alias, [], "1", cols);
+    const columns = columnsOf(op);
+    for (let i = 0; i < columns.length; i++) list.push(p.cols.column(columns[i]) + " AS " + this.nameOf(columns[i]));
+    return new Piece("(SELECT " + list.join(", ") + " FROM " + p.from + " WHERE " + conjunction(p.where) + ") AS " + alias, [], "1",
+      this.cteColumns(op, alias));
   }
 
   /** ΔX as a list of terms whose union (signs included) is the delta. */
@@ -268,12 +277,10 @@ export class JoinCompiler {
    */
   private padded(preserved: Operator, nullable: Operator, condition: Expr | null, out: Piece[]): void {
     const nulls = new ColumnMap();
-    const scans = scansOf(nullable);
-    for (let s = 0; s < scans.length; s++) {
-      for (let i = 0; i < scans[s].columns.length; i++) {
-        const c = scans[s].source.column(scans[s].columns[i]);
-        nulls.set(scans[s].rel, scans[s].columns[i], "NULL::" + (c === null ? "text" : c.type));
-      }
+    const columns = columnsOf(nullable);
+    for (let i = 0; i < columns.length; i++) {
+      const c = this.scans[columns[i].rel].source.column(columns[i].column);
+      nulls.set(columns[i].rel, columns[i].column, "NULL::" + (c === null ? "text" : c.type));
     }
     const n1 = this.state(nullable);
     // ΔP ▷ N₁.
@@ -323,15 +330,12 @@ export class JoinCompiler {
     const alias = this.alias();
     const state = this.state(op);
     const list: string[] = [];
-    const scans = scansOf(op);
-    for (let s = 0; s < scans.length; s++) {
-      for (let i = 0; i < scans[s].columns.length; i++) {
-        const col = scans[s].columns[i];
-        list.push(state.cols.column(new ColumnExpr(scans[s].rel, col)) + " AS " + deltaColumn(scans[s], col));
-      }
-    }
     const names: string[] = [];
-    for (let s = 0; s < scans.length; s++) for (let i = 0; i < scans[s].columns.length; i++) names.push(deltaColumn(scans[s], scans[s].columns[i]));
+    const columns = columnsOf(op);
+    for (let i = 0; i < columns.length; i++) {
+      names.push(this.nameOf(columns[i]));
+      list.push(state.cols.column(columns[i]) + " AS " + names[i]);
+    }
     const where = state.where.length > 0 ? " WHERE " + conjunction(state.where) : "";
     const sql = "(SELECT 1 AS __pgt_sign" + (list.length > 0 ? ", " + list.join(", ") : "") + " FROM " + state.from + where
       + "\n        UNION ALL SELECT -__pgt_sign" + (names.length > 0 ? ", " + names.join(", ") : "") + " FROM " + this.deltaCte(op) + ") AS " + alias;
@@ -341,12 +345,8 @@ export class JoinCompiler {
   /** The columns of `op`'s delta CTE (or X₀ item) read through `alias`. */
   private cteColumns(op: Operator, alias: string): ColumnMap {
     const cols = new ColumnMap();
-    const scans = scansOf(op);
-    for (let s = 0; s < scans.length; s++) {
-      for (let i = 0; i < scans[s].columns.length; i++) {
-        cols.set(scans[s].rel, scans[s].columns[i], alias + "." + deltaColumn(scans[s], scans[s].columns[i]));
-      }
-    }
+    const columns = columnsOf(op);
+    for (let i = 0; i < columns.length; i++) cols.set(columns[i].rel, columns[i].column, alias + "." + this.nameOf(columns[i]));
     return cols;
   }
 
@@ -380,7 +380,7 @@ export class JoinCompiler {
       }
     } else {
       name = "__pgt_dx" + this.cteNames.length.toString();
-      this.ctes.push(name + " AS (\n" + this.union(this.terms(op), scansOf(op)) + "\n)");
+      this.ctes.push(name + " AS (\n" + this.union(this.terms(op), op) + "\n)");
     }
     this.cteOps.push(op);
     this.cteNames.push(name);
@@ -388,21 +388,18 @@ export class JoinCompiler {
   }
 
   /**
-   * The union of `terms` as rows (__pgt_sign, every column of `scans` by its delta name). With
+   * The union of `terms` as rows (__pgt_sign, every scan column under `op` by its delta name). With
    * `marked`, each term is wrapped in `/*pgt:term needs=<source oids>*\/ ... /*pgt:end*\/` so a
    * refresh can leave out the terms that need the delta of a source without changes
    * (pruneTerms in refresh/program.ts).
    */
-  union(terms: Piece[], scans: ScanOperator[], marked: bool = false): string {
+  union(terms: Piece[], op: Operator, marked: bool = false): string {
+    const columns = columnsOf(op);
     const selects: string[] = [];
     for (let t = 0; t < terms.length; t++) {
       const term = terms[t];
       const list: string[] = [term.sign + " AS __pgt_sign"];
-      for (let s = 0; s < scans.length; s++) {
-        for (let i = 0; i < scans[s].columns.length; i++) {
-          list.push(term.cols.column(new ColumnExpr(scans[s].rel, scans[s].columns[i])) + " AS " + deltaColumn(scans[s], scans[s].columns[i]));
-        }
-      }
+      for (let i = 0; i < columns.length; i++) list.push(term.cols.column(columns[i]) + " AS " + this.nameOf(columns[i]));
       const where = term.where.length > 0 ? "\n  WHERE " + conjunction(term.where) : "";
       const select = "SELECT " + list.join(", ") + "\n  FROM " + term.from + where;
       if (!marked) { selects.push(select); continue; }
@@ -469,17 +466,8 @@ function splitAnd(e: Expr): Expr[] {
 /** The scans (rels) an expression reads, each once. */
 function relsOf(e: Expr): i32[] {
   const out: i32[] = [];
-  const stack: Expr[] = [e];
-  while (stack.length > 0) {
-    const x = stack.pop();
-    if (x.kind == ExprKind.Column) {
-      const rel = (x as ColumnExpr).rel;
-      if (!out.includes(rel)) out.push(rel);
-      continue;
-    }
-    const children = childExpressions(x);
-    for (let i = 0; i < children.length; i++) stack.push(children[i]);
-  }
+  const refs = columnRefs(e);
+  for (let i = 0; i < refs.length; i++) if (!out.includes(refs[i].rel)) out.push(refs[i].rel);
   return out;
 }
 
@@ -498,10 +486,14 @@ export class InputRelation {
   cleanup: Statement[] = [];
   /** Renders columns of `__pgt_w AS w`. */
   deltaContext: RenderContext = new ColumnMap();
-  /** FROM and WHERE of the current state (WHERE "" when there is none; its conditions one by one) and its column spellings. */
+  /** FROM and WHERE conditions of the current state, and its column spellings. */
   fullFrom: string = "";
-  fullWhere: string = "";
   fullConditions: string[] = [];
+
+  /** `\n  WHERE <conditions>`, or "" without any. */
+  get fullWhere(): string {
+    return this.fullConditions.length > 0 ? "\n  WHERE " + conjunction(this.fullConditions) : "";
+  }
   fullContext: RenderContext = new ColumnMap();
 }
 
@@ -512,10 +504,9 @@ export function compileInput(input: Operator, scans: ScanOperator[], delta: Delt
   const out = new InputRelation();
   const state = compiler.state(input);
   out.fullFrom = state.from;
-  out.fullWhere = state.where.length > 0 ? "\n  WHERE " + conjunction(state.where) : "";
   out.fullConditions = state.where;
   out.fullContext = state.cols;
-  const union = compiler.union(compiler.terms(input), scansOf(input), true);
+  const union = compiler.union(compiler.terms(input), input, true);
   compiler.ctes.push("__pgt_w AS (\n" + union + "\n)");
   out.withDelta = "WITH " + compiler.ctes.join(",\n");
   out.prepare = compiler.prepare;

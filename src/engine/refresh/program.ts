@@ -214,9 +214,12 @@ export function readStatements(program: Json, field: string): Statement[] {
  * scheduled refresh that found nothing to do, which would otherwise add a row every period.
  * Parameters: $5 action, $6 rows inserted, $7 rows deleted, $8 initiated_by, $9 start time,
  * $10 pgt_id, $11 delta rows, $12 was_full_fallback, $13 the reason for the action (also the
- * fallback_reason of a FULL one).
+ * fallback_reason of a FULL one). `current`: the installed SQL objects are this version's;
+ * between installing a new library and ALTER EXTENSION ... UPDATE the history has no
+ * decision_reason column yet, and refreshes go on without it.
  */
-const FINISH_SQL = `WITH __pgt_u AS (
+export function finishSql(current: bool): string {
+  return `WITH __pgt_u AS (
   UPDATE pgtrickle.pgt_stream_tables SET
     frontier = jsonb_build_object(
       'snapshot', pg_current_snapshot()::text,
@@ -232,18 +235,9 @@ const FINISH_SQL = `WITH __pgt_u AS (
   WHERE pgt_id = $10::bigint
   RETURNING pgt_id)
 INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, data_timestamp, start_time, end_time, action,
-  rows_inserted, rows_deleted, delta_row_count, was_full_fallback, fallback_reason, status, initiated_by, decision_reason)
+  rows_inserted, rows_deleted, delta_row_count, was_full_fallback, fallback_reason, status, initiated_by${current ? ", decision_reason" : ""})
 SELECT pgt_id, now(), $9::timestamptz, clock_timestamp(), $5, $6::bigint, $7::bigint, $11::bigint,
-  $12::bool, CASE WHEN $5 = 'FULL' OR $12::bool THEN $13 END, 'COMPLETED', $8, $13
+  $12::bool, CASE WHEN $5 = 'FULL' OR $12::bool THEN $13 END, 'COMPLETED', $8${current ? ", $13" : ""}
 FROM __pgt_u
 WHERE $5 <> 'NO_DATA' OR $8 <> 'SCHEDULER'`;
-
-/**
- * FINISH_SQL for a database whose installed SQL objects are this version's (`current`), or an
- * earlier version's: between installing a new library and ALTER EXTENSION ... UPDATE the history
- * has no decision_reason column yet, and refreshes go on without it.
- */
-export function finishSql(current: bool): string {
-  if (current) return FINISH_SQL;
-  return FINISH_SQL.replace(", initiated_by, decision_reason)", ", initiated_by)").replace(", 'COMPLETED', $8, $13\n", ", 'COMPLETED', $8\n");
 }

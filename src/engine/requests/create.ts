@@ -330,6 +330,16 @@ function pushValue(stack: PNode[], v: PValue | null): void {
   else if (v.kind == PKind.List) for (let i = 0; i < v.items.length; i++) pushValue(stack, v.items[i]);
 }
 
+/**
+ * pgt_dependencies.cdc_mode of a source of kind `relkind` read by a stream table refreshed in
+ * `mode`. A view's own changes are not captured: its tables are sources too.
+ */
+export function cdcMode(relkind: string, mode: string, differentiable: bool): string {
+  if (relkind == "v") return "none";
+  if (mode == "IMMEDIATE") return "immediate";
+  return differentiable ? "trigger" : "none";
+}
+
 /** pgt_dependencies.source_type of a source. */
 export function sourceType(source: ProgramSource): string {
   const relkind = source.relkind;
@@ -361,8 +371,7 @@ export function dependencyRows(out: Statement[], where: string, mode: string, pr
     const s = program.sources[i];
     const cols: string[] = [];
     for (let c = 0; c < s.columns.length; c++) cols.push(quoteLiteral(s.columns[c]));
-    // A view's own changes are not captured: its tables are sources too.
-    const cdc = s.relkind == "v" ? "'none'" : mode == "IMMEDIATE" ? "'immediate'" : program.differentiable ? "'trigger'" : "'none'";
+    const cdc = quoteLiteral(cdcMode(s.relkind, mode, program.differentiable));
     out.push(new Statement("INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, cdc_mode)\n"
       + "SELECT pgt_id, " + s.oid + ", " + quoteLiteral(sourceType(s)) + ", ARRAY[" + cols.join(", ") + "]::text[], " + cdc
       + "\nFROM pgtrickle.pgt_stream_tables WHERE " + where));

@@ -11,6 +11,17 @@ import { readStatements, pruneTerms, finishSql } from "../refresh/program";
 import { Statement, statementsJson } from "../refresh/statement";
 import { lookupRefreshCosts, RefreshCosts } from "../analyze/catalog";
 
+/** A stream table's refresh costs, asked of the catalog at most once per decision, and only if needed. */
+class CostsOnce {
+  private costs: RefreshCosts | null = null;
+  constructor(private pgtId: string, private window: i32) {}
+
+  get(): RefreshCosts {
+    if (this.costs === null) this.costs = lookupRefreshCosts(this.pgtId, this.window);
+    return changetype<RefreshCosts>(this.costs);
+  }
+}
+
 /**
  * The predicted duration of a DIFFERENTIAL refresh of `changes` changes, from the line fitted
  * through recent DIFFERENTIAL refreshes (fixed cost plus cost per change, neither below 0); NaN
@@ -59,6 +70,7 @@ export function planRefresh(request: Json): string {
   const strategy = request.str("refreshStrategy", "auto");
   const ratio = F64.parseFloat(request.str("maxChangeRatio", "0.15"));
   const fullEvery = request.int("fullRefreshEvery", 0);
+  const costs = new CostsOnce(request.get("pgtId").text, fullEvery);
 
   let action = "DIFFERENTIAL";
   let reason = "";
@@ -97,8 +109,7 @@ export function planRefresh(request: Json): string {
     action = "FULL";
     reason = "pg_trickle.force_full_refresh is on";
     fallback = true;
-  } else if (fullEvery > 0 && request.has("pgtId")
-    && lookupRefreshCosts(request.get("pgtId").text, fullEvery).sinceFull >= fullEvery - 1) {
+  } else if (fullEvery > 0 && request.has("pgtId") && costs.get().sinceFull >= fullEvery - 1) {
     action = "FULL";
     reason = (fullEvery - 1).toString() + " DIFFERENTIAL refreshes since the last FULL one (pg_trickle.full_refresh_every = " + fullEvery.toString() + ")";
     fallback = true;
@@ -109,12 +120,12 @@ export function planRefresh(request: Json): string {
   } else if (strategy == "auto") {
     reason = changes.toString() + " pending changes, at most pg_trickle.differential_max_change_ratio of " + sourceRows.toString() + " source rows";
     if (request.has("pgtId")) {
-      const costs = lookupRefreshCosts(request.get("pgtId").text, fullEvery);
-      const predicted = predictedDifferentialMs(costs, changes);
-      if (!isNaN(predicted) && costs.fulls > 0) {
+      const last = costs.get();
+      const predicted = predictedDifferentialMs(last, changes);
+      if (!isNaN(predicted) && last.fulls > 0) {
         const versus = "a DIFFERENTIAL refresh of them is predicted to take " + formatMs(predicted) + ", a FULL one "
-          + formatMs(costs.fullMs) + " (from the last refreshes)";
-        if (predicted > costs.fullMs) {
+          + formatMs(last.fullMs) + " (from the last refreshes)";
+        if (predicted > last.fullMs) {
           action = "FULL";
           fallback = true;
           reason = changes.toString() + " pending changes: " + versus;

@@ -32,7 +32,7 @@ import { bufferTable } from "../operators/scan";
 import { captureFunction, dropCapture } from "../cdc/buffer";
 import { relinkSurvey } from "../analyze/catalog";
 import { ProgramSource } from "../refresh/program";
-import { sourceType } from "./create";
+import { sourceType, cdcMode } from "./create";
 
 /** The lowest normal transaction id (0, 1 and 2 are invalid, bootstrap and frozen). */
 const FIRST_NORMAL_XID: u64 = 3;
@@ -60,7 +60,7 @@ export function planRelink(survey: Json): string {
   for (let i = 0; i < rows.length; i++) {
     const sources = rows[i].arr("sources");
     for (let j = 0; j < sources.length; j++) {
-      if (cdcMode(rows[i], sources[j]) == "trigger" && sources[j].has("buffer")) {
+      if (sourceCdc(rows[i], sources[j]) == "trigger" && sources[j].has("buffer")) {
         buffers.set(sources[j].str("oldOid"), sources[j].str("oid"));
       }
     }
@@ -79,14 +79,12 @@ export function planRelink(survey: Json): string {
 }
 
 /**
- * How changes of `source` of stream table `row` are captured, as create sets it (a view's are
- * not: its tables are sources too). The dump holds no dependency rows (pgt_dependencies is dumped empty, see the catalog): they follow from the
+ * How changes of `source` of stream table `row` are captured, as create sets it. The dump holds
+ * no dependency rows (pgt_dependencies is dumped empty, see the catalog): they follow from the
  * program and are written again here.
  */
-function cdcMode(row: Json, source: Json): string {
-  if (source.str("relkind") == "v") return "none";
-  if (row.str("refreshMode") == "IMMEDIATE") return "immediate";
-  return row.bool("differentiable") ? "trigger" : "none";
+function sourceCdc(row: Json, source: Json): string {
+  return cdcMode(source.str("relkind"), row.str("refreshMode"), row.bool("differentiable"));
 }
 
 function qualified(row: Json): string {
@@ -106,7 +104,7 @@ function readiness(rows: Json[]): string | null {
     const sources = row.arr("sources");
     for (let j = 0; j < sources.length; j++) {
       const s = sources[j];
-      const cdc = cdcMode(row, s);
+      const cdc = sourceCdc(row, s);
       if (cdc == "trigger" && s.has("buffer") && !s.get("buffer").bool("loaded")) {
         return "the change buffer of source " + qualified(s) + " is not restored yet";
       }
@@ -253,7 +251,7 @@ function relinkCatalog(rows: Json[], identity: string, out: Statement[], warning
       for (let k = 0; k < used.length; k++) columns.push(quoteLiteral(used[k].text));
       const type = sourceType(new ProgramSource(s.str("oid"), s.str("schema"), s.str("name"), s.str("relkind"), [], s.bool("isStreamTable")));
       values.push("(" + id + ", " + s.str("oid") + ", " + quoteLiteral(type) + ", ARRAY[" + columns.join(", ") + "]::text[], "
-        + quoteLiteral(cdcMode(row, s)) + ")");
+        + quoteLiteral(sourceCdc(row, s)) + ")");
     }
     out.push(new Statement("DELETE FROM pgtrickle.pgt_dependencies WHERE pgt_id = " + id));
     if (values.length > 0) {
