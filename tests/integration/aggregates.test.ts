@@ -10,7 +10,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { pgVersions } from "../setup/pg.ts";
-import { Random, createItemsAndEvents, createStreamTable, expectMatchesQuery, randomEventsStatement, randomItemsStatement, refresh, withExtensionDatabase } from "./oracle.ts";
+import { Random, createItemsAndEvents, createStreamTable, errorOf, expectMatchesQuery, randomEventsStatement, randomItemsStatement, refresh, withExtensionDatabase } from "./oracle.ts";
 
 interface Case { name: string; query: string; columns: string[] }
 
@@ -86,6 +86,18 @@ for (const major of pgVersions()) {
       }
       expect([...actions.keys()].filter((a) => a !== "DIFFERENTIAL" && a !== "NO_DATA")).toEqual([]);
       expect(actions.get("DIFFERENTIAL") ?? 0).toBeGreaterThan(ROUNDS * CASES.length / 2);
+    });
+
+    it("pg_trickle.max_grouping_set_branches caps how many grouping sets a DIFFERENTIAL query may expand to", async () => {
+      const query = "SELECT grp, note, count(*) AS n FROM items GROUP BY CUBE (grp, note)";
+      await client.query("SET pg_trickle.max_grouping_set_branches = 3");
+      const err = await errorOf(() => createStreamTable(client, "a_cube_capped", query, "DIFFERENTIAL"));
+      expect(err.code).toBe("0A000");
+      expect(err.message).toBe("more than 3 grouping sets (pg_trickle.max_grouping_set_branches) is not supported in DIFFERENTIAL mode");
+      await client.query("SET pg_trickle.max_grouping_set_branches = 4");
+      await createStreamTable(client, "a_cube_capped", query, "DIFFERENTIAL");
+      await client.query("RESET pg_trickle.max_grouping_set_branches");
+      await client.query("SELECT pgtrickle.drop_stream_table('a_cube_capped')");
     });
 
     it("a group crosses HAVING upwards and downwards, and MIN/MAX survive deleting the extremum", async () => {
