@@ -17,7 +17,7 @@ import { RelationInfo, lookupRelation, lookupViewQuery } from "./catalog";
 import { readParseTree } from "../nodes/read-tree";
 import { Json } from "../util/json";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
-import { Operator, OperatorKind, ScanOperator, FilterOperator, JoinOperator, JoinType } from "../ir/operator-tree";
+import { Operator, OperatorKind, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived } from "../ir/operator-tree";
 import { ExpressionBinder, FULL_MODE_HINT } from "./expressions";
 import { nodeList, nameList, characterPosition } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
@@ -134,14 +134,26 @@ class QueryAnalyzer {
   get stopped(): bool { return this.result.error !== null || this.result.notDifferentiable !== null; }
 
   analyze(s: PNode): Analysis {
-    const loc = s.int("location");
-    if (!this.checkPlainSelect(s, loc, "")) return this.result;
-    if (s.bool("groupDistinct")) return this.notDifferentiable("GROUP BY DISTINCT", loc);
+    const q = this.bindQuery(s, s.int("location"), "");
+    if (q === null) return this.result;
+    q.views = this.views;
+    recordColumnsUsed(q);
+    this.result.query = q;
+    return this.result;
+  }
+
+  /**
+   * Binds one SELECT (the defining query, or a subquery in FROM that groups, `where` naming the
+   * place) into an AnalyzedQuery over the query's scans; null when it cannot (reason recorded).
+   */
+  bindQuery(s: PNode, loc: i64, where: string): AnalyzedQuery | null {
+    if (!this.checkPlainSelect(s, loc, where)) return null;
+    if (s.bool("groupDistinct")) { this.notDifferentiable("GROUP BY DISTINCT" + where, loc); return null; }
 
     const from = nodeList(s, "fromClause");
-    if (from.length == 0) return this.notDifferentiable("a query without a FROM clause", loc);
+    if (from.length == 0) { this.notDifferentiable((where.length > 0 ? "a subquery in FROM" : "a query") + " without a FROM clause", loc); return null; }
     const scope = this.bindFromList(from, loc);
-    if (scope === null) return this.result;
+    if (scope === null) return null;
     const binder = new ExpressionBinder(this.queryText, changetype<Scope>(scope), this.fixedPosition);
     const q = new AnalyzedQuery();
     q.from = this.crossJoin(changetype<Scope>(scope).items);
@@ -149,54 +161,54 @@ class QueryAnalyzer {
     const whereNode = s.node("whereClause");
     if (whereNode !== null) {
       q.where = binder.bind(whereNode, 0, false);
-      if (binder.error !== null) return this.binderFailed(changetype<EngineError>(binder.error));
+      if (binder.error !== null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
     }
 
     const outputs = this.bindTargets(s, binder, true);
-    if (outputs === null) return this.binderFailed(changetype<EngineError>(binder.error));
+    if (outputs === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
     q.outputs = outputs;
 
-    if (!this.checkOrderBy(s, q, binder)) return this.binderFailed(changetype<EngineError>(binder.error));
+    if (!this.checkOrderBy(s, q, binder)) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
 
     const distinct = nodeList(s, "distinctClause");
     if (distinct.length > 0) {
-      if (distinct.length > 1 || distinct[0] !== null) return this.notDifferentiable("DISTINCT ON", locationIn(distinct[0], loc));
+      if (distinct.length > 1 || distinct[0] !== null) { this.notDifferentiable("DISTINCT ON" + where, locationIn(distinct[0], loc)); return null; }
       q.distinct = true;
     }
     const groupBy = nodeList(s, "groupClause");
     if (q.distinct && (groupBy.length > 0 || binder.aggregates.length > 0)) {
-      return this.notDifferentiable("DISTINCT together with GROUP BY or aggregates", loc);
+      this.notDifferentiable("DISTINCT together with GROUP BY or aggregates" + where, loc);
+      return null;
     }
     if (!this.bindGroupBy(groupBy, q, binder, loc)) {
-      if (binder.error !== null) return this.binderFailed(changetype<EngineError>(binder.error));
-      return this.result;
+      if (binder.error !== null) this.binderFailed(changetype<EngineError>(binder.error));
+      return null;
     }
     if (q.distinct) {
       for (let i = 0; i < q.outputs.length; i++) q.groupKeys.push(q.outputs[i].expr);
     }
     const havingNode = s.node("havingClause");
     if (havingNode !== null) {
-      if (q.distinct) return this.notDifferentiable("DISTINCT together with HAVING", loc);
+      if (q.distinct) { this.notDifferentiable("DISTINCT together with HAVING" + where, loc); return null; }
       q.having = binder.bind(havingNode, 0, true);
-      if (q.having === null) return this.binderFailed(changetype<EngineError>(binder.error));
+      if (q.having === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
     }
     q.aggregates = binder.aggregates;
     q.grouped = q.distinct || q.groupKeys.length > 0 || q.aggregates.length > 0 || q.having !== null;
     if (q.grouped && !q.distinct) {
       for (let i = 0; i < q.outputs.length; i++) {
         if (!coveredByGroups(q.outputs[i].expr, q)) {
-          return this.notDifferentiable("output column \"" + q.outputs[i].name + "\" that is neither grouped nor aggregated", loc);
+          this.notDifferentiable("output column \"" + q.outputs[i].name + "\" that is neither grouped nor aggregated" + where, loc);
+          return null;
         }
       }
       if (q.having !== null && !coveredByGroups(changetype<Expr>(q.having), q)) {
-        return this.notDifferentiable("a HAVING condition on a column that is neither grouped nor aggregated", locationIn(havingNode, loc));
+        this.notDifferentiable("a HAVING condition on a column that is neither grouped nor aggregated" + where, locationIn(havingNode, loc));
+        return null;
       }
     }
     q.scans = this.scans;
-    q.views = this.views;
-    recordColumnsUsed(q);
-    this.result.query = q;
-    return this.result;
+    return q;
   }
 
   /**
@@ -430,36 +442,32 @@ class QueryAnalyzer {
   /**
    * A SELECT inside FROM (a subquery, a view's query) flattened into the query: its scans join the
    * query's, its WHERE becomes a filter, and its output columns (named `colnames`, else as it
-   * names them) stand for the expressions it selects. Only a plain select-project-join query can
-   * be flattened. `alias` ("" for none) and `schema` name it for qualified references.
+   * names them) stand for the expressions it selects. A query that groups cannot be flattened:
+   * it becomes a DerivedOperator, a scan of its result. `alias` ("" for none) and `schema` name
+   * it for qualified references.
    */
   flatten(s: PNode, alias: string, schema: string, colnames: string[], nullable: bool, loc: i64): FromItem | null {
     const subLoc = locationIn(s, loc);
-    const where = " in a subquery in FROM";
-    if (!this.checkPlainSelect(s, subLoc, where)) return null;
-    if (s.list("groupClause").length > 0) { this.notDifferentiable("GROUP BY" + where, subLoc); return null; }
-    if (s.node("havingClause") !== null) { this.notDifferentiable("HAVING" + where, subLoc); return null; }
-    if (s.list("distinctClause").length > 0) { this.notDifferentiable("DISTINCT" + where, subLoc); return null; }
-    const from = nodeList(s, "fromClause");
-    if (from.length == 0) { this.notDifferentiable("a subquery in FROM without a FROM clause", subLoc); return null; }
-    const scope = this.bindFromList(from, subLoc);
-    if (scope === null) return null;
-    const inner = changetype<Scope>(scope);
-    const binder = new ExpressionBinder(this.queryText, inner, this.fixedPosition);
-    let op = this.crossJoin(inner.items);
-    const whereNode = s.node("whereClause");
-    if (whereNode !== null) {
-      const predicate = binder.bind(whereNode, 0, false);
-      if (predicate === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
-      op = new FilterOperator(op, predicate);
-    }
-    const outputs = this.bindTargets(s, binder, true);
-    if (outputs === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
-    if (binder.aggregates.length > 0) { this.notDifferentiable("aggregates" + where, subLoc); return null; }
+    const sub = this.bindQuery(s, subLoc, " in a subquery in FROM");
+    if (sub === null) return null;
+    const q = changetype<AnalyzedQuery>(sub);
     const columns: ColumnBinding[] = [];
-    for (let i = 0; i < outputs.length; i++) {
-      const expr = outputs[i].expr;
-      columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : outputs[i].name, expr, nullable && expr.kind != ExprKind.Column));
+    let op: Operator;
+    if (q.grouped) {
+      if (q.groupingSets !== null) { this.notDifferentiable("GROUPING SETS, ROLLUP or CUBE in a subquery in FROM", subLoc); return null; }
+      const derived = new DerivedOperator(this.scans.length, q, alias.length > 0 ? alias : "subquery");
+      this.scans.push(derived);
+      for (let i = 0; i < q.outputs.length; i++) {
+        columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : q.outputs[i].name, new ColumnExpr(derived.rel, derived.columns[i])));
+      }
+      op = derived;
+    } else {
+      op = changetype<Operator>(q.from);
+      if (q.where !== null) op = new FilterOperator(op, changetype<Expr>(q.where));
+      for (let i = 0; i < q.outputs.length; i++) {
+        const expr = q.outputs[i].expr;
+        columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : q.outputs[i].name, expr, nullable && expr.kind != ExprKind.Column));
+      }
     }
     const aliases: AliasEntry[] = alias.length > 0 ? [new AliasEntry(alias, schema, columns)] : [];
     return new FromItem(op, columns, aliases);
@@ -702,11 +710,7 @@ function uniqueBinding(columns: ColumnBinding[], name: string): Expr | null {
  */
 function recordColumnsUsed(q: AnalyzedQuery): void {
   const exprs: Expr[] = [];
-  collectOperatorExprs(changetype<Operator>(q.from), exprs);
-  if (q.where !== null) exprs.push(changetype<Expr>(q.where));
-  for (let i = 0; i < q.outputs.length; i++) exprs.push(q.outputs[i].expr);
-  for (let i = 0; i < q.groupKeys.length; i++) exprs.push(q.groupKeys[i]);
-  if (q.having !== null) exprs.push(changetype<Expr>(q.having));
+  collectQueryExprs(q, exprs);
   for (let i = 0; i < exprs.length; i++) {
     const refs = columnRefs(exprs[i]);
     for (let k = 0; k < refs.length; k++) {
@@ -722,9 +726,20 @@ function recordColumnsUsed(q: AnalyzedQuery): void {
   }
 }
 
-/** The join conditions and filter predicates inside a FROM tree, in tree order. */
+/** Every expression of `q`, those of its grouping subqueries in FROM included. */
+function collectQueryExprs(q: AnalyzedQuery, exprs: Expr[]): void {
+  collectOperatorExprs(changetype<Operator>(q.from), exprs);
+  if (q.where !== null) exprs.push(changetype<Expr>(q.where));
+  for (let i = 0; i < q.outputs.length; i++) exprs.push(q.outputs[i].expr);
+  for (let i = 0; i < q.groupKeys.length; i++) exprs.push(q.groupKeys[i]);
+  if (q.having !== null) exprs.push(changetype<Expr>(q.having));
+}
+
+/** The join conditions and filter predicates inside a FROM tree (and its grouping subqueries), in tree order. */
 function collectOperatorExprs(op: Operator, out: Expr[]): void {
-  if (op.kind == OperatorKind.Filter) {
+  if (op.kind == OperatorKind.Scan) {
+    if (isDerived(op as ScanOperator)) collectQueryExprs(changetype<DerivedOperator>(op).query, out);
+  } else if (op.kind == OperatorKind.Filter) {
     const f = op as FilterOperator;
     collectOperatorExprs(f.input, out);
     out.push(f.predicate);

@@ -1,7 +1,7 @@
 /**
  * @fileoverview The operator tree of a differentiable query: immutable nodes tagged by `kind`.
  * The relational part is a tree of Scan, Filter and Join; one Project, Aggregate or Distinct sits
- * on top.
+ * on top. A subquery in FROM that groups is a Derived scan holding its own such tree.
  */
 
 import { Expr, AggregateExpr } from "./expr";
@@ -24,6 +24,35 @@ export abstract class Operator {
 export class ScanOperator extends Operator {
   columns: string[] = [];
   constructor(public readonly rel: i32, public readonly source: RelationInfo, public readonly alias: string) { super(OperatorKind.Scan); }
+}
+
+/**
+ * A subquery in FROM that groups (GROUP BY, aggregates, HAVING or DISTINCT), read like a source:
+ * its rows are the result of `top` over its own scans, which are among the query's scans. Its
+ * columns are `o1`, `o2`, ... in the subquery's output order (operators/derived.ts).
+ */
+export class DerivedOperator extends ScanOperator {
+  readonly top: Operator;
+  constructor(rel: i32, public readonly query: AnalyzedQuery, alias: string) {
+    super(rel, derivedRelation(alias), alias);
+    this.top = buildOperatorTree(query);
+    for (let i = 0; i < query.outputs.length; i++) this.columns.push("o" + (i + 1).toString());
+  }
+}
+
+function derivedRelation(alias: string): RelationInfo {
+  const rel = new RelationInfo();
+  rel.name = alias;
+  rel.relkind = DERIVED_RELKIND;
+  return rel;
+}
+
+/** The relkind of a derived relation's stand-in source (not a pg_class relkind). */
+const DERIVED_RELKIND = "subquery";
+
+/** True when `scan` reads a grouping subquery (a DerivedOperator), not a source relation. */
+export function isDerived(scan: ScanOperator): bool {
+  return scan.source.relkind == DERIVED_RELKIND;
 }
 
 /** Keeps the rows satisfying `predicate`. */
@@ -121,6 +150,7 @@ export function describeOperatorTree(op: Operator): string {
   switch (op.kind) {
     case OperatorKind.Scan: {
       const s = op as ScanOperator;
+      if (isDerived(s)) return "Derived(" + describeOperatorTree(changetype<DerivedOperator>(s).top) + ")";
       return "Scan(" + s.source.schema + "." + s.source.name + ")";
     }
     case OperatorKind.Filter: return "Filter(" + describeOperatorTree((op as FilterOperator).input) + ")";

@@ -32,13 +32,14 @@
  * where a rule needs it as one relation (R₀ of a subtree, the matches of an outer join).
  */
 
-import { ScanOperator, Operator, OperatorKind, FilterOperator, JoinOperator, JoinType, scansOf } from "../ir/operator-tree";
+import { ScanOperator, Operator, OperatorKind, FilterOperator, JoinOperator, JoinType, scansOf, DerivedOperator, isDerived, inputOf } from "../ir/operator-tree";
 import { ColumnExpr, Expr, ExprKind, BoolExpr } from "../ir/expr";
 import { columnRefs } from "../analyze/query";
 import { RenderContext, renderExpr } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
 import { windowSelect, sourceFrom, DeltaSource } from "./scan";
 import { Statement } from "../refresh/statement";
+import { derivedState, derivedDelta } from "./derived";
 
 /** How one piece of SQL spells the columns of the scans it covers. */
 export class ColumnMap extends RenderContext {
@@ -87,7 +88,7 @@ export class Piece {
 }
 
 /** Every column every scan under `op` reads, in scan order. */
-function columnsOf(op: Operator): ColumnExpr[] {
+export function columnsOf(op: Operator): ColumnExpr[] {
   const out: ColumnExpr[] = [];
   const scans = scansOf(op);
   for (let s = 0; s < scans.length; s++) {
@@ -98,7 +99,7 @@ function columnsOf(op: Operator): ColumnExpr[] {
 
 /** The scans whose delta the delta of `op` needs: the scan itself, none for a larger subtree (conservative). */
 function deltaNeeds(op: Operator): i32[] {
-  return op.kind == OperatorKind.Scan ? [(op as ScanOperator).rel] : [];
+  return op.kind == OperatorKind.Scan && !isDerived(op as ScanOperator) ? [(op as ScanOperator).rel] : [];
 }
 
 /** The name of scan column `column` of `scan` in CTEs and the delta relation. */
@@ -175,7 +176,11 @@ export class JoinCompiler {
       const alias = "__pgt_s" + scan.rel.toString();
       const cols = new ColumnMap();
       for (let i = 0; i < scan.columns.length; i++) cols.set(scan.rel, scan.columns[i], alias + "." + quoteIdent(scan.columns[i]));
-      return new Piece(sourceFrom(scan, alias), [], "1", cols);
+      if (!isDerived(scan)) return new Piece(sourceFrom(scan, alias), [], "1", cols);
+      const d = changetype<DerivedOperator>(scan);
+      const input = new JoinCompiler(this.scans, this.delta).state(inputOf(d.top));
+      const where = input.where.length > 0 ? "\n  WHERE " + conjunction(input.where) : "";
+      return new Piece("(" + derivedState(d, d.columns, input.from, where, input.cols) + ") AS " + alias, [], "1", cols);
     }
     if (op.kind == OperatorKind.Filter) {
       const f = op as FilterOperator;
@@ -218,7 +223,7 @@ export class JoinCompiler {
     if (op.kind == OperatorKind.Scan) {
       const scan = op as ScanOperator;
       const alias = "__pgt_s" + scan.rel.toString();
-      return [new Piece(this.deltaCte(op) + " AS " + alias, [], alias + ".__pgt_sign", this.cteColumns(op, alias)).needing([scan.rel])];
+      return [new Piece(this.deltaCte(op) + " AS " + alias, [], alias + ".__pgt_sign", this.cteColumns(op, alias)).needing(deltaNeeds(scan))];
     }
     if (op.kind == OperatorKind.Filter) {
       const f = op as FilterOperator;
@@ -279,8 +284,12 @@ export class JoinCompiler {
     const nulls = new ColumnMap();
     const columns = columnsOf(nullable);
     for (let i = 0; i < columns.length; i++) {
-      const c = this.scans[columns[i].rel].source.column(columns[i].column);
-      nulls.set(columns[i].rel, columns[i].column, "NULL::" + (c === null ? "text" : c.type));
+      const scan = this.scans[columns[i].rel];
+      const c = scan.source.column(columns[i].column);
+      // A grouping subquery's column types are PostgreSQL's to know: read one from its delta table.
+      const typed = isDerived(scan) ? "(SELECT x." + this.nameOf(columns[i]) + " FROM " + this.deltaCte(scan) + " AS x WHERE false)"
+        : "NULL::" + (c === null ? "text" : c.type);
+      nulls.set(columns[i].rel, columns[i].column, typed);
     }
     const n1 = this.state(nullable);
     // ΔP ▷ N₁.
@@ -365,7 +374,7 @@ export class JoinCompiler {
       const scan = op as ScanOperator;
       const renamed: string[] = [];
       for (let i = 0; i < scan.columns.length; i++) renamed.push(deltaColumn(scan, scan.columns[i]));
-      const body = windowSelect(scan, this.delta, renamed);
+      const body = isDerived(scan) ? this.derivedDelta(changetype<DerivedOperator>(scan), renamed) : windowSelect(scan, this.delta, renamed);
       if (this.tables && this.delta == DeltaSource.Buffer) {
         name = "pg_temp.__pgt_d" + scan.rel.toString();
         const restriction = this.restrictions[scan.rel];
@@ -385,6 +394,45 @@ export class JoinCompiler {
     this.cteOps.push(op);
     this.cteNames.push(name);
     return name;
+  }
+
+  /**
+   * The delta of a grouping subquery (operators/derived.ts), its columns named `names`. Its
+   * input's own delta tables are filled first and dropped with this compiler's.
+   */
+  private derivedDelta(d: DerivedOperator, names: string[]): string {
+    assert(this.tables && this.delta == DeltaSource.Buffer, "a grouping subquery outside a buffered refresh");
+    const inner = new JoinCompiler(this.scans, this.delta, true);
+    const input = inputOf(d.top);
+    const rel = inner.relation(input);
+    for (let i = 0; i < rel.prepare.length; i++) this.prepare.push(rel.prepare[i]);
+    for (let i = 0; i < inner.cleanup.length; i++) this.cleanup.push(inner.cleanup[i]);
+    const columns = columnsOf(input);
+    const inputNames: string[] = [];
+    const fullColumns: string[] = [];
+    for (let i = 0; i < columns.length; i++) {
+      inputNames.push(this.nameOf(columns[i]));
+      fullColumns.push(rel.fullContext.column(columns[i]));
+    }
+    return derivedDelta(d, names, rel.withDelta, inputNames, new DeltaRowContext(this.scans, "w"), rel.fullFrom, rel.fullConditions,
+      rel.fullContext, fullColumns, new DeltaRowContext(this.scans, "r"));
+  }
+
+  /** The relation `input` under this compiler's scans: its delta (with the statements it needs) and its current state. */
+  relation(input: Operator): InputRelation {
+    if (this.tables) pushDownRestrictions(input, this);
+    const out = new InputRelation();
+    const state = this.state(input);
+    out.fullFrom = state.from;
+    out.fullConditions = state.where;
+    out.fullContext = state.cols;
+    const union = this.union(this.terms(input), input, true);
+    this.ctes.push("__pgt_w AS (\n" + union + "\n)");
+    out.withDelta = "WITH " + this.ctes.join(",\n");
+    out.prepare = this.prepare;
+    if (this.cleanup.length > 0) out.cleanup = [new Statement("DROP TABLE " + this.cleanup.join(", "))];
+    out.deltaContext = new DeltaRowContext(this.scans, "w");
+    return out;
   }
 
   /**
@@ -499,18 +547,5 @@ export class InputRelation {
 
 /** Compiles the relational input `input` over `scans`, its delta read from `delta`. */
 export function compileInput(input: Operator, scans: ScanOperator[], delta: DeltaSource): InputRelation {
-  const compiler = new JoinCompiler(scans, delta, scans.length > 1);
-  if (compiler.tables) pushDownRestrictions(input, compiler);
-  const out = new InputRelation();
-  const state = compiler.state(input);
-  out.fullFrom = state.from;
-  out.fullConditions = state.where;
-  out.fullContext = state.cols;
-  const union = compiler.union(compiler.terms(input), input, true);
-  compiler.ctes.push("__pgt_w AS (\n" + union + "\n)");
-  out.withDelta = "WITH " + compiler.ctes.join(",\n");
-  out.prepare = compiler.prepare;
-  if (compiler.cleanup.length > 0) out.cleanup = [new Statement("DROP TABLE " + compiler.cleanup.join(", "))];
-  out.deltaContext = new DeltaRowContext(scans, "w");
-  return out;
+  return new JoinCompiler(scans, delta, scans.length > 1).relation(input);
 }

@@ -17,7 +17,7 @@
  */
 
 import { quoteIdent } from "../sqlgen/quote";
-import { ScanOperator } from "../ir/operator-tree";
+import { ScanOperator, isDerived } from "../ir/operator-tree";
 
 /** The change buffer of source `oid`. */
 export function bufferTable(oid: string): string {
@@ -72,7 +72,7 @@ function transitionSelect(scan: ScanOperator, source: DeltaSource, names: string
 
 /**
  * SELECT of (truncates, changes, source_rows, per_source) for the window over every source buffer
- * the scans read (a table read twice counts once): lets the engine choose the refresh action, and
+ * the scans read (a table read twice counts once; a grouping subquery's own scans count for it): lets the engine choose the refresh action, and
  * leave out the delta terms of sources without changes. per_source is `oid:changes,...`.
  */
 export function probeSelect(scans: ScanOperator[]): string {
@@ -80,7 +80,7 @@ export function probeSelect(scans: ScanOperator[]): string {
   const seen: string[] = [];
   for (let i = 0; i < scans.length; i++) {
     const oid = scans[i].source.oid;
-    if (seen.includes(oid)) continue;
+    if (isDerived(scans[i]) || seen.includes(oid)) continue;
     seen.push(oid);
     parts.push("SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,\n"
       + "  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = " + oid + ") AS source_rows, '" + oid + "' AS oid\n"

@@ -12,7 +12,7 @@ import { readParseTree } from "../nodes/read-tree";
 import { PNode, PKind, PValue } from "../nodes/parse-node";
 import { analyzeSelect, singleSelect, AnalyzedQuery, Analysis } from "../analyze/query";
 import { resolveTargetName, lookupRelation, bufferColumns, currentSearchPath, RelationInfo } from "../analyze/catalog";
-import { buildOperatorTree, describeOperatorTree, singleScan, inputOf, Operator, OperatorKind, ProjectOperator, ScanOperator } from "../ir/operator-tree";
+import { buildOperatorTree, describeOperatorTree, singleScan, inputOf, Operator, OperatorKind, ProjectOperator, ScanOperator, isDerived } from "../ir/operator-tree";
 import { compileKeyedProjection, compileCountedProjection } from "../operators/project";
 import { compileAggregate } from "../operators/aggregate";
 import { compileInput } from "../operators/join";
@@ -167,6 +167,8 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     program.differential = plan.differential;
     if (q.views.length > 0) {
       program.immediateReason = "a query reading a view is not supported in IMMEDIATE mode";
+    } else if (hasDerived(q.scans)) {
+      program.immediateReason = "a subquery in FROM with GROUP BY, DISTINCT or aggregates is not supported in IMMEDIATE mode";
     } else if (q.scans.length == 1) {
       program.immediate = new ImmediateProgram(immediateStep(operators, q.scans, storage, DeltaSource.Inserted),
         immediateStep(operators, q.scans, storage, DeltaSource.Updated), immediateStep(operators, q.scans, storage, DeltaSource.Deleted),
@@ -238,10 +240,16 @@ function immediateStep(tree: Operator, scans: ScanOperator[], storage: string, d
   return new ImmediateStep(plan.lock, plan.differential);
 }
 
+function hasDerived(scans: ScanOperator[]): bool {
+  for (let i = 0; i < scans.length; i++) if (isDerived(scans[i])) return true;
+  return false;
+}
+
 /** One program source per table the scans read (a table read twice is one source), with every column read from it. */
 function programSources(scans: ScanOperator[]): ProgramSource[] {
   const out: ProgramSource[] = [];
   for (let i = 0; i < scans.length; i++) {
+    if (isDerived(scans[i])) continue;
     const s = scans[i].source;
     let source: ProgramSource | null = null;
     for (let k = 0; k < out.length; k++) if (out[k].oid == s.oid) source = out[k];

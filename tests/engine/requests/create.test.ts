@@ -43,12 +43,13 @@ const DIFFERENTIABLE: { query: string; tree: string; source: string; columns: st
   { query: "SELECT count(*) AS n FROM events", tree: "Aggregate(Scan(public.events))", source: "events", columns: [] },
   { query: "SELECT DISTINCT kind FROM events WHERE n > 0", tree: "Distinct(Filter(Scan(public.events)))", source: "events", columns: ["n", "kind"] },
   { query: "SELECT public.orders.id, orders.note FROM public.orders", tree: "Project(Scan(public.orders))", source: "orders", columns: ["id", "note"] },
+  { query: "SELECT x.c FROM (SELECT customer AS c, count(*) AS n FROM orders GROUP BY customer) AS x", tree: "Project(Derived(Aggregate(Scan(public.orders))))", source: "orders", columns: ["customer", "id"] },
 ];
 
 /** Queries this version cannot maintain differentially, with the construct the engine names. */
 const NOT_DIFFERENTIABLE: { query: string; construct: string; sources: string[] }[] = [
   { query: "SELECT o.id FROM orders o, LATERAL (SELECT o.customer) AS x", construct: "a LATERAL subquery", sources: ["orders"] },
-  { query: "SELECT x.c FROM (SELECT customer AS c, count(*) AS n FROM orders GROUP BY customer) AS x", construct: "GROUP BY in a subquery in FROM", sources: ["orders"] },
+  { query: "SELECT x.c FROM (SELECT customer AS c, count(*) AS n FROM orders GROUP BY ROLLUP (customer)) AS x", construct: "GROUPING SETS, ROLLUP or CUBE in a subquery in FROM", sources: ["orders"] },
   { query: "SELECT o.id, x.k FROM orders o LEFT JOIN (SELECT kind || '!' AS k, n FROM events) AS x ON x.n = o.id", construct: "a computed column of a subquery or view on the nullable side of an outer join", sources: ["orders", "events"] },
   { query: "SELECT id FROM orders ORDER BY amount DESC LIMIT 10", construct: "LIMIT or OFFSET", sources: ["orders"] },
   { query: "SELECT id, row_number() OVER (ORDER BY amount) AS r FROM orders", construct: "window function row_number()", sources: ["orders"] },

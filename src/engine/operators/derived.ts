@@ -1,0 +1,130 @@
+/**
+ * @fileoverview A subquery in FROM that groups — GROUP BY, aggregates, HAVING or DISTINCT — read
+ * by the query around it like a source (a DerivedOperator): its current state and its delta, a
+ * signed multiset of its rows.
+ *
+ * Delta rule: D = γ_G(X) over its input X (scans, filters, joins: operators/join.ts). A change
+ * of X touches only the groups whose key G appears in ΔX, so with K = those keys
+ *   ΔD = γ_G(σ_{G∈K} X₁) − γ_G(σ_{G∈K} X₀)
+ * and every other group is the same in D₀ and D₁. σ_{G∈K} X₁ is read from the current state,
+ * restricted by key (an index probe where the key has one). Its old state needs the actual rows,
+ * for an aggregate of any kind: σ_{G∈K} X₀ = σ_{G∈K} X₁ ⊎ −ΔX, netted row by row (each distinct
+ * row gets the sum of its multiplicities and is repeated that many times). HAVING is applied to
+ * both sides, so a group crossing its threshold appears or disappears. A group with equal old
+ * and new rows contributes +row −row, which the reading operator nets.
+ *
+ * NULL keys: a key with a NULL part matches by IS NOT DISTINCT FROM, as GROUP BY groups NULLs;
+ * keys without NULLs match by `=`, which an index can serve.
+ * Without GROUP BY (a scalar aggregate) the one group is affected by any change; its row always
+ * exists on both sides.
+ *
+ * Netting compares rows with their types' equality: an input column of a type without one (json,
+ * point, ...) fails the refresh with PostgreSQL's error.
+ */
+
+import { DerivedOperator, OperatorKind, DistinctOperator, AggregateOperator } from "../ir/operator-tree";
+import { Expr } from "../ir/expr";
+import { OutputColumn } from "../analyze/query";
+import { RenderContext, renderExpr } from "../sqlgen/render-expression";
+
+/** The grouping part of a derived relation: keys, outputs and HAVING. */
+class Grouping {
+  keys: Expr[] = [];
+  outputs: OutputColumn[] = [];
+  having: Expr | null = null;
+
+  constructor(d: DerivedOperator) {
+    if (d.top.kind == OperatorKind.Distinct) {
+      const top = d.top as DistinctOperator;
+      this.outputs = top.outputs;
+      for (let i = 0; i < top.outputs.length; i++) this.keys.push(top.outputs[i].expr);
+    } else {
+      const top = d.top as AggregateOperator;
+      this.outputs = top.outputs;
+      this.keys = top.keys;
+      this.having = top.having;
+    }
+  }
+
+  /** `SELECT <outputs AS names> FROM <from> [WHERE] GROUP BY <keys> [HAVING]`, expressions rendered in `ctx`. */
+  select(names: string[], from: string, where: string, ctx: RenderContext, extraHaving: string): string {
+    const list: string[] = [];
+    for (let i = 0; i < this.outputs.length; i++) list.push(renderExpr(this.outputs[i].expr, ctx) + " AS " + names[i]);
+    const keys: string[] = [];
+    for (let i = 0; i < this.keys.length; i++) keys.push(renderExpr(this.keys[i], ctx));
+    const having: string[] = [];
+    const h = this.having;
+    if (h !== null) having.push("(" + renderExpr(h, ctx) + ")");
+    if (extraHaving.length > 0) having.push(extraHaving);
+    return "SELECT " + list.join(", ") + "\n  FROM " + from + where
+      + (keys.length > 0 ? "\n  GROUP BY " + keys.join(", ") : "")
+      + (having.length > 0 ? "\n  HAVING " + having.join(" AND ") : "");
+  }
+}
+
+/** D₁: the subquery over its input's current state (`from`, `where`, columns in `ctx`), its columns named `names`. */
+export function derivedState(d: DerivedOperator, names: string[], from: string, where: string, ctx: RenderContext): string {
+  return new Grouping(d).select(names, from, where, ctx, "");
+}
+
+/**
+ * ΔD as rows (__pgt_sign, its columns named `names`). `withDelta` defines `__pgt_w`, the input's
+ * delta with its columns named `inputNames`, read through `w`; the input's current state is
+ * `from` + `where` with its columns in `full` (in that order with `inputNames`); `r` reads the
+ * input's columns by their delta names through alias `r`.
+ */
+export function derivedDelta(d: DerivedOperator, names: string[], withDelta: string, inputNames: string[], w: RenderContext,
+  from: string, conditions: string[], full: RenderContext, fullColumns: string[], r: RenderContext): string {
+  const g = new Grouping(d);
+  const keysW: string[] = [];
+  const keysFull: string[] = [];
+  const keyNames: string[] = [];
+  for (let i = 0; i < g.keys.length; i++) {
+    keysW.push(renderExpr(g.keys[i], w) + " AS __pgt_k" + (i + 1).toString());
+    keysFull.push(renderExpr(g.keys[i], full));
+    keyNames.push("__pgt_k" + (i + 1).toString());
+  }
+  const rowList: string[] = [];
+  for (let i = 0; i < inputNames.length; i++) rowList.push(fullColumns[i] + " AS " + inputNames[i]);
+  const rowSelect = "SELECT " + (rowList.length > 0 ? rowList.join(", ") : "1 AS __pgt_none") + " FROM " + from + " WHERE ";
+  const state = conditions.length > 0 ? conditions.join(" AND ") + " AND " : "";
+  let rows: string;
+  if (g.keys.length == 0) {
+    rows = rowSelect + state + "EXISTS (SELECT 1 FROM __pgt_w)";
+  } else {
+    // Keys without NULLs by `=` (indexable), keys with a NULL part by IS NOT DISTINCT FROM; the
+    // second branch runs only when some affected key has a NULL part.
+    const allSet: string[] = [];
+    const anyNull: string[] = [];
+    const same: string[] = [];
+    for (let i = 0; i < keysFull.length; i++) {
+      allSet.push(keysFull[i] + " IS NOT NULL");
+      anyNull.push("k." + keyNames[i] + " IS NULL");
+      same.push("k." + keyNames[i] + " IS NOT DISTINCT FROM " + keysFull[i]);
+    }
+    rows = rowSelect + state + "(" + keysFull.join(", ") + ") IN (SELECT " + keyNames.join(", ") + " FROM __pgt_k)"
+      + "\n  UNION ALL\n" + rowSelect + state + "NOT (" + allSet.join(" AND ") + ")"
+      + "\n    AND EXISTS (SELECT 1 FROM __pgt_k AS k WHERE " + anyNull.join(" OR ") + ")"
+      + "\n    AND EXISTS (SELECT 1 FROM __pgt_k AS k WHERE " + same.join(" AND ") + ")";
+  }
+  // X₀ of the affected groups: X₁'s rows (+1) and ΔX's (−sign), netted per distinct row.
+  const cols = inputNames.length > 0 ? inputNames.join(", ") : "";
+  const lead = cols.length > 0 ? cols + ", " : "";
+  const netted = "SELECT " + lead + "sum(u.__pgt_m) AS __pgt_m FROM (SELECT " + lead + "1 AS __pgt_m FROM __pgt_r"
+    + " UNION ALL SELECT " + lead + "-__pgt_sign FROM __pgt_w) AS u" + (cols.length > 0 ? " GROUP BY " + cols : "");
+  const oldRows = "SELECT " + (cols.length > 0 ? prefixed("n.", inputNames).join(", ") : "1 AS __pgt_none") + " FROM (" + netted
+    + ") AS n CROSS JOIN LATERAL generate_series(1, n.__pgt_m) WHERE n.__pgt_m > 0";
+  // A scalar aggregate's one row exists before and after; without changes it is not affected.
+  const affected = g.keys.length == 0 ? "EXISTS (SELECT 1 FROM __pgt_w)" : "";
+  const ctes = withDelta + ",\n"
+    + (g.keys.length > 0 ? "__pgt_k AS (SELECT DISTINCT " + keysW.join(", ") + " FROM __pgt_w AS w),\n" : "")
+    + "__pgt_r AS MATERIALIZED (\n" + rows + "\n),\n__pgt_o AS (\n" + oldRows + "\n)";
+  return ctes + "\nSELECT 1 AS __pgt_sign, q.* FROM (" + g.select(names, "__pgt_r AS r", "", r, affected) + ") AS q"
+    + "\nUNION ALL\nSELECT -1, q.* FROM (" + g.select(names, "__pgt_o AS r", "", r, affected) + ") AS q";
+}
+
+function prefixed(prefix: string, names: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < names.length; i++) out.push(prefix + names[i]);
+  return out;
+}
