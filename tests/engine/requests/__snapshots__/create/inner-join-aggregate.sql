@@ -185,7 +185,7 @@ SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_s
 WHERE (w.c0_1 > 0);
 
 -- program.differential 2 (counting none)
-ANALYZE pg_temp.__pgt_d0;
+ANALYZE pg_temp.__pgt_d0 (c0_0, c0_1);
 
 -- program.differential 3 (counting none)
 CREATE TEMP TABLE pg_temp.__pgt_d1 AS
@@ -197,7 +197,7 @@ SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_s
     AND b.__pgt_action <> 'T';
 
 -- program.differential 4 (counting none)
-ANALYZE pg_temp.__pgt_d1;
+ANALYZE pg_temp.__pgt_d1 (c1_0);
 
 -- program.differential 5 (counting returned)
 WITH __pgt_w AS (
