@@ -509,6 +509,7 @@ describe("generated statements", () => {
     { file: "expressions.sql", query: EXPRESSIONS_QUERY },
     { file: "inner-join-aggregate.sql", query: "SELECT e.kind, count(*) AS n, sum(o.amount) AS total FROM orders o JOIN events e ON e.n = o.customer WHERE o.amount > 0 GROUP BY e.kind" },
     { file: "left-join-projection.sql", query: "SELECT o.id, o.note, e.kind FROM orders o LEFT JOIN events e ON e.n = o.customer" },
+    { file: "grouping-subquery-join.sql", query: "SELECT o.id, s.n FROM orders o LEFT JOIN (SELECT kind, count(*) AS n FROM events GROUP BY kind) AS s ON s.kind = o.note" },
     { file: "full-refresh.sql", query: "SELECT id FROM orders ORDER BY amount DESC LIMIT 10;" },
   ];
 
