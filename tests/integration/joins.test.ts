@@ -2,9 +2,11 @@
  * @fileoverview The multiset oracle for joins over many rounds of random DML: inner, LEFT, RIGHT,
  * FULL, CROSS and comma joins, USING and NATURAL, self-joins, keyless sources with duplicates,
  * non-equi conditions, flattened subqueries (also on the nullable side), multi-way joins with an
- * outer join inside, aggregates over joins, and subqueries in FROM (and a view) that group. The random statements change join keys on both
- * sides within one refresh window, set keys to NULL, delete matching rows on both sides and
- * change primary keys; several tables change between two refreshes.
+ * outer join inside, a three-way join through a restricted table's primary key, aggregates over
+ * joins, and subqueries in FROM (and a view) that group. The random
+ * statements change join keys on both sides within one refresh window, set keys to NULL, delete
+ * matching rows on both sides and change primary keys; several tables change between two
+ * refreshes.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
@@ -32,6 +34,7 @@ const CASES: Case[] = [
   { name: "j_natural", query: "SELECT * FROM (SELECT id AS lid, k FROM l) AS a NATURAL JOIN (SELECT id AS rid, k FROM r) AS b", columns: ["k", "lid", "rid"] },
   { name: "j_group", query: "SELECT l.tag, count(*) AS n, count(r.w) AS nw, sum(r.w) AS s FROM l LEFT JOIN r ON r.k = l.k GROUP BY l.tag", columns: ["tag", "n", "nw", "s"] },
   { name: "j_global", query: "SELECT count(*) AS n, sum(l.v * r.w) AS s FROM l JOIN r ON r.k = l.k", columns: ["n", "s"] },
+  { name: "j_three_restricted", query: "SELECT l.id, l.v, r.w, kl.x FROM l, r, kl WHERE r.id = l.k AND r.w > 3 AND kl.k = l.id % 5", columns: ["id", "v", "w", "x"] },
   { name: "j_distinct", query: "SELECT DISTINCT l.tag, r.w FROM l FULL JOIN r ON r.k = l.k", columns: ["tag", "w"] },
   // Subqueries in FROM that group (derived tables), and a view that groups.
   { name: "d_join", query: "SELECT l.id, s.total, s.n FROM l JOIN (SELECT k, sum(w) AS total, count(*) AS n FROM r GROUP BY k) AS s ON s.k = l.k", columns: ["id", "total", "n"] },
