@@ -177,8 +177,9 @@ export class ExpressionBinder {
     const names = nameList(t, "names");
     if (t.bool("setof") || t.bool("pct_type")) { this.unsupported("this type name form", location); return null; }
     if (names.length > 0 && names[names.length - 1] == "interval" && t.list("typmods").length > 0) {
-      this.unsupported("an interval type with field qualifiers", location);
-      return null;
+      const spelled = intervalType(nodeList(t, "typmods"));
+      if (spelled === null) this.unsupported("this interval type", location);
+      return spelled;
     }
     const parts: string[] = [quotedName(names)];
     const mods = nodeList(t, "typmods");
@@ -364,4 +365,29 @@ function operatorSql(parts: string[]): string {
   const schema: string[] = [];
   for (let i = 0; i < parts.length - 1; i++) schema.push(quoteIdent(parts[i]));
   return "OPERATOR(" + schema.join(".") + "." + parts[parts.length - 1] + ")";
+}
+
+/** The field ranges of an interval type as PostgreSQL encodes them in its first typmod (INTERVAL_MASK in datetime.h). */
+const INTERVAL_RANGES: i32[] = [4, 2, 8, 1024, 2048, 4096, 6, 1032, 3080, 7176, 3072, 7168, 6144];
+const INTERVAL_RANGE_NAMES: string[] = ["YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND", "YEAR TO MONTH", "DAY TO HOUR",
+  "DAY TO MINUTE", "DAY TO SECOND", "HOUR TO MINUTE", "HOUR TO SECOND", "MINUTE TO SECOND"];
+const INTERVAL_FULL_RANGE: i32 = 0x7FFF;
+
+/**
+ * `interval '3' month`, `interval(3)`, `interval day to second(2)`: the type spelled from the
+ * parser's typmods (the range mask, then the seconds' precision if any); null for another form.
+ */
+function intervalType(mods: Array<PNode | null>): string | null {
+  const values: i32[] = [];
+  for (let i = 0; i < mods.length; i++) {
+    const m = mods[i];
+    if (m === null || m.tag != "A_Const" || mods.length > 2) return null;
+    const v = m.node("val");
+    if (v === null || v.tag != "Integer") return null;
+    values.push(<i32>v.int("ival"));
+  }
+  const precision = values.length == 2 ? "(" + values[1].toString() + ")" : "";
+  if (values[0] == INTERVAL_FULL_RANGE) return "interval" + precision;
+  const at = INTERVAL_RANGES.indexOf(values[0]);
+  return at < 0 ? null : "interval " + INTERVAL_RANGE_NAMES[at] + precision;
 }

@@ -90,3 +90,17 @@ describe("function calls", () => {
       .toBe("volatile function lower() is not supported in DIFFERENTIAL mode");
   });
 });
+
+describe("interval types with field qualifiers", () => {
+  it.each([
+    ["interval '3' month", "CAST('3' AS interval MONTH)"],
+    ["interval '1-2' year to month", "CAST('1-2' AS interval YEAR TO MONTH)"],
+    ["interval '1 2:03:04.5678' day to second(2)", "CAST('1 2:03:04.5678' AS interval DAY TO SECOND(2))"],
+    ["interval(1) '2.25 seconds'", "CAST('2.25 seconds' AS interval(1))"],
+    ["CAST(note AS interval hour to minute)", "CAST(__pgt_src.\"note\" AS interval HOUR TO MINUTE)"],
+  ])("keeps %s exact in DIFFERENTIAL mode", (expression, sql) => {
+    const result = create(`SELECT id, ${expression} AS i FROM orders`, "DIFFERENTIAL").result;
+    expect(result.refreshMode).toBe("DIFFERENTIAL");
+    expect(result.program.full.find((s: { sql: string }) => s.sql.startsWith("INSERT")).sql).toContain(sql);
+  });
+});
