@@ -147,6 +147,7 @@ class QueryAnalyzer {
    * place) into an AnalyzedQuery over the query's scans; null when it cannot (reason recorded).
    */
   bindQuery(s: PNode, loc: i64, where: string): AnalyzedQuery | null {
+    if (isSetOperation(s)) return this.bindSetOperation(s, loc, where);
     if (!this.checkPlainSelect(s, loc, where)) return null;
     if (s.bool("groupDistinct")) { this.notDifferentiable("GROUP BY DISTINCT" + where, loc); return null; }
 
@@ -206,6 +207,48 @@ class QueryAnalyzer {
         this.notDifferentiable("a HAVING condition on a column that is neither grouped nor aggregated" + where, locationIn(havingNode, loc));
         return null;
       }
+    }
+    q.scans = this.scans;
+    return q;
+  }
+
+  /**
+   * UNION ALL and UNION: the branches' rows concatenated in a DerivedOperator (nested UNION ALLs
+   * flattened into one), DISTINCT over them for UNION. Each branch is a query of its own (a set
+   * operation itself, when parenthesized); their columns are named as the first branch's.
+   */
+  bindSetOperation(s: PNode, loc: i64, where: string): AnalyzedQuery | null {
+    const op = s.str("op");
+    if (op != "SETOP_UNION") { this.notDifferentiable("INTERSECT or EXCEPT" + where, locationIn(s.node("rarg"), loc)); return null; }
+    if (s.node("withClause") !== null) { this.notDifferentiable("WITH (a common table expression)" + where, locationIn(s.node("withClause"), loc)); return null; }
+    if (s.node("limitCount") !== null || s.node("limitOffset") !== null) {
+      this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(s.node("limitCount") !== null ? s.node("limitCount") : s.node("limitOffset"), loc));
+      return null;
+    }
+    const parts: PNode[] = [];
+    collectUnionAll(changetype<PNode>(s.node("larg")), parts);
+    collectUnionAll(changetype<PNode>(s.node("rarg")), parts);
+    const branches: AnalyzedQuery[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const branch = this.bindQuery(parts[i], locationIn(parts[i], loc), where);
+      if (branch === null) return null;
+      const b = changetype<AnalyzedQuery>(branch);
+      if (b.groupingSets !== null) { this.notDifferentiable("GROUPING SETS, ROLLUP or CUBE in a branch of UNION", locationIn(parts[i], loc)); return null; }
+      if (branches.length > 0 && b.outputs.length != branches[0].outputs.length) {
+        this.failed(new EngineError(ErrorCode.SyntaxError, "each UNION query must have the same number of columns").at(this.at(locationIn(parts[i], loc))));
+        return null;
+      }
+      branches.push(b);
+    }
+    const union = new DerivedOperator(this.scans.length, branches, "union");
+    this.scans.push(union);
+    const q = new AnalyzedQuery();
+    q.from = union;
+    for (let i = 0; i < union.columns.length; i++) q.outputs.push(new OutputColumn(branches[0].outputs[i].name, new ColumnExpr(union.rel, union.columns[i])));
+    if (!s.bool("all")) {
+      q.distinct = true;
+      q.grouped = true;
+      for (let i = 0; i < q.outputs.length; i++) q.groupKeys.push(q.outputs[i].expr);
     }
     q.scans = this.scans;
     return q;
@@ -455,7 +498,7 @@ class QueryAnalyzer {
     let op: Operator;
     if (q.grouped) {
       if (q.groupingSets !== null) { this.notDifferentiable("GROUPING SETS, ROLLUP or CUBE in a subquery in FROM", subLoc); return null; }
-      const derived = new DerivedOperator(this.scans.length, q, alias.length > 0 ? alias : "subquery");
+      const derived = new DerivedOperator(this.scans.length, [q], alias.length > 0 ? alias : "subquery");
       this.scans.push(derived);
       for (let i = 0; i < q.outputs.length; i++) {
         columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : q.outputs[i].name, new ColumnExpr(derived.rel, derived.columns[i])));
@@ -685,6 +728,20 @@ class QueryAnalyzer {
   }
 }
 
+function isSetOperation(s: PNode): bool {
+  const op = s.str("op");
+  return op.length > 0 && op != "SETOP_NONE";
+}
+
+/** The branches of a chain of UNION ALL (a parenthesized one with ORDER BY or LIMIT is one branch). */
+function collectUnionAll(s: PNode, out: PNode[]): void {
+  if (s.str("op") == "SETOP_UNION" && s.bool("all") && s.node("withClause") === null && s.node("limitCount") === null
+    && s.node("limitOffset") === null && s.list("sortClause").length == 0) {
+    collectUnionAll(changetype<PNode>(s.node("larg")), out);
+    collectUnionAll(changetype<PNode>(s.node("rarg")), out);
+  } else out.push(s);
+}
+
 /** `(a, b)` written without ROW: in GROUP BY it is a list of keys, not a row value. */
 function isImplicitRow(n: PNode): bool {
   return n.tag == "RowExpr" && n.str("row_format") == "COERCE_IMPLICIT_CAST";
@@ -738,7 +795,10 @@ function collectQueryExprs(q: AnalyzedQuery, exprs: Expr[]): void {
 /** The join conditions and filter predicates inside a FROM tree (and its grouping subqueries), in tree order. */
 function collectOperatorExprs(op: Operator, out: Expr[]): void {
   if (op.kind == OperatorKind.Scan) {
-    if (isDerived(op as ScanOperator)) collectQueryExprs(changetype<DerivedOperator>(op).query, out);
+    if (isDerived(op as ScanOperator)) {
+      const queries = changetype<DerivedOperator>(op).queries;
+      for (let i = 0; i < queries.length; i++) collectQueryExprs(queries[i], out);
+    }
   } else if (op.kind == OperatorKind.Filter) {
     const f = op as FilterOperator;
     collectOperatorExprs(f.input, out);

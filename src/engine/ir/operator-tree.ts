@@ -1,7 +1,8 @@
 /**
  * @fileoverview The operator tree of a differentiable query: immutable nodes tagged by `kind`.
  * The relational part is a tree of Scan, Filter and Join; one Project, Aggregate or Distinct sits
- * on top. A subquery in FROM that groups is a Derived scan holding its own such tree.
+ * on top. A subquery in FROM that groups, and UNION ALL, are Derived scans holding their own such
+ * trees.
  */
 
 import { Expr, AggregateExpr } from "./expr";
@@ -27,17 +28,22 @@ export class ScanOperator extends Operator {
 }
 
 /**
- * A subquery in FROM that groups (GROUP BY, aggregates, HAVING or DISTINCT), read like a source:
- * its rows are the result of `top` over its own scans, which are among the query's scans. Its
- * columns are `o1`, `o2`, ... in the subquery's output order (operators/derived.ts).
+ * A relation computed from the query's own scans and read like a source: a subquery in FROM
+ * that groups (GROUP BY, aggregates, HAVING or DISTINCT: one branch, an Aggregate or Distinct),
+ * or UNION ALL (two or more branches, each a Project, Aggregate or Distinct, their rows
+ * concatenated). The branches' scans are among the query's scans. Its columns are `o1`, `o2`,
+ * ... in output order (operators/derived.ts).
  */
 export class DerivedOperator extends ScanOperator {
-  readonly top: Operator;
-  constructor(rel: i32, public readonly query: AnalyzedQuery, alias: string) {
+  readonly branches: Operator[] = [];
+  constructor(rel: i32, public readonly queries: AnalyzedQuery[], alias: string) {
     super(rel, derivedRelation(alias), alias);
-    this.top = buildOperatorTree(query);
-    for (let i = 0; i < query.outputs.length; i++) this.columns.push("o" + (i + 1).toString());
+    for (let i = 0; i < queries.length; i++) this.branches.push(buildOperatorTree(queries[i]));
+    for (let i = 0; i < queries[0].outputs.length; i++) this.columns.push("o" + (i + 1).toString());
   }
+
+  /** True for UNION ALL (several branches), false for a grouping subquery. */
+  get isUnion(): bool { return this.branches.length > 1; }
 }
 
 function derivedRelation(alias: string): RelationInfo {
@@ -50,7 +56,7 @@ function derivedRelation(alias: string): RelationInfo {
 /** The relkind of a derived relation's stand-in source (not a pg_class relkind). */
 const DERIVED_RELKIND = "subquery";
 
-/** True when `scan` reads a grouping subquery (a DerivedOperator), not a source relation. */
+/** True when `scan` reads a relation computed by the query (a DerivedOperator), not a source relation. */
 export function isDerived(scan: ScanOperator): bool {
   return scan.source.relkind == DERIVED_RELKIND;
 }
@@ -150,7 +156,12 @@ export function describeOperatorTree(op: Operator): string {
   switch (op.kind) {
     case OperatorKind.Scan: {
       const s = op as ScanOperator;
-      if (isDerived(s)) return "Derived(" + describeOperatorTree(changetype<DerivedOperator>(s).top) + ")";
+      if (isDerived(s)) {
+        const d = changetype<DerivedOperator>(s);
+        const parts: string[] = [];
+        for (let i = 0; i < d.branches.length; i++) parts.push(describeOperatorTree(d.branches[i]));
+        return (d.isUnion ? "UnionAll(" : "Derived(") + parts.join(", ") + ")";
+      }
       return "Scan(" + s.source.schema + "." + s.source.name + ")";
     }
     case OperatorKind.Filter: return "Filter(" + describeOperatorTree((op as FilterOperator).input) + ")";

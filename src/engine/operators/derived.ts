@@ -1,7 +1,8 @@
 /**
- * @fileoverview A subquery in FROM that groups — GROUP BY, aggregates, HAVING or DISTINCT — read
- * by the query around it like a source (a DerivedOperator): its current state and its delta, a
- * signed multiset of its rows.
+ * @fileoverview A subquery in FROM that groups — GROUP BY, aggregates, HAVING or DISTINCT — and
+ * UNION ALL, read by the query around them like a source (a DerivedOperator): the current state
+ * and the delta, a signed multiset of rows, of each branch. UNION ALL concatenates its
+ * branches' states and deltas; a branch that only projects has its input's delta, projected.
  *
  * Delta rule: D = γ_G(X) over its input X (scans, filters, joins: operators/join.ts). A change
  * of X touches only the groups whose key G appears in ΔX, so with K = those keys
@@ -22,7 +23,7 @@
  * point, ...) fails the refresh with PostgreSQL's error.
  */
 
-import { DerivedOperator, OperatorKind, DistinctOperator, AggregateOperator } from "../ir/operator-tree";
+import { Operator, OperatorKind, DistinctOperator, AggregateOperator, ProjectOperator } from "../ir/operator-tree";
 import { Expr } from "../ir/expr";
 import { OutputColumn } from "../analyze/query";
 import { RenderContext, renderExpr } from "../sqlgen/render-expression";
@@ -33,13 +34,13 @@ class Grouping {
   outputs: OutputColumn[] = [];
   having: Expr | null = null;
 
-  constructor(d: DerivedOperator) {
-    if (d.top.kind == OperatorKind.Distinct) {
-      const top = d.top as DistinctOperator;
+  constructor(branch: Operator) {
+    if (branch.kind == OperatorKind.Distinct) {
+      const top = branch as DistinctOperator;
       this.outputs = top.outputs;
       for (let i = 0; i < top.outputs.length; i++) this.keys.push(top.outputs[i].expr);
     } else {
-      const top = d.top as AggregateOperator;
+      const top = branch as AggregateOperator;
       this.outputs = top.outputs;
       this.keys = top.keys;
       this.having = top.having;
@@ -62,20 +63,35 @@ class Grouping {
   }
 }
 
-/** D₁: the subquery over its input's current state (`from`, `where`, columns in `ctx`), its columns named `names`. */
-export function derivedState(d: DerivedOperator, names: string[], from: string, where: string, ctx: RenderContext): string {
-  return new Grouping(d).select(names, from, where, ctx, "");
+/** The outputs of a projection branch (UNION ALL) as `SELECT <outputs AS names> FROM <from><where>`. */
+function projection(branch: ProjectOperator, names: string[], from: string, where: string, ctx: RenderContext): string {
+  const list: string[] = [];
+  for (let i = 0; i < branch.outputs.length; i++) list.push(renderExpr(branch.outputs[i].expr, ctx) + " AS " + names[i]);
+  return "SELECT " + list.join(", ") + "\n  FROM " + from + where;
 }
 
 /**
- * ΔD as rows (__pgt_sign, its columns named `names`). `withDelta` defines `__pgt_w`, the input's
+ * D₁ of one branch over its input's current state (`from`, `where`, columns in `ctx`), its
+ * columns named `names`.
+ */
+export function derivedState(branch: Operator, names: string[], from: string, where: string, ctx: RenderContext): string {
+  if (branch.kind == OperatorKind.Project) return projection(branch as ProjectOperator, names, from, where, ctx);
+  return new Grouping(branch).select(names, from, where, ctx, "");
+}
+
+/**
+ * ΔD of one branch as rows (__pgt_sign, its columns named `names`). `withDelta` defines `__pgt_w`, the input's
  * delta with its columns named `inputNames`, read through `w`; the input's current state is
  * `from` + `where` with its columns in `full` (in that order with `inputNames`); `r` reads the
  * input's columns by their delta names through alias `r`.
  */
-export function derivedDelta(d: DerivedOperator, names: string[], withDelta: string, inputNames: string[], w: RenderContext,
+export function derivedDelta(branch: Operator, names: string[], withDelta: string, inputNames: string[], w: RenderContext,
   from: string, conditions: string[], full: RenderContext, fullColumns: string[], r: RenderContext): string {
-  const g = new Grouping(d);
+  // A projection branch of UNION ALL: its delta is its input's, projected row by row.
+  if (branch.kind == OperatorKind.Project) {
+    return withDelta + "\n" + projection(branch as ProjectOperator, names, "__pgt_w AS w", "", w).replace("SELECT ", "SELECT w.__pgt_sign, ");
+  }
+  const g = new Grouping(branch);
   const keysW: string[] = [];
   const keysFull: string[] = [];
   const keyNames: string[] = [];

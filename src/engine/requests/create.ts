@@ -12,7 +12,7 @@ import { readParseTree } from "../nodes/read-tree";
 import { PNode, PKind, PValue } from "../nodes/parse-node";
 import { analyzeSelect, singleSelect, AnalyzedQuery, Analysis } from "../analyze/query";
 import { resolveTargetName, lookupRelation, bufferColumns, currentSearchPath, RelationInfo } from "../analyze/catalog";
-import { buildOperatorTree, describeOperatorTree, singleScan, inputOf, Operator, OperatorKind, ProjectOperator, ScanOperator, isDerived } from "../ir/operator-tree";
+import { buildOperatorTree, describeOperatorTree, singleScan, inputOf, Operator, OperatorKind, ProjectOperator, ScanOperator, isDerived, DerivedOperator } from "../ir/operator-tree";
 import { compileKeyedProjection, compileCountedProjection } from "../operators/project";
 import { compileAggregate } from "../operators/aggregate";
 import { compileInput } from "../operators/join";
@@ -167,7 +167,9 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     program.differential = plan.differential;
     if (q.views.length > 0) {
       program.immediateReason = "a query reading a view is not supported in IMMEDIATE mode";
-    } else if (hasDerived(q.scans)) {
+    } else if (hasDerived(q.scans, true)) {
+      program.immediateReason = "UNION is not supported in IMMEDIATE mode";
+    } else if (hasDerived(q.scans, false)) {
       program.immediateReason = "a subquery in FROM with GROUP BY, DISTINCT or aggregates is not supported in IMMEDIATE mode";
     } else if (q.scans.length == 1) {
       program.immediate = new ImmediateProgram(immediateStep(operators, q.scans, storage, DeltaSource.Inserted),
@@ -240,8 +242,9 @@ function immediateStep(tree: Operator, scans: ScanOperator[], storage: string, d
   return new ImmediateStep(plan.lock, plan.differential);
 }
 
-function hasDerived(scans: ScanOperator[]): bool {
-  for (let i = 0; i < scans.length; i++) if (isDerived(scans[i])) return true;
+/** True when some scan is a derived relation: a UNION (`union`) or a grouping subquery (not `union`). */
+function hasDerived(scans: ScanOperator[], union: bool): bool {
+  for (let i = 0; i < scans.length; i++) if (isDerived(scans[i]) && changetype<DerivedOperator>(scans[i]).isUnion == union) return true;
   return false;
 }
 
