@@ -182,6 +182,7 @@ create_stream_table(PG_FUNCTION_ARGS)
 	pgt_request_bool(&req, "initialize", initialize);
 	pgt_request_int(&req, "minScheduleSeconds", pg_trickle_min_schedule_seconds);
 	pgt_request_int(&req, "maxGroupingSetBranches", pg_trickle_max_grouping_set_branches);
+	pgt_request_text(&req, "volatileFunctionPolicy", pgt_volatile_function_policy_name());
 	pgt_request_raw(&req, "options", options_json(fcinfo, create_options, lengthof(create_options)));
 	result = pgt_engine_request(pgt_request_end(&req), query);
 	pgt_emit_warnings(result);
@@ -416,6 +417,7 @@ pgt_rebuild_stream_tables(const char *where)
 		pgt_request_text(&req, "parseTree", defining_query_tree(query));
 		pgt_request_int(&req, "serverVersion", PG_VERSION_NUM);
 		pgt_request_text(&req, "refreshMode", pgt_json_text(st, "refreshMode"));
+		pgt_request_text(&req, "volatileFunctionPolicy", pgt_volatile_function_policy_name());
 		pgt_run_statements(pgt_engine_request(pgt_request_end(&req), query));
 		AtEOXact_GUC(true, guc_nest_level);
 	}

@@ -31,11 +31,19 @@ int			pg_trickle_default_schedule_seconds = 1;
 int			pg_trickle_max_consecutive_errors = 3;
 int			pg_trickle_history_retention_days = 90;
 bool		pg_trickle_wake_on_commit = true;
+int			pg_trickle_volatile_function_policy = PGT_VOLATILE_REJECT;
 
 static const struct config_enum_entry refresh_strategy_options[] = {
 	{"auto", PGT_STRATEGY_AUTO, false},
 	{"differential", PGT_STRATEGY_DIFFERENTIAL, false},
 	{"full", PGT_STRATEGY_FULL, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry volatile_function_policy_options[] = {
+	{"reject", PGT_VOLATILE_REJECT, false},
+	{"warn", PGT_VOLATILE_WARN, false},
+	{"allow", PGT_VOLATILE_ALLOW, false},
 	{NULL, 0, false}
 };
 
@@ -136,10 +144,25 @@ _PG_init(void)
 							0, 0, 1000000,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomEnumVariable("pg_trickle.volatile_function_policy",
+							 "What creating a DIFFERENTIAL or IMMEDIATE stream table whose query calls a volatile function does.",
+							 "reject: refuses it (AUTO falls back to FULL); warn: accepts it with a WARNING; allow: accepts it. "
+							 "A volatile function is evaluated again only for the rows a refresh changes.",
+							 &pg_trickle_volatile_function_policy,
+							 PGT_VOLATILE_REJECT, volatile_function_policy_options,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pg_trickle");
 
 	if (process_shared_preload_libraries_in_progress)
 		pgt_register_background_workers();
+}
+
+/* The name of the current pg_trickle.volatile_function_policy. */
+const char *
+pgt_volatile_function_policy_name(void)
+{
+	return volatile_function_policy_options[pg_trickle_volatile_function_policy].name;
 }
 
 /* The name of the current pg_trickle.refresh_strategy. */

@@ -40,6 +40,17 @@ typedef enum PgtRefreshStrategy
 } PgtRefreshStrategy;
 
 extern const char *pgt_refresh_strategy_name(void);
+
+/* Values of pg_trickle.volatile_function_policy. */
+typedef enum PgtVolatilePolicy
+{
+	PGT_VOLATILE_REJECT,
+	PGT_VOLATILE_WARN,
+	PGT_VOLATILE_ALLOW
+} PgtVolatilePolicy;
+
+extern int	pg_trickle_volatile_function_policy;
+extern const char *pgt_volatile_function_policy_name(void);
 extern char *pgt_installed_version(void);
 extern void pgt_check_installed_version(const char *action);
 extern bool pgt_installed_sql_is_current(void);

@@ -84,6 +84,38 @@ for (const major of pgVersions()) {
       await client.query("SELECT pgtrickle.drop_stream_table('auto_avg')");
     });
 
+    it("accepts a volatile function under pg_trickle.volatile_function_policy = warn or allow, and warns about stable ones", async () => {
+      const warnings: string[] = [];
+      const onNotice = (n: { severity?: string; message?: string }) => { if (n.severity === "WARNING") warnings.push(n.message ?? ""); };
+      client.on("notice", onNotice);
+      try {
+        const query = "SELECT id, val + floor(random() * 0)::int AS v FROM items";
+        await client.query("SET pg_trickle.volatile_function_policy = 'warn'");
+        await create(client, "volatile_warn", query, "DIFFERENTIAL");
+        await client.query("SET pg_trickle.volatile_function_policy = 'allow'");
+        await create(client, "volatile_allow", query, "DIFFERENTIAL");
+        await client.query("RESET pg_trickle.volatile_function_policy");
+        expect((await errorOf(() => create(client, "bad", query, "DIFFERENTIAL"))).code).toBe("0A000");
+        await create(client, "stable_warn", "SELECT id, to_char(val, '999') AS t FROM items", "DIFFERENTIAL");
+        expect(warnings).toEqual([
+          'stream table "volatile_warn": volatile function random() is evaluated again only for the rows a refresh changes, so the stream table can differ from a fresh run of its query',
+          'stream table "stable_warn": stable function to_char() is evaluated again only for the rows a refresh changes: if its result depends on a setting (TimeZone, DateStyle, search_path, ...) that changes, rows computed before keep the old result',
+        ]);
+        // Accepted means maintained: this volatile expression is deterministic, so the oracle holds.
+        await client.query("UPDATE items SET val = val + 1 WHERE id < 5");
+        for (const name of ["volatile_warn", "volatile_allow"]) {
+          expect(await refresh(client, name)).toBe("DIFFERENTIAL");
+          await expectMatchesQuery(client, name, ["id", "v"], query);
+        }
+        const setting = await client.query("SELECT setting, enumvals::text FROM pg_settings WHERE name = 'pg_trickle.volatile_function_policy'");
+        expect(setting.rows[0]).toEqual({ setting: "reject", enumvals: "{reject,warn,allow}" });
+      } finally {
+        client.off("notice", onNotice);
+        await client.query("RESET pg_trickle.volatile_function_policy");
+      }
+      for (const name of ["volatile_warn", "volatile_allow", "stable_warn"]) await client.query("SELECT pgtrickle.drop_stream_table($1)", [name]);
+    });
+
     it("reports its plan through the engine's log import at DEBUG1", async () => {
       const messages: string[] = [];
       const onNotice = (n: { severity?: string; message?: string }) => messages.push(`${n.severity}: ${n.message}`);

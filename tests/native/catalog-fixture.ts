@@ -11,7 +11,7 @@
  *   public.st      a differentiable stream table reading orders                             oid 16410
  *   public.st_top  a FULL stream table reading orders                                       oid 16420
  * and the functions count/sum/avg/min/max/bool_and/bool_or/string_agg/stddev/percentile_cont (aggregates), lower/upper/abs (immutable),
- * random (volatile), now (stable) and row_number (window), all in pg_catalog. COALESCE,
+ * random (volatile), now and to_char (stable) and row_number (window), all in pg_catalog. COALESCE,
  * GREATEST, LEAST and NULLIF are grammar constructs, not functions, exactly as in PostgreSQL.
  * `createCatalog` builds variants (change buffers, other stream tables, ...).
  */
@@ -115,7 +115,7 @@ export const FUNCTIONS: FixtureFunction[] = [
   fn("count", "a", "i"), fn("sum", "a", "i"), fn("avg", "a", "i"), fn("min", "a", "i"), fn("max", "a", "i"), fn("bool_and", "a", "i"), fn("bool_or", "a", "i"),
   fn("string_agg", "a", "i"), fn("stddev", "a", "i"), fn("percentile_cont", "a", "i"),
   fn("lower", "f", "i"), fn("upper", "f", "i"), fn("abs", "f", "i"),
-  fn("random", "f", "v"), fn("now", "f", "s"), fn("row_number", "w", "i"),
+  fn("random", "f", "v"), fn("now", "f", "s"), fn("row_number", "w", "i"), fn("to_char", "f", "s"),
 ];
 
 /** The catalog row of public.st (its program abridged to what alter and drop read). */

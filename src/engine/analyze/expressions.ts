@@ -33,8 +33,13 @@ export class ExpressionBinder {
   aggregates: AggregateExpr[] = [];
   private aggregateKeys: string[] = [];
 
-  /** `fixedPosition` > 0: every error points there (an expression inside a view points at the view's name). */
-  constructor(public query: string, public scope: Scope, public fixedPosition: i32 = 0) {}
+  /**
+   * `fixedPosition` > 0: every error points there (an expression inside a view points at the
+   * view's name). `functions`: what to do with volatile and stable functions, shared by the
+   * binders of one query.
+   */
+  constructor(public query: string, public scope: Scope, public fixedPosition: i32 = 0,
+    public functions: FunctionPolicy = new FunctionPolicy(VolatilePolicy.Reject)) {}
 
   /** The character position in the defining query of parse location `location`. */
   at(location: i64): i32 {
@@ -272,13 +277,23 @@ export class ExpressionBinder {
     const candidates = lookupFunctions(schema, name);
     let aggregate = false;
     let volatile = false;
+    let stable = false;
     for (let i = 0; i < candidates.length; i++) {
       if (candidates[i].kind == "a") aggregate = true;
       if (candidates[i].kind == "w") return this.unsupported("window function " + name + "()", location);
       if (candidates[i].volatility == "v") volatile = true;
+      if (candidates[i].volatility == "s") stable = true;
     }
     if (aggregate) return this.bindAggregate(n, name, candidates, depth, allowAggregates);
-    if (volatile) return this.unsupported("volatile function " + name + "()", location);
+    if (volatile) {
+      if (this.functions.volatile == VolatilePolicy.Reject) return this.unsupported("volatile function " + name + "()", location);
+      if (this.functions.volatile == VolatilePolicy.Warn) {
+        this.functions.warn("volatile function " + name + "() is evaluated again only for the rows a refresh changes, so the stream table can differ from a fresh run of its query");
+      }
+    } else if (stable && !TIME_DEPENDENT_FUNCTIONS.includes(name)) {
+      this.functions.warn("stable function " + name + "() is evaluated again only for the rows a refresh changes: if its result depends on a setting "
+        + "(TimeZone, DateStyle, search_path, ...) that changes, rows computed before keep the old result");
+    }
     if (TIME_DEPENDENT_FUNCTIONS.includes(name)) return this.unsupported("time-dependent function " + name + "()", location);
     const args = this.bindAll(nodeList(n, "args"), depth, allowAggregates);
     if (args === null) return null;
@@ -390,4 +405,22 @@ function intervalType(mods: Array<PNode | null>): string | null {
   if (values[0] == INTERVAL_FULL_RANGE) return "interval" + precision;
   const at = INTERVAL_RANGES.indexOf(values[0]);
   return at < 0 ? null : "interval " + INTERVAL_RANGE_NAMES[at] + precision;
+}
+
+/** pg_trickle.volatile_function_policy: what a differentially maintained query may do with a volatile function. */
+export enum VolatilePolicy { Reject, Warn, Allow }
+
+/** The policy for volatile functions of one query, and the warnings its functions raise (each once). */
+export class FunctionPolicy {
+  warnings: string[] = [];
+  constructor(public volatile: VolatilePolicy) {}
+
+  warn(message: string): void {
+    if (!this.warnings.includes(message)) this.warnings.push(message);
+  }
+}
+
+/** The policy named `name` ('reject', 'warn' or 'allow'; anything else rejects). */
+export function volatilePolicy(name: string): VolatilePolicy {
+  return name == "allow" ? VolatilePolicy.Allow : name == "warn" ? VolatilePolicy.Warn : VolatilePolicy.Reject;
 }

@@ -18,7 +18,7 @@ import { readParseTree } from "../nodes/read-tree";
 import { Json } from "../util/json";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
 import { Operator, OperatorKind, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived } from "../ir/operator-tree";
-import { ExpressionBinder, FULL_MODE_HINT } from "./expressions";
+import { ExpressionBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy } from "./expressions";
 import { nodeList, nameList, characterPosition } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 
@@ -59,6 +59,8 @@ export class Analysis {
   notDifferentiable: EngineError | null = null;
   /** An error that no refresh mode can get past (unknown column, bad statement...). */
   error: EngineError | null = null;
+  /** What a differential or IMMEDIATE stream table of this query should be warned about (volatile, stable functions). */
+  warnings: string[] = [];
 }
 
 /** The one SELECT statement of a defining query, or why there is none. */
@@ -101,7 +103,11 @@ class QueryAnalyzer {
   views: RelationInfo[] = [];
   /** > 0 while analyzing a view's query: every error points at the view's name in the defining query. */
   fixedPosition: i32 = 0;
-  constructor(public queryText: string, public maxGroupingSets: i32) {}
+  /** The volatile-function policy, and the warnings the query's functions raise. */
+  functions: FunctionPolicy;
+  constructor(public queryText: string, public maxGroupingSets: i32, volatile: VolatilePolicy) {
+    this.functions = new FunctionPolicy(volatile);
+  }
 
   /** The character position in the defining query of parse location `location`. */
   at(location: i64): i32 {
@@ -155,7 +161,7 @@ class QueryAnalyzer {
     if (from.length == 0) { this.notDifferentiable((where.length > 0 ? "a subquery in FROM" : "a query") + " without a FROM clause", loc); return null; }
     const scope = this.bindFromList(from, loc);
     if (scope === null) return null;
-    const binder = new ExpressionBinder(this.queryText, changetype<Scope>(scope), this.fixedPosition);
+    const binder = new ExpressionBinder(this.queryText, changetype<Scope>(scope), this.fixedPosition, this.functions);
     const q = new AnalyzedQuery();
     q.from = this.crossJoin(changetype<Scope>(scope).items);
 
@@ -403,7 +409,7 @@ class QueryAnalyzer {
     }
     const quals = item.node("quals");
     if (quals !== null) {
-      const binder = new ExpressionBinder(this.queryText, new Scope([l, r]), this.fixedPosition);
+      const binder = new ExpressionBinder(this.queryText, new Scope([l, r]), this.fixedPosition, this.functions);
       const on = binder.bind(quals, 0, false);
       if (on === null) {
         this.binderFailed(changetype<EngineError>(binder.error));
@@ -566,7 +572,7 @@ class QueryAnalyzer {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       if (item === null) continue;
-      const checker = new ExpressionBinder(this.queryText, binder.scope, this.fixedPosition);
+      const checker = new ExpressionBinder(this.queryText, binder.scope, this.fixedPosition, new FunctionPolicy(VolatilePolicy.Allow));
       const node = item.node("node");
       if (node !== null && node.tag == "ColumnRef" && nameList(node, "fields").length == 1) {
         const name = nameList(node, "fields")[0];
@@ -835,8 +841,11 @@ function locationIn(n: PNode | null, fallback: i64): i64 {
 }
 
 /** Analyzes the SELECT statement `s` of `queryText`; GROUPING SETS may expand to at most `maxGroupingSets` sets. */
-export function analyzeSelect(s: PNode, queryText: string, maxGroupingSets: i32 = 64): Analysis {
-  return new QueryAnalyzer(queryText, maxGroupingSets).analyze(s);
+export function analyzeSelect(s: PNode, queryText: string, maxGroupingSets: i32 = 64, volatile: VolatilePolicy = VolatilePolicy.Reject): Analysis {
+  const analyzer = new QueryAnalyzer(queryText, maxGroupingSets, volatile);
+  const analysis = analyzer.analyze(s);
+  analysis.warnings = analyzer.functions.warnings;
+  return analysis;
 }
 
 /** True when every column `e` reads lies inside a GROUP BY key or an aggregate. */

@@ -11,6 +11,7 @@ import { ErrorCode } from "../errors/codes.generated";
 import { readParseTree } from "../nodes/read-tree";
 import { PNode, PKind, PValue } from "../nodes/parse-node";
 import { analyzeSelect, singleSelect, AnalyzedQuery, Analysis } from "../analyze/query";
+import { volatilePolicy } from "../analyze/expressions";
 import { resolveTargetName, lookupRelation, bufferColumns, currentSearchPath, RelationInfo } from "../analyze/catalog";
 import { buildOperatorTree, describeOperatorTree, singleScan, inputOf, Operator, OperatorKind, ProjectOperator, ScanOperator, isDerived, DerivedOperator } from "../ir/operator-tree";
 import { compileKeyedProjection, compileCountedProjection } from "../operators/project";
@@ -70,6 +71,9 @@ export function createStreamTable(request: Json): string {
   } else if (effective == "AUTO") {
     effective = "DIFFERENTIAL";
   }
+  if (effective != "FULL") {
+    for (let i = 0; i < analysis.warnings.length; i++) warnings.push(jsonString("stream table \"" + target.name + "\": " + analysis.warnings[i]));
+  }
   if (analysis.query !== null) {
     const nameError = checkOutputNames(changetype<AnalyzedQuery>(analysis.query));
     if (nameError !== null) return errorResponse(nameError);
@@ -123,7 +127,8 @@ export function readDefiningQuery(request: Json): DefiningQuery {
   out.raw = tree.statements[0];
   out.select = selected.select;
   // A stream table being rebuilt was accepted before: only a new one is held to the current limit.
-  out.analysis = analyzeSelect(changetype<PNode>(selected.select), out.query, <i32>request.int("maxGroupingSetBranches", 4096));
+  out.analysis = analyzeSelect(changetype<PNode>(selected.select), out.query, <i32>request.int("maxGroupingSetBranches", 4096),
+    volatilePolicy(request.str("volatileFunctionPolicy", "reject")));
   out.error = out.analysis.error;
   return out;
 }

@@ -104,3 +104,31 @@ describe("interval types with field qualifiers", () => {
     expect(result.program.full.find((s: { sql: string }) => s.sql.startsWith("INSERT")).sql).toContain(sql);
   });
 });
+
+describe("pg_trickle.volatile_function_policy and stable functions", () => {
+  const query = "SELECT id, amount * random() AS r FROM orders";
+  const withPolicy = (policy: string, mode = "DIFFERENTIAL") => engine.callJson(createRequest(query, { refreshMode: mode, volatileFunctionPolicy: policy }));
+
+  it("reject (the default) refuses a volatile function with 0A000", () => {
+    expect(withPolicy("reject").error).toMatchObject({ sqlstate: "0A000", message: "volatile function random() is not supported in DIFFERENTIAL mode" });
+    expect(create(query, "DIFFERENTIAL").error).toMatchObject({ sqlstate: "0A000" });
+  });
+
+  it("warn accepts it with a warning, allow without one", () => {
+    const warned = withPolicy("warn").result;
+    expect(warned.refreshMode).toBe("DIFFERENTIAL");
+    expect(warned.warnings).toEqual(["stream table \"new_st\": volatile function random() is evaluated again only for the rows a refresh changes, "
+      + "so the stream table can differ from a fresh run of its query"]);
+    const allowed = withPolicy("allow").result;
+    expect(allowed.refreshMode).toBe("DIFFERENTIAL");
+    expect(allowed.warnings).toEqual([]);
+  });
+
+  it("warns about a stable function once, and not for a FULL stream table", () => {
+    const stable = "SELECT id, to_char(amount, '999') AS a, to_char(customer, '99') AS c FROM orders";
+    const warnings = create(stable, "DIFFERENTIAL").result.warnings;
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^stream table "new_st": stable function to_char\(\) is evaluated again only for the rows a refresh changes/);
+    expect(create(stable, "FULL").result.warnings).toEqual([]);
+  });
+});
