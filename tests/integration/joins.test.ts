@@ -3,10 +3,11 @@
  * FULL, CROSS and comma joins, USING and NATURAL, self-joins, keyless sources with duplicates,
  * non-equi conditions, flattened subqueries (also on the nullable side), multi-way joins with an
  * outer join inside, a three-way join through a restricted table's primary key, aggregates over
- * joins, subqueries in FROM (and a view) that group, and UNION ALL and UNION (at the top, nested,
- * in FROM, on the nullable side). The random statements change join keys on both sides within
- * one refresh window, set keys to NULL, delete matching rows on both sides and change primary
- * keys; several tables change between two refreshes.
+ * joins, subqueries in FROM (and a view) that group, UNION ALL and UNION (at the top, nested, in
+ * FROM, on the nullable side), and WITH (referenced twice, grouping, chained, in a subquery). The
+ * random statements change join keys on both sides within one refresh window, set keys to NULL,
+ * delete matching rows on both sides and change primary keys; several tables change between two
+ * refreshes.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
@@ -55,6 +56,11 @@ const CASES: Case[] = [
   { name: "u_nested", query: "SELECT k FROM l UNION ALL (SELECT k FROM r UNION SELECT x FROM kl)", columns: ["k"] },
   { name: "u_in_join", query: "SELECT u.k, count(*) AS n FROM (SELECT k, v FROM l WHERE v > 2 UNION ALL SELECT k, w FROM r) AS u JOIN kl ON kl.k = u.k GROUP BY u.k", columns: ["k", "n"] },
   { name: "u_nullable", query: "SELECT l.id, u.z FROM l LEFT JOIN (SELECT k, w AS z FROM r UNION ALL SELECT k, x FROM kl) AS u ON u.k = l.k", columns: ["id", "z"] },
+  // WITH: inlined where referenced.
+  { name: "w_twice", query: "WITH big AS (SELECT id, k FROM l WHERE v > 3) SELECT a.id, b.id AS bid FROM big AS a JOIN big AS b ON a.k = b.k", columns: ["id", "bid"] },
+  { name: "w_grouped", query: "WITH t AS (SELECT k, sum(w) AS s FROM r GROUP BY k) SELECT l.id, t.s FROM l JOIN t ON t.k = l.k", columns: ["id", "s"] },
+  { name: "w_chain", query: "WITH a AS (SELECT k FROM l), b (key) AS (SELECT k FROM a UNION ALL SELECT k FROM r) SELECT key, count(*) AS n FROM b GROUP BY key", columns: ["key", "n"] },
+  { name: "w_inner", query: "SELECT * FROM (WITH x AS (SELECT k, x FROM kl) SELECT k, count(*) AS n FROM x GROUP BY k) AS s", columns: ["k", "n"] },
   { name: "d_view", query: "SELECT l.id, rk.n, rk.s FROM l JOIN rk USING (k)", columns: ["id", "n", "s"] },
 ];
 

@@ -95,12 +95,19 @@ export function singleSelect(statements: PNode[]): SelectResult {
   return new SelectResult(s, null);
 }
 
+/** A common table expression: its name, query, column names and where it is defined. */
+class CteEntry {
+  constructor(public name: string, public query: PNode, public colnames: string[], public location: i64) {}
+}
+
 class QueryAnalyzer {
   result: Analysis = new Analysis();
   /** Every scan so far, across flattened subqueries: a scan's `rel` is its index here. */
   scans: ScanOperator[] = [];
   /** The views the query reads (inlined; recorded as dependencies). */
   views: RelationInfo[] = [];
+  /** The common table expressions visible where analysis is, innermost last. */
+  ctes: CteEntry[] = [];
   /** > 0 while analyzing a view's query: every error points at the view's name in the defining query. */
   fixedPosition: i32 = 0;
   /** The volatile-function policy, and the warnings the query's functions raise. */
@@ -153,7 +160,56 @@ class QueryAnalyzer {
    * place) into an AnalyzedQuery over the query's scans; null when it cannot (reason recorded).
    */
   bindQuery(s: PNode, loc: i64, where: string): AnalyzedQuery | null {
-    if (isSetOperation(s)) return this.bindSetOperation(s, loc, where);
+    const outer = this.ctes;
+    if (!this.defineCtes(s, loc, where)) return null;
+    const q = isSetOperation(s) ? this.bindSetOperation(s, loc, where) : this.bindSelect(s, loc, where);
+    this.ctes = outer;
+    return q;
+  }
+
+  /**
+   * Makes the common table expressions of `s`'s WITH clause visible to its FROM clauses; false
+   * (reason recorded) for WITH RECURSIVE or a data-modifying one. A CTE is inlined where it is
+   * referenced, as a view is: the query is maintained as if its text stood there.
+   */
+  defineCtes(s: PNode, loc: i64, where: string): bool {
+    const withClause = s.node("withClause");
+    if (withClause === null) return true;
+    if (withClause.bool("recursive")) { this.notDifferentiable("WITH RECURSIVE" + where, locationIn(withClause, loc)); return false; }
+    const defined = this.ctes.slice(0);
+    const list = nodeList(withClause, "ctes");
+    for (let i = 0; i < list.length; i++) {
+      const cte = list[i];
+      if (cte === null) continue;
+      const query = cte.node("ctequery");
+      if (query === null || query.tag != "SelectStmt") {
+        this.notDifferentiable("a data-modifying statement in WITH" + where, locationIn(cte, loc));
+        return false;
+      }
+      defined.push(new CteEntry(cte.str("ctename"), changetype<PNode>(query), nameList(cte, "aliascolnames"), cte.int("location")));
+    }
+    this.ctes = defined;
+    return true;
+  }
+
+  /** A reference to CTE `index` of the visible ones: its query, bound as a subquery in FROM that sees only the CTEs defined before it. */
+  bindCte(index: i32, item: PNode, nullable: bool): FromItem | null {
+    const cte = this.ctes[index];
+    const aliasNode = item.node("alias");
+    const colnames = cte.colnames.slice(0);
+    if (aliasNode !== null) {
+      const given = nameList(aliasNode, "colnames");
+      for (let i = 0; i < given.length; i++) if (i < colnames.length) colnames[i] = given[i]; else colnames.push(given[i]);
+    }
+    const visible = this.ctes;
+    this.ctes = visible.slice(0, index);
+    const out = this.flatten(cte.query, aliasNode !== null ? aliasNode.str("aliasname") : cte.name, "", colnames, nullable, cte.location);
+    this.ctes = visible;
+    return out;
+  }
+
+  /** A plain SELECT (no set operation) of bindQuery. */
+  bindSelect(s: PNode, loc: i64, where: string): AnalyzedQuery | null {
     if (!this.checkPlainSelect(s, loc, where)) return null;
     if (s.bool("groupDistinct")) { this.notDifferentiable("GROUP BY DISTINCT" + where, loc); return null; }
 
@@ -226,7 +282,6 @@ class QueryAnalyzer {
   bindSetOperation(s: PNode, loc: i64, where: string): AnalyzedQuery | null {
     const op = s.str("op");
     if (op != "SETOP_UNION") { this.notDifferentiable("INTERSECT or EXCEPT" + where, locationIn(s.node("rarg"), loc)); return null; }
-    if (s.node("withClause") !== null) { this.notDifferentiable("WITH (a common table expression)" + where, locationIn(s.node("withClause"), loc)); return null; }
     if (s.node("limitCount") !== null || s.node("limitOffset") !== null) {
       this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(s.node("limitCount") !== null ? s.node("limitCount") : s.node("limitOffset"), loc));
       return null;
@@ -266,7 +321,6 @@ class QueryAnalyzer {
    */
   checkPlainSelect(s: PNode, loc: i64, where: string): bool {
     if (s.str("op") != "SETOP_NONE" && s.str("op").length > 0) { this.notDifferentiable("UNION, INTERSECT or EXCEPT" + where, locationIn(s.node("rarg"), loc)); return false; }
-    if (s.node("withClause") !== null) { this.notDifferentiable("WITH (a common table expression)" + where, locationIn(s.node("withClause"), loc)); return false; }
     if (s.list("valuesLists").length > 0) { this.notDifferentiable("VALUES" + where, loc); return false; }
     if (s.list("windowClause").length > 0) { this.notDifferentiable("WINDOW" + where, locationIn(nodeList(s, "windowClause")[0], loc)); return false; }
     if (s.node("limitCount") !== null) { this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(s.node("limitCount"), loc)); return false; }
@@ -318,6 +372,9 @@ class QueryAnalyzer {
   bindRelation(item: PNode, nullable: bool): FromItem | null {
     const relLocation = item.int("location");
     const relname = item.str("relname");
+    if (item.str("schemaname").length == 0) {
+      for (let i = this.ctes.length - 1; i >= 0; i--) if (this.ctes[i].name == relname) return this.bindCte(i, item, nullable);
+    }
     const rel = lookupRelation(item.str("schemaname"), relname);
     if (rel === null) {
       this.failed(new EngineError(ErrorCode.UndefinedTable, "relation \"" + relname + "\" does not exist")
@@ -467,6 +524,9 @@ class QueryAnalyzer {
     if (selected.select === null) { this.notDifferentiable("a view whose query is not a plain SELECT", location); return null; }
     const saved = this.fixedPosition;
     this.fixedPosition = this.at(location);
+    // The view's names resolve in its own scope: the defining query's CTEs are not visible in it.
+    const ctes = this.ctes;
+    this.ctes = [];
     const aliasNode = item.node("alias");
     const colnames: string[] = [];
     const given = aliasNode !== null ? nameList(aliasNode, "colnames") : new Array<string>();
@@ -474,6 +534,7 @@ class QueryAnalyzer {
     const out = this.flatten(changetype<PNode>(selected.select), aliasNode !== null ? aliasNode.str("aliasname") : view.name,
       aliasNode !== null ? "" : view.schema, colnames, nullable, location);
     this.fixedPosition = saved;
+    this.ctes = ctes;
     if (out !== null && !this.viewRead(view.oid)) this.views.push(view);
     return out;
   }

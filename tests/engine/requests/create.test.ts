@@ -44,6 +44,7 @@ const DIFFERENTIABLE: { query: string; tree: string; source: string; columns: st
   { query: "SELECT DISTINCT kind FROM events WHERE n > 0", tree: "Distinct(Filter(Scan(public.events)))", source: "events", columns: ["n", "kind"] },
   { query: "SELECT public.orders.id, orders.note FROM public.orders", tree: "Project(Scan(public.orders))", source: "orders", columns: ["id", "note"] },
   { query: "SELECT x.c FROM (SELECT customer AS c, count(*) AS n FROM orders GROUP BY customer) AS x", tree: "Project(Derived(Aggregate(Scan(public.orders))))", source: "orders", columns: ["customer", "id"] },
+  { query: "WITH c (k) AS (SELECT id FROM orders), orders AS (SELECT k FROM c) SELECT k FROM orders", tree: "Project(Scan(public.orders))", source: "orders", columns: ["id"] },
 ];
 
 /** Queries this version cannot maintain differentially, with the construct the engine names. */
@@ -56,7 +57,7 @@ const NOT_DIFFERENTIABLE: { query: string; construct: string; sources: string[] 
   { query: "SELECT id, count(*) OVER () AS c FROM orders", construct: "window function count()", sources: ["orders"] },
   { query: "SELECT id FROM orders WHERE customer IN (SELECT n FROM events)", construct: "a subquery", sources: ["orders", "events"] },
   { query: "SELECT id FROM orders INTERSECT SELECT n FROM events", construct: "INTERSECT or EXCEPT", sources: ["orders", "events"] },
-  { query: "WITH c AS (SELECT id FROM orders) SELECT id FROM c", construct: "WITH (a common table expression)", sources: ["orders"] },
+  { query: "WITH RECURSIVE c AS (SELECT id FROM orders) SELECT id FROM c", construct: "WITH RECURSIVE", sources: ["orders"] },
   { query: "SELECT id, random() AS r FROM orders", construct: "volatile function random()", sources: ["orders"] },
   { query: "SELECT id, now() AS t FROM orders", construct: "time-dependent function now()", sources: ["orders"] },
   { query: "SELECT id FROM orders WHERE note = CURRENT_USER", construct: "a time- or session-dependent value function (CURRENT_DATE, CURRENT_USER, ...)", sources: ["orders"] },
@@ -149,7 +150,7 @@ describe("DIFFERENTIAL", () => {
     { query: "SELECT id FROM orders LIMIT 10", text: "10" },
     { query: "SELECT DISTINCT ON (customer) customer, id FROM orders", text: "customer)" },
     { query: "SELECT o.id FROM orders o, LATERAL (SELECT o.customer) AS x", text: "o.customer" },
-    { query: "WITH c AS (SELECT id FROM orders) SELECT id FROM c", text: "WITH c AS" },
+    { query: "WITH RECURSIVE c AS (SELECT id FROM orders) SELECT id FROM c", text: "WITH RECURSIVE" },
   ])("points at $text", ({ query, text }) => {
     const response = create(query, { refreshMode: "DIFFERENTIAL" });
     expect(response.error.position).toBeGreaterThan(0);
