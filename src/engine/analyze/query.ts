@@ -320,7 +320,6 @@ class QueryAnalyzer {
    * subquery in FROM ("" at the top). False (with the reason recorded) when `s` has one.
    */
   checkPlainSelect(s: PNode, loc: i64, where: string): bool {
-    if (s.str("op") != "SETOP_NONE" && s.str("op").length > 0) { this.notDifferentiable("UNION, INTERSECT or EXCEPT" + where, locationIn(s.node("rarg"), loc)); return false; }
     if (s.list("valuesLists").length > 0) { this.notDifferentiable("VALUES" + where, loc); return false; }
     if (s.list("windowClause").length > 0) { this.notDifferentiable("WINDOW" + where, locationIn(nodeList(s, "windowClause")[0], loc)); return false; }
     if (s.node("limitCount") !== null) { this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(s.node("limitCount"), loc)); return false; }
@@ -850,7 +849,7 @@ function recordColumnsUsed(q: AnalyzedQuery): void {
   }
 }
 
-/** Every expression of `q`, those of its grouping subqueries in FROM included. */
+/** Every expression of `q`, those of its derived relations (grouping subqueries, UNION branches) included. */
 function collectQueryExprs(q: AnalyzedQuery, exprs: Expr[]): void {
   collectOperatorExprs(changetype<Operator>(q.from), exprs);
   if (q.where !== null) exprs.push(changetype<Expr>(q.where));

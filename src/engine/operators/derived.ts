@@ -63,11 +63,11 @@ class Grouping {
   }
 }
 
-/** The outputs of a projection branch (UNION ALL) as `SELECT <outputs AS names> FROM <from><where>`. */
-function projection(branch: ProjectOperator, names: string[], from: string, where: string, ctx: RenderContext): string {
+/** The outputs of a projection branch (UNION ALL) as `SELECT <lead><outputs AS names> FROM <from><where>`. */
+function projection(branch: ProjectOperator, names: string[], from: string, where: string, ctx: RenderContext, lead: string = ""): string {
   const list: string[] = [];
   for (let i = 0; i < branch.outputs.length; i++) list.push(renderExpr(branch.outputs[i].expr, ctx) + " AS " + names[i]);
-  return "SELECT " + list.join(", ") + "\n  FROM " + from + where;
+  return "SELECT " + lead + list.join(", ") + "\n  FROM " + from + where;
 }
 
 /**
@@ -80,16 +80,17 @@ export function derivedState(branch: Operator, names: string[], from: string, wh
 }
 
 /**
- * ΔD of one branch as rows (__pgt_sign, its columns named `names`). `withDelta` defines `__pgt_w`, the input's
- * delta with its columns named `inputNames`, read through `w`; the input's current state is
- * `from` + `where` with its columns in `full` (in that order with `inputNames`); `r` reads the
- * input's columns by their delta names through alias `r`.
+ * ΔD of one branch as rows (__pgt_sign, its columns named `names`). `withDelta` defines
+ * `__pgt_w`, the input's delta with its columns named `inputNames`, read through `w`; the
+ * input's current state is `from` + `conditions` with its columns in `full` (spelled
+ * `fullColumns`, in the order of `inputNames`); `r` reads the input's columns by their delta
+ * names through alias `r`.
  */
 export function derivedDelta(branch: Operator, names: string[], withDelta: string, inputNames: string[], w: RenderContext,
   from: string, conditions: string[], full: RenderContext, fullColumns: string[], r: RenderContext): string {
   // A projection branch of UNION ALL: its delta is its input's, projected row by row.
   if (branch.kind == OperatorKind.Project) {
-    return withDelta + "\n" + projection(branch as ProjectOperator, names, "__pgt_w AS w", "", w).replace("SELECT ", "SELECT w.__pgt_sign, ");
+    return withDelta + "\n" + projection(branch as ProjectOperator, names, "__pgt_w AS w", "", w, "w.__pgt_sign, ");
   }
   const g = new Grouping(branch);
   const keysW: string[] = [];
