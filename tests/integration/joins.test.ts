@@ -4,10 +4,10 @@
  * non-equi conditions, flattened subqueries (also on the nullable side), multi-way joins with an
  * outer join inside, a three-way join through a restricted table's primary key, aggregates over
  * joins, subqueries in FROM (and a view) that group, UNION ALL and UNION (at the top, nested, in
- * FROM, on the nullable side), and WITH (referenced twice, grouping, chained, in a subquery). The
- * random statements change join keys on both sides within one refresh window, set keys to NULL,
- * delete matching rows on both sides and change primary keys; several tables change between two
- * refreshes.
+ * FROM, on the nullable side), INTERSECT and EXCEPT, and WITH (referenced twice, grouping,
+ * chained, in a subquery). The random statements change join keys on both sides within one
+ * refresh window, set keys to NULL, delete matching rows on both sides and change primary keys;
+ * several tables change between two refreshes.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
@@ -48,7 +48,7 @@ const CASES: Case[] = [
   { name: "d_rescan", query: "SELECT l.tag, s.ws FROM l JOIN (SELECT k, string_agg(w::text, ',' ORDER BY w, id) AS ws FROM r GROUP BY k) AS s ON s.k = l.k", columns: ["tag", "ws"] },
   { name: "d_full_two", query: "SELECT a.k, a.n, b.m FROM (SELECT k, count(*) AS n FROM l GROUP BY k) AS a FULL JOIN (SELECT k, max(w) AS m FROM r WHERE w > 1 GROUP BY k) AS b ON a.k = b.k", columns: ["k", "n", "m"] },
   { name: "d_expression_key", query: "SELECT g.b, g.s FROM (SELECT k % 2 AS b, sum(v) AS s FROM l GROUP BY k % 2) AS g", columns: ["b", "s"] },
-  // UNION ALL and UNION, at the top and in FROM.
+  // UNION ALL and UNION, at the top and in FROM; INTERSECT and EXCEPT.
   { name: "u_all", query: "SELECT id, k FROM l UNION ALL SELECT id, k FROM r", columns: ["id", "k"] },
   { name: "u_distinct", query: "SELECT k FROM l UNION SELECT k FROM r", columns: ["k"] },
   { name: "u_types", query: "SELECT id, v::numeric / 2 AS x FROM l WHERE tag <> 't2' UNION ALL SELECT id, w FROM r", columns: ["id", "x"] },
@@ -56,6 +56,9 @@ const CASES: Case[] = [
   { name: "u_nested", query: "SELECT k FROM l UNION ALL (SELECT k FROM r UNION SELECT x FROM kl)", columns: ["k"] },
   { name: "u_in_join", query: "SELECT u.k, count(*) AS n FROM (SELECT k, v FROM l WHERE v > 2 UNION ALL SELECT k, w FROM r) AS u JOIN kl ON kl.k = u.k GROUP BY u.k", columns: ["k", "n"] },
   { name: "u_nullable", query: "SELECT l.id, u.z FROM l LEFT JOIN (SELECT k, w AS z FROM r UNION ALL SELECT k, x FROM kl) AS u ON u.k = l.k", columns: ["id", "z"] },
+  { name: "x_intersect", query: "SELECT k FROM l INTERSECT SELECT k FROM r", columns: ["k"] },
+  { name: "x_except", query: "SELECT k, v FROM l EXCEPT SELECT k, w FROM r", columns: ["k", "v"] },
+  { name: "x_nested", query: "SELECT k FROM l EXCEPT (SELECT k FROM r INTERSECT SELECT k FROM kl)", columns: ["k"] },
   // WITH: inlined where referenced.
   { name: "w_twice", query: "WITH big AS (SELECT id, k FROM l WHERE v > 3) SELECT a.id, b.id AS bid FROM big AS a JOIN big AS b ON a.k = b.k", columns: ["id", "bid"] },
   { name: "w_grouped", query: "WITH t AS (SELECT k, sum(w) AS s FROM r GROUP BY k) SELECT l.id, t.s FROM l JOIN t ON t.k = l.k", columns: ["id", "s"] },
@@ -139,7 +142,7 @@ for (const major of pgVersions()) {
 
     it.each([
       ["d_join", "a subquery in FROM with GROUP BY, DISTINCT or aggregates"],
-      ["u_all", "UNION"],
+      ["u_all", "UNION, INTERSECT or EXCEPT"],
     ])("refuses %s in IMMEDIATE mode with 0A000 and a hint", async (name, construct) => {
       const error = await client.query("SELECT pgtrickle.create_stream_table('x_immediate', $$" + CASES.find((c) => c.name === name)!.query
         + "$$, refresh_mode => 'IMMEDIATE')").catch((e: unknown) => e as pg.DatabaseError);

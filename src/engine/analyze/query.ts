@@ -6,7 +6,7 @@
  */
 
 import { PNode } from "../nodes/parse-node";
-import { Expr, ExprKind, ColumnExpr, AggregateExpr } from "../ir/expr";
+import { Expr, ExprKind, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExpr } from "../ir/expr";
 import {
   OperatorExpr, FunctionExpr, BoolExpr, NullTestExpr, BooleanTestExpr, CaseExpr, CastExpr, CallLikeExpr,
   ArrayExpr, CollateExpr, InExpr, BetweenExpr, DistinctExpr, AnyAllExpr, RowExpr, GroupingExpr,
@@ -275,20 +275,26 @@ class QueryAnalyzer {
   }
 
   /**
-   * UNION ALL and UNION: the branches' rows concatenated in a DerivedOperator (nested UNION ALLs
-   * flattened into one), DISTINCT over them for UNION. Each branch is a query of its own (a set
-   * operation itself, when parenthesized); their columns are named as the first branch's.
+   * UNION ALL, UNION, INTERSECT and EXCEPT: the branches' rows concatenated in a DerivedOperator
+   * (nested UNION ALLs flattened into one), DISTINCT over them for UNION, a count per branch for
+   * INTERSECT and EXCEPT. Each branch is a query of its own (a set operation itself, when
+   * parenthesized); their columns are named as the first branch's.
    */
   bindSetOperation(s: PNode, loc: i64, where: string): AnalyzedQuery | null {
     const op = s.str("op");
-    if (op != "SETOP_UNION") { this.notDifferentiable("INTERSECT or EXCEPT" + where, locationIn(s.node("rarg"), loc)); return null; }
+    if (op != "SETOP_UNION" && s.bool("all")) { this.notDifferentiable("INTERSECT ALL or EXCEPT ALL" + where, locationIn(s.node("rarg"), loc)); return null; }
     if (s.node("limitCount") !== null || s.node("limitOffset") !== null) {
       this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(s.node("limitCount") !== null ? s.node("limitCount") : s.node("limitOffset"), loc));
       return null;
     }
     const parts: PNode[] = [];
-    collectUnionAll(changetype<PNode>(s.node("larg")), parts);
-    collectUnionAll(changetype<PNode>(s.node("rarg")), parts);
+    if (op == "SETOP_UNION") {
+      collectUnionAll(changetype<PNode>(s.node("larg")), parts);
+      collectUnionAll(changetype<PNode>(s.node("rarg")), parts);
+    } else {
+      parts.push(changetype<PNode>(s.node("larg")));
+      parts.push(changetype<PNode>(s.node("rarg")));
+    }
     const branches: AnalyzedQuery[] = [];
     for (let i = 0; i < parts.length; i++) {
       const branch = this.bindQuery(parts[i], locationIn(parts[i], loc), where);
@@ -296,22 +302,40 @@ class QueryAnalyzer {
       const b = changetype<AnalyzedQuery>(branch);
       if (b.groupingSets !== null) { this.notDifferentiable("GROUPING SETS, ROLLUP or CUBE in a branch of UNION", locationIn(parts[i], loc)); return null; }
       if (branches.length > 0 && b.outputs.length != branches[0].outputs.length) {
-        this.failed(new EngineError(ErrorCode.SyntaxError, "each UNION query must have the same number of columns").at(this.at(locationIn(parts[i], loc))));
+        const name = op == "SETOP_UNION" ? "UNION" : op == "SETOP_INTERSECT" ? "INTERSECT" : "EXCEPT";
+        this.failed(new EngineError(ErrorCode.SyntaxError, "each " + name + " query must have the same number of columns").at(this.at(locationIn(parts[i], loc))));
         return null;
       }
       branches.push(b);
+    }
+    const width = branches[0].outputs.length;
+    // INTERSECT and EXCEPT: each branch's rows tagged with its number (an extra column).
+    if (op != "SETOP_UNION") {
+      for (let i = 0; i < branches.length; i++) branches[i].outputs.push(new OutputColumn("__pgt_branch", new ConstExpr((i + 1).toString())));
     }
     const union = new DerivedOperator(this.scans.length, branches, "union");
     this.scans.push(union);
     const q = new AnalyzedQuery();
     q.from = union;
-    for (let i = 0; i < union.columns.length; i++) q.outputs.push(new OutputColumn(branches[0].outputs[i].name, new ColumnExpr(union.rel, union.columns[i])));
-    if (!s.bool("all")) {
-      q.distinct = true;
-      q.grouped = true;
-      for (let i = 0; i < q.outputs.length; i++) q.groupKeys.push(q.outputs[i].expr);
-    }
+    for (let i = 0; i < width; i++) q.outputs.push(new OutputColumn(branches[0].outputs[i].name, new ColumnExpr(union.rel, union.columns[i])));
     q.scans = this.scans;
+    if (s.bool("all")) return q;
+    q.distinct = op == "SETOP_UNION";
+    q.grouped = true;
+    for (let i = 0; i < q.outputs.length; i++) q.groupKeys.push(q.outputs[i].expr);
+    if (op == "SETOP_UNION") return q;
+    // A row is in A INTERSECT B when both branches have it, in A EXCEPT B when only A has it: a
+    // grouping by every column with a count per branch (maintained like any aggregate) and HAVING.
+    const tag = new ColumnExpr(union.rel, union.columns[width]);
+    const counts: Expr[] = [];
+    for (let b = 0; b < 2; b++) {
+      const filter = new OperatorExpr("=", tag, new ConstExpr((b + 1).toString()));
+      const count = new AggregateExpr(AggregateFunc.CountStar, null, b, new AggregateCall("count", [], true, false, [], false, false, filter));
+      q.aggregates.push(count);
+      counts.push(count);
+    }
+    const zero = new ConstExpr("0");
+    q.having = new BoolExpr("AND", [new OperatorExpr(">", counts[0], zero), new OperatorExpr(op == "SETOP_INTERSECT" ? ">" : "=", counts[1], zero)]);
     return q;
   }
 

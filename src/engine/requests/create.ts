@@ -173,7 +173,7 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     if (q.views.length > 0) {
       program.immediateReason = "a query reading a view is not supported in IMMEDIATE mode";
     } else if (hasDerived(q.scans, true)) {
-      program.immediateReason = "UNION is not supported in IMMEDIATE mode";
+      program.immediateReason = "UNION, INTERSECT or EXCEPT is not supported in IMMEDIATE mode";
     } else if (hasDerived(q.scans, false)) {
       program.immediateReason = "a subquery in FROM with GROUP BY, DISTINCT or aggregates is not supported in IMMEDIATE mode";
     } else if (q.scans.length == 1) {

@@ -56,7 +56,7 @@ const NOT_DIFFERENTIABLE: { query: string; construct: string; sources: string[] 
   { query: "SELECT id, row_number() OVER (ORDER BY amount) AS r FROM orders", construct: "window function row_number()", sources: ["orders"] },
   { query: "SELECT id, count(*) OVER () AS c FROM orders", construct: "window function count()", sources: ["orders"] },
   { query: "SELECT id FROM orders WHERE customer IN (SELECT n FROM events)", construct: "a subquery", sources: ["orders", "events"] },
-  { query: "SELECT id FROM orders INTERSECT SELECT n FROM events", construct: "INTERSECT or EXCEPT", sources: ["orders", "events"] },
+  { query: "SELECT id FROM orders INTERSECT ALL SELECT n FROM events", construct: "INTERSECT ALL or EXCEPT ALL", sources: ["orders", "events"] },
   { query: "WITH RECURSIVE c AS (SELECT id FROM orders) SELECT id FROM c", construct: "WITH RECURSIVE", sources: ["orders"] },
   { query: "SELECT id, random() AS r FROM orders", construct: "volatile function random()", sources: ["orders"] },
   { query: "SELECT id, now() AS t FROM orders", construct: "time-dependent function now()", sources: ["orders"] },
