@@ -4,10 +4,10 @@
  * non-equi conditions, flattened subqueries (also on the nullable side), multi-way joins with an
  * outer join inside, a three-way join through a restricted table's primary key, aggregates over
  * joins, subqueries in FROM (and a view) that group, UNION ALL and UNION (at the top, nested, in
- * FROM, on the nullable side), INTERSECT and EXCEPT, and WITH (referenced twice, grouping,
- * chained, in a subquery). The random statements change join keys on both sides within one
- * refresh window, set keys to NULL, delete matching rows on both sides and change primary keys;
- * several tables change between two refreshes.
+ * FROM, on the nullable side), INTERSECT and EXCEPT, VALUES and SELECT without FROM, and WITH
+ * (referenced twice, grouping, chained, in a subquery). The random statements change join keys
+ * on both sides within one refresh window, set keys to NULL, delete matching rows on both sides
+ * and change primary keys; several tables change between two refreshes.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
@@ -59,6 +59,10 @@ const CASES: Case[] = [
   { name: "x_intersect", query: "SELECT k FROM l INTERSECT SELECT k FROM r", columns: ["k"] },
   { name: "x_except", query: "SELECT k, v FROM l EXCEPT SELECT k, w FROM r", columns: ["k", "v"] },
   { name: "x_nested", query: "SELECT k FROM l EXCEPT (SELECT k FROM r INTERSECT SELECT k FROM kl)", columns: ["k"] },
+  // Constant relations: VALUES and a SELECT without FROM.
+  { name: "c_values", query: "SELECT l.id, v.label FROM l JOIN (VALUES (1, 'one'), (2, 'two'), (NULL, 'none')) AS v (k, label) ON v.k = l.k", columns: ["id", "label"] },
+  { name: "c_select", query: "SELECT l.id, c.lim FROM l, (SELECT 3 AS lim, 'x' AS tag) AS c WHERE l.v > c.lim", columns: ["id", "lim"] },
+  { name: "c_preserved", query: "SELECT v.k, l.id FROM (VALUES (1), (2), (7)) AS v (k) LEFT JOIN l ON l.k = v.k", columns: ["k", "id"] },
   // WITH: inlined where referenced.
   { name: "w_twice", query: "WITH big AS (SELECT id, k FROM l WHERE v > 3) SELECT a.id, b.id AS bid FROM big AS a JOIN big AS b ON a.k = b.k", columns: ["id", "bid"] },
   { name: "w_grouped", query: "WITH t AS (SELECT k, sum(w) AS s FROM r GROUP BY k) SELECT l.id, t.s FROM l JOIN t ON t.k = l.k", columns: ["id", "s"] },
@@ -143,6 +147,7 @@ for (const major of pgVersions()) {
     it.each([
       ["d_join", "a subquery in FROM with GROUP BY, DISTINCT or aggregates"],
       ["u_all", "UNION, INTERSECT or EXCEPT"],
+      ["c_values", "VALUES or a SELECT without FROM in FROM"],
     ])("refuses %s in IMMEDIATE mode with 0A000 and a hint", async (name, construct) => {
       const error = await client.query("SELECT pgtrickle.create_stream_table('x_immediate', $$" + CASES.find((c) => c.name === name)!.query
         + "$$, refresh_mode => 'IMMEDIATE')").catch((e: unknown) => e as pg.DatabaseError);

@@ -19,7 +19,7 @@ import { Json } from "../util/json";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
 import { Operator, OperatorKind, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived } from "../ir/operator-tree";
 import { ExpressionBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy } from "./expressions";
-import { nodeList, nameList, characterPosition } from "./tree";
+import { nodeList, nameList, characterPosition, valuesAsNodes } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 
 /** One output column of the defining query. */
@@ -149,6 +149,7 @@ class QueryAnalyzer {
   analyze(s: PNode): Analysis {
     const q = this.bindQuery(s, s.int("location"), "");
     if (q === null) return this.result;
+    if (!readsSource(this.scans)) return this.notDifferentiable("a query that reads no table (only VALUES or SELECT without FROM)", s.int("location"));
     q.views = this.views;
     recordColumnsUsed(q);
     this.result.query = q;
@@ -581,6 +582,7 @@ class QueryAnalyzer {
    */
   flatten(s: PNode, alias: string, schema: string, colnames: string[], nullable: bool, loc: i64): FromItem | null {
     const subLoc = locationIn(s, loc);
+    if (!isSetOperation(s) && (s.list("valuesLists").length > 0 || s.list("fromClause").length == 0)) return this.bindConstant(s, alias, colnames, subLoc);
     const sub = this.bindQuery(s, subLoc, " in a subquery in FROM");
     if (sub === null) return null;
     const q = changetype<AnalyzedQuery>(sub);
@@ -604,6 +606,65 @@ class QueryAnalyzer {
     }
     const aliases: AliasEntry[] = alias.length > 0 ? [new AliasEntry(alias, schema, columns)] : [];
     return new FromItem(op, columns, aliases);
+  }
+
+  /**
+   * VALUES, or a SELECT without FROM, in FROM: a constant relation (it never changes, so its
+   * delta is empty). Its expressions are bound like any other; columns are named as PostgreSQL
+   * names them (`column1`, ... for VALUES) unless `colnames` says otherwise.
+   */
+  bindConstant(s: PNode, alias: string, colnames: string[], loc: i64): FromItem | null {
+    const where = " in a subquery in FROM";
+    if (s.node("whereClause") !== null || s.list("groupClause").length > 0 || s.node("havingClause") !== null
+      || s.list("distinctClause").length > 0) {
+      this.notDifferentiable("a SELECT without FROM with WHERE, GROUP BY, HAVING or DISTINCT" + where, loc);
+      return null;
+    }
+    if (s.list("windowClause").length > 0 || s.node("limitCount") !== null || s.node("limitOffset") !== null) {
+      this.notDifferentiable("WINDOW, LIMIT or OFFSET" + where, loc);
+      return null;
+    }
+    const binder = new ExpressionBinder(this.queryText, new Scope([]), this.fixedPosition, this.functions);
+    const names: string[] = [];
+    const rendered: string[] = [];
+    const values = s.list("valuesLists");
+    let sql: string;
+    if (values.length > 0) {
+      const rows: string[] = [];
+      for (let r = 0; r < values.length; r++) {
+        const items = valuesAsNodes(values[r].items);
+        if (r == 0) for (let i = 0; i < items.length; i++) names.push("column" + (i + 1).toString());
+        if (items.length != names.length) {
+          this.failed(new EngineError(ErrorCode.SyntaxError, "VALUES lists must all be the same length").at(this.at(loc)));
+          return null;
+        }
+        const row: string[] = [];
+        for (let i = 0; i < items.length; i++) {
+          const e = binder.bind(items[i], 0, false);
+          if (e === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
+          row.push(canonicalSql(e));
+        }
+        rows.push("(" + row.join(", ") + ")");
+      }
+      const columns: string[] = [];
+      for (let i = 0; i < names.length; i++) columns.push("o" + (i + 1).toString());
+      sql = "SELECT * FROM (VALUES " + rows.join(", ") + ") AS v (" + columns.join(", ") + ")";
+    } else {
+      const outputs = this.bindTargets(s, binder, false);
+      if (outputs === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
+      for (let i = 0; i < outputs.length; i++) {
+        names.push(outputs[i].name);
+        rendered.push(canonicalSql(outputs[i].expr) + " AS o" + (i + 1).toString());
+      }
+      sql = "SELECT " + rendered.join(", ");
+    }
+    const constant = DerivedOperator.constant(this.scans.length, sql, names.length, alias.length > 0 ? alias : "values");
+    this.scans.push(constant);
+    const columns: ColumnBinding[] = [];
+    for (let i = 0; i < names.length; i++) {
+      columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : names[i], new ColumnExpr(constant.rel, constant.columns[i])));
+    }
+    return new FromItem(constant, columns, alias.length > 0 ? [new AliasEntry(alias, "", columns)] : []);
   }
 
   /** Binds a target list, expanding `*` and `alias.*`; null on error (recorded in the binder). */
@@ -816,6 +877,14 @@ class QueryAnalyzer {
     }
     return binder.bind(item, 0, false);
   }
+}
+
+/** True when some scan reads a source relation (not only constant relations). */
+function readsSource(scans: ScanOperator[]): bool {
+  for (let i = 0; i < scans.length; i++) {
+    if (!isDerived(scans[i]) || changetype<DerivedOperator>(scans[i]).values.length == 0) return true;
+  }
+  return false;
 }
 
 function isSetOperation(s: PNode): bool {

@@ -28,18 +28,35 @@ export class ScanOperator extends Operator {
 }
 
 /**
- * A relation computed from the query's own scans and read like a source: a subquery in FROM
- * that groups (GROUP BY, aggregates, HAVING or DISTINCT: one branch, an Aggregate or Distinct),
- * or UNION ALL (two or more branches, each a Project, Aggregate or Distinct, their rows
- * concatenated). The branches' scans are among the query's scans. Its columns are `o1`, `o2`,
+ * A relation computed by the query and read like a source: a subquery in FROM that groups
+ * (GROUP BY, aggregates, HAVING or DISTINCT: one branch, an Aggregate or Distinct), UNION ALL
+ * (two or more branches, each a Project, Aggregate or Distinct, their rows concatenated), or a
+ * constant relation (no branch: VALUES or a SELECT without FROM, see `values`). The branches' scans are among the query's scans. Its columns are `o1`, `o2`,
  * ... in output order (operators/derived.ts).
  */
 export class DerivedOperator extends ScanOperator {
   readonly branches: Operator[] = [];
-  constructor(rel: i32, public readonly queries: AnalyzedQuery[], alias: string) {
+  /** A constant relation (VALUES, or a SELECT without FROM): its rows as one SELECT; "" otherwise. */
+  values: string = "";
+  constructor(rel: i32, public readonly queries: AnalyzedQuery[], alias: string, width: i32 = -1) {
     super(rel, derivedRelation(alias), alias);
     for (let i = 0; i < queries.length; i++) this.branches.push(buildOperatorTree(queries[i]));
-    for (let i = 0; i < queries[0].outputs.length; i++) this.columns.push("o" + (i + 1).toString());
+    const n = width >= 0 ? width : queries[0].outputs.length;
+    for (let i = 0; i < n; i++) this.columns.push("o" + (i + 1).toString());
+  }
+
+  /** A constant relation of `width` columns whose rows `values` selects (columns named o1, o2, ...); it never changes. */
+  static constant(rel: i32, values: string, width: i32, alias: string): DerivedOperator {
+    const d = new DerivedOperator(rel, [], alias, width);
+    d.values = values;
+    return d;
+  }
+
+  /** Why a query holding this relation has no IMMEDIATE program. */
+  get immediateReason(): string {
+    if (this.values.length > 0) return "VALUES or a SELECT without FROM in FROM is not supported in IMMEDIATE mode";
+    return this.isUnion ? "UNION, INTERSECT or EXCEPT is not supported in IMMEDIATE mode"
+      : "a subquery in FROM with GROUP BY, DISTINCT or aggregates is not supported in IMMEDIATE mode";
   }
 
   /** True for UNION ALL (several branches), false for a grouping subquery. */
@@ -160,6 +177,7 @@ export function describeOperatorTree(op: Operator): string {
         const d = changetype<DerivedOperator>(s);
         const parts: string[] = [];
         for (let i = 0; i < d.branches.length; i++) parts.push(describeOperatorTree(d.branches[i]));
+        if (d.values.length > 0) return "Values";
         return (d.isUnion ? "UnionAll(" : "Derived(") + parts.join(", ") + ")";
       }
       return "Scan(" + s.source.schema + "." + s.source.name + ")";

@@ -231,6 +231,7 @@ export class JoinCompiler {
 
   /** The rows of a derived relation as a SELECT, its columns named as the relation's: its branches' states, concatenated. */
   private derivedState(d: DerivedOperator): string {
+    if (d.values.length > 0) return d.values;
     const parts: string[] = [];
     for (let i = 0; i < d.branches.length; i++) {
       const input = new JoinCompiler(this.scans, this.delta).state(inputOf(d.branches[i]));
@@ -419,7 +420,8 @@ export class JoinCompiler {
         }
         if (bodies.length == 1) this.prepare.push(new Statement("CREATE TEMP TABLE " + name + " AS\n" + restricted[0]));
         else {
-          // UNION ALL: the table takes the column types PostgreSQL resolves for the union, then each branch's rows.
+          // UNION ALL: the table takes the column types PostgreSQL resolves for the union, then each
+          // branch's rows. A constant relation has no branch: its delta is this empty table.
           this.prepare.push(new Statement("CREATE TEMP TABLE " + name + " AS\nSELECT 1 AS __pgt_sign, q.* FROM (\n"
             + this.derivedState(changetype<DerivedOperator>(scan)) + "\n) AS q (" + renamed.join(", ") + ")\nWITH NO DATA"));
           for (let i = 0; i < restricted.length; i++) this.prepare.push(new Statement("INSERT INTO " + name + "\n" + restricted[i]));

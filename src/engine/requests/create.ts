@@ -172,10 +172,8 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     program.differential = plan.differential;
     if (q.views.length > 0) {
       program.immediateReason = "a query reading a view is not supported in IMMEDIATE mode";
-    } else if (hasDerived(q.scans, true)) {
-      program.immediateReason = "UNION, INTERSECT or EXCEPT is not supported in IMMEDIATE mode";
-    } else if (hasDerived(q.scans, false)) {
-      program.immediateReason = "a subquery in FROM with GROUP BY, DISTINCT or aggregates is not supported in IMMEDIATE mode";
+    } else if (derivedReason(q.scans).length > 0) {
+      program.immediateReason = derivedReason(q.scans);
     } else if (q.scans.length == 1) {
       program.immediate = new ImmediateProgram(immediateStep(operators, q.scans, storage, DeltaSource.Inserted),
         immediateStep(operators, q.scans, storage, DeltaSource.Updated), immediateStep(operators, q.scans, storage, DeltaSource.Deleted),
@@ -247,10 +245,10 @@ function immediateStep(tree: Operator, scans: ScanOperator[], storage: string, d
   return new ImmediateStep(plan.lock, plan.differential);
 }
 
-/** True when some scan is a derived relation: a UNION (`union`) or a grouping subquery (not `union`). */
-function hasDerived(scans: ScanOperator[], union: bool): bool {
-  for (let i = 0; i < scans.length; i++) if (isDerived(scans[i]) && changetype<DerivedOperator>(scans[i]).isUnion == union) return true;
-  return false;
+/** Why the first derived relation among the scans keeps the query from IMMEDIATE mode; "" without one. */
+function derivedReason(scans: ScanOperator[]): string {
+  for (let i = 0; i < scans.length; i++) if (isDerived(scans[i])) return changetype<DerivedOperator>(scans[i]).immediateReason;
+  return "";
 }
 
 /** One program source per table the scans read (a table read twice is one source), with every column read from it. */

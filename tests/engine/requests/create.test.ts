@@ -64,6 +64,7 @@ const NOT_DIFFERENTIABLE: { query: string; construct: string; sources: string[] 
   { query: "SELECT DISTINCT ON (customer) customer, id FROM orders", construct: "DISTINCT ON", sources: ["orders"] },
   { query: "SELECT id FROM orders GROUP BY customer", construct: "output column \"id\" that is neither grouped nor aggregated", sources: ["orders"] },
   { query: "SELECT 1 AS one", construct: "a query without a FROM clause", sources: [] },
+  { query: "SELECT v.a FROM (VALUES (1), (2)) AS v (a), (SELECT 3 AS b) AS c", construct: "a query that reads no table (only VALUES or SELECT without FROM)", sources: [] },
 ];
 
 describe("AUTO", () => {
