@@ -38,8 +38,7 @@ export class ExpressionBinder {
    * view's name). `functions`: what to do with volatile and stable functions, shared by the
    * binders of one query.
    */
-  constructor(public query: string, public scope: Scope, public fixedPosition: i32 = 0,
-    public functions: FunctionPolicy = new FunctionPolicy(VolatilePolicy.Reject)) {}
+  constructor(public query: string, public scope: Scope, public fixedPosition: i32, public functions: FunctionPolicy) {}
 
   /** The character position in the defining query of parse location `location`. */
   at(location: i64): i32 {

@@ -6,10 +6,9 @@
  */
 
 import { PNode } from "../nodes/parse-node";
-import { Expr, ExprKind, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExpr } from "../ir/expr";
 import {
-  OperatorExpr, FunctionExpr, BoolExpr, NullTestExpr, BooleanTestExpr, CaseExpr, CastExpr, CallLikeExpr,
-  ArrayExpr, CollateExpr, InExpr, BetweenExpr, DistinctExpr, AnyAllExpr, RowExpr, GroupingExpr,
+  Expr, ExprKind, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExpr, OperatorExpr, BoolExpr, CallLikeExpr,
+  columnRefs, childExpressions,
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
@@ -19,7 +18,7 @@ import { Json } from "../util/json";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
 import { Operator, OperatorKind, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived } from "../ir/operator-tree";
 import { ExpressionBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy } from "./expressions";
-import { nodeList, nameList, characterPosition, valuesAsNodes } from "./tree";
+import { nodeList, nameList, characterPosition, valuesAsNodes, locationIn, figureColumnName } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 
 /** One output column of the defining query. */
@@ -211,6 +210,7 @@ class QueryAnalyzer {
 
   /** A plain SELECT (no set operation) of bindQuery. */
   bindSelect(s: PNode, loc: i64, where: string): AnalyzedQuery | null {
+    if (s.list("valuesLists").length > 0) { this.notDifferentiable("VALUES" + where, loc); return null; }
     if (!this.checkPlainSelect(s, loc, where)) return null;
     if (s.bool("groupDistinct")) { this.notDifferentiable("GROUP BY DISTINCT" + where, loc); return null; }
 
@@ -284,10 +284,7 @@ class QueryAnalyzer {
   bindSetOperation(s: PNode, loc: i64, where: string): AnalyzedQuery | null {
     const op = s.str("op");
     if (op != "SETOP_UNION" && s.bool("all")) { this.notDifferentiable("INTERSECT ALL or EXCEPT ALL" + where, locationIn(s.node("rarg"), loc)); return null; }
-    if (s.node("limitCount") !== null || s.node("limitOffset") !== null) {
-      this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(s.node("limitCount") !== null ? s.node("limitCount") : s.node("limitOffset"), loc));
-      return null;
-    }
+    if (!this.checkPlainSelect(s, loc, where)) return null;
     const parts: PNode[] = [];
     if (op == "SETOP_UNION") {
       collectUnionAll(changetype<PNode>(s.node("larg")), parts);
@@ -341,11 +338,11 @@ class QueryAnalyzer {
   }
 
   /**
-   * Refuses what no SELECT this version maintains may contain; `where` names the place for a
-   * subquery in FROM ("" at the top). False (with the reason recorded) when `s` has one.
+   * Refuses what no SELECT (or set operation) this version maintains may contain: WINDOW, LIMIT,
+   * OFFSET; `where` names the place for a subquery in FROM ("" at the top). False (with the
+   * reason recorded) when `s` has one.
    */
   checkPlainSelect(s: PNode, loc: i64, where: string): bool {
-    if (s.list("valuesLists").length > 0) { this.notDifferentiable("VALUES" + where, loc); return false; }
     if (s.list("windowClause").length > 0) { this.notDifferentiable("WINDOW" + where, locationIn(nodeList(s, "windowClause")[0], loc)); return false; }
     if (s.node("limitCount") !== null) { this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(s.node("limitCount"), loc)); return false; }
     if (s.node("limitOffset") !== null) { this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(s.node("limitOffset"), loc)); return false; }
@@ -620,10 +617,7 @@ class QueryAnalyzer {
       this.notDifferentiable("a SELECT without FROM with WHERE, GROUP BY, HAVING or DISTINCT" + where, loc);
       return null;
     }
-    if (s.list("windowClause").length > 0 || s.node("limitCount") !== null || s.node("limitOffset") !== null) {
-      this.notDifferentiable("WINDOW, LIMIT or OFFSET" + where, loc);
-      return null;
-    }
+    if (!this.checkPlainSelect(s, loc, where)) return null;
     const binder = new ExpressionBinder(this.queryText, new Scope([]), this.fixedPosition, this.functions);
     const names: string[] = [];
     const rendered: string[] = [];
@@ -882,7 +876,7 @@ class QueryAnalyzer {
 /** True when some scan reads a source relation (not only constant relations). */
 function readsSource(scans: ScanOperator[]): bool {
   for (let i = 0; i < scans.length; i++) {
-    if (!isDerived(scans[i]) || changetype<DerivedOperator>(scans[i]).values.length == 0) return true;
+    if (!isDerived(scans[i]) || !changetype<DerivedOperator>(scans[i]).isConstant) return true;
   }
   return false;
 }
@@ -970,29 +964,6 @@ function collectOperatorExprs(op: Operator, out: Expr[]): void {
   }
 }
 
-/** The leftmost location in the subtree of `n` (where its text starts), else `fallback`. */
-function locationIn(n: PNode | null, fallback: i64): i64 {
-  if (n === null) return fallback;
-  let best: i64 = -1;
-  const stack: PNode[] = [n];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    const own = node.int("location");
-    if (own >= 0 && (best < 0 || own < best)) best = own;
-    for (let i = 0; i < node.names.length; i++) {
-      const v = node.value(node.names[i]);
-      if (v === null) continue;
-      const child = v.asNode();
-      if (child !== null) stack.push(child);
-      for (let k = 0; k < v.items.length; k++) {
-        const item = v.items[k].asNode();
-        if (item !== null) stack.push(item);
-      }
-    }
-  }
-  return best >= 0 ? best : fallback;
-}
-
 /** Analyzes the SELECT statement `s` of `queryText`; GROUPING SETS may expand to at most `maxGroupingSets` sets. */
 export function analyzeSelect(s: PNode, queryText: string, maxGroupingSets: i32 = 64, volatile: VolatilePolicy = VolatilePolicy.Reject): Analysis {
   const analyzer = new QueryAnalyzer(queryText, maxGroupingSets, volatile);
@@ -1012,89 +983,3 @@ function coveredByGroups(e: Expr, q: AnalyzedQuery): bool {
   return true;
 }
 
-
-/** The column references in `e`, in reading order (repeats included). */
-export function columnRefs(e: Expr): ColumnExpr[] {
-  const out: ColumnExpr[] = [];
-  const stack: Expr[] = [e];
-  while (stack.length > 0) {
-    const x = stack.pop();
-    if (x.kind == ExprKind.Column) { out.push(x as ColumnExpr); continue; }
-    const children = childExpressions(x);
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
-  }
-  return out;
-}
-
-/** The direct sub-expressions of `e`. */
-export function childExpressions(e: Expr): Expr[] {
-  const out: Expr[] = [];
-  switch (e.kind) {
-    case ExprKind.Operator: {
-      const o = e as OperatorExpr;
-      if (o.left !== null) out.push(changetype<Expr>(o.left));
-      out.push(o.right);
-      break;
-    }
-    case ExprKind.Function: return (e as FunctionExpr).args;
-    case ExprKind.Aggregate: {
-      const call = (e as AggregateExpr).call;
-      for (let i = 0; i < call.args.length; i++) out.push(call.args[i]);
-      for (let i = 0; i < call.order.length; i++) out.push(call.order[i].expr);
-      if (call.filter !== null) out.push(changetype<Expr>(call.filter));
-      break;
-    }
-    case ExprKind.Bool: return (e as BoolExpr).args;
-    case ExprKind.NullTest: out.push((e as NullTestExpr).arg); break;
-    case ExprKind.BooleanTest: out.push((e as BooleanTestExpr).arg); break;
-    case ExprKind.Case: {
-      const c = e as CaseExpr;
-      if (c.arg !== null) out.push(changetype<Expr>(c.arg));
-      for (let i = 0; i < c.conditions.length; i++) { out.push(c.conditions[i]); out.push(c.results[i]); }
-      if (c.otherwise !== null) out.push(changetype<Expr>(c.otherwise));
-      break;
-    }
-    case ExprKind.Cast: out.push((e as CastExpr).arg); break;
-    case ExprKind.CallLike: return (e as CallLikeExpr).args;
-    case ExprKind.Array: return (e as ArrayExpr).elements;
-    case ExprKind.Row: return (e as RowExpr).args;
-    case ExprKind.Grouping: return (e as GroupingExpr).args;
-    case ExprKind.Collate: out.push((e as CollateExpr).arg); break;
-    case ExprKind.In: { const i = e as InExpr; out.push(i.arg); for (let k = 0; k < i.items.length; k++) out.push(i.items[k]); break; }
-    case ExprKind.Between: { const b = e as BetweenExpr; out.push(b.arg); out.push(b.low); out.push(b.high); break; }
-    case ExprKind.Distinct: { const d = e as DistinctExpr; out.push(d.left); out.push(d.right); break; }
-    case ExprKind.AnyAll: { const a = e as AnyAllExpr; out.push(a.left); out.push(a.right); break; }
-    default: break;
-  }
-  return out;
-}
-
-/** PostgreSQL's FigureColname for the expression forms this version binds. */
-export function figureColumnName(n: PNode | null): string {
-  if (n === null) return "?column?";
-  if (n.tag == "ColumnRef") {
-    const parts = nameList(n, "fields");
-    return parts[parts.length - 1];
-  }
-  if (n.tag == "FuncCall") {
-    const parts = nameList(n, "funcname");
-    return parts[parts.length - 1];
-  }
-  if (n.tag == "TypeCast") {
-    const inner = figureColumnName(n.node("arg"));
-    if (inner != "?column?") return inner;
-    const t = n.node("typeName");
-    if (t !== null) {
-      const names = nameList(t, "names");
-      if (names.length > 0) return names[names.length - 1];
-    }
-    return "?column?";
-  }
-  if (n.tag == "CaseExpr") return "case";
-  if (n.tag == "CoalesceExpr") return "coalesce";
-  if (n.tag == "MinMaxExpr") return n.str("op") == "IS_GREATEST" ? "greatest" : "least";
-  if (n.tag == "A_ArrayExpr") return "array";
-  if (n.tag == "A_Expr" && n.str("kind") == "AEXPR_NULLIF") return "nullif";
-  if (n.tag == "CollateClause") return figureColumnName(n.node("arg"));
-  return "?column?";
-}

@@ -40,3 +40,56 @@ export function characterPosition(query: string, location: i64): i32 {
   }
   return chars + 1;
 }
+
+/** The leftmost location in the subtree of `n` (where its text starts), else `fallback`. */
+export function locationIn(n: PNode | null, fallback: i64): i64 {
+  if (n === null) return fallback;
+  let best: i64 = -1;
+  const stack: PNode[] = [n];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    const own = node.int("location");
+    if (own >= 0 && (best < 0 || own < best)) best = own;
+    for (let i = 0; i < node.names.length; i++) {
+      const v = node.value(node.names[i]);
+      if (v === null) continue;
+      const child = v.asNode();
+      if (child !== null) stack.push(child);
+      for (let k = 0; k < v.items.length; k++) {
+        const item = v.items[k].asNode();
+        if (item !== null) stack.push(item);
+      }
+    }
+  }
+  return best >= 0 ? best : fallback;
+}
+
+/** PostgreSQL's FigureColname for the expression forms this version binds. */
+export function figureColumnName(n: PNode | null): string {
+  if (n === null) return "?column?";
+  if (n.tag == "ColumnRef") {
+    const parts = nameList(n, "fields");
+    return parts[parts.length - 1];
+  }
+  if (n.tag == "FuncCall") {
+    const parts = nameList(n, "funcname");
+    return parts[parts.length - 1];
+  }
+  if (n.tag == "TypeCast") {
+    const inner = figureColumnName(n.node("arg"));
+    if (inner != "?column?") return inner;
+    const t = n.node("typeName");
+    if (t !== null) {
+      const names = nameList(t, "names");
+      if (names.length > 0) return names[names.length - 1];
+    }
+    return "?column?";
+  }
+  if (n.tag == "CaseExpr") return "case";
+  if (n.tag == "CoalesceExpr") return "coalesce";
+  if (n.tag == "MinMaxExpr") return n.str("op") == "IS_GREATEST" ? "greatest" : "least";
+  if (n.tag == "A_ArrayExpr") return "array";
+  if (n.tag == "A_Expr" && n.str("kind") == "AEXPR_NULLIF") return "nullif";
+  if (n.tag == "CollateClause") return figureColumnName(n.node("arg"));
+  return "?column?";
+}

@@ -2,7 +2,8 @@
  * @fileoverview Scalar expressions of a defining query after name resolution: an immutable tree
  * tagged by `kind`. Column references are resolved to source column names; constants keep
  * their SQL text. The renderer (sqlgen/render-expression.ts) turns a tree back into SQL in a
- * given context (full query, delta rows, new aggregate state).
+ * given context (full query, delta rows, new aggregate state). `childExpressions` and
+ * `columnRefs` walk a tree.
  */
 
 /** The kinds of scalar expression. */
@@ -159,4 +160,60 @@ export class RowExpr extends Expr {
 /** GROUPING(a, b, ...): which of its arguments (GROUP BY keys) a grouping-set row aggregates over, as bits. */
 export class GroupingExpr extends Expr {
   constructor(public readonly args: Expr[]) { super(ExprKind.Grouping); }
+}
+
+/** The column references in `e`, in reading order (repeats included). */
+export function columnRefs(e: Expr): ColumnExpr[] {
+  const out: ColumnExpr[] = [];
+  const stack: Expr[] = [e];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (x.kind == ExprKind.Column) { out.push(x as ColumnExpr); continue; }
+    const children = childExpressions(x);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  return out;
+}
+
+/** The direct sub-expressions of `e`. */
+export function childExpressions(e: Expr): Expr[] {
+  const out: Expr[] = [];
+  switch (e.kind) {
+    case ExprKind.Operator: {
+      const o = e as OperatorExpr;
+      if (o.left !== null) out.push(changetype<Expr>(o.left));
+      out.push(o.right);
+      break;
+    }
+    case ExprKind.Function: return (e as FunctionExpr).args;
+    case ExprKind.Aggregate: {
+      const call = (e as AggregateExpr).call;
+      for (let i = 0; i < call.args.length; i++) out.push(call.args[i]);
+      for (let i = 0; i < call.order.length; i++) out.push(call.order[i].expr);
+      if (call.filter !== null) out.push(changetype<Expr>(call.filter));
+      break;
+    }
+    case ExprKind.Bool: return (e as BoolExpr).args;
+    case ExprKind.NullTest: out.push((e as NullTestExpr).arg); break;
+    case ExprKind.BooleanTest: out.push((e as BooleanTestExpr).arg); break;
+    case ExprKind.Case: {
+      const c = e as CaseExpr;
+      if (c.arg !== null) out.push(changetype<Expr>(c.arg));
+      for (let i = 0; i < c.conditions.length; i++) { out.push(c.conditions[i]); out.push(c.results[i]); }
+      if (c.otherwise !== null) out.push(changetype<Expr>(c.otherwise));
+      break;
+    }
+    case ExprKind.Cast: out.push((e as CastExpr).arg); break;
+    case ExprKind.CallLike: return (e as CallLikeExpr).args;
+    case ExprKind.Array: return (e as ArrayExpr).elements;
+    case ExprKind.Row: return (e as RowExpr).args;
+    case ExprKind.Grouping: return (e as GroupingExpr).args;
+    case ExprKind.Collate: out.push((e as CollateExpr).arg); break;
+    case ExprKind.In: { const i = e as InExpr; out.push(i.arg); for (let k = 0; k < i.items.length; k++) out.push(i.items[k]); break; }
+    case ExprKind.Between: { const b = e as BetweenExpr; out.push(b.arg); out.push(b.low); out.push(b.high); break; }
+    case ExprKind.Distinct: { const d = e as DistinctExpr; out.push(d.left); out.push(d.right); break; }
+    case ExprKind.AnyAll: { const a = e as AnyAllExpr; out.push(a.left); out.push(a.right); break; }
+    default: break;
+  }
+  return out;
 }

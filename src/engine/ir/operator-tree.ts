@@ -54,10 +54,13 @@ export class DerivedOperator extends ScanOperator {
 
   /** Why a query holding this relation has no IMMEDIATE program. */
   get immediateReason(): string {
-    if (this.values.length > 0) return "VALUES or a SELECT without FROM in FROM is not supported in IMMEDIATE mode";
+    if (this.isConstant) return "VALUES or a SELECT without FROM in FROM is not supported in IMMEDIATE mode";
     return this.isUnion ? "UNION, INTERSECT or EXCEPT is not supported in IMMEDIATE mode"
       : "a subquery in FROM with GROUP BY, DISTINCT or aggregates is not supported in IMMEDIATE mode";
   }
+
+  /** True for a constant relation (VALUES, a SELECT without FROM). */
+  get isConstant(): bool { return this.values.length > 0; }
 
   /** True for UNION ALL (several branches), false for a grouping subquery. */
   get isUnion(): bool { return this.branches.length > 1; }
@@ -177,7 +180,7 @@ export function describeOperatorTree(op: Operator): string {
         const d = changetype<DerivedOperator>(s);
         const parts: string[] = [];
         for (let i = 0; i < d.branches.length; i++) parts.push(describeOperatorTree(d.branches[i]));
-        if (d.values.length > 0) return "Values";
+        if (d.isConstant) return "Values";
         return (d.isUnion ? "UnionAll(" : "Derived(") + parts.join(", ") + ")";
       }
       return "Scan(" + s.source.schema + "." + s.source.name + ")";

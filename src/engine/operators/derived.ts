@@ -49,8 +49,7 @@ class Grouping {
 
   /** `SELECT <outputs AS names> FROM <from> [WHERE] GROUP BY <keys> [HAVING]`, expressions rendered in `ctx`. */
   select(names: string[], from: string, where: string, ctx: RenderContext, extraHaving: string): string {
-    const list: string[] = [];
-    for (let i = 0; i < this.outputs.length; i++) list.push(renderExpr(this.outputs[i].expr, ctx) + " AS " + names[i]);
+    const list = outputList(this.outputs, names, ctx);
     const keys: string[] = [];
     for (let i = 0; i < this.keys.length; i++) keys.push(renderExpr(this.keys[i], ctx));
     const having: string[] = [];
@@ -65,9 +64,14 @@ class Grouping {
 
 /** The outputs of a projection branch (UNION ALL) as `SELECT <lead><outputs AS names> FROM <from><where>`. */
 function projection(branch: ProjectOperator, names: string[], from: string, where: string, ctx: RenderContext, lead: string = ""): string {
+  return "SELECT " + lead + outputList(branch.outputs, names, ctx).join(", ") + "\n  FROM " + from + where;
+}
+
+/** `<output> AS <name>` for each output, rendered in `ctx`. */
+function outputList(outputs: OutputColumn[], names: string[], ctx: RenderContext): string[] {
   const list: string[] = [];
-  for (let i = 0; i < branch.outputs.length; i++) list.push(renderExpr(branch.outputs[i].expr, ctx) + " AS " + names[i]);
-  return "SELECT " + lead + list.join(", ") + "\n  FROM " + from + where;
+  for (let i = 0; i < outputs.length; i++) list.push(renderExpr(outputs[i].expr, ctx) + " AS " + names[i]);
+  return list;
 }
 
 /**

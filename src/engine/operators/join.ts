@@ -33,8 +33,7 @@
  */
 
 import { ScanOperator, Operator, OperatorKind, FilterOperator, JoinOperator, JoinType, scansOf, DerivedOperator, isDerived, inputOf } from "../ir/operator-tree";
-import { ColumnExpr, Expr, ExprKind, BoolExpr } from "../ir/expr";
-import { columnRefs } from "../analyze/query";
+import { ColumnExpr, Expr, ExprKind, BoolExpr, columnRefs } from "../ir/expr";
 import { RenderContext, renderExpr } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
 import { windowSelect, sourceFrom, DeltaSource } from "./scan";
@@ -231,7 +230,7 @@ export class JoinCompiler {
 
   /** The rows of a derived relation as a SELECT, its columns named as the relation's: its branches' states, concatenated. */
   private derivedState(d: DerivedOperator): string {
-    if (d.values.length > 0) return d.values;
+    if (d.isConstant) return d.values;
     const parts: string[] = [];
     for (let i = 0; i < d.branches.length; i++) {
       const input = new JoinCompiler(this.scans, this.delta).state(inputOf(d.branches[i]));
