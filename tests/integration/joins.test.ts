@@ -12,11 +12,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { pgVersions } from "../setup/pg.ts";
-import { Random, createStreamTable, expectMatchesQuery, refresh, withExtensionDatabase } from "./oracle.ts";
+import { type OracleCase, randomRounds, createStreamTable, expectMatchesQuery, refresh, withExtensionDatabase, createJoinTables, randomJoinStatement } from "./oracle.ts";
 
-interface Case { name: string; query: string; columns: string[] }
-
-const CASES: Case[] = [
+const CASES: OracleCase[] = [
   { name: "j_inner", query: "SELECT l.id, l.v, r.w FROM l JOIN r ON l.k = r.k", columns: ["id", "v", "w"] },
   { name: "j_left", query: "SELECT l.id, r.id AS rid, r.w FROM l LEFT JOIN r ON l.k = r.k", columns: ["id", "rid", "w"] },
   { name: "j_right_nonequi", query: "SELECT l.id AS lid, r.id, r.w FROM l RIGHT JOIN r ON l.k = r.k AND l.v > r.w", columns: ["lid", "id", "w"] },
@@ -73,32 +71,6 @@ const CASES: Case[] = [
 
 const ROUNDS = Number(process.env.PGTRICKLE_ROUNDS ?? 30);
 
-/** One random statement against l, r or kl; keys (k) are small so rows match, and often NULL. */
-function randomStatement(r: Random, nextId: () => number): string {
-  const k = () => (r.chance(0.12) ? "NULL" : String(r.int(1, 6)));
-  const v = () => (r.chance(0.1) ? "NULL" : String(r.int(0, 9)));
-  const tag = () => (r.chance(0.15) ? "NULL" : `'t${r.int(1, 3)}'`);
-  const table = r.pick(["l", "r", "kl"]);
-  if (table === "kl") {
-    switch (r.int(0, 3)) {
-      case 0: return `INSERT INTO kl VALUES ${Array.from({ length: r.int(1, 4) }, () => `(${k()}, ${v()})`).join(", ")}`;
-      case 1: return `DELETE FROM kl WHERE ctid IN (SELECT ctid FROM kl ORDER BY random() LIMIT ${r.int(1, 3)})`;
-      case 2: return `UPDATE kl SET k = ${k()} WHERE ctid IN (SELECT ctid FROM kl ORDER BY random() LIMIT ${r.int(1, 3)})`;
-      default: return `INSERT INTO kl SELECT k, x FROM kl ORDER BY random() LIMIT 2`; // exact duplicates
-    }
-  }
-  const extra = table === "l" ? `, ${tag()}` : "";
-  switch (r.int(0, 6)) {
-    case 0:
-    case 1: return `INSERT INTO ${table} VALUES ${Array.from({ length: r.int(1, 4) }, () => `(${nextId()}, ${k()}, ${v()}${extra})`).join(", ")}`;
-    case 2: return `DELETE FROM ${table} WHERE k = ${r.int(1, 6)} AND random() < 0.4`;
-    case 3: return `UPDATE ${table} SET k = ${k()} WHERE id IN (SELECT id FROM ${table} ORDER BY random() LIMIT ${r.int(1, 3)})`;
-    case 4: return `UPDATE ${table} SET ${table === "l" ? "v" : "w"} = ${v()} WHERE id IN (SELECT id FROM ${table} ORDER BY random() LIMIT ${r.int(1, 4)})`;
-    case 5: return `UPDATE ${table} SET id = id + 100000 WHERE id IN (SELECT id FROM ${table} WHERE id < 100000 ORDER BY random() LIMIT 1)`;
-    default: return `UPDATE ${table} SET k = k % 6 + 1 WHERE k IS NOT NULL AND random() < 0.2`;
-  }
-}
-
 for (const major of pgVersions()) {
   describe(`joins on PostgreSQL ${major}`, () => {
     const database = withExtensionDatabase(major);
@@ -106,13 +78,7 @@ for (const major of pgVersions()) {
 
     beforeAll(async () => {
       client = database.client;
-      await client.query("CREATE TABLE l (id int PRIMARY KEY, k int, v int, tag text)");
-      await client.query("CREATE TABLE r (id int PRIMARY KEY, k int, w int)");
-      await client.query("CREATE TABLE kl (k int, x int)");
-      await client.query("INSERT INTO l SELECT g, NULLIF(g % 7, 0), g % 10, 't' || (g % 3) FROM generate_series(1, 40) g");
-      await client.query("INSERT INTO r SELECT g, NULLIF(g % 5, 0), (g * 3) % 10 FROM generate_series(1, 30) g");
-      await client.query("INSERT INTO kl SELECT g % 6, g % 4 FROM generate_series(1, 20) g");
-      await client.query("INSERT INTO kl VALUES (NULL, 1), (2, 2), (2, 2)");
+      await createJoinTables(client);
       await client.query("CREATE VIEW rk AS SELECT k, count(*) AS n, sum(w) AS s FROM r GROUP BY k");
       for (const c of CASES) await createStreamTable(client, c.name, c.query, "DIFFERENTIAL");
       await client.query("SET pg_trickle.refresh_strategy = 'differential'");
@@ -124,21 +90,7 @@ for (const major of pgVersions()) {
 
     it(`stays exact over ${ROUNDS} rounds of random DML on both sides of every join`, async () => {
       const seed = Number(process.env.PGTRICKLE_SEED ?? 5150 + major);
-      const r = new Random(seed);
-      let id = 1000;
-      const nextId = () => ++id;
-      const actions = new Map<string, number>();
-      for (let round = 1; round <= ROUNDS; round++) {
-        const transactional = r.chance(0.3);
-        if (transactional) await client.query("BEGIN");
-        for (let s = r.int(1, 7); s > 0; s--) await client.query(randomStatement(r, nextId));
-        if (transactional) await client.query(r.chance(0.2) ? "ROLLBACK" : "COMMIT");
-        for (const c of CASES) {
-          const action = await refresh(client, c.name);
-          actions.set(action, (actions.get(action) ?? 0) + 1);
-          await expectMatchesQuery(client, c.name, c.columns, c.query, `${c.name} round ${round} seed ${seed}`);
-        }
-      }
+      const actions = await randomRounds(client, CASES, ROUNDS, seed, randomJoinStatement);
       // The joins were maintained by their delta rules, not recomputed.
       expect([...actions.keys()].sort()).toEqual(["DIFFERENTIAL", "NO_DATA"].filter((a) => actions.has(a)));
       expect(actions.get("DIFFERENTIAL") ?? 0).toBeGreaterThan(ROUNDS * CASES.length / 2);

@@ -151,3 +151,71 @@ export function randomWriter(r: Random, firstId: number): (c: pg.ClientBase, sta
     }
   };
 }
+
+/**
+ * The tables of the join and subquery oracles: l (id, k, v, tag) and r (id, k, w) keyed by id,
+ * kl (k, x) without a key and with duplicates; k is small and often NULL so rows match.
+ */
+export async function createJoinTables(client: pg.ClientBase): Promise<void> {
+  await client.query("CREATE TABLE l (id int PRIMARY KEY, k int, v int, tag text)");
+  await client.query("CREATE TABLE r (id int PRIMARY KEY, k int, w int)");
+  await client.query("CREATE TABLE kl (k int, x int)");
+  await client.query("INSERT INTO l SELECT g, NULLIF(g % 7, 0), g % 10, 't' || (g % 3) FROM generate_series(1, 40) g");
+  await client.query("INSERT INTO r SELECT g, NULLIF(g % 5, 0), (g * 3) % 10 FROM generate_series(1, 30) g");
+  await client.query("INSERT INTO kl SELECT g % 6, g % 4 FROM generate_series(1, 20) g");
+  await client.query("INSERT INTO kl VALUES (NULL, 1), (2, 2), (2, 2)");
+}
+
+/** One random statement against l, r or kl; keys (k) are small so rows match, and often NULL. */
+export function randomJoinStatement(r: Random, nextId: () => number): string {
+  const k = () => (r.chance(0.12) ? "NULL" : String(r.int(1, 6)));
+  const v = () => (r.chance(0.1) ? "NULL" : String(r.int(0, 9)));
+  const tag = () => (r.chance(0.15) ? "NULL" : `'t${r.int(1, 3)}'`);
+  const table = r.pick(["l", "r", "kl"]);
+  if (table === "kl") {
+    switch (r.int(0, 3)) {
+      case 0: return `INSERT INTO kl VALUES ${Array.from({ length: r.int(1, 4) }, () => `(${k()}, ${v()})`).join(", ")}`;
+      case 1: return `DELETE FROM kl WHERE ctid IN (SELECT ctid FROM kl ORDER BY random() LIMIT ${r.int(1, 3)})`;
+      case 2: return `UPDATE kl SET k = ${k()} WHERE ctid IN (SELECT ctid FROM kl ORDER BY random() LIMIT ${r.int(1, 3)})`;
+      default: return `INSERT INTO kl SELECT k, x FROM kl ORDER BY random() LIMIT 2`; // exact duplicates
+    }
+  }
+  const extra = table === "l" ? `, ${tag()}` : "";
+  switch (r.int(0, 6)) {
+    case 0:
+    case 1: return `INSERT INTO ${table} VALUES ${Array.from({ length: r.int(1, 4) }, () => `(${nextId()}, ${k()}, ${v()}${extra})`).join(", ")}`;
+    case 2: return `DELETE FROM ${table} WHERE k = ${r.int(1, 6)} AND random() < 0.4`;
+    case 3: return `UPDATE ${table} SET k = ${k()} WHERE id IN (SELECT id FROM ${table} ORDER BY random() LIMIT ${r.int(1, 3)})`;
+    case 4: return `UPDATE ${table} SET ${table === "l" ? "v" : "w"} = ${v()} WHERE id IN (SELECT id FROM ${table} ORDER BY random() LIMIT ${r.int(1, 4)})`;
+    case 5: return `UPDATE ${table} SET id = id + 100000 WHERE id IN (SELECT id FROM ${table} WHERE id < 100000 ORDER BY random() LIMIT 1)`;
+    default: return `UPDATE ${table} SET k = k % 6 + 1 WHERE k IS NOT NULL AND random() < 0.2`;
+  }
+}
+
+/** A stream table of an oracle test: its name, defining query and the columns compared. */
+export interface OracleCase { name: string; query: string; columns: string[] }
+
+/**
+ * `rounds` rounds of 1 to 7 random statements (some in a transaction, some rolled back), each
+ * followed by a refresh of every case and the multiset oracle; returns how often each refresh
+ * action happened.
+ */
+export async function randomRounds(client: pg.ClientBase, cases: OracleCase[], rounds: number, seed: number,
+  statement: (r: Random, nextId: () => number) => string): Promise<Map<string, number>> {
+  const r = new Random(seed);
+  let id = 1000;
+  const nextId = () => ++id;
+  const actions = new Map<string, number>();
+  for (let round = 1; round <= rounds; round++) {
+    const transactional = r.chance(0.3);
+    if (transactional) await client.query("BEGIN");
+    for (let s = r.int(1, 7); s > 0; s--) await client.query(statement(r, nextId));
+    if (transactional) await client.query(r.chance(0.2) ? "ROLLBACK" : "COMMIT");
+    for (const c of cases) {
+      const action = await refresh(client, c.name);
+      actions.set(action, (actions.get(action) ?? 0) + 1);
+      await expectMatchesQuery(client, c.name, c.columns, c.query, `${c.name} round ${round} seed ${seed}`);
+    }
+  }
+  return actions;
+}

@@ -27,11 +27,26 @@ export const FULL_MODE_HINT = "Use refresh_mode => 'FULL', or 'AUTO' to fall bac
 
 const TIME_DEPENDENT_FUNCTIONS = ["now", "transaction_timestamp", "statement_timestamp", "clock_timestamp", "timeofday"];
 
+/**
+ * Binds a subquery in an expression (EXISTS, IN, a scalar subquery) for an ExpressionBinder: the
+ * query analyzer, which joins the subquery's result to the FROM clause (analyze/sublink.ts).
+ */
+export abstract class SublinkBinder {
+  abstract bindSublink(n: PNode, binder: ExpressionBinder, depth: i32): Expr | null;
+}
+
 /** Binds expressions of one query through its FROM scope; the first error wins and stops the work. */
 export class ExpressionBinder {
   error: EngineError | null = null;
   aggregates: AggregateExpr[] = [];
   private aggregateKeys: string[] = [];
+  /** Where subqueries go; null where they are not supported (a JOIN condition, VALUES). */
+  sublinks: SublinkBinder | null = null;
+  /**
+   * True while binding a top-level conjunct of WHERE, where a NULL result counts as false: an
+   * EXISTS or IN there may become an inner join. Cleared below anything but AND.
+   */
+  positive: bool = false;
 
   /**
    * `fixedPosition` > 0: every error points there (an expression inside a view points at the
@@ -59,6 +74,14 @@ export class ExpressionBinder {
 
   /** Binds `n`; aggregates are accepted only where `allowAggregates`. Null on error. */
   bind(n: PNode | null, depth: i32, allowAggregates: bool): Expr | null {
+    const positive = this.positive;
+    if (positive && n !== null && n.tag != "SubLink" && !(n.tag == "BoolExpr" && n.str("boolop") == "AND_EXPR")) this.positive = false;
+    const e = this.bindNode(n, depth, allowAggregates);
+    this.positive = positive;
+    return e;
+  }
+
+  private bindNode(n: PNode | null, depth: i32, allowAggregates: bool): Expr | null {
     if (this.error !== null) return null;
     if (n === null) return this.fail(new EngineError(ErrorCode.InternalProtocol, "missing expression in parse tree"));
     if (depth > MAX_EXPRESSION_DEPTH) {
@@ -107,7 +130,11 @@ export class ExpressionBinder {
       return new CollateExpr(arg, quotedName(nameList(n, "collname")));
     }
     if (tag == "FuncCall") return this.bindFunction(n, d, allowAggregates);
-    if (tag == "SubLink") return this.unsupported("a subquery", n.int("location"));
+    if (tag == "SubLink") {
+      const sublinks = this.sublinks;
+      if (sublinks === null) return this.unsupported("a subquery in this position", n.int("location"));
+      return sublinks.bindSublink(n, this, d);
+    }
     if (tag == "SQLValueFunction") return this.unsupported("a time- or session-dependent value function (CURRENT_DATE, CURRENT_USER, ...)", n.int("location"));
     if (tag == "ParamRef") return this.unsupported("a parameter reference", n.int("location"));
     if (tag == "A_Indirection") return this.unsupported("an array subscript or field selection", n.int("location"));
@@ -320,11 +347,11 @@ export class ExpressionBinder {
       if (filter === null) return null;
     }
     const names = nameList(n, "funcname");
-    const call = new AggregateCall(quotedName(names), args, n.bool("agg_star"), n.bool("agg_distinct"), order,
-      n.bool("agg_within_group"), n.bool("func_variadic"), filter);
     // Only PostgreSQL's own aggregates are maintained from state; a same-named one elsewhere may be the one called.
     let builtin = true;
     for (let i = 0; i < candidates.length; i++) if (candidates[i].kind == "a" && candidates[i].schema != "pg_catalog") builtin = false;
+    const call = new AggregateCall(quotedName(names), builtin, args, n.bool("agg_star"), n.bool("agg_distinct"), order,
+      n.bool("agg_within_group"), n.bool("func_variadic"), filter);
     let func = AggregateFunc.Rescan;
     const plain = builtin && !call.distinct && order.length == 0 && !call.withinGroup && !call.variadic;
     if (plain && call.star && name == "count") func = AggregateFunc.CountStar;

@@ -8,7 +8,7 @@
 import { PNode } from "../nodes/parse-node";
 import {
   Expr, ExprKind, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExpr, OperatorExpr, BoolExpr, CallLikeExpr,
-  columnRefs, childExpressions,
+  NullTestExpr, CaseExpr, columnRefs, childExpressions,
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
@@ -17,7 +17,8 @@ import { readParseTree } from "../nodes/read-tree";
 import { Json } from "../util/json";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
 import { Operator, OperatorKind, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived } from "../ir/operator-tree";
-import { ExpressionBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy } from "./expressions";
+import { ExpressionBinder, SublinkBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy } from "./expressions";
+import { Correlation, splitCorrelation, readsOuter, valueOverNoRows } from "./sublink";
 import { nodeList, nameList, characterPosition, valuesAsNodes, locationIn, figureColumnName } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 
@@ -99,7 +100,12 @@ class CteEntry {
   constructor(public name: string, public query: PNode, public colnames: string[], public location: i64) {}
 }
 
-class QueryAnalyzer {
+/** A subquery's result joined to the FROM clause of the SELECT whose expression holds it. */
+class Attachment {
+  constructor(public derived: DerivedOperator, public joinType: JoinType, public condition: Expr | null) {}
+}
+
+class QueryAnalyzer extends SublinkBinder {
   result: Analysis = new Analysis();
   /** Every scan so far, across flattened subqueries: a scan's `rel` is its index here. */
   scans: ScanOperator[] = [];
@@ -111,7 +117,12 @@ class QueryAnalyzer {
   fixedPosition: i32 = 0;
   /** The volatile-function policy, and the warnings the query's functions raise. */
   functions: FunctionPolicy;
+  /** The subqueries in expressions of the SELECT being bound, joined to its FROM clause when it is bound. */
+  pending: Attachment[] = [];
+  /** The scope around a subquery in an expression being bound (null outside one). */
+  outerScope: Scope | null = null;
   constructor(public queryText: string, public maxGroupingSets: i32, volatile: VolatilePolicy) {
+    super();
     this.functions = new FunctionPolicy(volatile);
   }
 
@@ -161,9 +172,12 @@ class QueryAnalyzer {
    */
   bindQuery(s: PNode, loc: i64, where: string): AnalyzedQuery | null {
     const outer = this.ctes;
-    if (!this.defineCtes(s, loc, where)) return null;
-    const q = isSetOperation(s) ? this.bindSetOperation(s, loc, where) : this.bindSelect(s, loc, where);
+    const pending = this.pending;
+    this.pending = [];
+    let q: AnalyzedQuery | null = null;
+    if (this.defineCtes(s, loc, where)) q = isSetOperation(s) ? this.bindSetOperation(s, loc, where) : this.bindSelect(s, loc, where);
     this.ctes = outer;
+    this.pending = pending;
     return q;
   }
 
@@ -215,18 +229,23 @@ class QueryAnalyzer {
     if (s.bool("groupDistinct")) { this.notDifferentiable("GROUP BY DISTINCT" + where, loc); return null; }
 
     const from = nodeList(s, "fromClause");
-    if (from.length == 0) { this.notDifferentiable((where.length > 0 ? "a subquery in FROM" : "a query") + " without a FROM clause", loc); return null; }
+    if (from.length == 0) { this.notDifferentiable((where.length > 0 ? "a subquery" : "a query") + " without a FROM clause", loc); return null; }
     const scope = this.bindFromList(from, loc);
     if (scope === null) return null;
+    changetype<Scope>(scope).outer = this.outerScope;
     const binder = new ExpressionBinder(this.queryText, changetype<Scope>(scope), this.fixedPosition, this.functions);
+    binder.sublinks = this;
     const q = new AnalyzedQuery();
     q.from = this.crossJoin(changetype<Scope>(scope).items);
 
     const whereNode = s.node("whereClause");
     if (whereNode !== null) {
+      binder.positive = true;
       q.where = binder.bind(whereNode, 0, false);
+      binder.positive = false;
       if (binder.error !== null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
     }
+    const inWhere = this.pending.length;
 
     const outputs = this.bindTargets(s, binder, true);
     if (outputs === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
@@ -259,6 +278,11 @@ class QueryAnalyzer {
     }
     q.aggregates = binder.aggregates;
     q.grouped = q.distinct || q.groupKeys.length > 0 || q.aggregates.length > 0 || q.having !== null;
+    for (let i = 0; i < this.pending.length; i++) {
+      const a = this.pending[i];
+      q.from = new JoinOperator(a.joinType, changetype<Operator>(q.from), a.derived, a.condition);
+      if (i >= inWhere && q.grouped && !q.distinct) groupBySubquery(q, a.derived.rel);
+    }
     if (q.grouped && !q.distinct) {
       for (let i = 0; i < q.outputs.length; i++) {
         if (!coveredByGroups(q.outputs[i].expr, q)) {
@@ -328,7 +352,7 @@ class QueryAnalyzer {
     const counts: Expr[] = [];
     for (let b = 0; b < 2; b++) {
       const filter = new OperatorExpr("=", tag, new ConstExpr((b + 1).toString()));
-      const count = new AggregateExpr(AggregateFunc.CountStar, null, b, new AggregateCall("count", [], true, false, [], false, false, filter));
+      const count = new AggregateExpr(AggregateFunc.CountStar, null, b, new AggregateCall("count", true, [], true, false, [], false, false, filter));
       q.aggregates.push(count);
       counts.push(count);
     }
@@ -579,7 +603,7 @@ class QueryAnalyzer {
    */
   flatten(s: PNode, alias: string, schema: string, colnames: string[], nullable: bool, loc: i64): FromItem | null {
     const subLoc = locationIn(s, loc);
-    if (!isSetOperation(s) && (s.list("valuesLists").length > 0 || s.list("fromClause").length == 0)) return this.bindConstant(s, alias, colnames, subLoc);
+    if (isConstant(s)) return this.bindConstant(s, alias, colnames, subLoc);
     const sub = this.bindQuery(s, subLoc, " in a subquery in FROM");
     if (sub === null) return null;
     const q = changetype<AnalyzedQuery>(sub);
@@ -587,8 +611,7 @@ class QueryAnalyzer {
     let op: Operator;
     if (q.grouped) {
       if (q.groupingSets !== null) { this.notDifferentiable("GROUPING SETS, ROLLUP or CUBE in a subquery in FROM", subLoc); return null; }
-      const derived = new DerivedOperator(this.scans.length, [q], alias.length > 0 ? alias : "subquery");
-      this.scans.push(derived);
+      const derived = this.derive(q, alias.length > 0 ? alias : "subquery");
       for (let i = 0; i < q.outputs.length; i++) {
         columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : q.outputs[i].name, new ColumnExpr(derived.rel, derived.columns[i])));
       }
@@ -603,6 +626,194 @@ class QueryAnalyzer {
     }
     const aliases: AliasEntry[] = alias.length > 0 ? [new AliasEntry(alias, schema, columns)] : [];
     return new FromItem(op, columns, aliases);
+  }
+
+  /**
+   * A subquery in an expression of the SELECT `binder` binds (analyze/sublink.ts): its result
+   * becomes a DerivedOperator joined to that SELECT's FROM clause when the SELECT is bound, and
+   * the expression returned reads it. Null (reason recorded in `binder`) when it cannot.
+   */
+  bindSublink(n: PNode, binder: ExpressionBinder, depth: i32): Expr | null {
+    const loc = n.int("location");
+    const type = n.str("subLinkType");
+    const positive = binder.positive;
+    binder.positive = false;
+    const isExists = type == "EXISTS_SUBLINK";
+    const isScalar = type == "EXPR_SUBLINK";
+    let negated = false;
+    const tests: Expr[] = [];
+    if (type == "ANY_SUBLINK" || type == "ALL_SUBLINK") {
+      const names = nameList(n, "operName");
+      const op = names.length == 0 ? "=" : names.length == 1 ? names[0] : "OPERATOR(" + names.join(".") + ")";
+      negated = type == "ALL_SUBLINK";
+      if (op != (negated ? "<>" : "=")) return binder.unsupported("a subquery with " + (negated ? "ALL" : "ANY") + " and operator " + op, loc);
+      const test = n.node("testexpr");
+      const parts = test !== null && test.tag == "RowExpr" ? nodeList(test, "args") : [test];
+      for (let i = 0; i < parts.length; i++) {
+        const e = binder.bind(parts[i], depth, false);
+        if (e === null) return null;
+        tests.push(e);
+      }
+    } else if (!isExists && !isScalar) {
+      return binder.unsupported(type == "ARRAY_SUBLINK" ? "ARRAY(subquery)" : "a row comparison with a subquery", loc);
+    }
+    const sub = changetype<PNode>(n.node("subselect"));
+    const subLoc = locationIn(sub, loc);
+    const width = isExists ? -1 : isScalar ? 1 : tests.length;
+    const bound = this.bindCorrelated(sub, subLoc, binder, width);
+    if (bound === null) return binder.fail(this.reason());
+    const q = changetype<AnalyzedQuery>(bound);
+    const firstRel = this.firstRel;
+    const corr = splitCorrelation(q.where, firstRel);
+    if (!corr.ok) return this.refuseSublink(binder, "a subquery correlated other than by equalities (inner = outer) in its WHERE", subLoc);
+    q.where = corr.where;
+    const keys = corr.inner;
+
+    if (isScalar) {
+      if (!q.grouped || q.distinct || q.groupKeys.length > 0 || q.having !== null) {
+        return this.refuseSublink(binder, "a scalar subquery other than one aggregate row (no GROUP BY, HAVING or DISTINCT)", subLoc);
+      }
+      const value = q.outputs[0];
+      const empty = valueOverNoRows(value.expr);
+      if (empty === null) return this.refuseSublink(binder, "a correlated scalar subquery over an aggregate whose value over no rows is unknown", subLoc);
+      q.groupKeys = keys;
+      q.outputs = keyOutputs(keys).concat([value]);
+      if (queryReadsOuter(q, firstRel)) return this.refuseSublink(binder, "a scalar subquery that reads the enclosing query outside its WHERE", subLoc);
+      const d = this.derive(q, "subquery");
+      d.sublink = true;
+      const v = new ColumnExpr(d.rel, d.columns[keys.length]);
+      if (keys.length == 0) {
+        this.pending.push(new Attachment(d, JoinType.Inner, null));
+        return v;
+      }
+      this.pending.push(new Attachment(d, JoinType.Left, correlationCondition(corr, d)));
+      if (empty == "NULL") return v;
+      return new CaseExpr(null, [new NullTestExpr(new ColumnExpr(d.rel, d.columns[0]), true)], [new ConstExpr(empty)], v);
+    }
+
+    // EXISTS and IN: D = DISTINCT (keys, the IN columns) of the subquery's rows.
+    const rows = this.subqueryRows(q, keys, firstRel);
+    if (rows === null) return this.refuseSublink(binder, "a subquery that reads the enclosing query outside its WHERE", subLoc);
+    const r = changetype<SubqueryRows>(rows);
+    const inWidth = isExists ? 0 : tests.length;
+    if (keys.length + inWidth == 0) {
+      // An uncorrelated EXISTS: the subquery's row count, one row always.
+      const c = this.derive(r.counts(0, false), "subquery");
+      c.sublink = true;
+      this.pending.push(new Attachment(c, JoinType.Inner, null));
+      const exists = new OperatorExpr(">", new ColumnExpr(c.rel, c.columns[0]), new ConstExpr("0"));
+      return negated ? new BoolExpr("NOT", [exists]) : exists;
+    }
+    const d = this.derive(r.distinct(keys.length + inWidth), "subquery");
+    d.sublink = true;
+    const conditions: Expr[] = [];
+    for (let i = 0; i < keys.length; i++) conditions.push(corr.equality(i, new ColumnExpr(d.rel, d.columns[i])));
+    for (let i = 0; i < inWidth; i++) conditions.push(new OperatorExpr("=", tests[i], new ColumnExpr(d.rel, d.columns[keys.length + i])));
+    const condition = conjunctionOf(conditions);
+    const semi = positive && !negated;
+    this.pending.push(new Attachment(d, semi ? JoinType.Inner : JoinType.Left, condition));
+    if (semi) return new ConstExpr("true");
+    const matched = new NullTestExpr(new ColumnExpr(d.rel, d.columns[0]), false);
+    if (isExists) return matched;
+    if (tests.length > 1) return this.refuseSublink(binder, "a row value IN a subquery under NOT or OR", loc);
+    // Three-valued IN: the subquery's row count and NULL count per key, from a second binding of it.
+    const again = this.bindCorrelated(sub, subLoc, binder, width);
+    if (again === null) return binder.fail(this.reason());
+    const q2 = changetype<AnalyzedQuery>(again);
+    const corr2 = splitCorrelation(q2.where, this.firstRel);
+    q2.where = corr2.where;
+    const rows2 = changetype<SubqueryRows>(this.subqueryRows(q2, corr2.inner, this.firstRel));
+    const c = this.derive(rows2.counts(corr2.inner.length, true), "subquery");
+    c.sublink = true;
+    const cond2: Expr[] = [];
+    for (let i = 0; i < corr2.inner.length; i++) cond2.push(corr2.equality(i, new ColumnExpr(c.rel, c.columns[i])));
+    this.pending.push(new Attachment(c, keys.length == 0 ? JoinType.Inner : JoinType.Left, conjunctionOf(cond2)));
+    const count = new ColumnExpr(c.rel, c.columns[keys.length]);
+    const nulls = new ColumnExpr(c.rel, c.columns[keys.length + 1]);
+    const zero = new ConstExpr("0");
+    const isIn = new CaseExpr(null, [
+      matched,
+      new OperatorExpr("=", new CallLikeExpr("COALESCE", [count, zero]), zero),
+      new BoolExpr("OR", [new NullTestExpr(tests[0], true), new OperatorExpr(">", nulls, zero)]),
+    ], [new ConstExpr("true"), new ConstExpr("false"), new ConstExpr("NULL")], new ConstExpr("false"));
+    return negated ? new BoolExpr("NOT", [isIn]) : isIn;
+  }
+
+  /** The first scan number of the subquery bindCorrelated bound last. */
+  firstRel: i32 = 0;
+
+  /**
+   * Binds subquery `sub` of an expression `binder` binds, seeing `binder`'s scope around it;
+   * `width` is the number of columns it must have (-1: any). Null when it cannot (reason recorded).
+   */
+  bindCorrelated(sub: PNode, loc: i64, binder: ExpressionBinder, width: i32): AnalyzedQuery | null {
+    const outer = this.outerScope;
+    this.outerScope = binder.scope;
+    const first = this.scans.length;
+    const q = isConstant(sub) ? this.bindConstantQuery(sub, loc) : this.bindQuery(sub, loc, " in a subquery");
+    this.outerScope = outer;
+    this.firstRel = first;
+    if (q === null) return null;
+    const n = q.outputs.length;
+    if (width >= 0 && n != width) {
+      const message = width == 1 && n > 1 ? "subquery must return only one column" : n > width ? "subquery has too many columns" : "subquery has too few columns";
+      this.failed(new EngineError(ErrorCode.SyntaxError, message).at(this.at(loc)));
+      return null;
+    }
+    return q;
+  }
+
+  /** A subquery of VALUES, or a SELECT without FROM, as a query reading its constant relation. */
+  bindConstantQuery(sub: PNode, loc: i64): AnalyzedQuery | null {
+    const item = this.bindConstant(sub, "subquery", [], loc);
+    if (item === null) return null;
+    const q = new AnalyzedQuery();
+    q.from = item.op;
+    for (let i = 0; i < item.columns.length; i++) q.outputs.push(new OutputColumn(item.columns[i].name, item.columns[i].expr));
+    q.scans = this.scans;
+    return q;
+  }
+
+  /**
+   * The rows of subquery `q` (its correlation already taken out of its WHERE) as its correlation
+   * keys followed by its output columns: its own FROM and WHERE when it does not group, else the
+   * scan of its result, grouped by the keys as well. Null when it reads the enclosing query
+   * anywhere else (scans below `firstRel`).
+   */
+  subqueryRows(q: AnalyzedQuery, keys: Expr[], firstRel: i32): SubqueryRows | null {
+    if (q.grouped && keys.length > 0) {
+      q.outputs = keyOutputs(keys).concat(q.outputs);
+      q.groupKeys = keys.concat(q.groupKeys);
+    }
+    if (queryReadsOuter(q, firstRel)) return null;
+    if (!q.grouped) {
+      const exprs = keys.slice(0);
+      for (let i = 0; i < q.outputs.length; i++) exprs.push(q.outputs[i].expr);
+      return new SubqueryRows(changetype<Operator>(q.from), q.where, exprs, this.scans);
+    }
+    const d = this.derive(q, "subquery");
+    d.sublink = true;
+    const exprs: Expr[] = [];
+    for (let i = 0; i < d.columns.length; i++) exprs.push(new ColumnExpr(d.rel, d.columns[i]));
+    return new SubqueryRows(d, null, exprs, this.scans);
+  }
+
+  /** A scan of the result of grouping query `q`, added to the query's scans. */
+  derive(q: AnalyzedQuery, alias: string): DerivedOperator {
+    const derived = new DerivedOperator(this.scans.length, [q], alias);
+    this.scans.push(derived);
+    return derived;
+  }
+
+  /** The reason analysis stopped. */
+  reason(): EngineError {
+    const e = this.result.notDifferentiable;
+    return e !== null ? e : changetype<EngineError>(this.result.error);
+  }
+
+  refuseSublink(binder: ExpressionBinder, construct: string, location: i64): Expr | null {
+    this.notDifferentiable(construct, location);
+    return binder.fail(this.reason());
   }
 
   /**
@@ -873,12 +1084,115 @@ class QueryAnalyzer {
   }
 }
 
+/**
+ * A subquery's rows as expressions over a relation: its correlation keys, then its output
+ * columns. `distinct` and `counts` build the grouping queries over them that bindSublink joins.
+ */
+class SubqueryRows {
+  constructor(public from: Operator, public where: Expr | null, public exprs: Expr[], public scans: ScanOperator[]) {}
+
+  /** SELECT DISTINCT of the first `width` (> 0) expressions. */
+  distinct(width: i32): AnalyzedQuery {
+    const q = this.query();
+    for (let i = 0; i < width; i++) q.outputs.push(new OutputColumn("k" + (i + 1).toString(), this.exprs[i]));
+    for (let i = 0; i < q.outputs.length; i++) q.groupKeys.push(q.outputs[i].expr);
+    q.distinct = true;
+    return q;
+  }
+
+  /**
+   * The first `keys` expressions and the row count, grouped by those keys; `withNulls`: also the
+   * count of rows whose next expression (an IN column) is NULL.
+   */
+  counts(keys: i32, withNulls: bool): AnalyzedQuery {
+    const q = this.query();
+    for (let i = 0; i < keys; i++) {
+      q.outputs.push(new OutputColumn("k" + (i + 1).toString(), this.exprs[i]));
+      q.groupKeys.push(this.exprs[i]);
+    }
+    const n = new AggregateExpr(AggregateFunc.CountStar, null, 0, new AggregateCall("count", true, [], true, false, [], false, false, null));
+    q.aggregates.push(n);
+    q.outputs.push(new OutputColumn("n", n));
+    if (withNulls) {
+      const nulls = new AggregateExpr(AggregateFunc.CountStar, null, 1,
+        new AggregateCall("count", true, [], true, false, [], false, false, new NullTestExpr(this.exprs[keys], true)));
+      q.aggregates.push(nulls);
+      q.outputs.push(new OutputColumn("nn", nulls));
+    }
+    return q;
+  }
+
+  private query(): AnalyzedQuery {
+    const q = new AnalyzedQuery();
+    q.from = this.from;
+    q.where = this.where;
+    q.scans = this.scans;
+    q.grouped = true;
+    return q;
+  }
+}
+
+/** Output columns `k1`, `k2`, ... for `keys`. */
+function keyOutputs(keys: Expr[]): OutputColumn[] {
+  const out: OutputColumn[] = [];
+  for (let i = 0; i < keys.length; i++) out.push(new OutputColumn("k" + (i + 1).toString(), keys[i]));
+  return out;
+}
+
+/** True when some expression of `q` (or of its derived relations) reads a scan numbered below `firstRel`. */
+function queryReadsOuter(q: AnalyzedQuery, firstRel: i32): bool {
+  const exprs: Expr[] = [];
+  collectQueryExprs(q, exprs);
+  for (let i = 0; i < exprs.length; i++) if (readsOuter(exprs[i], firstRel)) return true;
+  return false;
+}
+
+/** The join condition of a correlated subquery's result `d`, whose first columns are the correlation's inner sides. */
+function correlationCondition(corr: Correlation, d: DerivedOperator): Expr | null {
+  const conditions: Expr[] = [];
+  for (let i = 0; i < corr.inner.length; i++) conditions.push(corr.equality(i, new ColumnExpr(d.rel, d.columns[i])));
+  return conjunctionOf(conditions);
+}
+
+function conjunctionOf(conditions: Expr[]): Expr | null {
+  return conditions.length == 0 ? null : conditions.length == 1 ? conditions[0] : new BoolExpr("AND", conditions);
+}
+
+/**
+ * A grouped query reading subquery result `rel` outside its aggregates (a scalar subquery in its
+ * select list or HAVING): that result's columns become grouping keys too. They are a function of
+ * the correlation's outer columns, which PostgreSQL requires to be grouped, so no group splits.
+ */
+function groupBySubquery(q: AnalyzedQuery, rel: i32): void {
+  const exprs: Expr[] = [];
+  for (let i = 0; i < q.outputs.length; i++) exprs.push(q.outputs[i].expr);
+  if (q.having !== null) exprs.push(changetype<Expr>(q.having));
+  const texts: string[] = [];
+  for (let i = 0; i < q.groupKeys.length; i++) texts.push(canonicalSql(q.groupKeys[i]));
+  while (exprs.length > 0) {
+    const e = exprs.pop();
+    if (e.kind == ExprKind.Aggregate) continue;
+    if (e.kind == ExprKind.Column) {
+      const text = canonicalSql(e);
+      if ((e as ColumnExpr).rel == rel && !texts.includes(text)) { texts.push(text); q.groupKeys.push(e); }
+      continue;
+    }
+    const children = childExpressions(e);
+    for (let i = 0; i < children.length; i++) exprs.push(children[i]);
+  }
+}
+
 /** True when some scan reads a source relation (not only constant relations). */
 function readsSource(scans: ScanOperator[]): bool {
   for (let i = 0; i < scans.length; i++) {
     if (!isDerived(scans[i]) || !changetype<DerivedOperator>(scans[i]).isConstant) return true;
   }
   return false;
+}
+
+/** VALUES, or a SELECT without FROM (not a set operation). */
+function isConstant(s: PNode): bool {
+  return !isSetOperation(s) && (s.list("valuesLists").length > 0 || s.list("fromClause").length == 0);
 }
 
 function isSetOperation(s: PNode): bool {

@@ -37,8 +37,12 @@ export class Resolved {
   constructor(public status: Resolution, public expr: Expr | null, public padded: bool = false) {}
 }
 
-/** The FROM items an expression can see. */
+/**
+ * The FROM items an expression can see; inside a subquery in an expression, the enclosing
+ * query's scope is `outer`, searched for a name the subquery's own FROM clause does not have.
+ */
 export class Scope {
+  outer: Scope | null = null;
   constructor(public items: FromItem[]) {}
 
   /** The alias entry called `name` (and in `schema`, when given), or null. */
@@ -52,13 +56,21 @@ export class Scope {
     return null;
   }
 
-  /** True when some FROM item exposes a bare column `name`. */
+  /** True when some FROM item of this scope (not an outer one) exposes a bare column `name`. */
   hasColumn(name: string): bool {
-    return this.resolve([name]).status != Resolution.MissingColumn;
+    return this.resolveHere([name]).status != Resolution.MissingColumn;
   }
 
-  /** Resolves `parts` (`column`, `alias.column` or `schema.table.column`). */
+  /** Resolves `parts` (`column`, `alias.column` or `schema.table.column`), here or else in an outer scope. */
   resolve(parts: string[]): Resolved {
+    const here = this.resolveHere(parts);
+    const outer = this.outer;
+    if (outer === null || here.status == Resolution.Found || here.status == Resolution.Ambiguous) return here;
+    const there = outer.resolve(parts);
+    return there.status == Resolution.Found || there.status == Resolution.Ambiguous ? there : here;
+  }
+
+  private resolveHere(parts: string[]): Resolved {
     const name = parts[parts.length - 1];
     let found: ColumnBinding | null = null;
     let hits = 0;

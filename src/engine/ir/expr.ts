@@ -54,10 +54,14 @@ export class SortKey {
   constructor(public readonly expr: Expr, public readonly suffix: string) {}
 }
 
-/** An aggregate call as written: `name([DISTINCT] args [ORDER BY order]) [WITHIN GROUP (ORDER BY order)] [FILTER (WHERE filter)]`. */
+/**
+ * An aggregate call as written: `name([DISTINCT] args [ORDER BY order]) [WITHIN GROUP (ORDER BY order)] [FILTER (WHERE filter)]`;
+ * `builtin` when every aggregate the name can mean is PostgreSQL's own (in pg_catalog).
+ */
 export class AggregateCall {
   constructor(
     public readonly name: string,
+    public readonly builtin: bool,
     public readonly args: Expr[],
     public readonly star: bool,
     public readonly distinct: bool,

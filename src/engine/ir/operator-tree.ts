@@ -38,6 +38,8 @@ export class DerivedOperator extends ScanOperator {
   readonly branches: Operator[] = [];
   /** A constant relation (VALUES, or a SELECT without FROM): its rows as one SELECT; "" otherwise. */
   values: string = "";
+  /** True for the result of a subquery in an expression (EXISTS, IN, a scalar subquery: analyze/sublink.ts). */
+  sublink: bool = false;
   constructor(rel: i32, public readonly queries: AnalyzedQuery[], alias: string, width: i32 = -1) {
     super(rel, derivedRelation(alias), alias);
     for (let i = 0; i < queries.length; i++) this.branches.push(buildOperatorTree(queries[i]));
@@ -55,6 +57,7 @@ export class DerivedOperator extends ScanOperator {
   /** Why a query holding this relation has no IMMEDIATE program. */
   get immediateReason(): string {
     if (this.isConstant) return "VALUES or a SELECT without FROM in FROM is not supported in IMMEDIATE mode";
+    if (this.sublink) return "a subquery in an expression (EXISTS, IN, a scalar subquery) is not supported in IMMEDIATE mode";
     return this.isUnion ? "UNION, INTERSECT or EXCEPT is not supported in IMMEDIATE mode"
       : "a subquery in FROM with GROUP BY, DISTINCT or aggregates is not supported in IMMEDIATE mode";
   }

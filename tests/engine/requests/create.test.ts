@@ -55,7 +55,7 @@ const NOT_DIFFERENTIABLE: { query: string; construct: string; sources: string[] 
   { query: "SELECT id FROM orders ORDER BY amount DESC LIMIT 10", construct: "LIMIT or OFFSET", sources: ["orders"] },
   { query: "SELECT id, row_number() OVER (ORDER BY amount) AS r FROM orders", construct: "window function row_number()", sources: ["orders"] },
   { query: "SELECT id, count(*) OVER () AS c FROM orders", construct: "window function count()", sources: ["orders"] },
-  { query: "SELECT id FROM orders WHERE customer IN (SELECT n FROM events)", construct: "a subquery", sources: ["orders", "events"] },
+  { query: "SELECT id FROM orders WHERE customer = ANY (ARRAY(SELECT n FROM events))", construct: "ARRAY(subquery)", sources: ["orders", "events"] },
   { query: "SELECT id FROM orders INTERSECT ALL SELECT n FROM events", construct: "INTERSECT ALL or EXCEPT ALL", sources: ["orders", "events"] },
   { query: "WITH RECURSIVE c AS (SELECT id FROM orders) SELECT id FROM c", construct: "WITH RECURSIVE", sources: ["orders"] },
   { query: "SELECT id, random() AS r FROM orders", construct: "volatile function random()", sources: ["orders"] },
@@ -126,7 +126,7 @@ describe("DIFFERENTIAL", () => {
 
   it.each([
     { query: "SELECT id, row_number() OVER () AS r FROM orders", position: 12, text: "row_number()" },
-    { query: "SELECT id FROM orders WHERE id IN (SELECT 1)", position: 32, text: "IN (SELECT 1)" },
+    { query: "SELECT id FROM orders WHERE id = ANY (ARRAY(SELECT 1))", position: 39, text: "ARRAY(SELECT 1)" },
     { query: "SELECT id,\n       random() AS r\n  FROM orders", position: 19, text: "random()" },
     { query: "SELECT id FROM orders WHERE now() > '2020-01-01'", position: 29, text: "now()" },
   ])("points at the construct: $text at $position", ({ query, position, text }) => {
@@ -512,6 +512,7 @@ describe("generated statements", () => {
     { file: "inner-join-aggregate.sql", query: "SELECT e.kind, count(*) AS n, sum(o.amount) AS total FROM orders o JOIN events e ON e.n = o.customer WHERE o.amount > 0 GROUP BY e.kind" },
     { file: "left-join-projection.sql", query: "SELECT o.id, o.note, e.kind FROM orders o LEFT JOIN events e ON e.n = o.customer" },
     { file: "grouping-subquery-join.sql", query: "SELECT o.id, s.n FROM orders o LEFT JOIN (SELECT kind, count(*) AS n FROM events GROUP BY kind) AS s ON s.kind = o.note" },
+    { file: "not-in-subquery.sql", query: "SELECT o.id FROM orders o WHERE o.customer NOT IN (SELECT e.n FROM events e WHERE e.kind = o.note)" },
     { file: "full-refresh.sql", query: "SELECT id FROM orders ORDER BY amount DESC LIMIT 10;" },
   ];
 
