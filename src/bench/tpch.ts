@@ -1,5 +1,5 @@
 /**
- * @fileoverview `npm run bench:tpch`: the TPC-H queries built from joins and aggregates, each kept
+ * @fileoverview `npm run bench:tpch`: the 22 TPC-H queries, each kept
  * three ways — a DIFFERENTIAL stream table, a FULL stream table and a materialized view — over the
  * project's TPC-H data (src/tpch/tpch.ts), refreshed after rounds of refresh functions touching a
  * fraction of the orders. All in one run on one throwaway PostgreSQL 18 release build (see

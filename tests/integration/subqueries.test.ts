@@ -3,8 +3,8 @@
  * (the tables and statements of the join oracle): EXISTS and NOT EXISTS, IN and NOT IN (with
  * NULLs on both sides, so SQL's three-valued logic is exercised), `= ANY`, `<> ALL`, row values,
  * scalar subqueries in WHERE, the select list and HAVING, correlated and not, under OR, NOT and
- * CASE, nested, over a grouping subquery and over UNION. Also the refusals: a correlation that
- * is not an equality, and IMMEDIATE mode.
+ * CASE, nested, over a grouping subquery and over UNION, correlated by other conditions (with one
+ * table: Q21's shape). Also the refusals, and IMMEDIATE mode.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
@@ -38,6 +38,10 @@ const CASES: OracleCase[] = [
   { name: "s_in_union", query: "SELECT l.id FROM l WHERE l.k NOT IN (SELECT k FROM r WHERE w < 3 UNION SELECT x FROM kl WHERE x > 2)", columns: ["id"] },
   { name: "s_outer_join", query: "SELECT l.id, r.id AS rid FROM l LEFT JOIN r ON r.k = l.k WHERE NOT EXISTS (SELECT 1 FROM kl WHERE kl.k = r.w)", columns: ["id", "rid"] },
   { name: "s_in_from_subquery", query: "SELECT d.id FROM (SELECT id, k FROM l WHERE k IN (SELECT k FROM kl)) AS d JOIN r ON r.k = d.k", columns: ["id"] },
+  { name: "s_nonequi", query: "SELECT l.id, l.k FROM l WHERE EXISTS (SELECT 1 FROM r WHERE r.k = l.k AND r.w > l.v)", columns: ["id", "k"] },
+  { name: "s_nonequi_not", query: "SELECT l.id FROM l WHERE NOT EXISTS (SELECT 1 FROM r WHERE r.k IS NOT DISTINCT FROM l.k AND r.id <> l.id)", columns: ["id"] },
+  { name: "s_nonequi_scalar", query: "SELECT l.id, (SELECT count(*) FROM kl WHERE kl.x < l.v) AS below FROM l", columns: ["id", "below"] },
+  { name: "s_self_q21", query: "SELECT a.id FROM r AS a WHERE EXISTS (SELECT 1 FROM r AS b WHERE b.k = a.k AND b.w <> a.w) AND NOT EXISTS (SELECT 1 FROM r AS c WHERE c.k = a.k AND c.w > a.w)", columns: ["id"] },
   { name: "s_grouped_where", query: "SELECT l.tag, count(*) AS n FROM l WHERE l.k NOT IN (SELECT k FROM kl WHERE k IS NOT NULL) GROUP BY l.tag", columns: ["tag", "n"] },
 ];
 
@@ -82,8 +86,20 @@ for (const major of pgVersions()) {
         .toBe((await client.query("SELECT count(*)::int AS n FROM l")).rows[0].n);
     });
 
+    it("IN across types compares as PostgreSQL does: numerics equal as floats do not multiply a row", async () => {
+      await client.query("CREATE TABLE fl (id int PRIMARY KEY, f float8); CREATE TABLE nu (n numeric)");
+      await client.query("INSERT INTO fl VALUES (1, 1), (2, 2), (3, NULL); INSERT INTO nu VALUES (1.00000000000000001), (1), (3)");
+      const c = { name: "s_cross_type", query: "SELECT fl.id, fl.f FROM fl WHERE fl.f IN (SELECT n FROM nu) OR fl.f NOT IN (SELECT n + 1 FROM nu)", columns: ["id", "f"] };
+      await createStreamTable(client, c.name, c.query, "DIFFERENTIAL");
+      await expectMatchesQuery(client, c.name, c.columns, c.query, "initial");
+      await client.query("INSERT INTO nu VALUES (2.000000000000000001), (NULL); INSERT INTO fl VALUES (4, 3), (5, 1); DELETE FROM nu WHERE n = 1");
+      expect(await refresh(client, c.name)).toBe("DIFFERENTIAL");
+      await expectMatchesQuery(client, c.name, c.columns, c.query, "after changes");
+    });
+
     it.each([
-      ["SELECT l.id FROM l WHERE EXISTS (SELECT 1 FROM r WHERE r.k < l.k)", "a subquery correlated other than by equalities (inner = outer) in its WHERE"],
+      ["SELECT l.id FROM l, kl WHERE EXISTS (SELECT 1 FROM r WHERE r.k < l.k AND r.w > kl.x)",
+        "a subquery correlated other than by equalities of columns of one type (inner = outer), or with more than one table of the enclosing query"],
       ["SELECT l.id, (SELECT r.w FROM r WHERE r.id = l.k) AS w FROM l", "a scalar subquery other than one aggregate row (no GROUP BY, HAVING or DISTINCT)"],
       ["SELECT l.id FROM l WHERE l.v > ALL (SELECT w FROM r)", "a subquery with ALL and operator >"],
       ["SELECT l.id FROM l WHERE NOT ((l.k, l.v) IN (SELECT k, w FROM r))", "a row value IN a subquery under NOT or OR"],

@@ -1,6 +1,6 @@
 /**
- * @fileoverview The project's TPC-H workload (src/tpch/tpch.ts) at scale factor 0.01: every
- * TPC-H query built from joins and aggregates, as a DIFFERENTIAL stream table, equals its query
+ * @fileoverview The project's TPC-H workload (src/tpch/tpch.ts) at scale factor 0.01: each of
+ * the 22 TPC-H queries, as a DIFFERENTIAL stream table, equals its query
  * after each of many rounds of refresh functions — new orders with their line items, deleted
  * orders, and updates of prices, quantities, dates and join keys — and every refresh is
  * differential.

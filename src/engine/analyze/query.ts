@@ -8,7 +8,7 @@
 import { PNode } from "../nodes/parse-node";
 import {
   Expr, ExprKind, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExpr, OperatorExpr, BoolExpr, CallLikeExpr,
-  NullTestExpr, CaseExpr, columnRefs, childExpressions,
+  NullTestExpr, CaseExpr, columnRefs, childExpressions, replaceColumns,
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
@@ -18,7 +18,7 @@ import { Json } from "../util/json";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
 import { Operator, OperatorKind, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived } from "../ir/operator-tree";
 import { ExpressionBinder, SublinkBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy } from "./expressions";
-import { Correlation, splitCorrelation, readsOuter, valueOverNoRows } from "./sublink";
+import { Correlation, splitCorrelation, conjunctsOf, readsOuter, valueOverNoRows } from "./sublink";
 import { nodeList, nameList, characterPosition, valuesAsNodes, locationIn, figureColumnName } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 
@@ -121,6 +121,8 @@ class QueryAnalyzer extends SublinkBinder {
   pending: Attachment[] = [];
   /** The scope around a subquery in an expression being bound (null outside one). */
   outerScope: Scope | null = null;
+  /** The scans of tables an outer join may pad with NULLs. */
+  nullableRels: i32[] = [];
   constructor(public queryText: string, public maxGroupingSets: i32, volatile: VolatilePolicy) {
     super();
     this.functions = new FunctionPolicy(volatile);
@@ -454,6 +456,7 @@ class QueryAnalyzer extends SublinkBinder {
     }
     const scan = new ScanOperator(this.scans.length, source, alias);
     this.scans.push(scan);
+    if (nullable) this.nullableRels.push(scan.rel);
     const columns: ColumnBinding[] = [];
     for (let c = 0; c < source.columns.length; c++) {
       const name = c < colnames.length ? colnames[c] : source.columns[c].name;
@@ -664,9 +667,12 @@ class QueryAnalyzer extends SublinkBinder {
     if (bound === null) return binder.fail(this.reason());
     const q = changetype<AnalyzedQuery>(bound);
     const firstRel = this.firstRel;
-    const corr = splitCorrelation(q.where, firstRel);
-    if (!corr.ok) return this.refuseSublink(binder, "a subquery correlated other than by equalities (inner = outer) in its WHERE", subLoc);
-    q.where = corr.where;
+    const correlation = this.decorrelate(q, firstRel, tests);
+    if (correlation === null) {
+      return this.refuseSublink(binder, "a subquery correlated other than by equalities of columns of one type (inner = outer), "
+        + "or with more than one table of the enclosing query", subLoc);
+    }
+    const corr = changetype<Correlation>(correlation);
     const keys = corr.inner;
 
     if (isScalar) {
@@ -678,6 +684,9 @@ class QueryAnalyzer extends SublinkBinder {
       if (empty === null) return this.refuseSublink(binder, "a correlated scalar subquery over an aggregate whose value over no rows is unknown", subLoc);
       q.groupKeys = keys;
       q.outputs = keyOutputs(keys).concat([value]);
+      // A row of D matched, seen through a key compared by `=` (never NULL then), or a marker.
+      let marker = corr.strictKey();
+      if (marker < 0) { marker = keys.length + 1; q.outputs.push(new OutputColumn("m", new ConstExpr("true"))); }
       if (queryReadsOuter(q, firstRel)) return this.refuseSublink(binder, "a scalar subquery that reads the enclosing query outside its WHERE", subLoc);
       const d = this.derive(q, "subquery");
       d.sublink = true;
@@ -688,14 +697,14 @@ class QueryAnalyzer extends SublinkBinder {
       }
       this.pending.push(new Attachment(d, JoinType.Left, correlationCondition(corr, d)));
       if (empty == "NULL") return v;
-      return new CaseExpr(null, [new NullTestExpr(new ColumnExpr(d.rel, d.columns[0]), true)], [new ConstExpr(empty)], v);
+      return new CaseExpr(null, [new NullTestExpr(new ColumnExpr(d.rel, d.columns[marker]), true)], [new ConstExpr(empty)], v);
     }
 
     // EXISTS and IN: D = DISTINCT (keys, the IN columns) of the subquery's rows.
     const rows = this.subqueryRows(q, keys, firstRel);
     if (rows === null) return this.refuseSublink(binder, "a subquery that reads the enclosing query outside its WHERE", subLoc);
     const r = changetype<SubqueryRows>(rows);
-    const inWidth = isExists ? 0 : tests.length;
+    const inWidth = isExists || corr.folded ? 0 : tests.length;
     if (keys.length + inWidth == 0) {
       // An uncorrelated EXISTS: the subquery's row count, one row always.
       const c = this.derive(r.counts(0, false), "subquery");
@@ -704,7 +713,10 @@ class QueryAnalyzer extends SublinkBinder {
       const exists = new OperatorExpr(">", new ColumnExpr(c.rel, c.columns[0]), new ConstExpr("0"));
       return negated ? new BoolExpr("NOT", [exists]) : exists;
     }
-    const d = this.derive(r.distinct(keys.length + inWidth), "subquery");
+    // A row of D matched, seen through a column compared by `=` (never NULL then), or a marker.
+    let marker = inWidth > 0 ? keys.length : corr.strictKey();
+    const d = this.derive(r.distinct(keys.length + inWidth, marker < 0), "subquery");
+    if (marker < 0) marker = keys.length;
     d.sublink = true;
     const conditions: Expr[] = [];
     for (let i = 0; i < keys.length; i++) conditions.push(corr.equality(i, new ColumnExpr(d.rel, d.columns[i])));
@@ -713,23 +725,23 @@ class QueryAnalyzer extends SublinkBinder {
     const semi = positive && !negated;
     this.pending.push(new Attachment(d, semi ? JoinType.Inner : JoinType.Left, condition));
     if (semi) return new ConstExpr("true");
-    const matched = new NullTestExpr(new ColumnExpr(d.rel, d.columns[0]), false);
+    const matched = new NullTestExpr(new ColumnExpr(d.rel, d.columns[marker]), false);
     if (isExists) return matched;
     if (tests.length > 1) return this.refuseSublink(binder, "a row value IN a subquery under NOT or OR", loc);
     // Three-valued IN: the subquery's row count and NULL count per key, from a second binding of it.
     const again = this.bindCorrelated(sub, subLoc, binder, width);
     if (again === null) return binder.fail(this.reason());
     const q2 = changetype<AnalyzedQuery>(again);
-    const corr2 = splitCorrelation(q2.where, this.firstRel);
-    q2.where = corr2.where;
+    const corr2 = changetype<Correlation>(this.decorrelate(q2, this.firstRel, []));
     const rows2 = changetype<SubqueryRows>(this.subqueryRows(q2, corr2.inner, this.firstRel));
     const c = this.derive(rows2.counts(corr2.inner.length, true), "subquery");
     c.sublink = true;
     const cond2: Expr[] = [];
     for (let i = 0; i < corr2.inner.length; i++) cond2.push(corr2.equality(i, new ColumnExpr(c.rel, c.columns[i])));
-    this.pending.push(new Attachment(c, keys.length == 0 ? JoinType.Inner : JoinType.Left, conjunctionOf(cond2)));
-    const count = new ColumnExpr(c.rel, c.columns[keys.length]);
-    const nulls = new ColumnExpr(c.rel, c.columns[keys.length + 1]);
+    const n2 = corr2.inner.length;
+    this.pending.push(new Attachment(c, n2 == 0 ? JoinType.Inner : JoinType.Left, conjunctionOf(cond2)));
+    const count = new ColumnExpr(c.rel, c.columns[n2]);
+    const nulls = new ColumnExpr(c.rel, c.columns[n2 + 1]);
     const zero = new ConstExpr("0");
     const isIn = new CaseExpr(null, [
       matched,
@@ -737,6 +749,116 @@ class QueryAnalyzer extends SublinkBinder {
       new BoolExpr("OR", [new NullTestExpr(tests[0], true), new OperatorExpr(">", nulls, zero)]),
     ], [new ConstExpr("true"), new ConstExpr("false"), new ConstExpr("NULL")], new ConstExpr("false"));
     return negated ? new BoolExpr("NOT", [isIn]) : isIn;
+  }
+
+  /**
+   * Takes the correlation out of subquery `q`'s WHERE (analyze/sublink.ts); null when it cannot.
+   * `tests` are the left sides of IN (empty otherwise), compared with `q`'s outputs.
+   *
+   * Equalities `inner = outer` become keys of the subquery's result when each compares two
+   * columns whose types have the same equality (so distinct inner values never compare equal to
+   * one outer value), and likewise IN's comparisons. Otherwise the correlation is brought inside
+   * when it reads one base table T of the enclosing query, not on the nullable side of an outer
+   * join: the subquery is joined with T', the distinct values of the columns of T it reads, on
+   * those conjuncts (and IN's comparisons, then `folded`), and the correlation becomes T' = T on
+   * those columns. The subquery's result has a row per value of T' that it matches: one at most
+   * for each row of T.
+   */
+  decorrelate(q: AnalyzedQuery, firstRel: i32, tests: Expr[]): Correlation | null {
+    const split = splitCorrelation(q.where, firstRel);
+    if (split.ok && this.keysCompareExactly(split, q, tests)) {
+      q.where = split.where;
+      return split;
+    }
+    const conjuncts = q.where !== null ? conjunctsOf(changetype<Expr>(q.where)) : new Array<Expr>();
+    if (tests.length > 0) {
+      if (q.grouped) return null;
+      for (let i = 0; i < tests.length; i++) conjuncts.push(new OperatorExpr("=", tests[i], q.outputs[i].expr));
+    }
+    let table = -1;
+    const columns: string[] = [];
+    for (let i = 0; i < conjuncts.length; i++) {
+      const refs = columnRefs(conjuncts[i]);
+      for (let k = 0; k < refs.length; k++) {
+        if (refs[k].rel >= firstRel) continue;
+        if (table >= 0 && refs[k].rel != table) return null;
+        table = refs[k].rel;
+        if (!columns.includes(refs[k].column)) columns.push(refs[k].column);
+      }
+    }
+    if (table < 0) return null;
+    const outer = this.scans[table];
+    if (isDerived(outer) || this.nullableRels.includes(table)) return null;
+    // T': SELECT DISTINCT <columns> FROM T, a relation of its own.
+    const scan = new ScanOperator(this.scans.length, outer.source, outer.alias);
+    this.scans.push(scan);
+    const values: Expr[] = [];
+    for (let i = 0; i < columns.length; i++) values.push(new ColumnExpr(scan.rel, columns[i]));
+    const inner = this.derive(new SubqueryRows(scan, null, values, this.scans).distinct(values.length, false), outer.alias);
+    const moved: Expr[] = [];
+    for (let i = 0; i < columns.length; i++) moved.push(new ColumnExpr(inner.rel, inner.columns[i]));
+    const on: Expr[] = [];
+    const corr = new Correlation();
+    for (let i = 0; i < conjuncts.length; i++) {
+      if (readsOuter(conjuncts[i], firstRel)) on.push(replaceColumns(conjuncts[i], table, columns, moved));
+      else corr.rest.push(conjuncts[i]);
+    }
+    for (let i = 0; i < columns.length; i++) {
+      const nullable = !outer.source.column(columns[i])!.notNull;
+      corr.add(moved[i], new ColumnExpr(table, columns[i]), nullable ? "IS NOT DISTINCT FROM" : "=", true);
+    }
+    corr.folded = tests.length > 0;
+    q.from = new JoinOperator(JoinType.Inner, inner, changetype<Operator>(q.from), conjunctionOf(on));
+    q.where = corr.where;
+    return corr;
+  }
+
+  /** True when every equality of `split`, and every IN comparison of `tests` with `q`'s outputs, compares two columns of types with one equality. */
+  keysCompareExactly(split: Correlation, q: AnalyzedQuery, tests: Expr[]): bool {
+    for (let i = 0; i < split.inner.length; i++) if (!this.sameEquality(split.inner[i], split.outer[i])) return false;
+    for (let i = 0; i < tests.length; i++) if (!this.sameEquality(q.outputs[i].expr, tests[i])) return false;
+    return true;
+  }
+
+  /**
+   * True when `a` and `b` are columns of source tables whose types compare with the same
+   * equality: the same type (any typmod), two integer types, or two string types. Then distinct
+   * values of one never equal one value of the other — unlike numeric against float, where the
+   * comparison casts numeric to float.
+   */
+  sameEquality(a: Expr, b: Expr): bool {
+    const x = this.columnType(a);
+    const y = this.columnType(b);
+    return x.length > 0 && x == y;
+  }
+
+  /**
+   * The type family of source column `e` (see sameEquality), looking through the columns of
+   * derived relations into what each branch selects; "" for anything else.
+   */
+  columnType(e: Expr): string {
+    if (e.kind != ExprKind.Column) return "";
+    const c = e as ColumnExpr;
+    const scan = this.scans[c.rel];
+    if (isDerived(scan)) {
+      const d = changetype<DerivedOperator>(scan);
+      const at = d.columns.indexOf(c.column);
+      let type = "";
+      for (let b = 0; b < d.queries.length; b++) {
+        const t = this.columnType(d.queries[b].outputs[at].expr);
+        if (t.length == 0 || (b > 0 && t != type)) return "";
+        type = t;
+      }
+      return type;
+    }
+    const column = scan.source.column(c.column);
+    if (column === null) return "";
+    let type = column.type;
+    const paren = type.indexOf("(");
+    if (paren >= 0) type = type.substring(0, paren) + type.substring(type.indexOf(")") + 1);
+    if (type == "smallint" || type == "integer" || type == "bigint") return "integer";
+    if (type == "text" || type == "character varying" || type == "character") return "text";
+    return type;
   }
 
   /** The first scan number of the subquery bindCorrelated bound last. */
@@ -829,7 +951,10 @@ class QueryAnalyzer extends SublinkBinder {
       return null;
     }
     if (!this.checkPlainSelect(s, loc, where)) return null;
-    const binder = new ExpressionBinder(this.queryText, new Scope([]), this.fixedPosition, this.functions);
+    // Inside a subquery in an expression, names of the enclosing query resolve, and are refused.
+    const scope = new Scope([]);
+    scope.outer = this.outerScope;
+    const binder = new ExpressionBinder(this.queryText, scope, this.fixedPosition, this.functions);
     const names: string[] = [];
     const rendered: string[] = [];
     const values = s.list("valuesLists");
@@ -847,6 +972,7 @@ class QueryAnalyzer extends SublinkBinder {
         for (let i = 0; i < items.length; i++) {
           const e = binder.bind(items[i], 0, false);
           if (e === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
+          if (columnRefs(e).length > 0) return this.constantReadsOuter(loc);
           row.push(canonicalSql(e));
         }
         rows.push("(" + row.join(", ") + ")");
@@ -858,6 +984,7 @@ class QueryAnalyzer extends SublinkBinder {
       const outputs = this.bindTargets(s, binder, false);
       if (outputs === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
       for (let i = 0; i < outputs.length; i++) {
+        if (columnRefs(outputs[i].expr).length > 0) return this.constantReadsOuter(loc);
         names.push(outputs[i].name);
         rendered.push(canonicalSql(outputs[i].expr) + " AS o" + (i + 1).toString());
       }
@@ -870,6 +997,11 @@ class QueryAnalyzer extends SublinkBinder {
       columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : names[i], new ColumnExpr(constant.rel, constant.columns[i])));
     }
     return new FromItem(constant, columns, alias.length > 0 ? [new AliasEntry(alias, "", columns)] : []);
+  }
+
+  constantReadsOuter(loc: i64): FromItem | null {
+    this.notDifferentiable("VALUES or a SELECT without FROM that reads the enclosing query", loc);
+    return null;
   }
 
   /** Binds a target list, expanding `*` and `alias.*`; null on error (recorded in the binder). */
@@ -1091,12 +1223,15 @@ class QueryAnalyzer extends SublinkBinder {
 class SubqueryRows {
   constructor(public from: Operator, public where: Expr | null, public exprs: Expr[], public scans: ScanOperator[]) {}
 
-  /** SELECT DISTINCT of the first `width` (> 0) expressions. */
-  distinct(width: i32): AnalyzedQuery {
+  /** SELECT DISTINCT of the first `width` (> 0) expressions; `marker`: and a column `true` (grouped by them). */
+  distinct(width: i32, marker: bool): AnalyzedQuery {
     const q = this.query();
-    for (let i = 0; i < width; i++) q.outputs.push(new OutputColumn("k" + (i + 1).toString(), this.exprs[i]));
-    for (let i = 0; i < q.outputs.length; i++) q.groupKeys.push(q.outputs[i].expr);
-    q.distinct = true;
+    for (let i = 0; i < width; i++) {
+      q.outputs.push(new OutputColumn("k" + (i + 1).toString(), this.exprs[i]));
+      q.groupKeys.push(this.exprs[i]);
+    }
+    if (marker) q.outputs.push(new OutputColumn("m", new ConstExpr("true")));
+    else q.distinct = true;
     return q;
   }
 

@@ -21,12 +21,20 @@
  *   (SELECT f(agg…) FROM S WHERE S.k = R.a AND p)  →  R ⟕ D ON D.k = R.a,
  *     D = SELECT k, f(agg…) AS v FROM S WHERE p GROUP BY k; the value is D.v, or f over no rows
  *     where D has no row for the key (count is 0, PostgreSQL's other aggregates NULL).
+ * Distinct keys must not compare equal to one outer value, or R's rows would be multiplied: an
+ * equality between columns of different types (numeric = float compares as float) is not a key.
+ * Such a correlation, and one other than equalities (`l2.k = l1.k AND l2.s <> l1.s`), is brought
+ * inside the subquery when it reads one table T of the enclosing query
+ * (QueryAnalyzer.decorrelate): D is computed over T' ⋈ S, T' the distinct values of the columns
+ * of T the conjuncts read, joined on those conjuncts; those columns are D's keys (matched with
+ * `IS NOT DISTINCT FROM` where nullable), so D has a row per value of T that the subquery
+ * matches, and a change of either table reaches D like any join's.
  * Uncorrelated, D has no key: an EXISTS's D is the subquery's row count, and a scalar aggregate's
  * D its value, each exactly one row (an inner join on true). When D's value changes, every row
  * of R is affected — the join's delta rule says so.
  */
 
-import { Expr, ExprKind, BoolExpr, OperatorExpr, ColumnExpr, AggregateExpr, columnRefs } from "../ir/expr";
+import { Expr, ExprKind, BoolExpr, OperatorExpr, DistinctExpr, ColumnExpr, AggregateExpr, columnRefs } from "../ir/expr";
 import { RenderContext, renderExpr } from "../sqlgen/render-expression";
 
 /** The correlation of a subquery's WHERE with the enclosing query, split from its other conjuncts. */
@@ -40,6 +48,8 @@ export class Correlation {
   rest: Expr[] = [];
   /** False when some conjunct reads the enclosing query other than as `inner = outer`. */
   ok: bool = true;
+  /** True when IN's comparisons were brought inside the subquery with the correlation (QueryAnalyzer.decorrelate). */
+  folded: bool = false;
 
   /** The subquery's WHERE without the correlation (null when nothing remains). */
   get where(): Expr | null {
@@ -54,8 +64,15 @@ export class Correlation {
     this.innerLeft.push(innerLeft);
   }
 
+  /** The first key compared by `=` (so never NULL in a matched row), or -1. */
+  strictKey(): i32 {
+    for (let i = 0; i < this.operators.length; i++) if (this.operators[i] != "IS NOT DISTINCT FROM") return i;
+    return -1;
+  }
+
   /** Equality i with `inner` in place of its inner side, written in its original order. */
   equality(i: i32, inner: Expr): Expr {
+    if (this.operators[i] == "IS NOT DISTINCT FROM") return new DistinctExpr(inner, this.outer[i], true);
     return this.innerLeft[i] ? new OperatorExpr(this.operators[i], inner, this.outer[i]) : new OperatorExpr(this.operators[i], this.outer[i], inner);
   }
 }
@@ -80,6 +97,13 @@ export function splitCorrelation(where: Expr | null, firstRel: i32): Correlation
     }
     out.ok = false;
   }
+  return out;
+}
+
+/** The conjuncts of `e` (its AND's arguments, flattened; `e` itself otherwise). */
+export function conjunctsOf(e: Expr): Expr[] {
+  const out: Expr[] = [];
+  collectConjuncts(e, out);
   return out;
 }
 

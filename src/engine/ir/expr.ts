@@ -221,3 +221,62 @@ export function childExpressions(e: Expr): Expr[] {
   }
   return out;
 }
+
+/** `e` with its direct sub-expressions replaced by `kids`, given in the order childExpressions lists them. */
+export function withChildren(e: Expr, kids: Expr[]): Expr {
+  switch (e.kind) {
+    case ExprKind.Operator: {
+      const o = e as OperatorExpr;
+      return o.left !== null ? new OperatorExpr(o.operator, kids[0], kids[1]) : new OperatorExpr(o.operator, null, kids[0]);
+    }
+    case ExprKind.Function: { const f = e as FunctionExpr; return new FunctionExpr(f.name, kids, f.variadicLast); }
+    case ExprKind.Aggregate: {
+      const a = e as AggregateExpr;
+      const c = a.call;
+      const args = kids.slice(0, c.args.length);
+      const order: SortKey[] = [];
+      for (let i = 0; i < c.order.length; i++) order.push(new SortKey(kids[c.args.length + i], c.order[i].suffix));
+      const filter: Expr | null = c.filter !== null ? kids[kids.length - 1] : null;
+      const call = new AggregateCall(c.name, c.builtin, args, c.star, c.distinct, order, c.withinGroup, c.variadic, filter);
+      return new AggregateExpr(a.func, a.arg !== null ? args[0] : null, a.index, call);
+    }
+    case ExprKind.Bool: return new BoolExpr((e as BoolExpr).op, kids);
+    case ExprKind.NullTest: return new NullTestExpr(kids[0], (e as NullTestExpr).isNull);
+    case ExprKind.BooleanTest: return new BooleanTestExpr(kids[0], (e as BooleanTestExpr).test);
+    case ExprKind.Case: {
+      const c = e as CaseExpr;
+      let at = 0;
+      const arg: Expr | null = c.arg !== null ? kids[at++] : null;
+      const conditions: Expr[] = [];
+      const results: Expr[] = [];
+      for (let i = 0; i < c.conditions.length; i++) { conditions.push(kids[at++]); results.push(kids[at++]); }
+      const otherwise: Expr | null = c.otherwise !== null ? kids[at] : null;
+      return new CaseExpr(arg, conditions, results, otherwise);
+    }
+    case ExprKind.Cast: return new CastExpr(kids[0], (e as CastExpr).typeSql);
+    case ExprKind.CallLike: return new CallLikeExpr((e as CallLikeExpr).keyword, kids);
+    case ExprKind.Array: return new ArrayExpr(kids);
+    case ExprKind.Row: return new RowExpr(kids);
+    case ExprKind.Grouping: return new GroupingExpr(kids);
+    case ExprKind.Collate: return new CollateExpr(kids[0], (e as CollateExpr).collation);
+    case ExprKind.In: return new InExpr(kids[0], kids.slice(1), (e as InExpr).negated);
+    case ExprKind.Between: { const b = e as BetweenExpr; return new BetweenExpr(kids[0], b.keyword, kids[1], kids[2]); }
+    case ExprKind.Distinct: return new DistinctExpr(kids[0], kids[1], (e as DistinctExpr).negated);
+    case ExprKind.AnyAll: { const a = e as AnyAllExpr; return new AnyAllExpr(kids[0], a.operator, kids[1], a.all); }
+    default: return e;
+  }
+}
+
+/** `e` with column `columns[i]` of range entry `rel` replaced by `to[i]`. */
+export function replaceColumns(e: Expr, rel: i32, columns: string[], to: Expr[]): Expr {
+  if (e.kind == ExprKind.Column) {
+    const c = e as ColumnExpr;
+    const at = c.rel == rel ? columns.indexOf(c.column) : -1;
+    return at >= 0 ? to[at] : e;
+  }
+  const children = childExpressions(e);
+  if (children.length == 0) return e;
+  const replaced: Expr[] = [];
+  for (let i = 0; i < children.length; i++) replaced.push(replaceColumns(children[i], rel, columns, to));
+  return withChildren(e, replaced);
+}

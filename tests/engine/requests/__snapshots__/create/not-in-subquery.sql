@@ -10,7 +10,7 @@ SELECT q.*, hash_record_extended(ROW(q."id"), 0) AS __pgt_row_id
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 ON ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))) LEFT JOIN (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   GROUP BY __pgt_s3."kind") AS __pgt_s4 ON (__pgt_s4."o1" = __pgt_s0."note"))
-  WHERE (NOT CASE WHEN (__pgt_s2."o1" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)) AS q
+  WHERE (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)) AS q
 WITH NO DATA;
 
 -- statement 2 (counting none)
@@ -163,7 +163,7 @@ SELECT q.*, hash_record_extended(ROW(q."id"), 0) AS __pgt_row_id
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 ON ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))) LEFT JOIN (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   GROUP BY __pgt_s3."kind") AS __pgt_s4 ON (__pgt_s4."o1" = __pgt_s0."note"))
-  WHERE (NOT CASE WHEN (__pgt_s2."o1" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)) AS q;
+  WHERE (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)) AS q;
 
 -- program.full 4 (counting none)
 CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
@@ -277,7 +277,7 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
   GROUP BY __pgt_s3."kind") AS __pgt_s4
   WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN (__pgt_s2."o1" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -289,7 +289,7 @@ SELECT (-(__pgt_s0.__pgt_sign * __pgt_x10.__pgt_sign)) AS __pgt_sign, __pgt_s0.c
        pg_temp.__pgt_d4 AS __pgt_x10
   WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
     AND (__pgt_x10.c4_0 = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN (__pgt_s2."o1" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x10.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x10.c4_2 > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x10.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x10.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -301,7 +301,7 @@ SELECT (-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0
   GROUP BY __pgt_s3."kind") AS __pgt_s4
   WHERE ((__pgt_x1.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x1.c2_1))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN (__pgt_x1.c2_0 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_x1.c2_1 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -311,7 +311,7 @@ SELECT (-((-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) * __pgt_x11.__pgt_sign)
        pg_temp.__pgt_d4 AS __pgt_x11
   WHERE ((__pgt_x1.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x1.c2_1))
     AND (__pgt_x11.c4_0 = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN (__pgt_x1.c2_0 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x11.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x11.c4_2 > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_x1.c2_1 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x11.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x11.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
@@ -323,7 +323,7 @@ SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."cus
   GROUP BY __pgt_s3."kind") AS __pgt_s4
   WHERE ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
     AND (__pgt_s4."o1" = __pgt_s0."note")
-    AND (NOT CASE WHEN (__pgt_s2.c2_0 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
@@ -333,7 +333,7 @@ SELECT (-(__pgt_s2.__pgt_sign * __pgt_x12.__pgt_sign)) AS __pgt_sign, __pgt_s0."
        pg_temp.__pgt_d4 AS __pgt_x12
   WHERE ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
     AND (__pgt_x12.c4_0 = __pgt_s0."note")
-    AND (NOT CASE WHEN (__pgt_s2.c2_0 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x12.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_x12.c4_2 > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x12.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_x12.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -346,7 +346,7 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
   FROM "public"."events" AS __pgt_s1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2")))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN ((SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -357,7 +357,7 @@ SELECT (-(__pgt_s0.__pgt_sign * __pgt_x13.__pgt_sign)) AS __pgt_sign, __pgt_s0.c
   FROM "public"."events" AS __pgt_s1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2")))
     AND (__pgt_x13.c4_0 = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN ((SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x13.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x13.c4_2 > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x13.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x13.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
@@ -373,7 +373,7 @@ SELECT (CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."n
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x4 WHERE ((__pgt_x4.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x4.c2_1)))
     AND ((__pgt_x2.c1 = 0) <> (__pgt_x2.c1 - __pgt_x3.dc = 0))
     AND (__pgt_s4."o1" = __pgt_s0."note")
-    AND (NOT CASE WHEN ((SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
@@ -387,7 +387,7 @@ SELECT (-((CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) * __pgt_x14.__pgt_sign)
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x4 WHERE ((__pgt_x4.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x4.c2_1)))
     AND ((__pgt_x2.c1 = 0) <> (__pgt_x2.c1 - __pgt_x3.dc = 0))
     AND (__pgt_x14.c4_0 = __pgt_s0."note")
-    AND (NOT CASE WHEN ((SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x14.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_x14.c4_2 > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x14.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_x14.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -403,7 +403,7 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x6.c1 = 0 THEN 1 ELSE -1 END))
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x8 WHERE ((__pgt_x8.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x8.c2_1)))
     AND ((__pgt_x6.c1 = 0) <> (__pgt_x6.c1 - __pgt_x7.dc = 0))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN ((SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -417,7 +417,7 @@ SELECT (-(((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x6.c1 = 0 THEN 1 ELSE -1 EN
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x8 WHERE ((__pgt_x8.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x8.c2_1)))
     AND ((__pgt_x6.c1 = 0) <> (__pgt_x6.c1 - __pgt_x7.dc = 0))
     AND (__pgt_x15.c4_0 = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN ((SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x15.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x15.c4_2 > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x15.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x15.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
@@ -427,7 +427,7 @@ SELECT __pgt_s4.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."cus
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 ON ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))),
        pg_temp.__pgt_d4 AS __pgt_s4
   WHERE (__pgt_s4.c4_0 = __pgt_s0."note")
-    AND (NOT CASE WHEN (__pgt_s2."o1" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4.c4_2 > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -440,7 +440,7 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
     AND NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0))
-    AND (NOT CASE WHEN (__pgt_s2."o1" IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -451,7 +451,7 @@ SELECT (-(__pgt_s0.__pgt_sign * __pgt_x16.__pgt_sign)) AS __pgt_sign, __pgt_s0.c
     AND NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0))
-    AND (NOT CASE WHEN (__pgt_x16.c2_0 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_x16.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
@@ -462,7 +462,7 @@ SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."cus
     AND NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note"))
-    AND (NOT CASE WHEN (__pgt_s2.c2_0 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -474,7 +474,7 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
     AND NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0))
-    AND (NOT CASE WHEN ((SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
@@ -489,7 +489,7 @@ SELECT (CASE WHEN __pgt_x17.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."
     AND NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note"))
-    AND (NOT CASE WHEN ((SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -504,7 +504,7 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x21.c1 = 0 THEN 1 ELSE -1 END)
     AND NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0))
-    AND (NOT CASE WHEN ((SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
@@ -518,7 +518,7 @@ SELECT (CASE WHEN __pgt_x25.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."
        LATERAL (SELECT COALESCE(sum(__pgt_x28.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x28 WHERE (__pgt_x28.c4_0 = __pgt_s0."note")) AS __pgt_x26
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x27 WHERE (__pgt_x27.c4_0 = __pgt_s0."note"))
     AND ((__pgt_x25.c1 = 0) <> (__pgt_x25.c1 - __pgt_x26.dc = 0))
-    AND (NOT CASE WHEN (__pgt_s2."o1" IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -534,7 +534,7 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x29.c1 = 0 THEN 1 ELSE -1 END)
   WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
     AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x31 WHERE (__pgt_x31.c4_0 = __pgt_s0.c0_0))
     AND ((__pgt_x29.c1 = 0) <> (__pgt_x29.c1 - __pgt_x30.dc = 0))
-    AND (NOT CASE WHEN (__pgt_s2."o1" IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -548,7 +548,7 @@ SELECT ((-(-(__pgt_s0.__pgt_sign * __pgt_x16.__pgt_sign))) * (CASE WHEN __pgt_x3
   WHERE ((__pgt_x16.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x16.c2_1))
     AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x35 WHERE (__pgt_x35.c4_0 = __pgt_s0.c0_0))
     AND ((__pgt_x33.c1 = 0) <> (__pgt_x33.c1 - __pgt_x34.dc = 0))
-    AND (NOT CASE WHEN (__pgt_x16.c2_0 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_x16.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
@@ -562,7 +562,7 @@ SELECT ((-__pgt_s2.__pgt_sign) * (CASE WHEN __pgt_x37.c1 = 0 THEN 1 ELSE -1 END)
   WHERE ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
     AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x39 WHERE (__pgt_x39.c4_0 = __pgt_s0."note"))
     AND ((__pgt_x37.c1 = 0) <> (__pgt_x37.c1 - __pgt_x38.dc = 0))
-    AND (NOT CASE WHEN (__pgt_s2.c2_0 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -577,7 +577,7 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x41.c1 = 0 THEN 1 ELSE -1 END)
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2")))
     AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x43 WHERE (__pgt_x43.c4_0 = __pgt_s0.c0_0))
     AND ((__pgt_x41.c1 = 0) <> (__pgt_x41.c1 - __pgt_x42.dc = 0))
-    AND (NOT CASE WHEN ((SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
@@ -595,7 +595,7 @@ SELECT ((-(CASE WHEN __pgt_x17.c1 = 0 THEN 1 ELSE -1 END)) * (CASE WHEN __pgt_x4
     AND ((__pgt_x17.c1 = 0) <> (__pgt_x17.c1 - __pgt_x18.dc = 0))
     AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x47 WHERE (__pgt_x47.c4_0 = __pgt_s0."note"))
     AND ((__pgt_x45.c1 = 0) <> (__pgt_x45.c1 - __pgt_x46.dc = 0))
-    AND (NOT CASE WHEN ((SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -613,7 +613,7 @@ SELECT ((-((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x21.c1 = 0 THEN 1 ELSE -1 E
     AND ((__pgt_x21.c1 = 0) <> (__pgt_x21.c1 - __pgt_x22.dc = 0))
     AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x51 WHERE (__pgt_x51.c4_0 = __pgt_s0.c0_0))
     AND ((__pgt_x49.c1 = 0) <> (__pgt_x49.c1 - __pgt_x50.dc = 0))
-    AND (NOT CASE WHEN ((SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 ),
 __pgt_d AS MATERIALIZED (
