@@ -9,7 +9,7 @@ import { PNode } from "../nodes/parse-node";
 import {
   Expr, ConstExpr, OperatorExpr, FunctionExpr, AggregateExpr, AggregateFunc, AggregateCall, SortKey, BoolExpr,
   NullTestExpr, BooleanTestExpr, CaseExpr, CastExpr, CallLikeExpr, ArrayExpr, CollateExpr, InExpr,
-  BetweenExpr, DistinctExpr, AnyAllExpr, RowExpr, GroupingExpr,
+  BetweenExpr, DistinctExpr, AnyAllExpr, RowExpr, GroupingExpr, WindowExpr,
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
@@ -42,6 +42,11 @@ export class ExpressionBinder {
   private aggregateKeys: string[] = [];
   /** Where subqueries go; null where they are not supported (a JOIN condition, VALUES). */
   sublinks: SublinkBinder | null = null;
+  /** True while binding a select list, where window functions may stand; `windowClause` names the windows of WINDOW. */
+  allowWindows: bool = false;
+  windowClause: Array<PNode | null> = [];
+  /** The window function calls bound. */
+  windows: WindowExpr[] = [];
   /**
    * True while binding a top-level conjunct of WHERE, where a NULL result counts as false: an
    * EXISTS or IN there may become an inner join. Cleared below anything but AND.
@@ -299,8 +304,8 @@ export class ExpressionBinder {
     const location = n.int("location");
     const name = names[names.length - 1];
     const schema = names.length > 1 ? names[names.length - 2] : "";
-    if (n.node("over") !== null) return this.unsupported("window function " + name + "()", location);
     const candidates = lookupFunctions(schema, name);
+    if (n.node("over") !== null) return this.bindWindow(n, name, candidates, depth, allowAggregates);
     let aggregate = false;
     let volatile = false;
     let stable = false;
@@ -326,20 +331,76 @@ export class ExpressionBinder {
     return new FunctionExpr(quotedName(names), args, n.bool("func_variadic"));
   }
 
+  /**
+   * `f(args) [FILTER (WHERE ...)] OVER window`: the window is written out, or named in the WINDOW
+   * clause (`OVER w`), or a named one extended (`OVER (w ORDER BY ...)`: its partitioning, its
+   * ordering unless this one orders, this one's frame).
+   */
+  private bindWindow(n: PNode, name: string, candidates: FunctionInfo[], depth: i32, allowAggregates: bool): Expr | null {
+    const location = n.int("location");
+    if (!this.allowWindows) return this.unsupported("window function " + name + "() in this position", location);
+    for (let i = 0; i < candidates.length; i++) {
+      if (candidates[i].volatility == "v" && this.functions.volatile == VolatilePolicy.Reject) return this.unsupported("volatile function " + name + "()", location);
+    }
+    const over = changetype<PNode>(n.node("over"));
+    let own: PNode = over;
+    let base: PNode = over;
+    const ref = over.str("refname").length > 0 ? over.str("refname") : over.str("name");
+    if (ref.length > 0) {
+      let found: PNode | null = null;
+      for (let i = 0; i < this.windowClause.length; i++) {
+        const w = this.windowClause[i];
+        if (w !== null && w.str("name") == ref) found = w;
+      }
+      if (found === null) return this.unsupported("window \"" + ref + "\", which the WINDOW clause does not define,", location);
+      base = changetype<PNode>(found);
+      if (over.str("refname").length == 0) own = base;
+    }
+    const partition = this.bindAll(nodeList(base, "partitionClause"), depth, allowAggregates);
+    if (partition === null) return null;
+    const orderNodes = nodeList(own, "orderClause").length > 0 ? nodeList(own, "orderClause") : nodeList(base, "orderClause");
+    const order = this.bindSortKeys(orderNodes, depth, allowAggregates);
+    if (order === null) return null;
+    let start: Expr | null = null;
+    let end: Expr | null = null;
+    if (own.node("startOffset") !== null) { start = this.bind(own.node("startOffset"), depth, false); if (start === null) return null; }
+    if (own.node("endOffset") !== null) { end = this.bind(own.node("endOffset"), depth, false); if (end === null) return null; }
+    const args = this.bindAll(nodeList(n, "args"), depth, allowAggregates);
+    if (args === null) return null;
+    let filter: Expr | null = null;
+    const filterNode = n.node("agg_filter");
+    if (filterNode !== null) {
+      filter = this.bind(filterNode, depth, allowAggregates);
+      if (filter === null) return null;
+    }
+    let builtin = true;
+    for (let i = 0; i < candidates.length; i++) if (candidates[i].schema != "pg_catalog") builtin = false;
+    const call = new AggregateCall(quotedName(nameList(n, "funcname")), builtin, args, n.bool("agg_star"), false, [], false, n.bool("func_variadic"), filter);
+    const w = new WindowExpr(call, partition, order, <i32>own.int("frameOptions"), start, end);
+    this.windows.push(w);
+    return w;
+  }
+
+  /** The SortBy items `sorts` (ORDER BY inside an aggregate or a window); null on error. */
+  private bindSortKeys(sorts: Array<PNode | null>, depth: i32, allowAggregates: bool): SortKey[] | null {
+    const order: SortKey[] = [];
+    for (let i = 0; i < sorts.length; i++) {
+      const sort = sorts[i];
+      if (sort === null) continue;
+      const e = this.bind(sort.node("node"), depth, allowAggregates);
+      if (e === null) return null;
+      order.push(new SortKey(e, sortSuffix(sort)));
+    }
+    return order;
+  }
+
   private bindAggregate(n: PNode, name: string, candidates: FunctionInfo[], depth: i32, allowAggregates: bool): Expr | null {
     const location = n.int("location");
     if (!allowAggregates) return this.unsupported("aggregate " + name + "() in this position", location);
     const args = this.bindAll(nodeList(n, "args"), depth, false);
     if (args === null) return null;
-    const order: SortKey[] = [];
-    const sorts = nodeList(n, "agg_order");
-    for (let i = 0; i < sorts.length; i++) {
-      const sort = sorts[i];
-      if (sort === null) continue;
-      const e = this.bind(sort.node("node"), depth, false);
-      if (e === null) return null;
-      order.push(new SortKey(e, sortSuffix(sort)));
-    }
+    const order = this.bindSortKeys(nodeList(n, "agg_order"), depth, false);
+    if (order === null) return null;
     let filter: Expr | null = null;
     const filterNode = n.node("agg_filter");
     if (filterNode !== null) {

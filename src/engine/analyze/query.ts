@@ -8,7 +8,7 @@
 import { PNode } from "../nodes/parse-node";
 import {
   Expr, ExprKind, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExpr, OperatorExpr, BoolExpr, CallLikeExpr,
-  NullTestExpr, CaseExpr, columnRefs, childExpressions, replaceColumns,
+  NullTestExpr, CaseExpr, WindowExpr, columnRefs, childExpressions, replaceColumns, withChildren,
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
@@ -47,6 +47,8 @@ export class AnalyzedQuery {
   groupingSets: i32[] | null = null;
   /** HAVING: a condition on each group. */
   having: Expr | null = null;
+  /** The partition keys its window functions share, when its select list has any (operators/derived.ts). */
+  windowKeys: Expr[] | null = null;
   /** True when the result is a set of groups: GROUP BY, aggregates, HAVING or DISTINCT. */
   grouped: bool = false;
   distinct: bool = false;
@@ -227,7 +229,7 @@ class QueryAnalyzer extends SublinkBinder {
   /** A plain SELECT (no set operation) of bindQuery. */
   bindSelect(s: PNode, loc: i64, where: string): AnalyzedQuery | null {
     if (s.list("valuesLists").length > 0) { this.notDifferentiable("VALUES" + where, loc); return null; }
-    if (!this.checkPlainSelect(s, loc, where)) return null;
+    if (!this.checkPlainSelect(s, loc, where, true)) return null;
     if (s.bool("groupDistinct")) { this.notDifferentiable("GROUP BY DISTINCT" + where, loc); return null; }
 
     const from = nodeList(s, "fromClause");
@@ -249,7 +251,10 @@ class QueryAnalyzer extends SublinkBinder {
     }
     const inWhere = this.pending.length;
 
+    binder.allowWindows = true;
+    binder.windowClause = nodeList(s, "windowClause");
     const outputs = this.bindTargets(s, binder, true);
+    binder.allowWindows = false;
     if (outputs === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
     q.outputs = outputs;
 
@@ -298,7 +303,59 @@ class QueryAnalyzer extends SublinkBinder {
       }
     }
     q.scans = this.scans;
-    return q;
+    return binder.windows.length > 0 ? this.windowed(q, binder.windows, where, loc) : q;
+  }
+
+  /**
+   * A SELECT whose select list has window functions `windows`: its rows with their window values
+   * are a Derived relation (a Window branch), which the query reads; only partitions a change
+   * touches are recomputed. Null (reason recorded) for windows over groups.
+   */
+  windowed(q: AnalyzedQuery, windows: WindowExpr[], where: string, loc: i64): AnalyzedQuery | null {
+    if (q.distinct || q.groupingSets !== null) {
+      this.notDifferentiable("window functions in a query with DISTINCT or GROUPING SETS" + where, loc);
+      return null;
+    }
+    if (q.grouped) {
+      // Windows over groups: the groups (keys and aggregates) are a Derived relation of their own,
+      // which the windows read.
+      const groups = new AnalyzedQuery();
+      groups.from = q.from;
+      groups.where = q.where;
+      groups.groupKeys = q.groupKeys;
+      groups.aggregates = q.aggregates;
+      groups.having = q.having;
+      groups.grouped = true;
+      groups.scans = this.scans;
+      groups.outputs = keyOutputs(q.groupKeys);
+      for (let i = 0; i < q.aggregates.length; i++) groups.outputs.push(new OutputColumn("a" + (i + 1).toString(), q.aggregates[i]));
+      const g = this.derive(groups, "groups");
+      const over = new GroupColumns(q.groupKeys, g);
+      const outputs: OutputColumn[] = [];
+      for (let i = 0; i < q.outputs.length; i++) outputs.push(new OutputColumn(q.outputs[i].name, over.read(q.outputs[i].expr)));
+      const read = new AnalyzedQuery();
+      read.from = g;
+      read.outputs = outputs;
+      read.scans = this.scans;
+      q = read;
+      windows = windowsIn(outputs);
+    }
+    // The partition keys of every window (canonical texts compared).
+    let keys = windows[0].partition.slice(0);
+    for (let i = 1; i < windows.length; i++) {
+      const texts: string[] = [];
+      for (let k = 0; k < windows[i].partition.length; k++) texts.push(canonicalSql(windows[i].partition[k]));
+      const shared: Expr[] = [];
+      for (let k = 0; k < keys.length; k++) if (texts.includes(canonicalSql(keys[k]))) shared.push(keys[k]);
+      keys = shared;
+    }
+    q.windowKeys = keys;
+    const d = this.derive(q, "window");
+    const out = new AnalyzedQuery();
+    out.from = d;
+    for (let i = 0; i < q.outputs.length; i++) out.outputs.push(new OutputColumn(q.outputs[i].name, new ColumnExpr(d.rel, d.columns[i])));
+    out.scans = this.scans;
+    return out;
   }
 
   /**
@@ -368,8 +425,8 @@ class QueryAnalyzer extends SublinkBinder {
    * OFFSET; `where` names the place for a subquery in FROM ("" at the top). False (with the
    * reason recorded) when `s` has one.
    */
-  checkPlainSelect(s: PNode, loc: i64, where: string): bool {
-    if (s.list("windowClause").length > 0) { this.notDifferentiable("WINDOW" + where, locationIn(nodeList(s, "windowClause")[0], loc)); return false; }
+  checkPlainSelect(s: PNode, loc: i64, where: string, windows: bool = false): bool {
+    if (!windows && s.list("windowClause").length > 0) { this.notDifferentiable("WINDOW" + where, locationIn(nodeList(s, "windowClause")[0], loc)); return false; }
     if (s.node("limitCount") !== null) { this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(s.node("limitCount"), loc)); return false; }
     if (s.node("limitOffset") !== null) { this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(s.node("limitOffset"), loc)); return false; }
     return true;
@@ -877,8 +934,13 @@ class QueryAnalyzer extends SublinkBinder {
     this.firstRel = first;
     if (q === null) return null;
     const n = q.outputs.length;
+    if (width == 1 && n > 1) {
+      // `ROW(a, b) = (SELECT x, y ...)`: PostgreSQL compares rows; elsewhere it is an error.
+      this.notDifferentiable("a subquery of more than one column in an expression", loc);
+      return null;
+    }
     if (width >= 0 && n != width) {
-      const message = width == 1 && n > 1 ? "subquery must return only one column" : n > width ? "subquery has too many columns" : "subquery has too few columns";
+      const message = n > width ? "subquery has too many columns" : "subquery has too few columns";
       this.failed(new EngineError(ErrorCode.SyntaxError, message).at(this.at(loc)));
       return null;
     }
@@ -1265,6 +1327,42 @@ class SubqueryRows {
     q.grouped = true;
     return q;
   }
+}
+
+/**
+ * Reads expressions over a grouped query's keys and aggregates from the Derived relation `g` of
+ * its groups (columns: the keys, then the aggregates by index).
+ */
+class GroupColumns {
+  texts: string[] = [];
+  constructor(public keys: Expr[], public g: DerivedOperator) {
+    for (let i = 0; i < keys.length; i++) this.texts.push(canonicalSql(keys[i]));
+  }
+
+  read(e: Expr): Expr {
+    const at = this.texts.indexOf(canonicalSql(e));
+    if (at >= 0) return new ColumnExpr(this.g.rel, this.g.columns[at]);
+    if (e.kind == ExprKind.Aggregate) return new ColumnExpr(this.g.rel, this.g.columns[this.keys.length + (e as AggregateExpr).index]);
+    const children = childExpressions(e);
+    if (children.length == 0) return e;
+    const read: Expr[] = [];
+    for (let i = 0; i < children.length; i++) read.push(this.read(children[i]));
+    return withChildren(e, read);
+  }
+}
+
+/** The window function calls in `outputs`. */
+function windowsIn(outputs: OutputColumn[]): WindowExpr[] {
+  const out: WindowExpr[] = [];
+  const stack: Expr[] = [];
+  for (let i = 0; i < outputs.length; i++) stack.push(outputs[i].expr);
+  while (stack.length > 0) {
+    const e = stack.pop();
+    if (e.kind == ExprKind.Window) out.push(e as WindowExpr);
+    const children = childExpressions(e);
+    for (let i = 0; i < children.length; i++) stack.push(children[i]);
+  }
+  return out;
 }
 
 /** Output columns `k1`, `k2`, ... for `keys`. */

@@ -9,7 +9,7 @@
 /** The kinds of scalar expression. */
 export enum ExprKind {
   Column, Const, Operator, Function, Aggregate, Bool, NullTest, BooleanTest, Case, Cast,
-  CallLike, Array, Collate, In, Between, Distinct, AnyAll, Row, Grouping,
+  CallLike, Array, Collate, In, Between, Distinct, AnyAll, Row, Grouping, Window,
 }
 
 /** Base of every expression node. */
@@ -166,6 +166,22 @@ export class GroupingExpr extends Expr {
   constructor(public readonly args: Expr[]) { super(ExprKind.Grouping); }
 }
 
+/**
+ * A window function call, `call OVER (PARTITION BY partition ORDER BY order frame)`: `call` holds
+ * the function, its arguments and FILTER (a plain or an aggregate function); `frameOptions` is
+ * PostgreSQL's FRAMEOPTION_* bit set, with the offsets of `n PRECEDING`/`n FOLLOWING` bounds.
+ */
+export class WindowExpr extends Expr {
+  constructor(
+    public readonly call: AggregateCall,
+    public readonly partition: Expr[],
+    public readonly order: SortKey[],
+    public readonly frameOptions: i32,
+    public readonly startOffset: Expr | null,
+    public readonly endOffset: Expr | null,
+  ) { super(ExprKind.Window); }
+}
+
 /** The column references in `e`, in reading order (repeats included). */
 export function columnRefs(e: Expr): ColumnExpr[] {
   const out: ColumnExpr[] = [];
@@ -217,6 +233,16 @@ export function childExpressions(e: Expr): Expr[] {
     case ExprKind.Between: { const b = e as BetweenExpr; out.push(b.arg); out.push(b.low); out.push(b.high); break; }
     case ExprKind.Distinct: { const d = e as DistinctExpr; out.push(d.left); out.push(d.right); break; }
     case ExprKind.AnyAll: { const a = e as AnyAllExpr; out.push(a.left); out.push(a.right); break; }
+    case ExprKind.Window: {
+      const w = e as WindowExpr;
+      for (let i = 0; i < w.call.args.length; i++) out.push(w.call.args[i]);
+      if (w.call.filter !== null) out.push(changetype<Expr>(w.call.filter));
+      for (let i = 0; i < w.partition.length; i++) out.push(w.partition[i]);
+      for (let i = 0; i < w.order.length; i++) out.push(w.order[i].expr);
+      if (w.startOffset !== null) out.push(changetype<Expr>(w.startOffset));
+      if (w.endOffset !== null) out.push(changetype<Expr>(w.endOffset));
+      break;
+    }
     default: break;
   }
   return out;
@@ -263,6 +289,20 @@ export function withChildren(e: Expr, kids: Expr[]): Expr {
     case ExprKind.Between: { const b = e as BetweenExpr; return new BetweenExpr(kids[0], b.keyword, kids[1], kids[2]); }
     case ExprKind.Distinct: return new DistinctExpr(kids[0], kids[1], (e as DistinctExpr).negated);
     case ExprKind.AnyAll: { const a = e as AnyAllExpr; return new AnyAllExpr(kids[0], a.operator, kids[1], a.all); }
+    case ExprKind.Window: {
+      const w = e as WindowExpr;
+      const c = w.call;
+      let at = c.args.length;
+      const filter: Expr | null = c.filter !== null ? kids[at++] : null;
+      const call = new AggregateCall(c.name, c.builtin, kids.slice(0, c.args.length), c.star, c.distinct, c.order, c.withinGroup, c.variadic, filter);
+      const partition = kids.slice(at, at + w.partition.length);
+      at += w.partition.length;
+      const order: SortKey[] = [];
+      for (let i = 0; i < w.order.length; i++) order.push(new SortKey(kids[at++], w.order[i].suffix));
+      const start: Expr | null = w.startOffset !== null ? kids[at++] : null;
+      const end: Expr | null = w.endOffset !== null ? kids[at] : null;
+      return new WindowExpr(call, partition, order, w.frameOptions, start, end);
+    }
     default: return e;
   }
 }

@@ -10,7 +10,7 @@ import { RelationInfo } from "../analyze/catalog";
 import { AnalyzedQuery, OutputColumn } from "../analyze/query";
 
 /** The kinds of operator. */
-export enum OperatorKind { Scan, Filter, Join, Project, Aggregate, Distinct }
+export enum OperatorKind { Scan, Filter, Join, Project, Aggregate, Distinct, Window }
 
 /** Base of every operator node. */
 export abstract class Operator {
@@ -29,7 +29,8 @@ export class ScanOperator extends Operator {
 
 /**
  * A relation computed by the query and read like a source: a subquery in FROM that groups
- * (GROUP BY, aggregates, HAVING or DISTINCT: one branch, an Aggregate or Distinct), UNION ALL
+ * (GROUP BY, aggregates, HAVING or DISTINCT: one branch, an Aggregate or Distinct), a select list
+ * with window functions (one Window branch), UNION ALL
  * (two or more branches, each a Project, Aggregate or Distinct, their rows concatenated), or a
  * constant relation (no branch: VALUES or a SELECT without FROM, see `values`). The branches' scans are among the query's scans. Its columns are `o1`, `o2`,
  * ... in output order (operators/derived.ts).
@@ -58,6 +59,7 @@ export class DerivedOperator extends ScanOperator {
   get immediateReason(): string {
     if (this.isConstant) return "VALUES or a SELECT without FROM in FROM is not supported in IMMEDIATE mode";
     if (this.sublink) return "a subquery in an expression (EXISTS, IN, a scalar subquery) is not supported in IMMEDIATE mode";
+    if (this.branches[0].kind == OperatorKind.Window) return "window functions are not supported in IMMEDIATE mode";
     return this.isUnion ? "UNION, INTERSECT or EXCEPT is not supported in IMMEDIATE mode"
       : "a subquery in FROM with GROUP BY, DISTINCT or aggregates is not supported in IMMEDIATE mode";
   }
@@ -116,6 +118,15 @@ export class AggregateOperator extends Operator {
   ) { super(OperatorKind.Aggregate); }
 }
 
+/**
+ * A select list with window functions, over rows that are not grouped: each output row is an
+ * input row with its window values. `keys` are the partition keys every window shares (empty:
+ * one partition), so a change touches only the partitions whose keys it has.
+ */
+export class WindowOperator extends Operator {
+  constructor(public readonly input: Operator, public readonly outputs: OutputColumn[], public readonly keys: Expr[]) { super(OperatorKind.Window); }
+}
+
 /** SELECT DISTINCT: a grouping by every output column with only a count. */
 export class DistinctOperator extends Operator {
   constructor(public readonly input: Operator, public readonly outputs: OutputColumn[]) { super(OperatorKind.Distinct); }
@@ -126,6 +137,8 @@ export function buildOperatorTree(q: AnalyzedQuery): Operator {
   let input: Operator = changetype<Operator>(q.from);
   const where = q.where;
   if (where !== null) input = new FilterOperator(input, where);
+  const windowKeys = q.windowKeys;
+  if (windowKeys !== null) return new WindowOperator(input, q.outputs, windowKeys);
   if (q.distinct) return new DistinctOperator(input, q.outputs);
   if (q.grouped) return new AggregateOperator(input, q.groupKeys, q.aggregates, q.outputs, q.having, q.groupingSets);
   return new ProjectOperator(input, q.outputs);
@@ -135,6 +148,7 @@ export function buildOperatorTree(q: AnalyzedQuery): Operator {
 export function inputOf(top: Operator): Operator {
   if (top.kind == OperatorKind.Project) return (top as ProjectOperator).input;
   if (top.kind == OperatorKind.Aggregate) return (top as AggregateOperator).input;
+  if (top.kind == OperatorKind.Window) return (top as WindowOperator).input;
   return (top as DistinctOperator).input;
 }
 
@@ -195,6 +209,7 @@ export function describeOperatorTree(op: Operator): string {
     }
     case OperatorKind.Project: return "Project(" + describeOperatorTree((op as ProjectOperator).input) + ")";
     case OperatorKind.Aggregate: return "Aggregate(" + describeOperatorTree((op as AggregateOperator).input) + ")";
+    case OperatorKind.Window: return "Window(" + describeOperatorTree((op as WindowOperator).input) + ")";
     default: return "Distinct(" + describeOperatorTree((op as DistinctOperator).input) + ")";
   }
 }

@@ -1,6 +1,6 @@
 /**
- * @fileoverview A subquery in FROM that groups — GROUP BY, aggregates, HAVING or DISTINCT — and
- * UNION ALL, read by the query around them like a source (a DerivedOperator): the current state
+ * @fileoverview A subquery in FROM that groups — GROUP BY, aggregates, HAVING or DISTINCT — a
+ * select list with window functions, and UNION ALL, read by the query around them like a source (a DerivedOperator): the current state
  * and the delta, a signed multiset of rows, of each branch. UNION ALL concatenates its
  * branches' states and deltas; a branch that only projects has its input's delta, projected.
  *
@@ -14,6 +14,11 @@
  * both sides, so a group crossing its threshold appears or disappears. A group with equal old
  * and new rows contributes +row −row, which the reading operator nets.
  *
+ * Window functions (a Window branch: a select list with window functions over rows that are not
+ * grouped) follow the same rule with G the partition keys every window shares: a window value
+ * depends only on its partition's rows, so ΔD = W(σ_{P∈K} X₁) − W(σ_{P∈K} X₀) recomputes the
+ * partitions a change touches (all rows when the windows share no key).
+ *
  * NULL keys: a key with a NULL part matches by IS NOT DISTINCT FROM, as GROUP BY groups NULLs;
  * keys without NULLs match by `=`, which an index can serve.
  * Without GROUP BY (a scalar aggregate) the one group is affected by any change; its row always
@@ -23,19 +28,28 @@
  * point, ...) fails the refresh with PostgreSQL's error.
  */
 
-import { Operator, OperatorKind, DistinctOperator, AggregateOperator, ProjectOperator } from "../ir/operator-tree";
+import { Operator, OperatorKind, DistinctOperator, AggregateOperator, ProjectOperator, WindowOperator } from "../ir/operator-tree";
 import { Expr } from "../ir/expr";
 import { OutputColumn } from "../analyze/query";
 import { RenderContext, renderExpr } from "../sqlgen/render-expression";
 
-/** The grouping part of a derived relation: keys, outputs and HAVING. */
+/**
+ * The grouping part of a derived relation: keys, outputs and HAVING; for a Window branch, the
+ * partition keys and outputs (no GROUP BY: every input row is an output row).
+ */
 class Grouping {
   keys: Expr[] = [];
   outputs: OutputColumn[] = [];
   having: Expr | null = null;
+  grouped: bool = true;
 
   constructor(branch: Operator) {
-    if (branch.kind == OperatorKind.Distinct) {
+    if (branch.kind == OperatorKind.Window) {
+      const top = branch as WindowOperator;
+      this.outputs = top.outputs;
+      this.keys = top.keys;
+      this.grouped = false;
+    } else if (branch.kind == OperatorKind.Distinct) {
       const top = branch as DistinctOperator;
       this.outputs = top.outputs;
       for (let i = 0; i < top.outputs.length; i++) this.keys.push(top.outputs[i].expr);
@@ -50,6 +64,7 @@ class Grouping {
   /** `SELECT <outputs AS names> FROM <from> [WHERE] GROUP BY <keys> [HAVING]`, expressions rendered in `ctx`. */
   select(names: string[], from: string, where: string, ctx: RenderContext, extraHaving: string): string {
     const list = outputList(this.outputs, names, ctx);
+    if (!this.grouped) return "SELECT " + list.join(", ") + "\n  FROM " + from + where;
     const keys: string[] = [];
     for (let i = 0; i < this.keys.length; i++) keys.push(renderExpr(this.keys[i], ctx));
     const having: string[] = [];

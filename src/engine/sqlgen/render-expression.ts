@@ -8,7 +8,7 @@
 import {
   Expr, ExprKind, ColumnExpr, ConstExpr, OperatorExpr, FunctionExpr, AggregateExpr, AggregateCall,
   BoolExpr, NullTestExpr, BooleanTestExpr, CaseExpr, CastExpr, CallLikeExpr, ArrayExpr, CollateExpr,
-  InExpr, BetweenExpr, DistinctExpr, AnyAllExpr, RowExpr, GroupingExpr,
+  InExpr, BetweenExpr, DistinctExpr, AnyAllExpr, RowExpr, GroupingExpr, WindowExpr,
 } from "../ir/expr";
 import { quoteIdent } from "./quote";
 
@@ -61,6 +61,7 @@ export function renderExpr(e: Expr, ctx: RenderContext): string {
       return f.name + "(" + args.join(", ") + ")";
     }
     case ExprKind.Aggregate: return renderAggregateCall((e as AggregateExpr).call, ctx);
+    case ExprKind.Window: return renderWindow(e as WindowExpr, ctx);
     case ExprKind.Bool: {
       const b = e as BoolExpr;
       if (b.op == "NOT") return "(NOT " + renderExpr(b.args[0], ctx) + ")";
@@ -137,6 +138,54 @@ export function renderAggregateCall(call: AggregateCall, ctx: RenderContext): st
   if (call.withinGroup) sql += " WITHIN GROUP (ORDER BY " + order.join(", ") + ")";
   const filter = call.filter;
   if (filter !== null) sql += " FILTER (WHERE " + renderExpr(filter, ctx) + ")";
+  return sql;
+}
+
+/** `call OVER (PARTITION BY ... ORDER BY ... frame)`. */
+function renderWindow(w: WindowExpr, ctx: RenderContext): string {
+  const parts: string[] = [];
+  if (w.partition.length > 0) parts.push("PARTITION BY " + renderList(w.partition, ctx).join(", "));
+  const order: string[] = [];
+  for (let i = 0; i < w.order.length; i++) order.push(renderExpr(w.order[i].expr, ctx) + w.order[i].suffix);
+  if (order.length > 0) parts.push("ORDER BY " + order.join(", "));
+  const frame = renderFrame(w, ctx);
+  if (frame.length > 0) parts.push(frame);
+  return renderAggregateCall(w.call, ctx) + " OVER (" + parts.join(" ") + ")";
+}
+
+// PostgreSQL's FRAMEOPTION_* bits (nodes/parsenodes.h), the same in 16, 17 and 18.
+const FRAME_NONDEFAULT = 0x1;
+const FRAME_RANGE = 0x2;
+const FRAME_ROWS = 0x4;
+const FRAME_BETWEEN = 0x10;
+const FRAME_START_UNBOUNDED_PRECEDING = 0x20;
+const FRAME_END_UNBOUNDED_FOLLOWING = 0x100;
+const FRAME_START_CURRENT_ROW = 0x200;
+const FRAME_END_CURRENT_ROW = 0x400;
+const FRAME_START_OFFSET_PRECEDING = 0x800;
+const FRAME_END_OFFSET_PRECEDING = 0x1000;
+const FRAME_EXCLUDE_CURRENT_ROW = 0x8000;
+const FRAME_EXCLUDE_GROUP = 0x10000;
+const FRAME_EXCLUDE_TIES = 0x20000;
+
+/** The frame clause a window was written with ("" for the default frame). */
+function renderFrame(w: WindowExpr, ctx: RenderContext): string {
+  const o = w.frameOptions;
+  if ((o & FRAME_NONDEFAULT) == 0) return "";
+  const mode = (o & FRAME_RANGE) != 0 ? "RANGE" : (o & FRAME_ROWS) != 0 ? "ROWS" : "GROUPS";
+  const start = (o & FRAME_START_UNBOUNDED_PRECEDING) != 0 ? "UNBOUNDED PRECEDING"
+    : (o & FRAME_START_CURRENT_ROW) != 0 ? "CURRENT ROW"
+    : renderExpr(changetype<Expr>(w.startOffset), ctx) + ((o & FRAME_START_OFFSET_PRECEDING) != 0 ? " PRECEDING" : " FOLLOWING");
+  let sql = mode + " ";
+  if ((o & FRAME_BETWEEN) != 0) {
+    const end = (o & FRAME_END_UNBOUNDED_FOLLOWING) != 0 ? "UNBOUNDED FOLLOWING"
+      : (o & FRAME_END_CURRENT_ROW) != 0 ? "CURRENT ROW"
+      : renderExpr(changetype<Expr>(w.endOffset), ctx) + ((o & FRAME_END_OFFSET_PRECEDING) != 0 ? " PRECEDING" : " FOLLOWING");
+    sql += "BETWEEN " + start + " AND " + end;
+  } else sql += start;
+  if ((o & FRAME_EXCLUDE_CURRENT_ROW) != 0) sql += " EXCLUDE CURRENT ROW";
+  else if ((o & FRAME_EXCLUDE_GROUP) != 0) sql += " EXCLUDE GROUP";
+  else if ((o & FRAME_EXCLUDE_TIES) != 0) sql += " EXCLUDE TIES";
   return sql;
 }
 

@@ -1,0 +1,264 @@
+-- SELECT o.id, rank() OVER (PARTITION BY e.kind ORDER BY o.amount, o.id) AS r FROM orders o JOIN events e ON e.n = o.customer
+-- refreshMode DIFFERENTIAL; operatorTree Project(Derived(Window(InnerJoin(Scan(public.orders), Scan(public.events)))))
+
+-- statement 1 (counting none)
+CREATE TABLE "public"."new_st" AS
+SELECT q.*, hash_record_extended(ROW(q."id", q."r"), 0) AS __pgt_row_id
+  FROM (SELECT __pgt_s2."o1" AS "id", __pgt_s2."o2" AS "r"
+          FROM (SELECT __pgt_s0."id" AS o1, "rank"() OVER (PARTITION BY __pgt_s1."kind" ORDER BY __pgt_s0."amount", __pgt_s0."id") AS o2
+  FROM ("public"."orders" AS __pgt_s0 JOIN "public"."events" AS __pgt_s1 ON (__pgt_s1."n" = __pgt_s0."customer"))) AS __pgt_s2) AS q
+WITH NO DATA;
+
+-- statement 2 (counting none)
+CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
+
+-- statement 3 (counting none)
+CREATE TABLE pgtrickle_changes."changes_16384" (
+  __pgt_seq bigint NOT NULL DEFAULT nextval('pgtrickle_changes.change_seq'),
+  __pgt_xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  __pgt_action "char" NOT NULL,
+  "customer" integer,
+  "id" integer,
+  "amount" numeric
+);
+
+-- statement 4 (counting none)
+CREATE INDEX ON pgtrickle_changes."changes_16384" (__pgt_xid);
+
+-- statement 5 (counting none)
+COMMENT ON TABLE pgtrickle_changes."changes_16384" IS 'pg_trickle change buffer of "public"."orders"';
+
+-- statement 6 (counting none)
+CREATE OR REPLACE FUNCTION pgtrickle_changes."capture_16384"() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $pgt$
+BEGIN
+  PERFORM pgtrickle._wake_scheduler();
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO pgtrickle_changes."changes_16384" (__pgt_action, "customer", "id", "amount") SELECT 'I', "customer", "id", "amount" FROM __pgt_new;
+  ELSIF TG_OP = 'UPDATE' THEN
+    INSERT INTO pgtrickle_changes."changes_16384" (__pgt_action, "customer", "id", "amount") SELECT 'D', "customer", "id", "amount" FROM __pgt_old;
+    INSERT INTO pgtrickle_changes."changes_16384" (__pgt_action, "customer", "id", "amount") SELECT 'I', "customer", "id", "amount" FROM __pgt_new;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO pgtrickle_changes."changes_16384" (__pgt_action, "customer", "id", "amount") SELECT 'D', "customer", "id", "amount" FROM __pgt_old;
+  ELSE
+    INSERT INTO pgtrickle_changes."changes_16384" (__pgt_action) VALUES ('T');
+  END IF;
+  RETURN NULL;
+END
+$pgt$;
+
+-- statement 7 (counting none)
+CREATE TRIGGER pgtrickle_capture_insert AFTER INSERT ON "public"."orders" REFERENCING NEW TABLE AS __pgt_new FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle_changes."capture_16384"();
+
+-- statement 8 (counting none)
+CREATE TRIGGER pgtrickle_capture_update AFTER UPDATE ON "public"."orders" REFERENCING OLD TABLE AS __pgt_old NEW TABLE AS __pgt_new FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle_changes."capture_16384"();
+
+-- statement 9 (counting none)
+CREATE TRIGGER pgtrickle_capture_delete AFTER DELETE ON "public"."orders" REFERENCING OLD TABLE AS __pgt_old FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle_changes."capture_16384"();
+
+-- statement 10 (counting none)
+CREATE TRIGGER pgtrickle_capture_truncate AFTER TRUNCATE ON "public"."orders" FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle_changes."capture_16384"();
+
+-- statement 11 (counting none)
+CREATE TABLE pgtrickle_changes."changes_16390" (
+  __pgt_seq bigint NOT NULL DEFAULT nextval('pgtrickle_changes.change_seq'),
+  __pgt_xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  __pgt_action "char" NOT NULL,
+  "n" bigint,
+  "kind" text
+);
+
+-- statement 12 (counting none)
+CREATE INDEX ON pgtrickle_changes."changes_16390" (__pgt_xid);
+
+-- statement 13 (counting none)
+COMMENT ON TABLE pgtrickle_changes."changes_16390" IS 'pg_trickle change buffer of "public"."events"';
+
+-- statement 14 (counting none)
+CREATE OR REPLACE FUNCTION pgtrickle_changes."capture_16390"() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $pgt$
+BEGIN
+  PERFORM pgtrickle._wake_scheduler();
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO pgtrickle_changes."changes_16390" (__pgt_action, "n", "kind") SELECT 'I', "n", "kind" FROM __pgt_new;
+  ELSIF TG_OP = 'UPDATE' THEN
+    INSERT INTO pgtrickle_changes."changes_16390" (__pgt_action, "n", "kind") SELECT 'D', "n", "kind" FROM __pgt_old;
+    INSERT INTO pgtrickle_changes."changes_16390" (__pgt_action, "n", "kind") SELECT 'I', "n", "kind" FROM __pgt_new;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO pgtrickle_changes."changes_16390" (__pgt_action, "n", "kind") SELECT 'D', "n", "kind" FROM __pgt_old;
+  ELSE
+    INSERT INTO pgtrickle_changes."changes_16390" (__pgt_action) VALUES ('T');
+  END IF;
+  RETURN NULL;
+END
+$pgt$;
+
+-- statement 15 (counting none)
+CREATE TRIGGER pgtrickle_capture_insert AFTER INSERT ON "public"."events" REFERENCING NEW TABLE AS __pgt_new FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle_changes."capture_16390"();
+
+-- statement 16 (counting none)
+CREATE TRIGGER pgtrickle_capture_update AFTER UPDATE ON "public"."events" REFERENCING OLD TABLE AS __pgt_old NEW TABLE AS __pgt_new FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle_changes."capture_16390"();
+
+-- statement 17 (counting none)
+CREATE TRIGGER pgtrickle_capture_delete AFTER DELETE ON "public"."events" REFERENCING OLD TABLE AS __pgt_old FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle_changes."capture_16390"();
+
+-- statement 18 (counting none)
+CREATE TRIGGER pgtrickle_capture_truncate AFTER TRUNCATE ON "public"."events" FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle_changes."capture_16390"();
+
+-- statement 19 (counting none)
+CREATE TRIGGER pgtrickle_guard BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON "public"."new_st" FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._guard_stream_table();
+
+-- statement 20 (counting none)
+COMMENT ON TABLE "public"."new_st" IS 'pg_trickle stream table';
+
+-- statement 21 (counting none)
+INSERT INTO pgtrickle.pgt_stream_tables (pgt_relid, pgt_name, pgt_schema, defining_query, original_query,
+  schedule, refresh_mode, requested_mode, effective_refresh_mode, downgrade_reason, database_identity, refresh_program)
+VALUES ('"public"."new_st"'::regclass, 'new_st', 'public', 'SELECT o.id, rank() OVER (PARTITION BY e.kind ORDER BY o.amount, o.id) AS r FROM orders o JOIN events e ON e.n = o.customer', 'SELECT o.id, rank() OVER (PARTITION BY e.kind ORDER BY o.amount, o.id) AS r FROM orders o JOIN events e ON e.n = o.customer',
+  NULL, 'DIFFERENTIAL', 'AUTO', 'DIFFERENTIAL', NULL, pgtrickle._database_identity(), '<the program below>'::jsonb);
+
+-- statement 22 (counting none)
+INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, cdc_mode)
+SELECT pgt_id, 16384, 'TABLE', ARRAY['customer', 'id', 'amount']::text[], 'trigger'
+FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = '"public"."new_st"'::regclass;
+
+-- statement 23 (counting none)
+INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, cdc_mode)
+SELECT pgt_id, 16390, 'TABLE', ARRAY['n', 'kind']::text[], 'trigger'
+FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = '"public"."new_st"'::regclass;
+
+-- program.probe
+SELECT sum(p.truncates)::bigint AS truncates, sum(p.changes)::bigint AS changes, sum(p.source_rows)::bigint AS source_rows,
+  string_agg(p.oid || ':' || p.changes, ',') AS per_source
+FROM (SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,
+  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = 16384) AS source_rows, '16384' AS oid
+FROM pgtrickle_changes."changes_16384" AS b
+WHERE b.__pgt_xid >= $2::xid8
+  AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
+           ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END)
+UNION ALL
+SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,
+  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = 16390) AS source_rows, '16390' AS oid
+FROM pgtrickle_changes."changes_16390" AS b
+WHERE b.__pgt_xid >= $2::xid8
+  AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
+           ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END)) AS p;
+
+-- program.full 1 (counting none)
+TRUNCATE "public"."new_st";
+
+-- program.full 2 (counting none)
+DROP INDEX IF EXISTS "public"."new_st___pgt_row_id_idx";
+
+-- program.full 3 (counting inserted)
+INSERT INTO "public"."new_st" ("id", "r", "__pgt_row_id")
+SELECT q.*, hash_record_extended(ROW(q."id", q."r"), 0) AS __pgt_row_id
+  FROM (SELECT __pgt_s2."o1" AS "id", __pgt_s2."o2" AS "r"
+          FROM (SELECT __pgt_s0."id" AS o1, "rank"() OVER (PARTITION BY __pgt_s1."kind" ORDER BY __pgt_s0."amount", __pgt_s0."id") AS o2
+  FROM ("public"."orders" AS __pgt_s0 JOIN "public"."events" AS __pgt_s1 ON (__pgt_s1."n" = __pgt_s0."customer"))) AS __pgt_s2) AS q;
+
+-- program.full 4 (counting none)
+CREATE INDEX "new_st___pgt_row_id_idx" ON "public"."new_st" (__pgt_row_id);
+
+-- program.differential 1 (counting none)
+CREATE TEMP TABLE pg_temp.__pgt_d0 AS
+SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign, b."customer" AS c0_0, b."id" AS c0_1, b."amount" AS c0_2
+  FROM pgtrickle_changes."changes_16384" AS b
+  WHERE b.__pgt_xid >= $2::xid8
+  AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
+           ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END)
+    AND b.__pgt_action <> 'T';
+
+-- program.differential 2 (counting none)
+ANALYZE pg_temp.__pgt_d0 (c0_0);
+
+-- program.differential 3 (counting none)
+CREATE TEMP TABLE pg_temp.__pgt_d1 AS
+SELECT b.__pgt_seq, CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign, b."n" AS c1_0, b."kind" AS c1_1
+  FROM pgtrickle_changes."changes_16390" AS b
+  WHERE b.__pgt_xid >= $2::xid8
+  AND NOT (CASE WHEN b.__pgt_xid = $3::xid8 THEN b.__pgt_seq <= $4::bigint
+           ELSE pg_visible_in_snapshot(b.__pgt_xid, $1::pg_snapshot) END)
+    AND b.__pgt_action <> 'T';
+
+-- program.differential 4 (counting none)
+ANALYZE pg_temp.__pgt_d1 (c1_0);
+
+-- program.differential 5 (counting none)
+CREATE TEMP TABLE pg_temp.__pgt_d2 AS
+WITH __pgt_w AS (
+/*pgt:term needs=16384*/
+SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s1."n" AS c1_0, __pgt_s1."kind" AS c1_1
+  FROM pg_temp.__pgt_d0 AS __pgt_s0,
+       "public"."events" AS __pgt_s1
+  WHERE (__pgt_s1."n" = __pgt_s0.c0_0)
+/*pgt:end*/
+UNION ALL
+/*pgt:term needs=16384,16390*/
+SELECT (-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x1.c1_0 AS c1_0, __pgt_x1.c1_1 AS c1_1
+  FROM pg_temp.__pgt_d0 AS __pgt_s0,
+       pg_temp.__pgt_d1 AS __pgt_x1
+  WHERE (__pgt_x1.c1_0 = __pgt_s0.c0_0)
+/*pgt:end*/
+UNION ALL
+/*pgt:term needs=16390*/
+SELECT __pgt_s1.__pgt_sign AS __pgt_sign, __pgt_s0."customer" AS c0_0, __pgt_s0."id" AS c0_1, __pgt_s0."amount" AS c0_2, __pgt_s1.c1_0 AS c1_0, __pgt_s1.c1_1 AS c1_1
+  FROM "public"."orders" AS __pgt_s0,
+       pg_temp.__pgt_d1 AS __pgt_s1
+  WHERE (__pgt_s1.c1_0 = __pgt_s0."customer")
+/*pgt:end*/
+),
+__pgt_k AS (SELECT DISTINCT w.c1_1 AS __pgt_k1 FROM __pgt_w AS w),
+__pgt_r AS MATERIALIZED (
+SELECT __pgt_s0."customer" AS c0_0, __pgt_s0."id" AS c0_1, __pgt_s0."amount" AS c0_2, __pgt_s1."n" AS c1_0, __pgt_s1."kind" AS c1_1 FROM ("public"."orders" AS __pgt_s0 JOIN "public"."events" AS __pgt_s1 ON (__pgt_s1."n" = __pgt_s0."customer")) WHERE (__pgt_s1."kind") IN (SELECT __pgt_k1 FROM __pgt_k)
+  UNION ALL
+SELECT __pgt_s0."customer" AS c0_0, __pgt_s0."id" AS c0_1, __pgt_s0."amount" AS c0_2, __pgt_s1."n" AS c1_0, __pgt_s1."kind" AS c1_1 FROM ("public"."orders" AS __pgt_s0 JOIN "public"."events" AS __pgt_s1 ON (__pgt_s1."n" = __pgt_s0."customer")) WHERE NOT (__pgt_s1."kind" IS NOT NULL)
+    AND EXISTS (SELECT 1 FROM __pgt_k AS k WHERE k.__pgt_k1 IS NULL)
+    AND EXISTS (SELECT 1 FROM __pgt_k AS k WHERE k.__pgt_k1 IS NOT DISTINCT FROM __pgt_s1."kind")
+),
+__pgt_o AS (
+SELECT n.c0_0, n.c0_1, n.c0_2, n.c1_0, n.c1_1 FROM (SELECT c0_0, c0_1, c0_2, c1_0, c1_1, sum(u.__pgt_m) AS __pgt_m FROM (SELECT c0_0, c0_1, c0_2, c1_0, c1_1, 1 AS __pgt_m FROM __pgt_r UNION ALL SELECT c0_0, c0_1, c0_2, c1_0, c1_1, -__pgt_sign FROM __pgt_w) AS u GROUP BY c0_0, c0_1, c0_2, c1_0, c1_1) AS n CROSS JOIN LATERAL generate_series(1, n.__pgt_m) WHERE n.__pgt_m > 0
+)
+SELECT 1 AS __pgt_sign, q.* FROM (SELECT r.c0_1 AS c2_0, "rank"() OVER (PARTITION BY r.c1_1 ORDER BY r.c0_2, r.c0_1) AS c2_1
+  FROM __pgt_r AS r) AS q
+UNION ALL
+SELECT -1, q.* FROM (SELECT r.c0_1 AS c2_0, "rank"() OVER (PARTITION BY r.c1_1 ORDER BY r.c0_2, r.c0_1) AS c2_1
+  FROM __pgt_o AS r) AS q;
+
+-- program.differential 6 (counting none)
+ANALYZE pg_temp.__pgt_d2;
+
+-- program.differential 7 (counting returned)
+WITH __pgt_w AS (
+/*pgt:term needs=*/
+SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1
+  FROM pg_temp.__pgt_d2 AS __pgt_s2
+/*pgt:end*/
+),
+__pgt_d AS MATERIALIZED (
+  SELECT q.*, hash_record_extended(ROW(q."id", q."r"), 0) AS __pgt_row_id
+  FROM (SELECT w.c2_0 AS "id", w.c2_1 AS "r", sum(w.__pgt_sign) AS __pgt_count
+        FROM __pgt_w AS w
+        GROUP BY 1, 2
+        HAVING sum(w.__pgt_sign) <> 0) AS q
+),
+__pgt_del AS (
+  DELETE FROM "public"."new_st" AS st
+  USING (SELECT x.tid FROM (SELECT * FROM __pgt_d WHERE __pgt_count < 0) AS n
+         CROSS JOIN LATERAL (SELECT s2.ctid AS tid FROM "public"."new_st" AS s2
+                             WHERE s2.__pgt_row_id = n.__pgt_row_id AND s2."id" IS NOT DISTINCT FROM n."id" AND s2."r" IS NOT DISTINCT FROM n."r"
+                             LIMIT -n.__pgt_count) AS x) AS z
+  WHERE st.ctid = z.tid
+  RETURNING 1
+),
+__pgt_ins AS (
+  INSERT INTO "public"."new_st" ("id", "r", __pgt_row_id)
+  SELECT d."id", d."r", d.__pgt_row_id
+  FROM __pgt_d AS d CROSS JOIN LATERAL generate_series(1, d.__pgt_count)
+  WHERE d.__pgt_count > 0
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM __pgt_ins), (SELECT count(*) FROM __pgt_del);
+
+-- program.differential 8 (counting none)
+DROP TABLE pg_temp.__pgt_d0, pg_temp.__pgt_d1, pg_temp.__pgt_d2;
