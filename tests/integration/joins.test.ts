@@ -5,7 +5,7 @@
  * outer join inside, a three-way join through a restricted table's primary key, aggregates over
  * joins, subqueries in FROM (and a view) that group, UNION ALL and UNION (at the top, nested, in
  * FROM, on the nullable side), INTERSECT and EXCEPT, VALUES and SELECT without FROM, and WITH
- * (referenced twice, grouping, chained, in a subquery). The random statements change join keys
+ * (referenced twice, grouping, chained, in a subquery), LATERAL subqueries that do not group. The random statements change join keys
  * on both sides within one refresh window, set keys to NULL, delete matching rows on both sides
  * and change primary keys; several tables change between two refreshes.
  */
@@ -66,6 +66,10 @@ const CASES: OracleCase[] = [
   { name: "w_grouped", query: "WITH t AS (SELECT k, sum(w) AS s FROM r GROUP BY k) SELECT l.id, t.s FROM l JOIN t ON t.k = l.k", columns: ["id", "s"] },
   { name: "w_chain", query: "WITH a AS (SELECT k FROM l), b (key) AS (SELECT k FROM a UNION ALL SELECT k FROM r) SELECT key, count(*) AS n FROM b GROUP BY key", columns: ["key", "n"] },
   { name: "w_inner", query: "SELECT * FROM (WITH x AS (SELECT k, x FROM kl) SELECT k, count(*) AS n FROM x GROUP BY k) AS s", columns: ["k", "n"] },
+  // LATERAL subqueries that select, project and join: flattened, their WHERE the join condition.
+  { name: "lat_inner", query: "SELECT l.id, x.w FROM l, LATERAL (SELECT r.w FROM r WHERE r.k = l.k AND r.w > l.v) AS x", columns: ["id", "w"] },
+  { name: "lat_left", query: "SELECT l.id, x.rid FROM l LEFT JOIN LATERAL (SELECT r.id AS rid FROM r WHERE r.k = l.k) AS x ON true", columns: ["id", "rid"] },
+  { name: "lat_join_inside", query: "SELECT l.id, y.x FROM l CROSS JOIN LATERAL (SELECT kl.x FROM r JOIN kl ON kl.k = r.w WHERE r.k = l.k) AS y", columns: ["id", "x"] },
   { name: "d_view", query: "SELECT l.id, rk.n, rk.s FROM l JOIN rk USING (k)", columns: ["id", "n", "s"] },
 ];
 

@@ -3,10 +3,11 @@
  * tables and statements of the join oracle): ranking, running and framed aggregates (ROWS, GROUPS,
  * EXCLUDE), lag and first_value, FILTER, named windows (WINDOW, OVER w, OVER (w ORDER BY)),
  * windows with no PARTITION BY, partitions on NULL keys, a window over a join, inside an
- * expression, over groups (GROUP BY, HAVING), and the top rows per group through a subquery in
- * FROM. Every window orders its
+ * expression, over groups (GROUP BY, HAVING), the top rows per group through a subquery in
+ * FROM, and DISTINCT ON (row_number() = 1 per group). Every window orders its
  * partition by a unique key, or its value does not depend on the order, so the query is
- * deterministic. Also the refusals.
+ * deterministic; one whose value would depend on the order of tied rows is refused. Also the
+ * other refusals.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
@@ -28,6 +29,8 @@ const CASES: OracleCase[] = [
   { name: "w_filter", query: "SELECT id, count(*) FILTER (WHERE v > 4) OVER (PARTITION BY k) AS big FROM l", columns: ["id", "big"] },
   { name: "w_over_groups", query: "SELECT k, sum(v) AS s, rank() OVER (ORDER BY sum(v) DESC NULLS LAST, k NULLS FIRST) AS r FROM l GROUP BY k", columns: ["k", "s", "r"] },
   { name: "w_over_groups_partition", query: "SELECT tag, k, count(*) AS n, sum(count(*)) OVER (PARTITION BY tag) AS tag_total FROM l GROUP BY tag, k HAVING count(*) > 1", columns: ["tag", "k", "n", "tag_total"] },
+  { name: "w_distinct_on", query: "SELECT DISTINCT ON (k) k, id, v FROM l ORDER BY k, v DESC NULLS LAST, id", columns: ["k", "id", "v"] },
+  { name: "w_distinct_on_join", query: "SELECT DISTINCT ON (l.tag) l.tag, r.id FROM l JOIN r ON r.k = l.k ORDER BY l.tag, r.w, r.id, l.id", columns: ["tag", "id"] },
   { name: "w_first_ntile", query: "SELECT id, first_value(v) OVER (PARTITION BY k ORDER BY id) AS fv, ntile(2) OVER (PARTITION BY k ORDER BY id) AS half FROM l WHERE v IS NOT NULL", columns: ["id", "fv", "half"] },
 ];
 
@@ -61,6 +64,10 @@ for (const major of pgVersions()) {
       ["SELECT DISTINCT k, rank() OVER (ORDER BY k) AS r FROM l", "DIFFERENTIAL", "window functions in a query with DISTINCT or GROUPING SETS is not supported in DIFFERENTIAL mode"],
       ["SELECT id FROM l WHERE v > 0 ORDER BY row_number() OVER ()", "DIFFERENTIAL", null],
       ["SELECT id, row_number() OVER (ORDER BY id) AS rn FROM l", "IMMEDIATE", "window functions are not supported in IMMEDIATE mode"],
+      ["SELECT id, row_number() OVER (PARTITION BY k ORDER BY v) AS rn FROM l", "DIFFERENTIAL",
+        "window function row_number() over rows its PARTITION BY and ORDER BY leave tied (order by a key of every table it reads) is not supported in DIFFERENTIAL mode"],
+      ["SELECT k, x, sum(x) OVER (ORDER BY k ROWS 1 PRECEDING) AS s FROM kl", "DIFFERENTIAL",
+        "window function sum() over rows its PARTITION BY and ORDER BY leave tied (order by a key of every table it reads) is not supported in DIFFERENTIAL mode"],
     ])("%s in %s mode", async (query, mode, message) => {
       const create = () => client.query("SELECT pgtrickle.create_stream_table('x_window', $$" + query + "$$, refresh_mode => '" + mode + "')");
       if (message === null) {

@@ -437,7 +437,7 @@ export class ExpressionBinder {
 }
 
 /** The words after an ORDER BY expression: direction, USING operator, NULLS placement. */
-function sortSuffix(sort: PNode): string {
+export function sortSuffix(sort: PNode): string {
   const dir = sort.str("sortby_dir");
   let out = dir == "SORTBY_ASC" ? " ASC" : dir == "SORTBY_DESC" ? " DESC" : "";
   if (dir == "SORTBY_USING") out = " USING " + operatorSql(nameList(sort, "useOp"));

@@ -8,7 +8,7 @@
 import { PNode } from "../nodes/parse-node";
 import {
   Expr, ExprKind, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExpr, OperatorExpr, BoolExpr, CallLikeExpr,
-  NullTestExpr, CaseExpr, WindowExpr, columnRefs, childExpressions, replaceColumns, withChildren,
+  NullTestExpr, CaseExpr, WindowExpr, SortKey, columnRefs, childExpressions, replaceColumns, withChildren,
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
@@ -16,8 +16,8 @@ import { RelationInfo, lookupRelation, lookupViewQuery } from "./catalog";
 import { readParseTree } from "../nodes/read-tree";
 import { Json } from "../util/json";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
-import { Operator, OperatorKind, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived } from "../ir/operator-tree";
-import { ExpressionBinder, SublinkBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy } from "./expressions";
+import { Operator, OperatorKind, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived, scansOf } from "../ir/operator-tree";
+import { ExpressionBinder, SublinkBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy, sortSuffix } from "./expressions";
 import { Correlation, splitCorrelation, conjunctsOf, readsOuter, valueOverNoRows } from "./sublink";
 import { nodeList, nameList, characterPosition, valuesAsNodes, locationIn, figureColumnName } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
@@ -261,9 +261,12 @@ class QueryAnalyzer extends SublinkBinder {
     if (!this.checkOrderBy(s, q, binder)) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
 
     const distinct = nodeList(s, "distinctClause");
+    let distinctOn: WindowExpr | null = null;
     if (distinct.length > 0) {
-      if (distinct.length > 1 || distinct[0] !== null) { this.notDifferentiable("DISTINCT ON" + where, locationIn(distinct[0], loc)); return null; }
-      q.distinct = true;
+      if (distinct.length > 1 || distinct[0] !== null) {
+        distinctOn = this.bindDistinctOn(s, q, binder, distinct, where, loc);
+        if (distinctOn === null) return null;
+      } else q.distinct = true;
     }
     const groupBy = nodeList(s, "groupClause");
     if (q.distinct && (groupBy.length > 0 || binder.aggregates.length > 0)) {
@@ -303,7 +306,41 @@ class QueryAnalyzer extends SublinkBinder {
       }
     }
     q.scans = this.scans;
+    if (distinctOn !== null) {
+      if (q.grouped || binder.windows.length > 0) { this.notDifferentiable("DISTINCT ON together with GROUP BY, aggregates or window functions" + where, loc); return null; }
+      // The first row of each DISTINCT ON group in ORDER BY order: row_number() = 1.
+      q.outputs.push(new OutputColumn("__pgt_rn", changetype<WindowExpr>(distinctOn)));
+      const ranked = this.windowed(q, [changetype<WindowExpr>(distinctOn)], where, loc);
+      if (ranked === null) return null;
+      const r = changetype<AnalyzedQuery>(ranked);
+      r.where = new OperatorExpr("=", r.outputs.pop().expr, new ConstExpr("1"));
+      return r;
+    }
     return binder.windows.length > 0 ? this.windowed(q, binder.windows, where, loc) : q;
+  }
+
+  /**
+   * `SELECT DISTINCT ON (keys) ... ORDER BY ...`: `row_number() OVER (PARTITION BY keys ORDER BY
+   * the ORDER BY)`, whose first rows bindSelect keeps. Keys and ORDER BY items may name output
+   * columns or positions, as in GROUP BY. Null (reason recorded) when they cannot be bound.
+   */
+  bindDistinctOn(s: PNode, q: AnalyzedQuery, binder: ExpressionBinder, items: Array<PNode | null>, where: string, loc: i64): WindowExpr | null {
+    const keys: Expr[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const key = this.bindGroupKey(items[i], q, binder);
+      if (key === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
+      keys.push(changetype<Expr>(key));
+    }
+    const order: SortKey[] = [];
+    const sorts = nodeList(s, "sortClause");
+    for (let i = 0; i < sorts.length; i++) {
+      const sort = sorts[i];
+      if (sort === null) continue;
+      const e = this.bindGroupKey(sort.node("node"), q, binder);
+      if (e === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
+      order.push(new SortKey(changetype<Expr>(e), sortSuffix(sort)));
+    }
+    return new WindowExpr(new AggregateCall("row_number", true, [], false, false, [], false, false, null), keys, order, 0, null, null);
   }
 
   /**
@@ -340,6 +377,14 @@ class QueryAnalyzer extends SublinkBinder {
       q = read;
       windows = windowsIn(outputs);
     }
+    for (let i = 0; i < windows.length; i++) {
+      if (!this.orderDetermines(windows[i], changetype<Operator>(q.from))) {
+        const parts = windows[i].call.name.split(".");
+        this.notDifferentiable("window function " + parts[parts.length - 1].replaceAll("\"", "") + "() over rows its PARTITION BY and ORDER BY leave tied"
+          + " (order by a key of every table it reads)" + where, loc);
+        return null;
+      }
+    }
     // The partition keys of every window (canonical texts compared).
     let keys = windows[0].partition.slice(0);
     for (let i = 1; i < windows.length; i++) {
@@ -356,6 +401,30 @@ class QueryAnalyzer extends SublinkBinder {
     for (let i = 0; i < q.outputs.length; i++) out.outputs.push(new OutputColumn(q.outputs[i].name, new ColumnExpr(d.rel, d.columns[i])));
     out.scans = this.scans;
     return out;
+  }
+
+  /**
+   * True when window `w`'s values do not depend on the order in which PostgreSQL happens to
+   * read rows that its PARTITION BY and ORDER BY leave tied — the order of a recomputed
+   * partition need not be the order of the first computation. Peer-based windows (rank,
+   * aggregates over RANGE or GROUPS frames, ...) never depend on it; row_number, ntile, lag,
+   * lead, first_value, last_value, nth_value and ROWS frames do, unless the keys include a
+   * unique key of every relation under `from` (a table's primary key, a grouping's keys).
+   */
+  orderDetermines(w: WindowExpr, from: Operator): bool {
+    const parts = w.call.name.split(".");
+    const name = parts[parts.length - 1].replaceAll("\"", "");
+    if (!ORDER_DEPENDENT_WINDOWS.includes(name) && (w.frameOptions & FRAME_ROWS) == 0) return true;
+    const keys: string[] = [];
+    for (let i = 0; i < w.partition.length; i++) keys.push(canonicalSql(w.partition[i]));
+    for (let i = 0; i < w.order.length; i++) keys.push(canonicalSql(w.order[i].expr));
+    const scans = scansOf(from);
+    for (let i = 0; i < scans.length; i++) {
+      const unique = uniqueColumns(scans[i]);
+      if (unique === null) return false;
+      for (let k = 0; k < unique.length; k++) if (!keys.includes(canonicalSql(unique[k]))) return false;
+    }
+    return true;
   }
 
   /**
@@ -436,7 +505,7 @@ class QueryAnalyzer extends SublinkBinder {
   bindFromList(from: Array<PNode | null>, loc: i64): Scope | null {
     const items: FromItem[] = [];
     for (let i = 0; i < from.length; i++) {
-      const item = this.bindFromItem(from[i], false, loc);
+      const item = this.bindFromItem(from[i], false, loc, items);
       if (item === null) return null;
       items.push(item);
     }
@@ -458,16 +527,19 @@ class QueryAnalyzer extends SublinkBinder {
   /** A comma-separated FROM list is a chain of cross joins (the WHERE clause filters it). */
   crossJoin(items: FromItem[]): Operator {
     let op = items[0].op;
-    for (let i = 1; i < items.length; i++) op = new JoinOperator(JoinType.Inner, op, items[i].op, null);
+    for (let i = 1; i < items.length; i++) op = new JoinOperator(JoinType.Inner, op, items[i].op, items[i].lateral);
     return op;
   }
 
-  /** One FROM item; `nullable` when an outer join may pad it with NULLs. Null (reason recorded) when unsupported. */
-  bindFromItem(item: PNode | null, nullable: bool, loc: i64): FromItem | null {
+  /**
+   * One FROM item; `nullable` when an outer join may pad it with NULLs; `before`: the items a
+   * LATERAL one may read. Null (reason recorded) when unsupported.
+   */
+  bindFromItem(item: PNode | null, nullable: bool, loc: i64, before: FromItem[]): FromItem | null {
     if (item === null) { this.notDifferentiable("an empty FROM item", loc); return null; }
     if (item.tag == "RangeVar") return this.bindRelation(item, nullable);
-    if (item.tag == "JoinExpr") return this.bindJoin(item, nullable, loc);
-    if (item.tag == "RangeSubselect") return this.bindSubquery(item, nullable, loc);
+    if (item.tag == "JoinExpr") return this.bindJoin(item, nullable, loc, before);
+    if (item.tag == "RangeSubselect") return item.bool("lateral") ? this.bindLateral(item, nullable, loc, before) : this.bindSubquery(item, nullable, loc);
     if (item.tag == "RangeFunction") { this.notDifferentiable("a function in FROM", loc); return null; }
     this.notDifferentiable("FROM item " + item.tag, loc);
     return null;
@@ -522,7 +594,7 @@ class QueryAnalyzer extends SublinkBinder {
     return new FromItem(scan, columns, [new AliasEntry(alias, schema, columns)]);
   }
 
-  bindJoin(item: PNode, nullable: bool, loc: i64): FromItem | null {
+  bindJoin(item: PNode, nullable: bool, loc: i64, before: FromItem[]): FromItem | null {
     const kind = item.str("jointype");
     let joinType = JoinType.Inner;
     if (kind == "JOIN_LEFT") joinType = JoinType.Left;
@@ -531,12 +603,13 @@ class QueryAnalyzer extends SublinkBinder {
     else if (kind != "JOIN_INNER" && kind.length > 0) { this.notDifferentiable("join type " + kind, loc); return null; }
     const leftNullable = nullable || joinType == JoinType.Right || joinType == JoinType.Full;
     const rightNullable = nullable || joinType == JoinType.Left || joinType == JoinType.Full;
-    const left = this.bindFromItem(item.node("larg"), leftNullable, loc);
+    const left = this.bindFromItem(item.node("larg"), leftNullable, loc, before);
     if (left === null) return null;
-    const right = this.bindFromItem(item.node("rarg"), rightNullable, loc);
-    if (right === null) return null;
     const l = changetype<FromItem>(left);
+    const right = this.bindFromItem(item.node("rarg"), rightNullable, loc, [l]);
+    if (right === null) return null;
     const r = changetype<FromItem>(right);
+    if (l.lateral !== null) { this.notDifferentiable("a LATERAL subquery as the left side of a join", loc); return null; }
 
     // USING and NATURAL: equal columns of both sides, merged into one output column each.
     let using = nameList(item, "usingClause");
@@ -568,6 +641,11 @@ class QueryAnalyzer extends SublinkBinder {
       conditions.push(new OperatorExpr("=", lx, rx));
       const value = joinType == JoinType.Full ? new CallLikeExpr("COALESCE", [lx, rx]) : joinType == JoinType.Right ? rx : lx;
       merged.push(new ColumnBinding(name, value));
+    }
+    const lateral = r.lateral;
+    if (lateral !== null) {
+      if (joinType != JoinType.Inner && joinType != JoinType.Left) { this.notDifferentiable("a LATERAL subquery on the right of a RIGHT or FULL join", loc); return null; }
+      conditions.push(lateral);
     }
     const quals = item.node("quals");
     if (quals !== null) {
@@ -606,12 +684,55 @@ class QueryAnalyzer extends SublinkBinder {
    */
   bindSubquery(item: PNode, nullable: bool, loc: i64): FromItem | null {
     const sub = item.node("subquery");
-    if (item.bool("lateral")) { this.notDifferentiable("a LATERAL subquery", locationIn(sub, loc)); return null; }
     if (sub === null || sub.tag != "SelectStmt") { this.notDifferentiable("this subquery in FROM", loc); return null; }
     const aliasNode = item.node("alias");
     const alias = aliasNode !== null ? aliasNode.str("aliasname") : "";
     const colnames = aliasNode !== null ? nameList(aliasNode, "colnames") : new Array<string>();
     return this.flatten(changetype<PNode>(sub), alias, "", colnames, nullable, loc);
+  }
+
+  /**
+   * A LATERAL subquery that selects, projects and joins (no grouping): flattened like any
+   * subquery in FROM, its WHERE — which may read the items `before` it — made the condition of
+   * the join that brings it in (`L, LATERAL (SELECT … FROM S WHERE p)` is `L JOIN S ON p`, and
+   * `L LEFT JOIN LATERAL (…) ON c` is `L LEFT JOIN S ON p AND c`). On the nullable side of an
+   * outer join, an output column that is not one of its own columns would not be padded: it is
+   * refused where referenced.
+   */
+  bindLateral(item: PNode, nullable: bool, loc: i64, before: FromItem[]): FromItem | null {
+    const sub = item.node("subquery");
+    const subLoc = locationIn(sub, loc);
+    if (sub === null || sub.tag != "SelectStmt" || isConstant(changetype<PNode>(sub))) { this.notDifferentiable("this LATERAL subquery", subLoc); return null; }
+    const scope = new Scope(before);
+    scope.outer = this.outerScope;
+    const saved = this.outerScope;
+    this.outerScope = scope;
+    const first = this.scans.length;
+    const bound = this.bindQuery(changetype<PNode>(sub), subLoc, " in a LATERAL subquery");
+    this.outerScope = saved;
+    if (bound === null) return null;
+    const q = changetype<AnalyzedQuery>(bound);
+    const inside: Expr[] = [];
+    collectOperatorExprs(changetype<Operator>(q.from), inside);
+    for (let i = 0; i < inside.length; i++) {
+      if (readsOuter(inside[i], first)) { this.notDifferentiable("a LATERAL subquery that reads the items before it inside its FROM clause", subLoc); return null; }
+    }
+    if (q.grouped || q.windowKeys !== null || isDerived(changetype<ScanOperator>(q.from)) && queryReadsOuter(q, first)) {
+      this.notDifferentiable("a LATERAL subquery that groups", subLoc);
+      return null;
+    }
+    const aliasNode = item.node("alias");
+    const alias = aliasNode !== null ? aliasNode.str("aliasname") : "";
+    const colnames = aliasNode !== null ? nameList(aliasNode, "colnames") : new Array<string>();
+    const columns: ColumnBinding[] = [];
+    for (let i = 0; i < q.outputs.length; i++) {
+      const e = q.outputs[i].expr;
+      const own = e.kind == ExprKind.Column && (e as ColumnExpr).rel >= first;
+      columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : q.outputs[i].name, e, nullable && !own));
+    }
+    const out = new FromItem(changetype<Operator>(q.from), columns, alias.length > 0 ? [new AliasEntry(alias, "", columns)] : []);
+    out.lateral = q.where;
+    return out;
   }
 
   /**
@@ -1349,6 +1470,35 @@ class GroupColumns {
     for (let i = 0; i < children.length; i++) read.push(this.read(children[i]));
     return withChildren(e, read);
   }
+}
+
+/** Window functions whose value depends on the order of the rows within a partition. */
+const ORDER_DEPENDENT_WINDOWS = ["row_number", "ntile", "lag", "lead", "first_value", "last_value", "nth_value"];
+/** FRAMEOPTION_ROWS (nodes/parsenodes.h). */
+const FRAME_ROWS = 0x4;
+
+/**
+ * Columns of `scan` that identify its rows: a table's primary key, a grouping's keys (none for
+ * one row), every column of a DISTINCT; null when there are none (a table without a primary
+ * key, UNION ALL).
+ */
+function uniqueColumns(scan: ScanOperator): Expr[] | null {
+  const out: Expr[] = [];
+  if (!isDerived(scan)) {
+    for (let i = 0; i < scan.source.primaryKey.length; i++) out.push(new ColumnExpr(scan.rel, scan.source.primaryKey[i]));
+    return out.length > 0 ? out : null;
+  }
+  const d = changetype<DerivedOperator>(scan);
+  if (d.queries.length != 1 || !d.queries[0].grouped || d.queries[0].groupingSets !== null) return null;
+  const q = d.queries[0];
+  for (let k = 0; k < q.groupKeys.length; k++) {
+    const text = canonicalSql(q.groupKeys[k]);
+    let found = -1;
+    for (let i = 0; i < q.outputs.length; i++) if (canonicalSql(q.outputs[i].expr) == text) found = i;
+    if (found < 0) return null;
+    out.push(new ColumnExpr(d.rel, d.columns[found]));
+  }
+  return out;
 }
 
 /** The window function calls in `outputs`. */

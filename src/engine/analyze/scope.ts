@@ -26,6 +26,11 @@ export class AliasEntry {
 
 /** One item of a FROM clause, after analysis. */
 export class FromItem {
+  /**
+   * A LATERAL subquery's WHERE, which reads the FROM items before it: the condition of the join
+   * that brings it in (null for any other item).
+   */
+  lateral: Expr | null = null;
   constructor(public op: Operator, public columns: ColumnBinding[], public aliases: AliasEntry[]) {}
 }
 
