@@ -717,10 +717,8 @@ class QueryAnalyzer extends SublinkBinder {
     for (let i = 0; i < inside.length; i++) {
       if (readsOuter(inside[i], first)) { this.notDifferentiable("a LATERAL subquery that reads the items before it inside its FROM clause", subLoc); return null; }
     }
-    if (q.grouped || q.windowKeys !== null || isDerived(changetype<ScanOperator>(q.from)) && queryReadsOuter(q, first)) {
-      this.notDifferentiable("a LATERAL subquery that groups", subLoc);
-      return null;
-    }
+    // Its WHERE becomes a join condition: only where it filters the rows it returns.
+    if (q.grouped) { this.notDifferentiable("a LATERAL subquery that groups", subLoc); return null; }
     const aliasNode = item.node("alias");
     const alias = aliasNode !== null ? aliasNode.str("aliasname") : "";
     const colnames = aliasNode !== null ? nameList(aliasNode, "colnames") : new Array<string>();
@@ -910,9 +908,12 @@ class QueryAnalyzer extends SublinkBinder {
     const again = this.bindCorrelated(sub, subLoc, binder, width);
     if (again === null) return binder.fail(this.reason());
     const q2 = changetype<AnalyzedQuery>(again);
-    const corr2 = changetype<Correlation>(this.decorrelate(q2, this.firstRel, []));
-    const rows2 = changetype<SubqueryRows>(this.subqueryRows(q2, corr2.inner, this.firstRel));
-    const c = this.derive(rows2.counts(corr2.inner.length, true), "subquery");
+    const correlation2 = this.decorrelate(q2, this.firstRel, []);
+    if (correlation2 === null) return this.refuseSublink(binder, "this IN subquery under NOT or OR", subLoc);
+    const corr2 = changetype<Correlation>(correlation2);
+    const rows2 = this.subqueryRows(q2, corr2.inner, this.firstRel);
+    if (rows2 === null) return this.refuseSublink(binder, "this IN subquery under NOT or OR", subLoc);
+    const c = this.derive(changetype<SubqueryRows>(rows2).counts(corr2.inner.length, true), "subquery");
     c.sublink = true;
     const cond2: Expr[] = [];
     for (let i = 0; i < corr2.inner.length; i++) cond2.push(corr2.equality(i, new ColumnExpr(c.rel, c.columns[i])));
