@@ -176,6 +176,7 @@ export class ExpressionBinder {
       return this.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + parts[parts.length - 2] + "\"").at(at));
     }
     if (resolved.status == Resolution.MissingColumn) {
+      if (parts.length == 1 && this.scope.hasAlias(parts[0])) return this.unsupported("a whole-row reference", location);
       return this.fail(new EngineError(ErrorCode.UndefinedColumn, "column " + (parts.length == 1 ? "\"" + parts[0] + "\"" : parts.join(".")) + " does not exist").at(at));
     }
     if (resolved.status == Resolution.Ambiguous) {

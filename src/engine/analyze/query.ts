@@ -606,10 +606,16 @@ class QueryAnalyzer extends SublinkBinder {
     const left = this.bindFromItem(item.node("larg"), leftNullable, loc, before);
     if (left === null) return null;
     const l = changetype<FromItem>(left);
-    const right = this.bindFromItem(item.node("rarg"), rightNullable, loc, [l]);
+    const right = this.bindFromItem(item.node("rarg"), rightNullable, loc, before.concat([l]));
     if (right === null) return null;
     const r = changetype<FromItem>(right);
     if (l.lateral !== null) { this.notDifferentiable("a LATERAL subquery as the left side of a join", loc); return null; }
+    // The right side's LATERAL condition becomes this join's: it may read only the left side.
+    const lateralCondition = r.lateral;
+    if (lateralCondition !== null && !readsOnly(lateralCondition, l.op, r.op)) {
+      this.notDifferentiable("a LATERAL subquery in a join that reads a FROM item outside the join", loc);
+      return null;
+    }
 
     // USING and NATURAL: equal columns of both sides, merged into one output column each.
     let using = nameList(item, "usingClause");
@@ -649,7 +655,9 @@ class QueryAnalyzer extends SublinkBinder {
     }
     const quals = item.node("quals");
     if (quals !== null) {
-      const binder = new ExpressionBinder(this.queryText, new Scope([l, r]), this.fixedPosition, this.functions);
+      const scope = new Scope([l, r]);
+      scope.outer = this.outerScope;
+      const binder = new ExpressionBinder(this.queryText, scope, this.fixedPosition, this.functions);
       const on = binder.bind(quals, 0, false);
       if (on === null) {
         this.binderFailed(changetype<EngineError>(binder.error));
@@ -1471,6 +1479,16 @@ class GroupColumns {
     for (let i = 0; i < children.length; i++) read.push(this.read(children[i]));
     return withChildren(e, read);
   }
+}
+
+/** True when every column `e` reads belongs to a scan under `a` or `b`. */
+function readsOnly(e: Expr, a: Operator, b: Operator): bool {
+  const rels: i32[] = [];
+  const scans = scansOf(a).concat(scansOf(b));
+  for (let i = 0; i < scans.length; i++) rels.push(scans[i].rel);
+  const refs = columnRefs(e);
+  for (let i = 0; i < refs.length; i++) if (!rels.includes(refs[i].rel)) return false;
+  return true;
 }
 
 /** Window functions whose value depends on the order of the rows within a partition. */

@@ -61,6 +61,13 @@ export class Scope {
     return null;
   }
 
+  /** True when `name` is a range-table alias here or in an outer scope (`alias` alone is a whole-row reference). */
+  hasAlias(name: string): bool {
+    if (this.alias(name, "") !== null) return true;
+    const outer = this.outer;
+    return outer !== null && outer.hasAlias(name);
+  }
+
   /** True when some FROM item of this scope (not an outer one) exposes a bare column `name`. */
   hasColumn(name: string): bool {
     return this.resolveHere([name]).status != Resolution.MissingColumn;

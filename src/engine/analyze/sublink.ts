@@ -81,8 +81,7 @@ export class Correlation {
 export function splitCorrelation(where: Expr | null, firstRel: i32): Correlation {
   const out = new Correlation();
   if (where === null) return out;
-  const conjuncts: Expr[] = [];
-  collectConjuncts(where, conjuncts);
+  const conjuncts = conjunctsOf(where);
   for (let i = 0; i < conjuncts.length; i++) {
     const c = conjuncts[i];
     if (!readsOuter(c, firstRel)) { out.rest.push(c); continue; }
