@@ -408,13 +408,14 @@ class QueryAnalyzer extends SublinkBinder {
    * read rows that its PARTITION BY and ORDER BY leave tied — the order of a recomputed
    * partition need not be the order of the first computation. Peer-based windows (rank,
    * aggregates over RANGE or GROUPS frames, ...) never depend on it; row_number, ntile, lag,
-   * lead, first_value, last_value, nth_value and ROWS frames do, unless the keys include a
-   * unique key of every relation under `from` (a table's primary key, a grouping's keys).
+   * lead, first_value, last_value, nth_value, ROWS frames and functions outside pg_catalog may,
+   * unless the keys include a unique key of every relation under `from` (a table's primary key,
+   * a grouping's keys).
    */
   orderDetermines(w: WindowExpr, from: Operator): bool {
     const parts = w.call.name.split(".");
     const name = parts[parts.length - 1].replaceAll("\"", "");
-    if (!ORDER_DEPENDENT_WINDOWS.includes(name) && (w.frameOptions & FRAME_ROWS) == 0) return true;
+    if (w.call.builtin && !ORDER_DEPENDENT_WINDOWS.includes(name) && (w.frameOptions & FRAME_ROWS) == 0) return true;
     const keys: string[] = [];
     for (let i = 0; i < w.partition.length; i++) keys.push(canonicalSql(w.partition[i]));
     for (let i = 0; i < w.order.length; i++) keys.push(canonicalSql(w.order[i].expr));
