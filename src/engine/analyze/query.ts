@@ -1,14 +1,17 @@
 /**
  * @fileoverview Analysis of a defining query: checks it is one SELECT, resolves its FROM clause
- * (tables, joins, flattened subqueries) and expressions, and decides whether it can be maintained differentially. The result is either an
- * AnalyzedQuery or the reason it is not differentiable (an UnsupportedConstruct error value),
- * which AUTO mode turns into FULL refresh and DIFFERENTIAL mode into an ERROR.
+ * (tables, joins, flattened subqueries, LATERAL, views, WITH) and expressions, and decides whether
+ * it can be maintained differentially. The result is either an AnalyzedQuery
+ * (analyze/analyzed-query.ts) or the reason it is not differentiable (an UnsupportedConstruct
+ * error value), which AUTO mode turns into FULL refresh and DIFFERENTIAL mode into an ERROR.
+ * Set operations (analyze/set-operations.ts), window functions and DISTINCT ON
+ * (analyze/windows.ts) and subqueries in expressions (analyze/sublink.ts) have files of their own.
  */
 
 import { PNode } from "../nodes/parse-node";
 import {
-  Expr, ExprKind, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExpr, OperatorExpr, BoolExpr, CallLikeExpr,
-  NullTestExpr, CaseExpr, WindowExpr, SortKey, columnRefs, childExpressions, replaceColumns, withChildren,
+  Expr, ExprKind, ColumnExpr, ConstExpr, OperatorExpr, BoolExpr, CallLikeExpr,
+  WindowExpr, columnRefs, childExpressions,
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
@@ -16,54 +19,14 @@ import { RelationInfo, lookupRelation, lookupViewQuery } from "./catalog";
 import { readParseTree } from "../nodes/read-tree";
 import { Json } from "../util/json";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
-import { Operator, OperatorKind, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived, scansOf } from "../ir/operator-tree";
-import { ExpressionBinder, SublinkBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy, sortSuffix } from "./expressions";
-import { Correlation, splitCorrelation, conjunctsOf, readsOuter, valueOverNoRows } from "./sublink";
+import { Operator, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived, scansOf } from "../ir/operator-tree";
+import { ExpressionBinder, SublinkBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy } from "./expressions";
+import { bindSubqueryExpression, groupBySubquery, readsOuter, Attachment } from "./sublink";
+import { windowed, bindDistinctOn } from "./windows";
+import { bindSetOperation } from "./set-operations";
+import { AnalyzedQuery, Analysis, OutputColumn, collectQueryExprs, collectOperatorExprs } from "./analyzed-query";
 import { nodeList, nameList, characterPosition, valuesAsNodes, locationIn, figureColumnName } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
-
-/** One output column of the defining query. */
-export class OutputColumn {
-  constructor(public name: string, public expr: Expr) {}
-}
-
-/** A differentiable query, resolved. */
-export class AnalyzedQuery {
-  /** The FROM clause as a tree of scans, joins and the filters of flattened subqueries. */
-  from: Operator | null = null;
-  /** Every scan of the query, indexed by its `rel`. */
-  scans: ScanOperator[] = [];
-  /** The views it reads, inlined (their tables are among the scans). */
-  views: RelationInfo[] = [];
-  where: Expr | null = null;
-  outputs: OutputColumn[] = [];
-  /** GROUP BY keys (for DISTINCT: the output expressions). */
-  groupKeys: Expr[] = [];
-  aggregates: AggregateExpr[] = [];
-  /**
-   * GROUPING SETS, ROLLUP, CUBE: one entry per grouping set, the value GROUPING(every key) takes
-   * for its rows (bit n-1-i set when key i is not in the set); null for a plain GROUP BY.
-   */
-  groupingSets: i32[] | null = null;
-  /** HAVING: a condition on each group. */
-  having: Expr | null = null;
-  /** The partition keys its window functions share, when its select list has any (operators/derived.ts). */
-  windowKeys: Expr[] | null = null;
-  /** True when the result is a set of groups: GROUP BY, aggregates, HAVING or DISTINCT. */
-  grouped: bool = false;
-  distinct: bool = false;
-}
-
-/** The outcome of analysis: a query, or why it is not differentiable, or a hard error. */
-export class Analysis {
-  query: AnalyzedQuery | null = null;
-  /** Why the query cannot be differential (UnsupportedConstruct or QueryTooComplex); FULL still works. */
-  notDifferentiable: EngineError | null = null;
-  /** An error that no refresh mode can get past (unknown column, bad statement...). */
-  error: EngineError | null = null;
-  /** What a differential or IMMEDIATE stream table of this query should be warned about (volatile, stable functions). */
-  warnings: string[] = [];
-}
 
 /** The one SELECT statement of a defining query, or why there is none. */
 export class SelectResult {
@@ -102,12 +65,7 @@ class CteEntry {
   constructor(public name: string, public query: PNode, public colnames: string[], public location: i64) {}
 }
 
-/** A subquery's result joined to the FROM clause of the SELECT whose expression holds it. */
-class Attachment {
-  constructor(public derived: DerivedOperator, public joinType: JoinType, public condition: Expr | null) {}
-}
-
-class QueryAnalyzer extends SublinkBinder {
+export class QueryAnalyzer extends SublinkBinder {
   result: Analysis = new Analysis();
   /** Every scan so far, across flattened subqueries: a scan's `rel` is its index here. */
   scans: ScanOperator[] = [];
@@ -125,9 +83,16 @@ class QueryAnalyzer extends SublinkBinder {
   outerScope: Scope | null = null;
   /** The scans of tables an outer join may pad with NULLs. */
   nullableRels: i32[] = [];
+  /** The first scan number of the subquery bindCorrelated bound last. */
+  firstRel: i32 = 0;
   constructor(public queryText: string, public maxGroupingSets: i32, volatile: VolatilePolicy) {
     super();
     this.functions = new FunctionPolicy(volatile);
+  }
+
+  /** A subquery in an expression: analyze/sublink.ts. */
+  bindSublink(n: PNode, binder: ExpressionBinder, depth: i32): Expr | null {
+    return bindSubqueryExpression(this, n, binder, depth);
   }
 
   /** The character position in the defining query of parse location `location`. */
@@ -179,7 +144,7 @@ class QueryAnalyzer extends SublinkBinder {
     const pending = this.pending;
     this.pending = [];
     let q: AnalyzedQuery | null = null;
-    if (this.defineCtes(s, loc, where)) q = isSetOperation(s) ? this.bindSetOperation(s, loc, where) : this.bindSelect(s, loc, where);
+    if (this.defineCtes(s, loc, where)) q = isSetOperation(s) ? bindSetOperation(this, s, loc, where) : this.bindSelect(s, loc, where);
     this.ctes = outer;
     this.pending = pending;
     return q;
@@ -264,7 +229,7 @@ class QueryAnalyzer extends SublinkBinder {
     let distinctOn: WindowExpr | null = null;
     if (distinct.length > 0) {
       if (distinct.length > 1 || distinct[0] !== null) {
-        distinctOn = this.bindDistinctOn(s, q, binder, distinct, where, loc);
+        distinctOn = bindDistinctOn(this, s, q, binder, distinct, where, loc);
         if (distinctOn === null) return null;
       } else q.distinct = true;
     }
@@ -310,184 +275,13 @@ class QueryAnalyzer extends SublinkBinder {
       if (q.grouped || binder.windows.length > 0) { this.notDifferentiable("DISTINCT ON together with GROUP BY, aggregates or window functions" + where, loc); return null; }
       // The first row of each DISTINCT ON group in ORDER BY order: row_number() = 1.
       q.outputs.push(new OutputColumn("__pgt_rn", changetype<WindowExpr>(distinctOn)));
-      const ranked = this.windowed(q, [changetype<WindowExpr>(distinctOn)], where, loc);
+      const ranked = windowed(this, q, [changetype<WindowExpr>(distinctOn)], where, loc);
       if (ranked === null) return null;
       const r = changetype<AnalyzedQuery>(ranked);
       r.where = new OperatorExpr("=", r.outputs.pop().expr, new ConstExpr("1"));
       return r;
     }
-    return binder.windows.length > 0 ? this.windowed(q, binder.windows, where, loc) : q;
-  }
-
-  /**
-   * `SELECT DISTINCT ON (keys) ... ORDER BY ...`: `row_number() OVER (PARTITION BY keys ORDER BY
-   * the ORDER BY)`, whose first rows bindSelect keeps. Keys and ORDER BY items may name output
-   * columns or positions, as in GROUP BY. Null (reason recorded) when they cannot be bound.
-   */
-  bindDistinctOn(s: PNode, q: AnalyzedQuery, binder: ExpressionBinder, items: Array<PNode | null>, where: string, loc: i64): WindowExpr | null {
-    const keys: Expr[] = [];
-    for (let i = 0; i < items.length; i++) {
-      const key = this.bindGroupKey(items[i], q, binder);
-      if (key === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
-      keys.push(changetype<Expr>(key));
-    }
-    const order: SortKey[] = [];
-    const sorts = nodeList(s, "sortClause");
-    for (let i = 0; i < sorts.length; i++) {
-      const sort = sorts[i];
-      if (sort === null) continue;
-      const e = this.bindGroupKey(sort.node("node"), q, binder);
-      if (e === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
-      order.push(new SortKey(changetype<Expr>(e), sortSuffix(sort)));
-    }
-    return new WindowExpr(new AggregateCall("row_number", true, [], false, false, [], false, false, null), keys, order, 0, null, null);
-  }
-
-  /**
-   * A SELECT whose select list has window functions `windows`: its rows with their window values
-   * are a Derived relation (a Window branch), which the query reads; only partitions a change
-   * touches are recomputed. Null (reason recorded) for windows over groups.
-   */
-  windowed(q: AnalyzedQuery, windows: WindowExpr[], where: string, loc: i64): AnalyzedQuery | null {
-    if (q.distinct || q.groupingSets !== null) {
-      this.notDifferentiable("window functions in a query with DISTINCT or GROUPING SETS" + where, loc);
-      return null;
-    }
-    if (q.grouped) {
-      // Windows over groups: the groups (keys and aggregates) are a Derived relation of their own,
-      // which the windows read.
-      const groups = new AnalyzedQuery();
-      groups.from = q.from;
-      groups.where = q.where;
-      groups.groupKeys = q.groupKeys;
-      groups.aggregates = q.aggregates;
-      groups.having = q.having;
-      groups.grouped = true;
-      groups.scans = this.scans;
-      groups.outputs = keyOutputs(q.groupKeys);
-      for (let i = 0; i < q.aggregates.length; i++) groups.outputs.push(new OutputColumn("a" + (i + 1).toString(), q.aggregates[i]));
-      const g = this.derive(groups, "groups");
-      const over = new GroupColumns(q.groupKeys, g);
-      const outputs: OutputColumn[] = [];
-      for (let i = 0; i < q.outputs.length; i++) outputs.push(new OutputColumn(q.outputs[i].name, over.read(q.outputs[i].expr)));
-      const read = new AnalyzedQuery();
-      read.from = g;
-      read.outputs = outputs;
-      read.scans = this.scans;
-      q = read;
-      windows = windowsIn(outputs);
-    }
-    for (let i = 0; i < windows.length; i++) {
-      if (!this.orderDetermines(windows[i], changetype<Operator>(q.from))) {
-        const parts = windows[i].call.name.split(".");
-        this.notDifferentiable("window function " + parts[parts.length - 1].replaceAll("\"", "") + "() over rows its PARTITION BY and ORDER BY leave tied"
-          + " (order by a key of every table it reads)" + where, loc);
-        return null;
-      }
-    }
-    // The partition keys of every window (canonical texts compared).
-    let keys = windows[0].partition.slice(0);
-    for (let i = 1; i < windows.length; i++) {
-      const texts: string[] = [];
-      for (let k = 0; k < windows[i].partition.length; k++) texts.push(canonicalSql(windows[i].partition[k]));
-      const shared: Expr[] = [];
-      for (let k = 0; k < keys.length; k++) if (texts.includes(canonicalSql(keys[k]))) shared.push(keys[k]);
-      keys = shared;
-    }
-    q.windowKeys = keys;
-    const d = this.derive(q, "window");
-    const out = new AnalyzedQuery();
-    out.from = d;
-    for (let i = 0; i < q.outputs.length; i++) out.outputs.push(new OutputColumn(q.outputs[i].name, new ColumnExpr(d.rel, d.columns[i])));
-    out.scans = this.scans;
-    return out;
-  }
-
-  /**
-   * True when window `w`'s values do not depend on the order in which PostgreSQL happens to
-   * read rows that its PARTITION BY and ORDER BY leave tied — the order of a recomputed
-   * partition need not be the order of the first computation. Peer-based windows (rank,
-   * aggregates over RANGE or GROUPS frames, ...) never depend on it; row_number, ntile, lag,
-   * lead, first_value, last_value, nth_value, ROWS frames and functions outside pg_catalog may,
-   * unless the keys include a unique key of every relation under `from` (a table's primary key,
-   * a grouping's keys).
-   */
-  orderDetermines(w: WindowExpr, from: Operator): bool {
-    const parts = w.call.name.split(".");
-    const name = parts[parts.length - 1].replaceAll("\"", "");
-    if (w.call.builtin && !ORDER_DEPENDENT_WINDOWS.includes(name) && (w.frameOptions & FRAME_ROWS) == 0) return true;
-    const keys: string[] = [];
-    for (let i = 0; i < w.partition.length; i++) keys.push(canonicalSql(w.partition[i]));
-    for (let i = 0; i < w.order.length; i++) keys.push(canonicalSql(w.order[i].expr));
-    const scans = scansOf(from);
-    for (let i = 0; i < scans.length; i++) {
-      const unique = uniqueColumns(scans[i]);
-      if (unique === null) return false;
-      for (let k = 0; k < unique.length; k++) if (!keys.includes(canonicalSql(unique[k]))) return false;
-    }
-    return true;
-  }
-
-  /**
-   * UNION ALL, UNION, INTERSECT and EXCEPT: the branches' rows concatenated in a DerivedOperator
-   * (nested UNION ALLs flattened into one), DISTINCT over them for UNION, a count per branch for
-   * INTERSECT and EXCEPT. Each branch is a query of its own (a set operation itself, when
-   * parenthesized); their columns are named as the first branch's.
-   */
-  bindSetOperation(s: PNode, loc: i64, where: string): AnalyzedQuery | null {
-    const op = s.str("op");
-    if (op != "SETOP_UNION" && s.bool("all")) { this.notDifferentiable("INTERSECT ALL or EXCEPT ALL" + where, locationIn(s.node("rarg"), loc)); return null; }
-    if (!this.checkPlainSelect(s, loc, where)) return null;
-    const parts: PNode[] = [];
-    if (op == "SETOP_UNION") {
-      collectUnionAll(changetype<PNode>(s.node("larg")), parts);
-      collectUnionAll(changetype<PNode>(s.node("rarg")), parts);
-    } else {
-      parts.push(changetype<PNode>(s.node("larg")));
-      parts.push(changetype<PNode>(s.node("rarg")));
-    }
-    const branches: AnalyzedQuery[] = [];
-    for (let i = 0; i < parts.length; i++) {
-      const branch = this.bindQuery(parts[i], locationIn(parts[i], loc), where);
-      if (branch === null) return null;
-      const b = changetype<AnalyzedQuery>(branch);
-      if (b.groupingSets !== null) { this.notDifferentiable("GROUPING SETS, ROLLUP or CUBE in a branch of UNION", locationIn(parts[i], loc)); return null; }
-      if (branches.length > 0 && b.outputs.length != branches[0].outputs.length) {
-        const name = op == "SETOP_UNION" ? "UNION" : op == "SETOP_INTERSECT" ? "INTERSECT" : "EXCEPT";
-        this.failed(new EngineError(ErrorCode.SyntaxError, "each " + name + " query must have the same number of columns").at(this.at(locationIn(parts[i], loc))));
-        return null;
-      }
-      branches.push(b);
-    }
-    const width = branches[0].outputs.length;
-    // INTERSECT and EXCEPT: each branch's rows tagged with its number (an extra column).
-    if (op != "SETOP_UNION") {
-      for (let i = 0; i < branches.length; i++) branches[i].outputs.push(new OutputColumn("__pgt_branch", new ConstExpr((i + 1).toString())));
-    }
-    const union = new DerivedOperator(this.scans.length, branches, "union");
-    this.scans.push(union);
-    const q = new AnalyzedQuery();
-    q.from = union;
-    for (let i = 0; i < width; i++) q.outputs.push(new OutputColumn(branches[0].outputs[i].name, new ColumnExpr(union.rel, union.columns[i])));
-    q.scans = this.scans;
-    if (s.bool("all")) return q;
-    q.distinct = op == "SETOP_UNION";
-    q.grouped = true;
-    for (let i = 0; i < q.outputs.length; i++) q.groupKeys.push(q.outputs[i].expr);
-    if (op == "SETOP_UNION") return q;
-    // A row is in A INTERSECT B when both branches have it, in A EXCEPT B when only A has it: a
-    // grouping by every column with a count per branch (maintained like any aggregate) and HAVING.
-    const tag = new ColumnExpr(union.rel, union.columns[width]);
-    const counts: Expr[] = [];
-    for (let b = 0; b < 2; b++) {
-      const filter = new OperatorExpr("=", tag, new ConstExpr((b + 1).toString()));
-      const count = new AggregateExpr(AggregateFunc.CountStar, null, b, new AggregateCall("count", true, [], true, false, [], false, false, filter));
-      q.aggregates.push(count);
-      counts.push(count);
-    }
-    const zero = new ConstExpr("0");
-    q.having = new BoolExpr("AND", [new OperatorExpr(">", counts[0], zero), new OperatorExpr(op == "SETOP_INTERSECT" ? ">" : "=", counts[1], zero)]);
-    return q;
+    return binder.windows.length > 0 ? windowed(this, q, binder.windows, where, loc) : q;
   }
 
   /**
@@ -816,319 +610,11 @@ class QueryAnalyzer extends SublinkBinder {
     return new FromItem(op, columns, aliases);
   }
 
-  /**
-   * A subquery in an expression of the SELECT `binder` binds (analyze/sublink.ts): its result
-   * becomes a DerivedOperator joined to that SELECT's FROM clause when the SELECT is bound, and
-   * the expression returned reads it. Null (reason recorded in `binder`) when it cannot.
-   */
-  bindSublink(n: PNode, binder: ExpressionBinder, depth: i32): Expr | null {
-    const loc = n.int("location");
-    const type = n.str("subLinkType");
-    const positive = binder.positive;
-    binder.positive = false;
-    const isExists = type == "EXISTS_SUBLINK";
-    const isScalar = type == "EXPR_SUBLINK";
-    let negated = false;
-    const tests: Expr[] = [];
-    if (type == "ANY_SUBLINK" || type == "ALL_SUBLINK") {
-      const names = nameList(n, "operName");
-      const op = names.length == 0 ? "=" : names.length == 1 ? names[0] : "OPERATOR(" + names.join(".") + ")";
-      negated = type == "ALL_SUBLINK";
-      if (op != (negated ? "<>" : "=")) return binder.unsupported("a subquery with " + (negated ? "ALL" : "ANY") + " and operator " + op, loc);
-      const test = n.node("testexpr");
-      const parts = test !== null && test.tag == "RowExpr" ? nodeList(test, "args") : [test];
-      for (let i = 0; i < parts.length; i++) {
-        const e = binder.bind(parts[i], depth, false);
-        if (e === null) return null;
-        tests.push(e);
-      }
-    } else if (!isExists && !isScalar) {
-      return binder.unsupported(type == "ARRAY_SUBLINK" ? "ARRAY(subquery)" : "a row comparison with a subquery", loc);
-    }
-    const sub = changetype<PNode>(n.node("subselect"));
-    const subLoc = locationIn(sub, loc);
-    const width = isExists ? -1 : isScalar ? 1 : tests.length;
-    const bound = this.bindCorrelated(sub, subLoc, binder, width);
-    if (bound === null) return binder.fail(this.reason());
-    const q = changetype<AnalyzedQuery>(bound);
-    const firstRel = this.firstRel;
-    const correlation = this.decorrelate(q, firstRel, tests);
-    if (correlation === null) {
-      return this.refuseSublink(binder, "a subquery correlated other than by equalities of columns of one type (inner = outer), "
-        + "or with more than one table of the enclosing query", subLoc);
-    }
-    const corr = changetype<Correlation>(correlation);
-    const keys = corr.inner;
-
-    if (isScalar) {
-      if (!q.grouped || q.distinct || q.groupKeys.length > 0 || q.having !== null) {
-        return this.refuseSublink(binder, "a scalar subquery other than one aggregate row (no GROUP BY, HAVING or DISTINCT)", subLoc);
-      }
-      const value = q.outputs[0];
-      const empty = valueOverNoRows(value.expr);
-      if (empty === null) return this.refuseSublink(binder, "a correlated scalar subquery over an aggregate whose value over no rows is unknown", subLoc);
-      q.groupKeys = keys;
-      q.outputs = keyOutputs(keys).concat([value]);
-      // A row of D matched, seen through a key compared by `=` (never NULL then), or a marker.
-      let marker = corr.strictKey();
-      if (marker < 0) { marker = keys.length + 1; q.outputs.push(new OutputColumn("m", new ConstExpr("true"))); }
-      if (queryReadsOuter(q, firstRel)) return this.refuseSublink(binder, "a scalar subquery that reads the enclosing query outside its WHERE", subLoc);
-      const d = this.derive(q, "subquery");
-      d.sublink = true;
-      const v = new ColumnExpr(d.rel, d.columns[keys.length]);
-      if (keys.length == 0) {
-        this.pending.push(new Attachment(d, JoinType.Inner, null));
-        return v;
-      }
-      this.pending.push(new Attachment(d, JoinType.Left, correlationCondition(corr, d)));
-      if (empty == "NULL") return v;
-      return new CaseExpr(null, [new NullTestExpr(new ColumnExpr(d.rel, d.columns[marker]), true)], [new ConstExpr(empty)], v);
-    }
-
-    // EXISTS and IN: D = DISTINCT (keys, the IN columns) of the subquery's rows.
-    const rows = this.subqueryRows(q, keys, firstRel);
-    if (rows === null) return this.refuseSublink(binder, "a subquery that reads the enclosing query outside its WHERE", subLoc);
-    const r = changetype<SubqueryRows>(rows);
-    const inWidth = isExists || corr.folded ? 0 : tests.length;
-    if (keys.length + inWidth == 0) {
-      // An uncorrelated EXISTS: the subquery's row count, one row always.
-      const c = this.derive(r.counts(0, false), "subquery");
-      c.sublink = true;
-      this.pending.push(new Attachment(c, JoinType.Inner, null));
-      const exists = new OperatorExpr(">", new ColumnExpr(c.rel, c.columns[0]), new ConstExpr("0"));
-      return negated ? new BoolExpr("NOT", [exists]) : exists;
-    }
-    // A row of D matched, seen through a column compared by `=` (never NULL then), or a marker.
-    let marker = inWidth > 0 ? keys.length : corr.strictKey();
-    const d = this.derive(r.distinct(keys.length + inWidth, marker < 0), "subquery");
-    if (marker < 0) marker = keys.length;
-    d.sublink = true;
-    const conditions: Expr[] = [];
-    for (let i = 0; i < keys.length; i++) conditions.push(corr.equality(i, new ColumnExpr(d.rel, d.columns[i])));
-    for (let i = 0; i < inWidth; i++) conditions.push(new OperatorExpr("=", tests[i], new ColumnExpr(d.rel, d.columns[keys.length + i])));
-    const condition = conjunctionOf(conditions);
-    const semi = positive && !negated;
-    this.pending.push(new Attachment(d, semi ? JoinType.Inner : JoinType.Left, condition));
-    if (semi) return new ConstExpr("true");
-    const matched = new NullTestExpr(new ColumnExpr(d.rel, d.columns[marker]), false);
-    if (isExists) return matched;
-    if (tests.length > 1) return this.refuseSublink(binder, "a row value IN a subquery under NOT or OR", loc);
-    // Three-valued IN: the subquery's row count and NULL count per key, from a second binding of it.
-    const again = this.bindCorrelated(sub, subLoc, binder, width);
-    if (again === null) return binder.fail(this.reason());
-    const q2 = changetype<AnalyzedQuery>(again);
-    const correlation2 = this.decorrelate(q2, this.firstRel, []);
-    if (correlation2 === null) return this.refuseSublink(binder, "this IN subquery under NOT or OR", subLoc);
-    const corr2 = changetype<Correlation>(correlation2);
-    const rows2 = this.subqueryRows(q2, corr2.inner, this.firstRel);
-    if (rows2 === null) return this.refuseSublink(binder, "this IN subquery under NOT or OR", subLoc);
-    const c = this.derive(changetype<SubqueryRows>(rows2).counts(corr2.inner.length, true), "subquery");
-    c.sublink = true;
-    const cond2: Expr[] = [];
-    for (let i = 0; i < corr2.inner.length; i++) cond2.push(corr2.equality(i, new ColumnExpr(c.rel, c.columns[i])));
-    const n2 = corr2.inner.length;
-    this.pending.push(new Attachment(c, n2 == 0 ? JoinType.Inner : JoinType.Left, conjunctionOf(cond2)));
-    const count = new ColumnExpr(c.rel, c.columns[n2]);
-    const nulls = new ColumnExpr(c.rel, c.columns[n2 + 1]);
-    const zero = new ConstExpr("0");
-    const isIn = new CaseExpr(null, [
-      matched,
-      new OperatorExpr("=", new CallLikeExpr("COALESCE", [count, zero]), zero),
-      new BoolExpr("OR", [new NullTestExpr(tests[0], true), new OperatorExpr(">", nulls, zero)]),
-    ], [new ConstExpr("true"), new ConstExpr("false"), new ConstExpr("NULL")], new ConstExpr("false"));
-    return negated ? new BoolExpr("NOT", [isIn]) : isIn;
-  }
-
-  /**
-   * Takes the correlation out of subquery `q`'s WHERE (analyze/sublink.ts); null when it cannot.
-   * `tests` are the left sides of IN (empty otherwise), compared with `q`'s outputs.
-   *
-   * Equalities `inner = outer` become keys of the subquery's result when each compares two
-   * columns whose types have the same equality (so distinct inner values never compare equal to
-   * one outer value), and likewise IN's comparisons. Otherwise the correlation is brought inside
-   * when it reads one base table T of the enclosing query, not on the nullable side of an outer
-   * join: the subquery is joined with T', the distinct values of the columns of T it reads, on
-   * those conjuncts (and IN's comparisons, then `folded`), and the correlation becomes T' = T on
-   * those columns. The subquery's result has a row per value of T' that it matches: one at most
-   * for each row of T.
-   */
-  decorrelate(q: AnalyzedQuery, firstRel: i32, tests: Expr[]): Correlation | null {
-    const split = splitCorrelation(q.where, firstRel);
-    if (split.ok && this.keysCompareExactly(split, q, tests)) {
-      q.where = split.where;
-      return split;
-    }
-    const conjuncts = q.where !== null ? conjunctsOf(changetype<Expr>(q.where)) : new Array<Expr>();
-    if (tests.length > 0) {
-      if (q.grouped) return null;
-      for (let i = 0; i < tests.length; i++) conjuncts.push(new OperatorExpr("=", tests[i], q.outputs[i].expr));
-    }
-    let table = -1;
-    const columns: string[] = [];
-    for (let i = 0; i < conjuncts.length; i++) {
-      const refs = columnRefs(conjuncts[i]);
-      for (let k = 0; k < refs.length; k++) {
-        if (refs[k].rel >= firstRel) continue;
-        if (table >= 0 && refs[k].rel != table) return null;
-        table = refs[k].rel;
-        if (!columns.includes(refs[k].column)) columns.push(refs[k].column);
-      }
-    }
-    if (table < 0) return null;
-    const outer = this.scans[table];
-    if (isDerived(outer) || this.nullableRels.includes(table)) return null;
-    // T': SELECT DISTINCT <columns> FROM T, a relation of its own.
-    const scan = new ScanOperator(this.scans.length, outer.source, outer.alias);
-    this.scans.push(scan);
-    const values: Expr[] = [];
-    for (let i = 0; i < columns.length; i++) values.push(new ColumnExpr(scan.rel, columns[i]));
-    const inner = this.derive(new SubqueryRows(scan, null, values, this.scans).distinct(values.length, false), outer.alias);
-    const moved: Expr[] = [];
-    for (let i = 0; i < columns.length; i++) moved.push(new ColumnExpr(inner.rel, inner.columns[i]));
-    const on: Expr[] = [];
-    const corr = new Correlation();
-    for (let i = 0; i < conjuncts.length; i++) {
-      if (readsOuter(conjuncts[i], firstRel)) on.push(replaceColumns(conjuncts[i], table, columns, moved));
-      else corr.rest.push(conjuncts[i]);
-    }
-    for (let i = 0; i < columns.length; i++) {
-      const nullable = !outer.source.column(columns[i])!.notNull;
-      corr.add(moved[i], new ColumnExpr(table, columns[i]), nullable ? "IS NOT DISTINCT FROM" : "=", true);
-    }
-    corr.folded = tests.length > 0;
-    q.from = new JoinOperator(JoinType.Inner, inner, changetype<Operator>(q.from), conjunctionOf(on));
-    q.where = corr.where;
-    return corr;
-  }
-
-  /** True when every equality of `split`, and every IN comparison of `tests` with `q`'s outputs, compares two columns of types with one equality. */
-  keysCompareExactly(split: Correlation, q: AnalyzedQuery, tests: Expr[]): bool {
-    for (let i = 0; i < split.inner.length; i++) if (!this.sameEquality(split.inner[i], split.outer[i])) return false;
-    for (let i = 0; i < tests.length; i++) if (!this.sameEquality(q.outputs[i].expr, tests[i])) return false;
-    return true;
-  }
-
-  /**
-   * True when `a` and `b` are columns of source tables whose types compare with the same
-   * equality: the same type (any typmod), two integer types, or two string types. Then distinct
-   * values of one never equal one value of the other — unlike numeric against float, where the
-   * comparison casts numeric to float.
-   */
-  sameEquality(a: Expr, b: Expr): bool {
-    const x = this.columnType(a);
-    const y = this.columnType(b);
-    return x.length > 0 && x == y;
-  }
-
-  /**
-   * The type family of source column `e` (see sameEquality), looking through the columns of
-   * derived relations into what each branch selects; "" for anything else.
-   */
-  columnType(e: Expr): string {
-    if (e.kind != ExprKind.Column) return "";
-    const c = e as ColumnExpr;
-    const scan = this.scans[c.rel];
-    if (isDerived(scan)) {
-      const d = changetype<DerivedOperator>(scan);
-      const at = d.columns.indexOf(c.column);
-      let type = "";
-      for (let b = 0; b < d.queries.length; b++) {
-        const t = this.columnType(d.queries[b].outputs[at].expr);
-        if (t.length == 0 || (b > 0 && t != type)) return "";
-        type = t;
-      }
-      return type;
-    }
-    const column = scan.source.column(c.column);
-    if (column === null) return "";
-    let type = column.type;
-    const paren = type.indexOf("(");
-    if (paren >= 0) type = type.substring(0, paren) + type.substring(type.indexOf(")") + 1);
-    if (type == "smallint" || type == "integer" || type == "bigint") return "integer";
-    if (type == "text" || type == "character varying" || type == "character") return "text";
-    return type;
-  }
-
-  /** The first scan number of the subquery bindCorrelated bound last. */
-  firstRel: i32 = 0;
-
-  /**
-   * Binds subquery `sub` of an expression `binder` binds, seeing `binder`'s scope around it;
-   * `width` is the number of columns it must have (-1: any). Null when it cannot (reason recorded).
-   */
-  bindCorrelated(sub: PNode, loc: i64, binder: ExpressionBinder, width: i32): AnalyzedQuery | null {
-    const outer = this.outerScope;
-    this.outerScope = binder.scope;
-    const first = this.scans.length;
-    const q = isConstant(sub) ? this.bindConstantQuery(sub, loc) : this.bindQuery(sub, loc, " in a subquery");
-    this.outerScope = outer;
-    this.firstRel = first;
-    if (q === null) return null;
-    const n = q.outputs.length;
-    if (width == 1 && n > 1) {
-      // `ROW(a, b) = (SELECT x, y ...)`: PostgreSQL compares rows; elsewhere it is an error.
-      this.notDifferentiable("a subquery of more than one column in an expression", loc);
-      return null;
-    }
-    if (width >= 0 && n != width) {
-      const message = n > width ? "subquery has too many columns" : "subquery has too few columns";
-      this.failed(new EngineError(ErrorCode.SyntaxError, message).at(this.at(loc)));
-      return null;
-    }
-    return q;
-  }
-
-  /** A subquery of VALUES, or a SELECT without FROM, as a query reading its constant relation. */
-  bindConstantQuery(sub: PNode, loc: i64): AnalyzedQuery | null {
-    const item = this.bindConstant(sub, "subquery", [], loc);
-    if (item === null) return null;
-    const q = new AnalyzedQuery();
-    q.from = item.op;
-    for (let i = 0; i < item.columns.length; i++) q.outputs.push(new OutputColumn(item.columns[i].name, item.columns[i].expr));
-    q.scans = this.scans;
-    return q;
-  }
-
-  /**
-   * The rows of subquery `q` (its correlation already taken out of its WHERE) as its correlation
-   * keys followed by its output columns: its own FROM and WHERE when it does not group, else the
-   * scan of its result, grouped by the keys as well. Null when it reads the enclosing query
-   * anywhere else (scans below `firstRel`).
-   */
-  subqueryRows(q: AnalyzedQuery, keys: Expr[], firstRel: i32): SubqueryRows | null {
-    if (q.grouped && keys.length > 0) {
-      q.outputs = keyOutputs(keys).concat(q.outputs);
-      q.groupKeys = keys.concat(q.groupKeys);
-    }
-    if (queryReadsOuter(q, firstRel)) return null;
-    if (!q.grouped) {
-      const exprs = keys.slice(0);
-      for (let i = 0; i < q.outputs.length; i++) exprs.push(q.outputs[i].expr);
-      return new SubqueryRows(changetype<Operator>(q.from), q.where, exprs, this.scans);
-    }
-    const d = this.derive(q, "subquery");
-    d.sublink = true;
-    const exprs: Expr[] = [];
-    for (let i = 0; i < d.columns.length; i++) exprs.push(new ColumnExpr(d.rel, d.columns[i]));
-    return new SubqueryRows(d, null, exprs, this.scans);
-  }
-
   /** A scan of the result of grouping query `q`, added to the query's scans. */
   derive(q: AnalyzedQuery, alias: string): DerivedOperator {
     const derived = new DerivedOperator(this.scans.length, [q], alias);
     this.scans.push(derived);
     return derived;
-  }
-
-  /** The reason analysis stopped. */
-  reason(): EngineError {
-    const e = this.result.notDifferentiable;
-    return e !== null ? e : changetype<EngineError>(this.result.error);
-  }
-
-  refuseSublink(binder: ExpressionBinder, construct: string, location: i64): Expr | null {
-    this.notDifferentiable(construct, location);
-    return binder.fail(this.reason());
   }
 
   /**
@@ -1409,79 +895,6 @@ class QueryAnalyzer extends SublinkBinder {
   }
 }
 
-/**
- * A subquery's rows as expressions over a relation: its correlation keys, then its output
- * columns. `distinct` and `counts` build the grouping queries over them that bindSublink joins.
- */
-class SubqueryRows {
-  constructor(public from: Operator, public where: Expr | null, public exprs: Expr[], public scans: ScanOperator[]) {}
-
-  /** SELECT DISTINCT of the first `width` (> 0) expressions; `marker`: and a column `true` (grouped by them). */
-  distinct(width: i32, marker: bool): AnalyzedQuery {
-    const q = this.query();
-    for (let i = 0; i < width; i++) {
-      q.outputs.push(new OutputColumn("k" + (i + 1).toString(), this.exprs[i]));
-      q.groupKeys.push(this.exprs[i]);
-    }
-    if (marker) q.outputs.push(new OutputColumn("m", new ConstExpr("true")));
-    else q.distinct = true;
-    return q;
-  }
-
-  /**
-   * The first `keys` expressions and the row count, grouped by those keys; `withNulls`: also the
-   * count of rows whose next expression (an IN column) is NULL.
-   */
-  counts(keys: i32, withNulls: bool): AnalyzedQuery {
-    const q = this.query();
-    for (let i = 0; i < keys; i++) {
-      q.outputs.push(new OutputColumn("k" + (i + 1).toString(), this.exprs[i]));
-      q.groupKeys.push(this.exprs[i]);
-    }
-    const n = new AggregateExpr(AggregateFunc.CountStar, null, 0, new AggregateCall("count", true, [], true, false, [], false, false, null));
-    q.aggregates.push(n);
-    q.outputs.push(new OutputColumn("n", n));
-    if (withNulls) {
-      const nulls = new AggregateExpr(AggregateFunc.CountStar, null, 1,
-        new AggregateCall("count", true, [], true, false, [], false, false, new NullTestExpr(this.exprs[keys], true)));
-      q.aggregates.push(nulls);
-      q.outputs.push(new OutputColumn("nn", nulls));
-    }
-    return q;
-  }
-
-  private query(): AnalyzedQuery {
-    const q = new AnalyzedQuery();
-    q.from = this.from;
-    q.where = this.where;
-    q.scans = this.scans;
-    q.grouped = true;
-    return q;
-  }
-}
-
-/**
- * Reads expressions over a grouped query's keys and aggregates from the Derived relation `g` of
- * its groups (columns: the keys, then the aggregates by index).
- */
-class GroupColumns {
-  texts: string[] = [];
-  constructor(public keys: Expr[], public g: DerivedOperator) {
-    for (let i = 0; i < keys.length; i++) this.texts.push(canonicalSql(keys[i]));
-  }
-
-  read(e: Expr): Expr {
-    const at = this.texts.indexOf(canonicalSql(e));
-    if (at >= 0) return new ColumnExpr(this.g.rel, this.g.columns[at]);
-    if (e.kind == ExprKind.Aggregate) return new ColumnExpr(this.g.rel, this.g.columns[this.keys.length + (e as AggregateExpr).index]);
-    const children = childExpressions(e);
-    if (children.length == 0) return e;
-    const read: Expr[] = [];
-    for (let i = 0; i < children.length; i++) read.push(this.read(children[i]));
-    return withChildren(e, read);
-  }
-}
-
 /** True when every column `e` reads belongs to a scan under `a` or `b`. */
 function readsOnly(e: Expr, a: Operator, b: Operator): bool {
   const rels: i32[] = [];
@@ -1490,99 +903,6 @@ function readsOnly(e: Expr, a: Operator, b: Operator): bool {
   const refs = columnRefs(e);
   for (let i = 0; i < refs.length; i++) if (!rels.includes(refs[i].rel)) return false;
   return true;
-}
-
-/** Window functions whose value depends on the order of the rows within a partition. */
-const ORDER_DEPENDENT_WINDOWS = ["row_number", "ntile", "lag", "lead", "first_value", "last_value", "nth_value"];
-/** FRAMEOPTION_ROWS (nodes/parsenodes.h). */
-const FRAME_ROWS = 0x4;
-
-/**
- * Columns of `scan` that identify its rows: a table's primary key, a grouping's keys (none for
- * one row), every column of a DISTINCT; null when there are none (a table without a primary
- * key, UNION ALL).
- */
-function uniqueColumns(scan: ScanOperator): Expr[] | null {
-  const out: Expr[] = [];
-  if (!isDerived(scan)) {
-    for (let i = 0; i < scan.source.primaryKey.length; i++) out.push(new ColumnExpr(scan.rel, scan.source.primaryKey[i]));
-    return out.length > 0 ? out : null;
-  }
-  const d = changetype<DerivedOperator>(scan);
-  if (d.queries.length != 1 || !d.queries[0].grouped || d.queries[0].groupingSets !== null) return null;
-  const q = d.queries[0];
-  for (let k = 0; k < q.groupKeys.length; k++) {
-    const text = canonicalSql(q.groupKeys[k]);
-    let found = -1;
-    for (let i = 0; i < q.outputs.length; i++) if (canonicalSql(q.outputs[i].expr) == text) found = i;
-    if (found < 0) return null;
-    out.push(new ColumnExpr(d.rel, d.columns[found]));
-  }
-  return out;
-}
-
-/** The window function calls in `outputs`. */
-function windowsIn(outputs: OutputColumn[]): WindowExpr[] {
-  const out: WindowExpr[] = [];
-  const stack: Expr[] = [];
-  for (let i = 0; i < outputs.length; i++) stack.push(outputs[i].expr);
-  while (stack.length > 0) {
-    const e = stack.pop();
-    if (e.kind == ExprKind.Window) out.push(e as WindowExpr);
-    const children = childExpressions(e);
-    for (let i = 0; i < children.length; i++) stack.push(children[i]);
-  }
-  return out;
-}
-
-/** Output columns `k1`, `k2`, ... for `keys`. */
-function keyOutputs(keys: Expr[]): OutputColumn[] {
-  const out: OutputColumn[] = [];
-  for (let i = 0; i < keys.length; i++) out.push(new OutputColumn("k" + (i + 1).toString(), keys[i]));
-  return out;
-}
-
-/** True when some expression of `q` (or of its derived relations) reads a scan numbered below `firstRel`. */
-function queryReadsOuter(q: AnalyzedQuery, firstRel: i32): bool {
-  const exprs: Expr[] = [];
-  collectQueryExprs(q, exprs);
-  for (let i = 0; i < exprs.length; i++) if (readsOuter(exprs[i], firstRel)) return true;
-  return false;
-}
-
-/** The join condition of a correlated subquery's result `d`, whose first columns are the correlation's inner sides. */
-function correlationCondition(corr: Correlation, d: DerivedOperator): Expr | null {
-  const conditions: Expr[] = [];
-  for (let i = 0; i < corr.inner.length; i++) conditions.push(corr.equality(i, new ColumnExpr(d.rel, d.columns[i])));
-  return conjunctionOf(conditions);
-}
-
-function conjunctionOf(conditions: Expr[]): Expr | null {
-  return conditions.length == 0 ? null : conditions.length == 1 ? conditions[0] : new BoolExpr("AND", conditions);
-}
-
-/**
- * A grouped query reading subquery result `rel` outside its aggregates (a scalar subquery in its
- * select list or HAVING): that result's columns become grouping keys too. They are a function of
- * the correlation's outer columns, which PostgreSQL requires to be grouped, so no group splits.
- */
-function groupBySubquery(q: AnalyzedQuery, rel: i32): void {
-  const exprs: Expr[] = [];
-  for (let i = 0; i < q.outputs.length; i++) exprs.push(q.outputs[i].expr);
-  if (q.having !== null) exprs.push(changetype<Expr>(q.having));
-  const texts: string[] = [];
-  for (let i = 0; i < q.groupKeys.length; i++) texts.push(canonicalSql(q.groupKeys[i]));
-  while (exprs.length > 0) {
-    const e = exprs.pop();
-    if (e.kind == ExprKind.Aggregate) continue;
-    if (e.kind == ExprKind.Column) {
-      const text = canonicalSql(e);
-      if ((e as ColumnExpr).rel == rel && !texts.includes(text)) { texts.push(text); q.groupKeys.push(e); }
-      continue;
-    }
-    const children = childExpressions(e);
-    for (let i = 0; i < children.length; i++) exprs.push(children[i]);
-  }
 }
 
 /** True when some scan reads a source relation (not only constant relations). */
@@ -1594,22 +914,13 @@ function readsSource(scans: ScanOperator[]): bool {
 }
 
 /** VALUES, or a SELECT without FROM (not a set operation). */
-function isConstant(s: PNode): bool {
+export function isConstant(s: PNode): bool {
   return !isSetOperation(s) && (s.list("valuesLists").length > 0 || s.list("fromClause").length == 0);
 }
 
 function isSetOperation(s: PNode): bool {
   const op = s.str("op");
   return op.length > 0 && op != "SETOP_NONE";
-}
-
-/** The branches of a chain of UNION ALL (a parenthesized one with ORDER BY or LIMIT is one branch). */
-function collectUnionAll(s: PNode, out: PNode[]): void {
-  if (s.str("op") == "SETOP_UNION" && s.bool("all") && s.node("withClause") === null && s.node("limitCount") === null
-    && s.node("limitOffset") === null && s.list("sortClause").length == 0) {
-    collectUnionAll(changetype<PNode>(s.node("larg")), out);
-    collectUnionAll(changetype<PNode>(s.node("rarg")), out);
-  } else out.push(s);
 }
 
 /** `(a, b)` written without ROW: in GROUP BY it is a list of keys, not a row value. */
@@ -1650,34 +961,6 @@ function recordColumnsUsed(q: AnalyzedQuery): void {
     for (let k = 0; k < scan.source.primaryKey.length; k++) {
       if (!scan.columns.includes(scan.source.primaryKey[k])) scan.columns.push(scan.source.primaryKey[k]);
     }
-  }
-}
-
-/** Every expression of `q`, those of its derived relations (grouping subqueries, UNION branches) included. */
-function collectQueryExprs(q: AnalyzedQuery, exprs: Expr[]): void {
-  collectOperatorExprs(changetype<Operator>(q.from), exprs);
-  if (q.where !== null) exprs.push(changetype<Expr>(q.where));
-  for (let i = 0; i < q.outputs.length; i++) exprs.push(q.outputs[i].expr);
-  for (let i = 0; i < q.groupKeys.length; i++) exprs.push(q.groupKeys[i]);
-  if (q.having !== null) exprs.push(changetype<Expr>(q.having));
-}
-
-/** The join conditions and filter predicates inside a FROM tree (and its grouping subqueries), in tree order. */
-function collectOperatorExprs(op: Operator, out: Expr[]): void {
-  if (op.kind == OperatorKind.Scan) {
-    if (isDerived(op as ScanOperator)) {
-      const queries = changetype<DerivedOperator>(op).queries;
-      for (let i = 0; i < queries.length; i++) collectQueryExprs(queries[i], out);
-    }
-  } else if (op.kind == OperatorKind.Filter) {
-    const f = op as FilterOperator;
-    collectOperatorExprs(f.input, out);
-    out.push(f.predicate);
-  } else if (op.kind == OperatorKind.Join) {
-    const j = op as JoinOperator;
-    collectOperatorExprs(j.left, out);
-    collectOperatorExprs(j.right, out);
-    if (j.condition !== null) out.push(changetype<Expr>(j.condition));
   }
 }
 

@@ -2,8 +2,8 @@
  * @fileoverview Subqueries in expressions — EXISTS, IN, NOT IN, `= ANY`, `<> ALL` and scalar
  * subqueries — are maintained as joins of the enclosing query with their results (decorrelation),
  * so the join and derived-relation rules differentiate them (operators/join.ts,
- * operators/derived.ts). The query analyzer binds them (QueryAnalyzer.bindSublink); this file
- * holds the rules it follows.
+ * operators/derived.ts). bindSubqueryExpression binds one for the query analyzer
+ * (QueryAnalyzer.bindSublink), following the rules below.
  *
  * A subquery's WHERE may correlate it with the enclosing query only by conjuncts `inner = outer`
  * (inner reads only the subquery, outer only the enclosing query). Those equalities become the
@@ -25,7 +25,7 @@
  * equality between columns of different types (numeric = float compares as float) is not a key.
  * Such a correlation, and one other than equalities (`l2.k = l1.k AND l2.s <> l1.s`), is brought
  * inside the subquery when it reads one table T of the enclosing query
- * (QueryAnalyzer.decorrelate): D is computed over T' ⋈ S, T' the distinct values of the columns
+ * (decorrelate): D is computed over T' ⋈ S, T' the distinct values of the columns
  * of T the conjuncts read, joined on those conjuncts; those columns are D's keys (matched with
  * `IS NOT DISTINCT FROM` where nullable), so D has a row per value of T that the subquery
  * matches, and a change of either table reaches D like any join's.
@@ -34,8 +34,19 @@
  * of R is affected — the join's delta rule says so.
  */
 
-import { Expr, ExprKind, BoolExpr, OperatorExpr, DistinctExpr, ColumnExpr, AggregateExpr, columnRefs } from "../ir/expr";
-import { RenderContext, renderExpr } from "../sqlgen/render-expression";
+import {
+  Expr, ExprKind, BoolExpr, OperatorExpr, DistinctExpr, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExpr,
+  NullTestExpr, CaseExpr, CallLikeExpr, columnRefs, childExpressions, replaceColumns,
+} from "../ir/expr";
+import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
+import { PNode } from "../nodes/parse-node";
+import { EngineError } from "../errors/engine-error";
+import { ErrorCode } from "../errors/codes.generated";
+import { Operator, ScanOperator, JoinOperator, JoinType, DerivedOperator, isDerived } from "../ir/operator-tree";
+import { ExpressionBinder } from "./expressions";
+import { nodeList, nameList, locationIn } from "./tree";
+import { QueryAnalyzer, isConstant } from "./query";
+import { AnalyzedQuery, OutputColumn, keyOutputs, conjunctionOf, collectQueryExprs } from "./analyzed-query";
 
 /** The correlation of a subquery's WHERE with the enclosing query, split from its other conjuncts. */
 export class Correlation {
@@ -48,7 +59,7 @@ export class Correlation {
   rest: Expr[] = [];
   /** False when some conjunct reads the enclosing query other than as `inner = outer`. */
   ok: bool = true;
-  /** True when IN's comparisons were brought inside the subquery with the correlation (QueryAnalyzer.decorrelate). */
+  /** True when IN's comparisons were brought inside the subquery with the correlation (decorrelate). */
   folded: bool = false;
 
   /** The subquery's WHERE without the correlation (null when nothing remains). */
@@ -146,8 +157,7 @@ class NoRows extends RenderContext {
   substitute(e: Expr): string | null {
     if (e.kind != ExprKind.Aggregate) return null;
     const call = (e as AggregateExpr).call;
-    const parts = call.name.split(".");
-    const name = parts[parts.length - 1].replaceAll("\"", "");
+    const name = call.bareName;
     if (call.builtin && (name == "count" || name == "regr_count")) return "0";
     if (!call.builtin || !NULL_ON_EMPTY.includes(name)) this.ok = false;
     return "NULL";
@@ -162,4 +172,402 @@ export function valueOverNoRows(v: Expr): string | null {
   const ctx = new NoRows();
   const sql = renderExpr(v, ctx);
   return ctx.ok ? sql : null;
+}
+
+/**
+ * A subquery in an expression of the SELECT `binder` binds (analyze/sublink.ts): its result
+ * becomes a DerivedOperator joined to that SELECT's FROM clause when the SELECT is bound, and
+ * the expression returned reads it. Null (reason recorded in `binder`) when it cannot.
+ */
+export function bindSubqueryExpression(a: QueryAnalyzer, n: PNode, binder: ExpressionBinder, depth: i32): Expr | null {
+  const loc = n.int("location");
+  const type = n.str("subLinkType");
+  const positive = binder.positive;
+  binder.positive = false;
+  const isExists = type == "EXISTS_SUBLINK";
+  const isScalar = type == "EXPR_SUBLINK";
+  let negated = false;
+  const tests: Expr[] = [];
+  if (type == "ANY_SUBLINK" || type == "ALL_SUBLINK") {
+    const names = nameList(n, "operName");
+    const op = names.length == 0 ? "=" : names.length == 1 ? names[0] : "OPERATOR(" + names.join(".") + ")";
+    negated = type == "ALL_SUBLINK";
+    if (op != (negated ? "<>" : "=")) return binder.unsupported("a subquery with " + (negated ? "ALL" : "ANY") + " and operator " + op, loc);
+    const test = n.node("testexpr");
+    const parts = test !== null && test.tag == "RowExpr" ? nodeList(test, "args") : [test];
+    for (let i = 0; i < parts.length; i++) {
+      const e = binder.bind(parts[i], depth, false);
+      if (e === null) return null;
+      tests.push(e);
+    }
+  } else if (!isExists && !isScalar) {
+    return binder.unsupported(type == "ARRAY_SUBLINK" ? "ARRAY(subquery)" : "a row comparison with a subquery", loc);
+  }
+  const sub = changetype<PNode>(n.node("subselect"));
+  const subLoc = locationIn(sub, loc);
+  const width = isExists ? -1 : isScalar ? 1 : tests.length;
+  const bound = bindCorrelated(a, sub, subLoc, binder, width);
+  if (bound === null) return binder.fail(reason(a));
+  const q = changetype<AnalyzedQuery>(bound);
+  const firstRel = a.firstRel;
+  const correlation = decorrelate(a, q, firstRel, tests);
+  if (correlation === null) {
+    return refuseSublink(a, binder, "a subquery correlated other than by equalities of columns of one type (inner = outer), "
+      + "or with more than one table of the enclosing query", subLoc);
+  }
+  const corr = changetype<Correlation>(correlation);
+  const keys = corr.inner;
+
+  if (isScalar) {
+    if (!q.grouped || q.distinct || q.groupKeys.length > 0 || q.having !== null) {
+      return refuseSublink(a, binder, "a scalar subquery other than one aggregate row (no GROUP BY, HAVING or DISTINCT)", subLoc);
+    }
+    const value = q.outputs[0];
+    const empty = valueOverNoRows(value.expr);
+    if (empty === null) return refuseSublink(a, binder, "a correlated scalar subquery over an aggregate whose value over no rows is unknown", subLoc);
+    q.groupKeys = keys;
+    q.outputs = keyOutputs(keys).concat([value]);
+    // A row of D matched, seen through a key compared by `=` (never NULL then), or a marker.
+    let marker = corr.strictKey();
+    if (marker < 0 && keys.length > 0) { marker = keys.length + 1; q.outputs.push(new OutputColumn("m", new ConstExpr("true"))); }
+    if (queryReadsOuter(q, firstRel)) return refuseSublink(a, binder, "a scalar subquery that reads the enclosing query outside its WHERE", subLoc);
+    const d = deriveResult(a, q);
+    const v = new ColumnExpr(d.rel, d.columns[keys.length]);
+    // Uncorrelated, D has exactly one row.
+    attach(a, d, keys.length == 0 ? JoinType.Inner : JoinType.Left, corr, []);
+    if (keys.length == 0 || empty == "NULL") return v;
+    return new CaseExpr(null, [new NullTestExpr(new ColumnExpr(d.rel, d.columns[marker]), true)], [new ConstExpr(empty)], v);
+  }
+
+  // EXISTS and IN: D = DISTINCT (keys, the IN columns) of the subquery's rows.
+  const rows = subqueryRows(a, q, keys, firstRel);
+  if (rows === null) return refuseSublink(a, binder, "a subquery that reads the enclosing query outside its WHERE", subLoc);
+  const r = changetype<SubqueryRows>(rows);
+  const inWidth = isExists || corr.folded ? 0 : tests.length;
+  if (keys.length + inWidth == 0) {
+    // An uncorrelated EXISTS: the subquery's row count, one row always.
+    const c = deriveResult(a, r.counts(0, false));
+    attach(a, c, JoinType.Inner, corr, []);
+    const exists = new OperatorExpr(">", new ColumnExpr(c.rel, c.columns[0]), new ConstExpr("0"));
+    return negated ? new BoolExpr("NOT", [exists]) : exists;
+  }
+  // A row of D matched, seen through a column compared by `=` (never NULL then), or a marker.
+  let marker = inWidth > 0 ? keys.length : corr.strictKey();
+  const d = deriveResult(a, r.distinct(keys.length + inWidth, marker < 0));
+  if (marker < 0) marker = keys.length;
+  const comparisons: Expr[] = [];
+  for (let i = 0; i < inWidth; i++) comparisons.push(new OperatorExpr("=", tests[i], new ColumnExpr(d.rel, d.columns[keys.length + i])));
+  const semi = positive && !negated;
+  attach(a, d, semi ? JoinType.Inner : JoinType.Left, corr, comparisons);
+  if (semi) return new ConstExpr("true");
+  const matched = new NullTestExpr(new ColumnExpr(d.rel, d.columns[marker]), false);
+  if (isExists) return matched;
+  if (tests.length > 1) return refuseSublink(a, binder, "a row value IN a subquery under NOT or OR", loc);
+  // Three-valued IN: the subquery's row count and NULL count per key, from a second binding of it.
+  const again = bindCorrelated(a, sub, subLoc, binder, width);
+  if (again === null) return binder.fail(reason(a));
+  const q2 = changetype<AnalyzedQuery>(again);
+  const correlation2 = decorrelate(a, q2, a.firstRel, []);
+  if (correlation2 === null) return refuseSublink(a, binder, "this IN subquery under NOT or OR", subLoc);
+  const corr2 = changetype<Correlation>(correlation2);
+  const rows2 = subqueryRows(a, q2, corr2.inner, a.firstRel);
+  if (rows2 === null) return refuseSublink(a, binder, "this IN subquery under NOT or OR", subLoc);
+  const n2 = corr2.inner.length;
+  const c = deriveResult(a, changetype<SubqueryRows>(rows2).counts(n2, true));
+  attach(a, c, n2 == 0 ? JoinType.Inner : JoinType.Left, corr2, []);
+  const count = new ColumnExpr(c.rel, c.columns[n2]);
+  const nulls = new ColumnExpr(c.rel, c.columns[n2 + 1]);
+  const zero = new ConstExpr("0");
+  const isIn = new CaseExpr(null, [
+    matched,
+    new OperatorExpr("=", new CallLikeExpr("COALESCE", [count, zero]), zero),
+    new BoolExpr("OR", [new NullTestExpr(tests[0], true), new OperatorExpr(">", nulls, zero)]),
+  ], [new ConstExpr("true"), new ConstExpr("false"), new ConstExpr("NULL")], new ConstExpr("false"));
+  return negated ? new BoolExpr("NOT", [isIn]) : isIn;
+}
+
+/**
+ * Takes the correlation out of subquery `q`'s WHERE (analyze/sublink.ts); null when it cannot.
+ * `tests` are the left sides of IN (empty otherwise), compared with `q`'s outputs.
+ *
+ * Equalities `inner = outer` become keys of the subquery's result when each compares two
+ * columns whose types have the same equality (so distinct inner values never compare equal to
+ * one outer value), and likewise IN's comparisons. Otherwise the correlation is brought inside
+ * when it reads one base table T of the enclosing query, not on the nullable side of an outer
+ * join: the subquery is joined with T', the distinct values of the columns of T it reads, on
+ * those conjuncts (and IN's comparisons, then `folded`), and the correlation becomes T' = T on
+ * those columns. The subquery's result has a row per value of T' that it matches: one at most
+ * for each row of T.
+ */
+function decorrelate(a: QueryAnalyzer, q: AnalyzedQuery, firstRel: i32, tests: Expr[]): Correlation | null {
+  const split = splitCorrelation(q.where, firstRel);
+  if (split.ok && keysCompareExactly(a, split, q, tests)) {
+    q.where = split.where;
+    return split;
+  }
+  const conjuncts = q.where !== null ? conjunctsOf(changetype<Expr>(q.where)) : new Array<Expr>();
+  if (tests.length > 0) {
+    if (q.grouped) return null;
+    for (let i = 0; i < tests.length; i++) conjuncts.push(new OperatorExpr("=", tests[i], q.outputs[i].expr));
+  }
+  let table = -1;
+  const columns: string[] = [];
+  for (let i = 0; i < conjuncts.length; i++) {
+    const refs = columnRefs(conjuncts[i]);
+    for (let k = 0; k < refs.length; k++) {
+      if (refs[k].rel >= firstRel) continue;
+      if (table >= 0 && refs[k].rel != table) return null;
+      table = refs[k].rel;
+      if (!columns.includes(refs[k].column)) columns.push(refs[k].column);
+    }
+  }
+  if (table < 0) return null;
+  const outer = a.scans[table];
+  if (isDerived(outer) || a.nullableRels.includes(table)) return null;
+  // T': SELECT DISTINCT <columns> FROM T, a relation of its own.
+  const scan = new ScanOperator(a.scans.length, outer.source, outer.alias);
+  a.scans.push(scan);
+  const values: Expr[] = [];
+  for (let i = 0; i < columns.length; i++) values.push(new ColumnExpr(scan.rel, columns[i]));
+  const inner = a.derive(new SubqueryRows(scan, null, values, a.scans).distinct(values.length, false), outer.alias);
+  const moved: Expr[] = [];
+  for (let i = 0; i < columns.length; i++) moved.push(new ColumnExpr(inner.rel, inner.columns[i]));
+  const on: Expr[] = [];
+  const corr = new Correlation();
+  for (let i = 0; i < conjuncts.length; i++) {
+    if (readsOuter(conjuncts[i], firstRel)) on.push(replaceColumns(conjuncts[i], table, columns, moved));
+    else corr.rest.push(conjuncts[i]);
+  }
+  for (let i = 0; i < columns.length; i++) {
+    const nullable = !outer.source.column(columns[i])!.notNull;
+    corr.add(moved[i], new ColumnExpr(table, columns[i]), nullable ? "IS NOT DISTINCT FROM" : "=", true);
+  }
+  corr.folded = tests.length > 0;
+  q.from = new JoinOperator(JoinType.Inner, inner, changetype<Operator>(q.from), conjunctionOf(on));
+  q.where = corr.where;
+  return corr;
+}
+
+/** True when every equality of `split`, and every IN comparison of `tests` with `q`'s outputs, compares two columns of types with one equality. */
+function keysCompareExactly(a: QueryAnalyzer, split: Correlation, q: AnalyzedQuery, tests: Expr[]): bool {
+  for (let i = 0; i < split.inner.length; i++) if (!sameEquality(a, split.inner[i], split.outer[i])) return false;
+  for (let i = 0; i < tests.length; i++) if (!sameEquality(a, q.outputs[i].expr, tests[i])) return false;
+  return true;
+}
+
+/**
+ * True when `a` and `b` are columns of source tables whose types compare with the same
+ * equality: the same type (any typmod), two integer types, or two string types. Then distinct
+ * values of one never equal one value of the other — unlike numeric against float, where the
+ * comparison casts numeric to float.
+ */
+function sameEquality(a: QueryAnalyzer, left: Expr, right: Expr): bool {
+  const x = columnType(a, left);
+  const y = columnType(a, right);
+  return x.length > 0 && x == y;
+}
+
+/**
+ * The type family of source column `e` (see sameEquality), looking through the columns of
+ * derived relations into what each branch selects; "" for anything else.
+ */
+function columnType(a: QueryAnalyzer, e: Expr): string {
+  if (e.kind != ExprKind.Column) return "";
+  const c = e as ColumnExpr;
+  const scan = a.scans[c.rel];
+  if (isDerived(scan)) {
+    const d = changetype<DerivedOperator>(scan);
+    const at = d.columns.indexOf(c.column);
+    let type = "";
+    for (let b = 0; b < d.queries.length; b++) {
+      const t = columnType(a, d.queries[b].outputs[at].expr);
+      if (t.length == 0 || (b > 0 && t != type)) return "";
+      type = t;
+    }
+    return type;
+  }
+  const column = scan.source.column(c.column);
+  if (column === null) return "";
+  let type = column.type;
+  const paren = type.indexOf("(");
+  if (paren >= 0) type = type.substring(0, paren) + type.substring(type.indexOf(")") + 1);
+  if (type == "smallint" || type == "integer" || type == "bigint") return "integer";
+  if (type == "text" || type == "character varying" || type == "character") return "text";
+  return type;
+}
+
+/**
+ * Binds subquery `sub` of an expression `binder` binds, seeing `binder`'s scope around it;
+ * `width` is the number of columns it must have (-1: any). Null when it cannot (reason recorded).
+ */
+function bindCorrelated(a: QueryAnalyzer, sub: PNode, loc: i64, binder: ExpressionBinder, width: i32): AnalyzedQuery | null {
+  const outer = a.outerScope;
+  a.outerScope = binder.scope;
+  const first = a.scans.length;
+  const q = isConstant(sub) ? bindConstantQuery(a, sub, loc) : a.bindQuery(sub, loc, " in a subquery");
+  a.outerScope = outer;
+  a.firstRel = first;
+  if (q === null) return null;
+  const n = q.outputs.length;
+  if (width == 1 && n > 1) {
+    // `ROW(a, b) = (SELECT x, y ...)`: PostgreSQL compares rows; elsewhere it is an error.
+    a.notDifferentiable("a subquery of more than one column in an expression", loc);
+    return null;
+  }
+  if (width >= 0 && n != width) {
+    const message = n > width ? "subquery has too many columns" : "subquery has too few columns";
+    a.failed(new EngineError(ErrorCode.SyntaxError, message).at(a.at(loc)));
+    return null;
+  }
+  return q;
+}
+
+/** A subquery of VALUES, or a SELECT without FROM, as a query reading its constant relation. */
+function bindConstantQuery(a: QueryAnalyzer, sub: PNode, loc: i64): AnalyzedQuery | null {
+  const item = a.bindConstant(sub, "subquery", [], loc);
+  if (item === null) return null;
+  const q = new AnalyzedQuery();
+  q.from = item.op;
+  for (let i = 0; i < item.columns.length; i++) q.outputs.push(new OutputColumn(item.columns[i].name, item.columns[i].expr));
+  q.scans = a.scans;
+  return q;
+}
+
+/**
+ * The rows of subquery `q` (its correlation already taken out of its WHERE) as its correlation
+ * keys followed by its output columns: its own FROM and WHERE when it does not group, else the
+ * scan of its result, grouped by the keys as well. Null when it reads the enclosing query
+ * anywhere else (scans below `firstRel`).
+ */
+function subqueryRows(a: QueryAnalyzer, q: AnalyzedQuery, keys: Expr[], firstRel: i32): SubqueryRows | null {
+  if (q.grouped && keys.length > 0) {
+    q.outputs = keyOutputs(keys).concat(q.outputs);
+    q.groupKeys = keys.concat(q.groupKeys);
+  }
+  if (queryReadsOuter(q, firstRel)) return null;
+  if (!q.grouped) {
+    const exprs = keys.slice(0);
+    for (let i = 0; i < q.outputs.length; i++) exprs.push(q.outputs[i].expr);
+    return new SubqueryRows(changetype<Operator>(q.from), q.where, exprs, a.scans);
+  }
+  const d = deriveResult(a, q);
+  const exprs: Expr[] = [];
+  for (let i = 0; i < d.columns.length; i++) exprs.push(new ColumnExpr(d.rel, d.columns[i]));
+  return new SubqueryRows(d, null, exprs, a.scans);
+}
+
+/** The reason analysis stopped. */
+function reason(a: QueryAnalyzer): EngineError {
+  const e = a.result.notDifferentiable;
+  return e !== null ? e : changetype<EngineError>(a.result.error);
+}
+
+function refuseSublink(a: QueryAnalyzer, binder: ExpressionBinder, construct: string, location: i64): Expr | null {
+  a.notDifferentiable(construct, location);
+  return binder.fail(reason(a));
+}
+
+/** A subquery's result joined to the FROM clause of the SELECT whose expression holds it. */
+export class Attachment {
+  constructor(public derived: DerivedOperator, public joinType: JoinType, public condition: Expr | null) {}
+}
+
+/**
+ * A subquery's rows as expressions over a relation: its correlation keys, then its output
+ * columns. `distinct` and `counts` build the grouping queries over them that bindSublink joins.
+ */
+class SubqueryRows {
+  constructor(public from: Operator, public where: Expr | null, public exprs: Expr[], public scans: ScanOperator[]) {}
+
+  /** SELECT DISTINCT of the first `width` (> 0) expressions; `marker`: and a column `true` (grouped by them). */
+  distinct(width: i32, marker: bool): AnalyzedQuery {
+    const q = this.query();
+    for (let i = 0; i < width; i++) {
+      q.outputs.push(new OutputColumn("k" + (i + 1).toString(), this.exprs[i]));
+      q.groupKeys.push(this.exprs[i]);
+    }
+    if (marker) q.outputs.push(new OutputColumn("m", new ConstExpr("true")));
+    else q.distinct = true;
+    return q;
+  }
+
+  /**
+   * The first `keys` expressions and the row count, grouped by those keys; `withNulls`: also the
+   * count of rows whose next expression (an IN column) is NULL.
+   */
+  counts(keys: i32, withNulls: bool): AnalyzedQuery {
+    const q = this.query();
+    for (let i = 0; i < keys; i++) {
+      q.outputs.push(new OutputColumn("k" + (i + 1).toString(), this.exprs[i]));
+      q.groupKeys.push(this.exprs[i]);
+    }
+    const n = new AggregateExpr(AggregateFunc.CountStar, null, 0, new AggregateCall("count", true, [], true, false, [], false, false, null));
+    q.aggregates.push(n);
+    q.outputs.push(new OutputColumn("n", n));
+    if (withNulls) {
+      const nulls = new AggregateExpr(AggregateFunc.CountStar, null, 1,
+        new AggregateCall("count", true, [], true, false, [], false, false, new NullTestExpr(this.exprs[keys], true)));
+      q.aggregates.push(nulls);
+      q.outputs.push(new OutputColumn("nn", nulls));
+    }
+    return q;
+  }
+
+  private query(): AnalyzedQuery {
+    const q = new AnalyzedQuery();
+    q.from = this.from;
+    q.where = this.where;
+    q.scans = this.scans;
+    q.grouped = true;
+    return q;
+  }
+}
+
+/** True when some expression of `q` (or of its derived relations) reads a scan numbered below `firstRel`. */
+function queryReadsOuter(q: AnalyzedQuery, firstRel: i32): bool {
+  const exprs: Expr[] = [];
+  collectQueryExprs(q, exprs);
+  for (let i = 0; i < exprs.length; i++) if (readsOuter(exprs[i], firstRel)) return true;
+  return false;
+}
+
+/** A scan of the result of `q`, a (part of a) subquery in an expression, added to the query's scans. */
+function deriveResult(a: QueryAnalyzer, q: AnalyzedQuery): DerivedOperator {
+  const d = a.derive(q, "subquery");
+  d.sublink = true;
+  return d;
+}
+
+/**
+ * Joins `d` to the FROM clause of the SELECT being bound (when it is bound): by `joinType`, on
+ * the correlation's equalities with `d`'s first columns and on `more`.
+ */
+function attach(a: QueryAnalyzer, d: DerivedOperator, joinType: JoinType, corr: Correlation, more: Expr[]): void {
+  const conditions: Expr[] = [];
+  for (let i = 0; i < corr.inner.length; i++) conditions.push(corr.equality(i, new ColumnExpr(d.rel, d.columns[i])));
+  a.pending.push(new Attachment(d, joinType, conjunctionOf(conditions.concat(more))));
+}
+
+/**
+ * A grouped query reading subquery result `rel` outside its aggregates (a scalar subquery in its
+ * select list or HAVING): that result's columns become grouping keys too. They are a function of
+ * the correlation's outer columns, which PostgreSQL requires to be grouped, so no group splits.
+ */
+export function groupBySubquery(q: AnalyzedQuery, rel: i32): void {
+  const exprs: Expr[] = [];
+  for (let i = 0; i < q.outputs.length; i++) exprs.push(q.outputs[i].expr);
+  if (q.having !== null) exprs.push(changetype<Expr>(q.having));
+  const texts: string[] = [];
+  for (let i = 0; i < q.groupKeys.length; i++) texts.push(canonicalSql(q.groupKeys[i]));
+  while (exprs.length > 0) {
+    const e = exprs.pop();
+    if (e.kind == ExprKind.Aggregate) continue;
+    if (e.kind == ExprKind.Column) {
+      const text = canonicalSql(e);
+      if ((e as ColumnExpr).rel == rel && !texts.includes(text)) { texts.push(text); q.groupKeys.push(e); }
+      continue;
+    }
+    const children = childExpressions(e);
+    for (let i = 0; i < children.length; i++) exprs.push(children[i]);
+  }
 }

@@ -70,6 +70,12 @@ export class AggregateCall {
     public readonly variadic: bool,
     public readonly filter: Expr | null,
   ) {}
+
+  /** The function's name without schema or quotes (`count`). */
+  get bareName(): string {
+    const parts = this.name.split(".");
+    return parts[parts.length - 1].replaceAll("\"", "");
+  }
 }
 
 /**
@@ -165,6 +171,21 @@ export class RowExpr extends Expr {
 export class GroupingExpr extends Expr {
   constructor(public readonly args: Expr[]) { super(ExprKind.Grouping); }
 }
+
+// PostgreSQL's FRAMEOPTION_* bits (nodes/parsenodes.h), the same in 16, 17 and 18.
+export const FRAME_NONDEFAULT = 0x1;
+export const FRAME_RANGE = 0x2;
+export const FRAME_ROWS = 0x4;
+export const FRAME_BETWEEN = 0x10;
+export const FRAME_START_UNBOUNDED_PRECEDING = 0x20;
+export const FRAME_END_UNBOUNDED_FOLLOWING = 0x100;
+export const FRAME_START_CURRENT_ROW = 0x200;
+export const FRAME_END_CURRENT_ROW = 0x400;
+export const FRAME_START_OFFSET_PRECEDING = 0x800;
+export const FRAME_END_OFFSET_PRECEDING = 0x1000;
+export const FRAME_EXCLUDE_CURRENT_ROW = 0x8000;
+export const FRAME_EXCLUDE_GROUP = 0x10000;
+export const FRAME_EXCLUDE_TIES = 0x20000;
 
 /**
  * A window function call, `call OVER (PARTITION BY partition ORDER BY order frame)`: `call` holds

@@ -7,7 +7,7 @@
 
 import { Expr, AggregateExpr } from "./expr";
 import { RelationInfo } from "../analyze/catalog";
-import { AnalyzedQuery, OutputColumn } from "../analyze/query";
+import { AnalyzedQuery, OutputColumn } from "../analyze/analyzed-query";
 
 /** The kinds of operator. */
 export enum OperatorKind { Scan, Filter, Join, Project, Aggregate, Distinct, Window }

@@ -35,7 +35,7 @@
 
 import { AggregateOperator, DistinctOperator, Operator, OperatorKind } from "../ir/operator-tree";
 import { Expr, ExprKind, AggregateExpr, AggregateFunc, ColumnExpr, GroupingExpr, childExpressions } from "../ir/expr";
-import { OutputColumn } from "../analyze/query";
+import { OutputColumn } from "../analyze/analyzed-query";
 import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
 import { MaintenancePlan } from "../refresh/statement";

@@ -30,7 +30,7 @@
 
 import { Operator, OperatorKind, DistinctOperator, AggregateOperator, ProjectOperator, WindowOperator } from "../ir/operator-tree";
 import { Expr } from "../ir/expr";
-import { OutputColumn } from "../analyze/query";
+import { OutputColumn } from "../analyze/analyzed-query";
 import { RenderContext, renderExpr } from "../sqlgen/render-expression";
 
 /**

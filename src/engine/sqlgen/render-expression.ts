@@ -9,6 +9,9 @@ import {
   Expr, ExprKind, ColumnExpr, ConstExpr, OperatorExpr, FunctionExpr, AggregateExpr, AggregateCall,
   BoolExpr, NullTestExpr, BooleanTestExpr, CaseExpr, CastExpr, CallLikeExpr, ArrayExpr, CollateExpr,
   InExpr, BetweenExpr, DistinctExpr, AnyAllExpr, RowExpr, GroupingExpr, WindowExpr,
+  FRAME_NONDEFAULT, FRAME_RANGE, FRAME_ROWS, FRAME_BETWEEN, FRAME_START_UNBOUNDED_PRECEDING, FRAME_END_UNBOUNDED_FOLLOWING,
+  FRAME_START_CURRENT_ROW, FRAME_END_CURRENT_ROW, FRAME_START_OFFSET_PRECEDING, FRAME_END_OFFSET_PRECEDING,
+  FRAME_EXCLUDE_CURRENT_ROW, FRAME_EXCLUDE_GROUP, FRAME_EXCLUDE_TIES,
 } from "../ir/expr";
 import { quoteIdent } from "./quote";
 
@@ -152,21 +155,6 @@ function renderWindow(w: WindowExpr, ctx: RenderContext): string {
   if (frame.length > 0) parts.push(frame);
   return renderAggregateCall(w.call, ctx) + " OVER (" + parts.join(" ") + ")";
 }
-
-// PostgreSQL's FRAMEOPTION_* bits (nodes/parsenodes.h), the same in 16, 17 and 18.
-const FRAME_NONDEFAULT = 0x1;
-const FRAME_RANGE = 0x2;
-const FRAME_ROWS = 0x4;
-const FRAME_BETWEEN = 0x10;
-const FRAME_START_UNBOUNDED_PRECEDING = 0x20;
-const FRAME_END_UNBOUNDED_FOLLOWING = 0x100;
-const FRAME_START_CURRENT_ROW = 0x200;
-const FRAME_END_CURRENT_ROW = 0x400;
-const FRAME_START_OFFSET_PRECEDING = 0x800;
-const FRAME_END_OFFSET_PRECEDING = 0x1000;
-const FRAME_EXCLUDE_CURRENT_ROW = 0x8000;
-const FRAME_EXCLUDE_GROUP = 0x10000;
-const FRAME_EXCLUDE_TIES = 0x20000;
 
 /** The frame clause a window was written with ("" for the default frame). */
 function renderFrame(w: WindowExpr, ctx: RenderContext): string {

@@ -1,0 +1,91 @@
+/**
+ * @fileoverview The result of analysing a defining query (analyze/query.ts): the AnalyzedQuery
+ * the operator tree is built from, its output columns, and the walks over its expressions.
+ */
+
+import { Expr, AggregateExpr, BoolExpr } from "../ir/expr";
+import { RelationInfo } from "./catalog";
+import { Operator, OperatorKind, ScanOperator, FilterOperator, JoinOperator, DerivedOperator, isDerived } from "../ir/operator-tree";
+import { EngineError } from "../errors/engine-error";
+
+/** One output column of the defining query. */
+export class OutputColumn {
+  constructor(public name: string, public expr: Expr) {}
+}
+
+/** A differentiable query, resolved. */
+export class AnalyzedQuery {
+  /** The FROM clause as a tree of scans, joins and the filters of flattened subqueries. */
+  from: Operator | null = null;
+  /** Every scan of the query, indexed by its `rel`. */
+  scans: ScanOperator[] = [];
+  /** The views it reads, inlined (their tables are among the scans). */
+  views: RelationInfo[] = [];
+  where: Expr | null = null;
+  outputs: OutputColumn[] = [];
+  /** GROUP BY keys (for DISTINCT: the output expressions). */
+  groupKeys: Expr[] = [];
+  aggregates: AggregateExpr[] = [];
+  /**
+   * GROUPING SETS, ROLLUP, CUBE: one entry per grouping set, the value GROUPING(every key) takes
+   * for its rows (bit n-1-i set when key i is not in the set); null for a plain GROUP BY.
+   */
+  groupingSets: i32[] | null = null;
+  /** HAVING: a condition on each group. */
+  having: Expr | null = null;
+  /** The partition keys its window functions share, when its select list has any (operators/derived.ts). */
+  windowKeys: Expr[] | null = null;
+  /** True when the result is a set of groups: GROUP BY, aggregates, HAVING or DISTINCT. */
+  grouped: bool = false;
+  distinct: bool = false;
+}
+
+/** The outcome of analysis: a query, or why it is not differentiable, or a hard error. */
+export class Analysis {
+  query: AnalyzedQuery | null = null;
+  /** Why the query cannot be differential (UnsupportedConstruct or QueryTooComplex); FULL still works. */
+  notDifferentiable: EngineError | null = null;
+  /** An error that no refresh mode can get past (unknown column, bad statement...). */
+  error: EngineError | null = null;
+  /** What a differential or IMMEDIATE stream table of this query should be warned about (volatile, stable functions). */
+  warnings: string[] = [];
+}
+
+/** Output columns `k1`, `k2`, ... for `keys`. */
+export function keyOutputs(keys: Expr[]): OutputColumn[] {
+  const out: OutputColumn[] = [];
+  for (let i = 0; i < keys.length; i++) out.push(new OutputColumn("k" + (i + 1).toString(), keys[i]));
+  return out;
+}
+
+export function conjunctionOf(conditions: Expr[]): Expr | null {
+  return conditions.length == 0 ? null : conditions.length == 1 ? conditions[0] : new BoolExpr("AND", conditions);
+}
+
+/** Every expression of `q`, those of its derived relations (grouping subqueries, UNION branches) included. */
+export function collectQueryExprs(q: AnalyzedQuery, exprs: Expr[]): void {
+  collectOperatorExprs(changetype<Operator>(q.from), exprs);
+  if (q.where !== null) exprs.push(changetype<Expr>(q.where));
+  for (let i = 0; i < q.outputs.length; i++) exprs.push(q.outputs[i].expr);
+  for (let i = 0; i < q.groupKeys.length; i++) exprs.push(q.groupKeys[i]);
+  if (q.having !== null) exprs.push(changetype<Expr>(q.having));
+}
+
+/** The join conditions and filter predicates inside a FROM tree (and its grouping subqueries), in tree order. */
+export function collectOperatorExprs(op: Operator, out: Expr[]): void {
+  if (op.kind == OperatorKind.Scan) {
+    if (isDerived(op as ScanOperator)) {
+      const queries = changetype<DerivedOperator>(op).queries;
+      for (let i = 0; i < queries.length; i++) collectQueryExprs(queries[i], out);
+    }
+  } else if (op.kind == OperatorKind.Filter) {
+    const f = op as FilterOperator;
+    collectOperatorExprs(f.input, out);
+    out.push(f.predicate);
+  } else if (op.kind == OperatorKind.Join) {
+    const j = op as JoinOperator;
+    collectOperatorExprs(j.left, out);
+    collectOperatorExprs(j.right, out);
+    if (j.condition !== null) out.push(changetype<Expr>(j.condition));
+  }
+}
