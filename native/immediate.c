@@ -3,8 +3,27 @@
  * delta to a stream table inside the writing transaction.
  *
  * pgtrickle._immediate_maintain(pgt_id) is attached to every source of an IMMEDIATE stream
- * table (AFTER INSERT / UPDATE / DELETE with transition tables __pgt_old and __pgt_new, and
- * AFTER TRUNCATE; see pgtrickle._immediate_triggers). Invariants:
+ * table (see pgtrickle._immediate_triggers), in one of two ways.
+ *
+ * A stream table reading several tables (or one table several times, a view, a subquery that
+ * groups, ...) has a BEFORE and an AFTER statement trigger on each source, and its sources keep
+ * their change capture. Invariants:
+ * - Each statement's changes are applied by a DIFFERENTIAL refresh (refresh.c) inside the writing
+ *   transaction, once the last statement writing its sources ends: the BEFORE trigger counts a
+ *   statement as pending, the AFTER trigger uncounts it and refreshes when none is left. A
+ *   statement changing two sources (a writable CTE, a foreign key's ON DELETE CASCADE, whose
+ *   statement runs inside the outer one) is thus applied once, with both changes in the
+ *   buffers, and the delta rules' cross terms are counted once. (Applying the inner statement
+ *   first would join its change to the other source's state after the outer statement, whose
+ *   own change is not applied yet.)
+ * - An aborted (sub)transaction forgets the statements it counted.
+ * - Concurrent writers wait for each other's refresh to commit (a transaction-level lock): under
+ *   READ COMMITTED the second then sees the first one's changes and frontier, so the cross term of
+ *   their changes is applied once; under REPEATABLE READ it cannot, and fails with 40001.
+ *
+ * A stream table over one table has statement steps instead (refresh_program->'immediate'): AFTER
+ * INSERT / UPDATE / DELETE triggers with transition tables __pgt_old and __pgt_new, and AFTER
+ * TRUNCATE, and no change capture. Invariants:
  * - It runs the engine's DIFFERENTIAL rules with the delta read from the statement's transition
  *   tables (refresh_program->'immediate'), through SPI with those tables registered, as the
  *   stream table's owner and with the program's search_path. A TRUNCATE of the source runs the
@@ -68,6 +87,7 @@ typedef struct ImmediateEntry
 {
 	int64		pgt_id;
 	bool		valid;			/* false after a relcache invalidation of `source` or `storage` */
+	bool		has_steps;		/* statement steps; else a refresh after the last pending statement */
 	Oid			source;			/* the relation whose trigger filled the entry */
 	Oid			storage;
 	Oid			owner;
@@ -82,8 +102,23 @@ static SPIPlanPtr catalog_plan = NULL;
 
 /* The catalog row of the stream table: its version, mode, storage and search_path. */
 #define CATALOG_SQL \
-	"SELECT s.ctid::text || ':' || s.xmin::text, s.refresh_mode, s.pgt_relid, s.refresh_program->>'searchPath' " \
+	"SELECT s.ctid::text || ':' || s.xmin::text, s.refresh_mode, s.pgt_relid, s.refresh_program->>'searchPath', " \
+	"jsonb_typeof(s.refresh_program->'immediate') = 'object' " \
 	"FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = $1"
+
+/*
+ * The statements writing sources of stream tables without statement steps whose AFTER trigger
+ * has not fired yet: pgt_id and the transaction nesting level of the statement.
+ */
+typedef struct PendingStatement
+{
+	int64		pgt_id;
+	int			level;
+} PendingStatement;
+
+static PendingStatement *pending = NULL;	/* in TopMemoryContext */
+static int	npending = 0;
+static int	maxpending = 0;
 
 static SPIPlanPtr
 prepare_kept(const char *sql, int nargs, Oid *types)
@@ -238,6 +273,7 @@ cache_entry(int64 pgt_id, Oid source)
 	if (entry->search_path)
 		pfree(entry->search_path);
 	entry->search_path = MemoryContextStrdup(TopMemoryContext, search_path ? search_path : "");
+	entry->has_steps = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull)) && !isnull;
 	entry->owner = relation_owner(entry->storage);
 	entry->source = source;
 	entry->valid = true;
@@ -313,6 +349,78 @@ run_truncate(int64 pgt_id)
 	}
 }
 
+/* Transaction end: nothing is pending any more (an abort left its statements counted). */
+static void
+pending_xact_callback(XactEvent event, void *arg)
+{
+	npending = 0;
+}
+
+/* A subtransaction aborted: forget the statements it counted. */
+static void
+pending_subxact_callback(SubXactEvent event, SubTransactionId subid, SubTransactionId parent, void *arg)
+{
+	int			level = GetCurrentTransactionNestLevel();
+
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	while (npending > 0 && pending[npending - 1].level >= level)
+		npending--;
+}
+
+/* A statement writing a source of stream table `pgt_id` began. */
+static void
+pending_push(int64 pgt_id)
+{
+	if (pending == NULL)
+	{
+		maxpending = 16;
+		pending = MemoryContextAlloc(TopMemoryContext, sizeof(PendingStatement) * maxpending);
+		RegisterXactCallback(pending_xact_callback, NULL);
+		RegisterSubXactCallback(pending_subxact_callback, NULL);
+	}
+	else if (npending == maxpending)
+	{
+		maxpending *= 2;
+		pending = repalloc(pending, sizeof(PendingStatement) * maxpending);
+	}
+	pending[npending].pgt_id = pgt_id;
+	pending[npending].level = GetCurrentTransactionNestLevel();
+	npending++;
+}
+
+/* A statement writing a source of `pgt_id` ended: true when no other such statement is still running. */
+static bool
+pending_pop(int64 pgt_id)
+{
+	bool		others = false;
+
+	for (int i = npending - 1; i >= 0; i--)
+	{
+		if (pending[i].pgt_id != pgt_id)
+			continue;
+		memmove(&pending[i], &pending[i + 1], sizeof(PendingStatement) * (npending - i - 1));
+		npending--;
+		for (int k = 0; k < npending; k++)
+			others = others || pending[k].pgt_id == pgt_id;
+		return !others;
+	}
+	/* No BEFORE trigger counted it (it was created during the statement): nothing else pending. */
+	for (int k = 0; k < npending; k++)
+		others = others || pending[k].pgt_id == pgt_id;
+	return !others;
+}
+
+/* The AFTER trigger of a stream table without statement steps: refresh it from its change buffers. */
+static void
+run_refresh(ImmediateEntry *entry)
+{
+	char	   *name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(entry->storage)),
+												  get_rel_name(entry->storage));
+
+	pgt_refresh(name, "IMMEDIATE", false);
+}
+
 /* pgtrickle._immediate_maintain(pgt_id): the statement trigger of IMMEDIATE stream tables. */
 Datum
 _immediate_maintain(PG_FUNCTION_ARGS)
@@ -324,21 +432,28 @@ _immediate_maintain(PG_FUNCTION_ARGS)
 	Oid			save_userid;
 	int			save_sec_context, guc_nest_level;
 	bool		save_in_progress = pgt_refresh_in_progress;
+	bool		last;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) || trigdata->tg_trigger->tgnargs != 1)
-		elog(ERROR, "_immediate_maintain: must be an AFTER ... FOR EACH STATEMENT trigger with one argument");
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) || trigdata->tg_trigger->tgnargs != 1)
+		elog(ERROR, "_immediate_maintain: must be a FOR EACH STATEMENT trigger with one argument");
 	event = trigdata->tg_event;
 	pgt_id = pg_strtoint64(trigdata->tg_trigger->tgargs[0]);
 
+	/* Only stream tables without statement steps have BEFORE triggers. */
+	if (TRIGGER_FIRED_BEFORE(event))
+	{
+		pending_push(pgt_id);
+		return PointerGetDatum(NULL);
+	}
+	last = pending_pop(pgt_id);
 	SPI_connect();
 	entry = cache_entry(pgt_id, RelationGetRelid(trigdata->tg_relation));
-	if (entry == NULL)
+	if (entry == NULL || (!entry->has_steps && !last))
 	{
 		SPI_finish();
 		return PointerGetDatum(NULL);
 	}
-	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)
+	if (entry->has_steps && SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "pg_trickle: SPI_register_trigger_data failed");
 
 	/* Like a foreign-key check: run as the owner of the stream table, not as the writer. */
@@ -351,7 +466,9 @@ _immediate_maintain(PG_FUNCTION_ARGS)
 	pgt_refresh_in_progress = true;
 	PG_TRY();
 	{
-		if (TRIGGER_FIRED_BY_TRUNCATE(event))
+		if (!entry->has_steps)
+			run_refresh(entry);
+		else if (TRIGGER_FIRED_BY_TRUNCATE(event))
 			run_truncate(pgt_id);
 		else
 		{

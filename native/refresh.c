@@ -90,17 +90,21 @@ result_text(int col)
 
 /*
  * Looks up the stream table, locks it against concurrent refreshes, and loads its row into
- * SPI_tuptable. When another refresh holds it: false if `skip_if_busy`, else an ERROR.
+ * SPI_tuptable. When another refresh holds it: false if `skip_if_busy`, else an ERROR — or,
+ * with `wait`, wait for it to commit.
  */
 static bool
-lock_stream_table(const char *name, bool skip_if_busy)
+lock_stream_table(const char *name, bool skip_if_busy, bool wait)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(name)};
 	int64		pgt_id;
 	bool		isnull;
 
-	SPI_execute_with_args(psprintf("SELECT pgt_id, pg_try_advisory_xact_lock(%d, pgt_id::int4), status, last_error_message, needs_reinit "
+	SPI_execute_with_args(psprintf(wait
+								   ? "SELECT pgt_id, (SELECT true FROM pg_advisory_xact_lock(%d, pgt_id::int4)), status, last_error_message, needs_reinit "
+								   "FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = to_regclass($1)"
+								   : "SELECT pgt_id, pg_try_advisory_xact_lock(%d, pgt_id::int4), status, last_error_message, needs_reinit "
 								   "FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = to_regclass($1)",
 								   PGT_REFRESH_LOCK_CLASS),
 						  1, types, values, NULL, false, 1);
@@ -136,7 +140,8 @@ lock_stream_table(const char *name, bool skip_if_busy)
 						 "frontier->>'snapshot', frontier->>'xmin', frontier->>'own_xid', frontier->>'own_seq', "
 						 "refresh_program->>'probe', refresh_program->>'searchPath', "
 						 "EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d WHERE d.source_relid = pgt_relid "
-						 "AND d.cdc_mode IN ('trigger', 'immediate')), needs_reinit "
+						 "AND d.cdc_mode IN ('trigger', 'immediate')), needs_reinit, "
+						 "jsonb_typeof(refresh_program->'immediate') = 'object' "
 						 "FROM pgtrickle.pgt_stream_tables WHERE pgt_id = " INT64_FORMAT " FOR UPDATE", pgt_id),
 				false, 1);
 	return true;
@@ -145,8 +150,8 @@ lock_stream_table(const char *name, bool skip_if_busy)
 /*
  * Locks every source of stream table `pgt_id` against writers (SHARE), in oid order. A refresh
  * that does not start from a frontier (the first one, the first after a mode switch, any refresh
- * of an IMMEDIATE table) must not miss a write that commits while it runs: no buffered change
- * will bring that write later.
+ * of an IMMEDIATE table with statement steps) must not miss a write that commits while it runs:
+ * no buffered change will bring that write later.
  */
 static void
 lock_sources(const char *pgt_id)
@@ -165,6 +170,12 @@ lock_sources(const char *pgt_id)
 /*
  * Refreshes the stream table `name`; history records it as initiated by `initiated_by`.
  * Returns false, having done nothing, when `skip_if_busy` and another refresh of it is running.
+ *
+ * Initiated by "IMMEDIATE": the refresh an IMMEDIATE trigger runs at the end of a statement
+ * writing the sources of a stream table without statement steps (see immediate.c). It waits for
+ * a concurrent one to commit: under READ COMMITTED it then reads that one's frontier and
+ * changes, and under REPEATABLE READ the frontier it cannot see is a serialization failure (the
+ * row lock below). It leaves no history row.
  */
 bool
 pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
@@ -182,14 +193,15 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	char	   *search_path;
 	bool		consumed;
 	bool		reinitialize;
-	bool		immediate;
+	bool		statement_steps;
+	bool		in_statement = strcmp(initiated_by, "IMMEDIATE") == 0;
 	bool		from_scratch;
 	bool		was_in_progress;
 	int			guc_nest_level;
 
 	for (int i = 0; i < P_COUNT; i++)
 		set_param(&params, i, NULL);
-	if (!lock_stream_table(name, skip_if_busy))
+	if (!lock_stream_table(name, skip_if_busy, in_statement))
 		return false;
 	pgt_id = result_text(1);
 	program = result_text(2);
@@ -203,7 +215,8 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	search_path = result_text(10);
 	consumed = strcmp(result_text(11), "t") == 0;
 	reinitialize = strcmp(result_text(12), "t") == 0;
-	immediate = strcmp(refresh_mode, "IMMEDIATE") == 0;
+	/* IMMEDIATE with statement steps: triggers apply the transition tables, nothing is buffered. */
+	statement_steps = strcmp(refresh_mode, "IMMEDIATE") == 0 && result_text(13) != NULL && strcmp(result_text(13), "t") == 0;
 	start = DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(GetCurrentTimestamp())));
 
 	/*
@@ -211,7 +224,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	 * the sources are locked; under REPEATABLE READ the transaction's snapshot may be older than
 	 * the lock, so the latest one is used.
 	 */
-	from_scratch = immediate || reinitialize || strcmp(populated, "t") != 0 || params.nulls[P_SNAPSHOT] == 'n';
+	from_scratch = statement_steps || reinitialize || strcmp(populated, "t") != 0 || params.nulls[P_SNAPSHOT] == 'n';
 	if (from_scratch)
 		lock_sources(pgt_id);
 	CommandCounterIncrement();
@@ -223,8 +236,8 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 		(void) set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 
-	/* An IMMEDIATE stream table has no change buffer to probe. */
-	if (probe_sql != NULL && probe_sql[0] != '\0' && params.nulls[P_SNAPSHOT] != 'n' && !immediate)
+	/* Statement steps leave no change buffer to probe. */
+	if (probe_sql != NULL && probe_sql[0] != '\0' && params.nulls[P_SNAPSHOT] != 'n' && !statement_steps)
 	{
 		run_with_snapshot(probe_sql, &params, snapshot);
 		probe_truncates = result_text(1);
@@ -245,6 +258,7 @@ pgt_refresh(const char *name, const char *initiated_by, bool skip_if_busy)
 	pgt_request_raw(&req, "probe", psprintf("{\"truncates\":\"%s\",\"changes\":\"%s\",\"sourceRows\":\"%s\",\"perSource\":\"%s\"}",
 											probe_truncates, probe_changes, probe_rows ? probe_rows : "0", probe_sources));
 	pgt_request_text(&req, "refreshMode", refresh_mode);
+	pgt_request_bool(&req, "inStatement", in_statement);
 	pgt_request_bool(&req, "forceFull", pg_trickle_force_full_refresh);
 	pgt_request_text(&req, "refreshStrategy", pgt_refresh_strategy_name());
 	pgt_request_text(&req, "maxChangeRatio", psprintf("%g", pg_trickle_differential_max_change_ratio));

@@ -17,7 +17,60 @@ LANGUAGE c VOLATILE STRICT SECURITY INVOKER PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', '_parse_query';
 COMMENT ON FUNCTION pgtrickle._parse_query(text) IS 'PostgreSQL''s raw parse tree of the query (nodeToString form): how the engine reads the definition of a view a defining query names.';
 
--- Step 3: function pgtrickle.explain_refresh_mode(text): new definition (body).
+-- Step 3: function pgtrickle._immediate_triggers(bigint, boolean): new definition (body).
+CREATE OR REPLACE FUNCTION pgtrickle._immediate_triggers(
+    pgt_id bigint,
+    enable boolean
+)
+RETURNS void
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE
+AS $body$
+
+DECLARE
+    wanted text[];
+    trig record;
+    source regclass;
+    kind record;
+BEGIN
+    SELECT CASE WHEN NOT enable THEN '{}'::text[]
+                WHEN jsonb_typeof(st.refresh_program->'immediate') = 'object' THEN '{insert,update,delete,truncate}'::text[]
+                ELSE '{before,after}'::text[] END INTO wanted
+    FROM pgtrickle.pgt_stream_tables AS st WHERE st.pgt_id = _immediate_triggers.pgt_id;
+    FOR trig IN
+        SELECT t.tgrelid::regclass AS source, t.tgname FROM pg_catalog.pg_trigger AS t
+        WHERE t.tgfoid = 'pgtrickle._immediate_maintain()'::regprocedure
+          AND t.tgname LIKE 'pgtrickle\_ivm\_' || _immediate_triggers.pgt_id || '\_%'
+          AND NOT (t.tgname = ANY (SELECT 'pgtrickle_ivm_' || _immediate_triggers.pgt_id || '_' || w FROM unnest(wanted) AS w)
+                   AND EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies AS d
+                               WHERE d.pgt_id = _immediate_triggers.pgt_id AND d.source_relid = t.tgrelid AND d.cdc_mode <> 'none'))
+    LOOP
+        -- IF EXISTS: the DROP fires the sql_drop event trigger, which may already have dropped the rest.
+        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', trig.tgname, trig.source);
+    END LOOP;
+    -- A view's changes are its tables' (cdc_mode none): they are sources too.
+    FOR source IN SELECT d.source_relid::regclass FROM pgtrickle.pgt_dependencies AS d
+                  WHERE d.pgt_id = _immediate_triggers.pgt_id AND d.cdc_mode <> 'none' ORDER BY 1
+    LOOP
+        FOR kind IN
+            SELECT * FROM (VALUES ('insert', 'AFTER', 'INSERT', 'REFERENCING NEW TABLE AS __pgt_new'),
+                                  ('update', 'AFTER', 'UPDATE', 'REFERENCING OLD TABLE AS __pgt_old NEW TABLE AS __pgt_new'),
+                                  ('delete', 'AFTER', 'DELETE', 'REFERENCING OLD TABLE AS __pgt_old'),
+                                  ('truncate', 'AFTER', 'TRUNCATE', ''),
+                                  ('before', 'BEFORE', 'INSERT OR UPDATE OR DELETE OR TRUNCATE', ''),
+                                  ('after', 'AFTER', 'INSERT OR UPDATE OR DELETE OR TRUNCATE', '')) AS k(suffix, timing, event, transition)
+            WHERE k.suffix = ANY (wanted)
+              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS t
+                              WHERE t.tgrelid = source AND t.tgname = 'pgtrickle_ivm_' || _immediate_triggers.pgt_id || '_' || k.suffix)
+        LOOP
+            EXECUTE format('CREATE TRIGGER %I %s %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._immediate_maintain(%L)',
+                           'pgtrickle_ivm_' || pgt_id || '_' || kind.suffix, kind.timing, kind.event, source, kind.transition, pgt_id);
+        END LOOP;
+    END LOOP;
+END
+
+$body$;
+
+-- Step 4: function pgtrickle.explain_refresh_mode(text): new definition (body).
 CREATE OR REPLACE FUNCTION pgtrickle.explain_refresh_mode(
     name text
 )
@@ -37,10 +90,10 @@ SELECT st.requested_mode, st.effective_refresh_mode,
  WHERE st.pgt_id = pgtrickle._stream_table_id(explain_refresh_mode.name);
 END;
 
--- Step 4: function pgtrickle.explain_refresh_mode(text): new comment.
+-- Step 5: function pgtrickle.explain_refresh_mode(text): new comment.
 COMMENT ON FUNCTION pgtrickle.explain_refresh_mode(text) IS 'The refresh mode asked for, the mode in effect, and why a differential mode was not possible: the query, or the last refresh''s fallback to FULL.';
 
--- Step 5: function pgtrickle._on_sql_drop(): new definition (body).
+-- Step 6: function pgtrickle._on_sql_drop(): new definition (body).
 CREATE OR REPLACE FUNCTION pgtrickle._on_sql_drop()
 RETURNS event_trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE
@@ -67,11 +120,11 @@ END
 
 $body$;
 
--- Step 6: function pgtrickle._on_sql_drop(): new comment.
+-- Step 7: function pgtrickle._on_sql_drop(): new comment.
 COMMENT ON FUNCTION pgtrickle._on_sql_drop() IS 'Event trigger function: keeps the catalog and change capture consistent when a stream table or a source is dropped with DROP TABLE or DROP VIEW.';
 
--- Step 7: function pgtrickle._on_ddl_command_end(): new comment.
+-- Step 8: function pgtrickle._on_ddl_command_end(): new comment.
 COMMENT ON FUNCTION pgtrickle._on_ddl_command_end() IS 'Event trigger function: after CREATE INDEX and CREATE TRIGGER, links stream tables restored by pg_restore once everything they need is restored; after CREATE OR REPLACE VIEW, marks the stream tables reading the view for reinitialization.';
 
--- Step 8: rebuild every stream table's refresh program and change capture with this library (does nothing unless this is the last step of the upgrade).
+-- Step 9: rebuild every stream table's refresh program and change capture with this library (does nothing unless this is the last step of the upgrade).
 SELECT pgtrickle._upgrade_stream_tables();

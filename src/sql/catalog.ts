@@ -424,8 +424,11 @@ const immediateMaintain = cFunction({
 
 /**
  * Creates (enable) or drops the IMMEDIATE triggers of stream table `pgt_id` on each of its
- * sources: one per statement kind, named pgtrickle_ivm_<pgt_id>_<kind>, the first three with the
- * transition tables the IMMEDIATE program reads.
+ * sources, named pgtrickle_ivm_<pgt_id>_<kind>. A program with statement steps (one table,
+ * refresh_program->'immediate') gets one AFTER trigger per statement kind, the first three with
+ * the transition tables it reads. Any other gets a BEFORE and an AFTER statement trigger: the
+ * shim refreshes the stream table once the last statement writing its sources ends. Idempotent:
+ * enabling keeps the triggers in place that are still wanted and drops the others.
  */
 const immediateTriggers = plpgsqlFunction({
   name: "_immediate_triggers",
@@ -433,22 +436,43 @@ const immediateTriggers = plpgsqlFunction({
   returns: "void",
   body: `
 DECLARE
+    wanted text[];
+    trig record;
     source regclass;
     kind record;
 BEGIN
-    FOR source IN SELECT d.source_relid::regclass FROM ${S}.pgt_dependencies AS d WHERE d.pgt_id = _immediate_triggers.pgt_id ORDER BY 1
+    SELECT CASE WHEN NOT enable THEN '{}'::text[]
+                WHEN jsonb_typeof(st.refresh_program->'immediate') = 'object' THEN '{insert,update,delete,truncate}'::text[]
+                ELSE '{before,after}'::text[] END INTO wanted
+    FROM ${S}.pgt_stream_tables AS st WHERE st.pgt_id = _immediate_triggers.pgt_id;
+    FOR trig IN
+        SELECT t.tgrelid::regclass AS source, t.tgname FROM pg_catalog.pg_trigger AS t
+        WHERE t.tgfoid = '${S}._immediate_maintain()'::regprocedure
+          AND t.tgname LIKE 'pgtrickle\\_ivm\\_' || _immediate_triggers.pgt_id || '\\_%'
+          AND NOT (t.tgname = ANY (SELECT 'pgtrickle_ivm_' || _immediate_triggers.pgt_id || '_' || w FROM unnest(wanted) AS w)
+                   AND EXISTS (SELECT 1 FROM ${S}.pgt_dependencies AS d
+                               WHERE d.pgt_id = _immediate_triggers.pgt_id AND d.source_relid = t.tgrelid AND d.cdc_mode <> 'none'))
     LOOP
-        FOR kind IN SELECT * FROM (VALUES ('insert', 'INSERT', 'REFERENCING NEW TABLE AS __pgt_new'),
-                                          ('update', 'UPDATE', 'REFERENCING OLD TABLE AS __pgt_old NEW TABLE AS __pgt_new'),
-                                          ('delete', 'DELETE', 'REFERENCING OLD TABLE AS __pgt_old'),
-                                          ('truncate', 'TRUNCATE', '')) AS k(suffix, event, transition)
+        -- IF EXISTS: the DROP fires the sql_drop event trigger, which may already have dropped the rest.
+        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', trig.tgname, trig.source);
+    END LOOP;
+    -- A view's changes are its tables' (cdc_mode none): they are sources too.
+    FOR source IN SELECT d.source_relid::regclass FROM ${S}.pgt_dependencies AS d
+                  WHERE d.pgt_id = _immediate_triggers.pgt_id AND d.cdc_mode <> 'none' ORDER BY 1
+    LOOP
+        FOR kind IN
+            SELECT * FROM (VALUES ('insert', 'AFTER', 'INSERT', 'REFERENCING NEW TABLE AS __pgt_new'),
+                                  ('update', 'AFTER', 'UPDATE', 'REFERENCING OLD TABLE AS __pgt_old NEW TABLE AS __pgt_new'),
+                                  ('delete', 'AFTER', 'DELETE', 'REFERENCING OLD TABLE AS __pgt_old'),
+                                  ('truncate', 'AFTER', 'TRUNCATE', ''),
+                                  ('before', 'BEFORE', 'INSERT OR UPDATE OR DELETE OR TRUNCATE', ''),
+                                  ('after', 'AFTER', 'INSERT OR UPDATE OR DELETE OR TRUNCATE', '')) AS k(suffix, timing, event, transition)
+            WHERE k.suffix = ANY (wanted)
+              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS t
+                              WHERE t.tgrelid = source AND t.tgname = 'pgtrickle_ivm_' || _immediate_triggers.pgt_id || '_' || k.suffix)
         LOOP
-            IF enable THEN
-                EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION ${S}._immediate_maintain(%L)',
-                               'pgtrickle_ivm_' || pgt_id || '_' || kind.suffix, kind.event, source, kind.transition, pgt_id);
-            ELSE
-                EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'pgtrickle_ivm_' || pgt_id || '_' || kind.suffix, source);
-            END IF;
+            EXECUTE format('CREATE TRIGGER %I %s %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION ${S}._immediate_maintain(%L)',
+                           'pgtrickle_ivm_' || pgt_id || '_' || kind.suffix, kind.timing, kind.event, source, kind.transition, pgt_id);
         END LOOP;
     END LOOP;
 END

@@ -81,18 +81,6 @@ for (const major of pgVersions()) {
     let client: pg.Client;
     beforeAll(() => { client = database.client; });
 
-    it.each([
-      ["d_join", "a subquery in FROM with GROUP BY, DISTINCT or aggregates"],
-      ["u_all", "UNION, INTERSECT or EXCEPT"],
-      ["c_values", "VALUES or a SELECT without FROM in FROM"],
-    ])("refuses %s in IMMEDIATE mode with 0A000 and a hint", async (name, construct) => {
-      const error = await client.query("SELECT pgtrickle.create_stream_table('x_immediate', $$" + CASES.find((c) => c.name === name)!.query
-        + "$$, refresh_mode => 'IMMEDIATE')").catch((e: unknown) => e as pg.DatabaseError);
-      expect(error).toMatchObject({ code: "0A000", message: `${construct} is not supported in IMMEDIATE mode` });
-      expect((error as pg.DatabaseError).hint).toBeTruthy();
-      expect((await client.query("SELECT count(*)::int AS n FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'x_immediate'")).rows[0].n).toBe(0);
-    });
-
     it("a change on both sides of a join within one window: the key moves on each side", async () => {
       await client.query("INSERT INTO l VALUES (900001, 5, 1, 'both'); INSERT INTO r VALUES (900001, 5, 2)");
       for (const c of CASES) await refresh(client, c.name);

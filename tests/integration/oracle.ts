@@ -195,13 +195,17 @@ export function randomJoinStatement(r: Random, nextId: () => number): string {
 /** A stream table of an oracle test: its name, defining query and the columns compared. */
 export interface OracleCase { name: string; query: string; columns: string[] }
 
+/** The name of the IMMEDIATE twin of a case's stream table (see joinOracle). */
+export const immediateTwin = (c: OracleCase) => `${c.name}_imm`;
+
 /**
  * `rounds` rounds of 1 to 7 random statements (some in a transaction, some rolled back), each
- * followed by a refresh of every case and the multiset oracle; returns how often each refresh
- * action happened.
+ * followed by the multiset oracle on the IMMEDIATE twin of every case in `immediate` (kept
+ * current by the statements themselves), then a refresh of every case and the oracle on it;
+ * returns how often each refresh action happened.
  */
 export async function randomRounds(client: pg.ClientBase, cases: OracleCase[], rounds: number, seed: number,
-  statement: (r: Random, nextId: () => number) => string): Promise<Map<string, number>> {
+  statement: (r: Random, nextId: () => number) => string, immediate: OracleCase[] = []): Promise<Map<string, number>> {
   const r = new Random(seed);
   let id = 1000;
   const nextId = () => ++id;
@@ -211,6 +215,7 @@ export async function randomRounds(client: pg.ClientBase, cases: OracleCase[], r
     if (transactional) await client.query("BEGIN");
     for (let s = r.int(1, 7); s > 0; s--) await client.query(statement(r, nextId));
     if (transactional) await client.query(r.chance(0.2) ? "ROLLBACK" : "COMMIT");
+    for (const c of immediate) await expectMatchesQuery(client, immediateTwin(c), c.columns, c.query, `${immediateTwin(c)} round ${round} seed ${seed}`);
     for (const c of cases) {
       const action = await refresh(client, c.name);
       actions.set(action, (actions.get(action) ?? 0) + 1);
@@ -225,26 +230,33 @@ export const JOIN_ROUNDS = Number(process.env.PGTRICKLE_ROUNDS ?? 30);
 
 /**
  * Inside a describe block: the join tables (createJoinTables, then `setup`), each case a
- * DIFFERENTIAL stream table, and two tests — each equals its query right after creation, and
- * after JOIN_ROUNDS rounds of random statements (seed PGTRICKLE_SEED or `seed`), every refresh
- * differential. Returns the database, whose client the block's other tests use.
+ * DIFFERENTIAL stream table and an IMMEDIATE twin, and two tests — each equals its query right
+ * after creation, and after each of JOIN_ROUNDS rounds of random statements (seed
+ * PGTRICKLE_SEED or `seed`): the twin at once, the DIFFERENTIAL one after a refresh, every
+ * refresh differential. Returns the database, whose client the block's other tests use.
  */
 export function joinOracle(major: number, cases: OracleCase[], seed: number, setup: (client: pg.Client) => Promise<void> = async () => {}): ExtensionDatabase {
   const database = withExtensionDatabase(major);
   beforeAll(async () => {
     await createJoinTables(database.client);
     await setup(database.client);
-    for (const c of cases) await createStreamTable(database.client, c.name, c.query, "DIFFERENTIAL");
+    for (const c of cases) {
+      await createStreamTable(database.client, c.name, c.query, "DIFFERENTIAL");
+      await createStreamTable(database.client, immediateTwin(c), c.query, "IMMEDIATE");
+    }
     await database.client.query("SET pg_trickle.refresh_strategy = 'differential'");
   });
 
   it("every stream table equals its query right after creation", async () => {
-    for (const c of cases) await expectMatchesQuery(database.client, c.name, c.columns, c.query, `${c.name} initial`);
+    for (const c of cases) {
+      await expectMatchesQuery(database.client, c.name, c.columns, c.query, `${c.name} initial`);
+      await expectMatchesQuery(database.client, immediateTwin(c), c.columns, c.query, `${immediateTwin(c)} initial`);
+    }
   });
 
-  it(`stays exact over ${JOIN_ROUNDS} rounds of random DML on every table`, async () => {
+  it(`stays exact over ${JOIN_ROUNDS} rounds of random DML on every table, in DIFFERENTIAL and IMMEDIATE mode`, async () => {
     const s = Number(process.env.PGTRICKLE_SEED ?? seed);
-    const actions = await randomRounds(database.client, cases, JOIN_ROUNDS, s, randomJoinStatement);
+    const actions = await randomRounds(database.client, cases, JOIN_ROUNDS, s, randomJoinStatement, cases);
     // Maintained by the delta rules, never recomputed.
     expect([...actions.keys()].sort()).toEqual(["DIFFERENTIAL", "NO_DATA"].filter((a) => actions.has(a)));
     expect(actions.get("DIFFERENTIAL") ?? 0).toBeGreaterThan(JOIN_ROUNDS * cases.length / 2);

@@ -238,6 +238,7 @@ const RELINK_SURVEY_SQL = `SELECT json_build_object(
   'rows', COALESCE(json_agg(json_build_object(
     'pgtId', st.pgt_id::text, 'schema', st.pgt_schema, 'name', st.pgt_name, 'status', st.status, 'frontier', st.frontier,
     'refreshMode', st.refresh_mode, 'differentiable', COALESCE((st.refresh_program->>'differentiable')::boolean, false),
+    'statementTriggers', jsonb_typeof(st.refresh_program->'immediate') = 'object',
     'storage', (SELECT json_build_object('oid', c.oid::text, 'loaded', EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid))
                 FROM pg_class c WHERE c.oid = to_regclass(format('%I.%I', st.pgt_schema, st.pgt_name))),
     'sources', (SELECT COALESCE(json_agg(json_build_object(

@@ -55,15 +55,6 @@ export class DerivedOperator extends ScanOperator {
     return d;
   }
 
-  /** Why a query holding this relation has no IMMEDIATE program. */
-  get immediateReason(): string {
-    if (this.isConstant) return "VALUES or a SELECT without FROM in FROM is not supported in IMMEDIATE mode";
-    if (this.sublink) return "a subquery in an expression (EXISTS, IN, a scalar subquery) is not supported in IMMEDIATE mode";
-    if (this.branches[0].kind == OperatorKind.Window) return "window functions are not supported in IMMEDIATE mode";
-    return this.isUnion ? "UNION, INTERSECT or EXCEPT is not supported in IMMEDIATE mode"
-      : "a subquery in FROM with GROUP BY, DISTINCT or aggregates is not supported in IMMEDIATE mode";
-  }
-
   /** True for a constant relation (VALUES, a SELECT without FROM). */
   get isConstant(): bool { return this.values.length > 0; }
 

@@ -54,10 +54,12 @@ export class RefreshProgram {
   /** FULL as a difference, for a stream table other stream tables read (see fullDiffStatements). */
   fullDiff: Statement[] = [];
   differential: Statement[] = [];
-  /** Null when the query is not differentiable, or differentiable but not in IMMEDIATE mode (see immediateReason). */
+  /**
+   * The statement-trigger program of a query over one table, or null. An IMMEDIATE stream table
+   * without one is refreshed DIFFERENTIAL from its change buffers at the end of every statement
+   * that writes its sources, inside the writing transaction (native/immediate.c).
+   */
   immediate: ImmediateProgram | null = null;
-  /** Why a differentiable query has no IMMEDIATE program ("" otherwise). */
-  immediateReason: string = "";
   sources: ProgramSource[] = [];
 
   /** The program as stored in the catalog. */
@@ -80,7 +82,6 @@ export class RefreshProgram {
       .raw("fullDiff", statementsJson(this.fullDiff))
       .raw("differential", statementsJson(this.differential))
       .raw("immediate", this.immediate === null ? "null" : changetype<ImmediateProgram>(this.immediate).toJson())
-      .str("immediateReason", this.immediateReason)
       .raw("sources", jsonArray(sources))
       .toString();
   }
@@ -211,7 +212,9 @@ export function readStatements(program: Json, field: string): Statement[] {
  * refresh applied anything (schedules count from it, so a change arriving after an idle period
  * is applied at once) (with this transaction's xid and the change sequence position, see
  * operators/scan.ts), clears the error count, and appends the history row — except for a
- * scheduled refresh that found nothing to do, which would otherwise add a row every period.
+ * scheduled refresh that found nothing to do, which would otherwise add a row every period, and
+ * for the refresh an IMMEDIATE trigger runs after every writing statement (which also leaves
+ * effective_refresh_mode as it is).
  * Parameters: $5 action, $6 rows inserted, $7 rows deleted, $8 initiated_by, $9 start time,
  * $10 pgt_id, $11 delta rows, $12 was_full_fallback, $13 the reason for the action (also the
  * fallback_reason of a FULL one). `current`: the installed SQL objects are this version's;
@@ -229,7 +232,7 @@ export function finishSql(current: bool): string {
     data_timestamp = now(), is_populated = true,
     last_refresh_at = CASE WHEN $5 = 'NO_DATA' THEN last_refresh_at ELSE now() END,
     status = CASE WHEN status = 'INITIALIZING' THEN 'ACTIVE' ELSE status END,
-    effective_refresh_mode = CASE WHEN $5 = 'NO_DATA' THEN effective_refresh_mode WHEN $5 = 'REINITIALIZE' THEN 'FULL' ELSE $5 END,
+    effective_refresh_mode = CASE WHEN $5 = 'NO_DATA' OR $8 = 'IMMEDIATE' THEN effective_refresh_mode WHEN $5 = 'REINITIALIZE' THEN 'FULL' ELSE $5 END,
     needs_reinit = needs_reinit AND $5 <> 'REINITIALIZE',
     consecutive_errors = 0, updated_at = now()
   WHERE pgt_id = $10::bigint
@@ -239,5 +242,5 @@ INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, data_timestamp, start_time, e
 SELECT pgt_id, now(), $9::timestamptz, clock_timestamp(), $5, $6::bigint, $7::bigint, $11::bigint,
   $12::bool, CASE WHEN $5 = 'FULL' OR $12::bool THEN $13 END, 'COMPLETED', $8${current ? ", $13" : ""}
 FROM __pgt_u
-WHERE $5 <> 'NO_DATA' OR $8 <> 'SCHEDULER'`;
+WHERE ($5 <> 'NO_DATA' OR $8 <> 'SCHEDULER') AND $8 <> 'IMMEDIATE'`;
 }

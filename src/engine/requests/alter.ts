@@ -2,8 +2,9 @@
  * @fileoverview `alter`: changes a stream table's schedule, refresh mode or status in place.
  *
  * Switching to or from IMMEDIATE changes how changes reach the stream table: to IMMEDIATE, the
- * statement triggers replace the change buffer (dropped when no other stream table reads it);
- * from IMMEDIATE, change capture is set up again. Either way the frontier is forgotten and the
+ * IMMEDIATE triggers are created, and for a one-table program, whose triggers read transition
+ * tables, they replace the change buffer (dropped when no other stream table reads it); from
+ * IMMEDIATE, the triggers go and change capture is set up again where it was dropped. Either way the frontier is forgotten and the
  * shim refreshes the table at once (`"refresh": true`), in the same transaction, with the
  * sources locked against writers, so the table is exact from the switch on.
  */
@@ -16,7 +17,7 @@ import { lookupStreamTable, lookupRelation, bufferColumns } from "../analyze/cat
 import { Statement, statementsJson } from "../refresh/statement";
 import { quoteLiteral } from "../sqlgen/quote";
 import { ensureCapture } from "../cdc/buffer";
-import { immediateTriggers, notImmediate, notImmediateProgram } from "./create";
+import { immediateTriggers, notImmediate } from "./create";
 import { parseDiamondOptions, parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
 import { notAStreamTable } from "./drop";
 
@@ -97,18 +98,16 @@ function switchImmediate(st: Json, toImmediate: bool, out: Statement[]): EngineE
   const pgtId = st.str("pgtId");
   const storage = st.get("program").str("storage");
   if (toImmediate) {
-    const reason = st.get("program").str("immediateReason", "");
-    if (reason.length > 0) return notImmediateProgram(reason);
-    if (st.get("program").get("immediate").kind != JsonKind.Object) {
-      return new EngineError(ErrorCode.UnsupportedConstruct, "stream table \"" + st.str("name") + "\" was created without an IMMEDIATE program")
-        .withHint("Drop the stream table and create it again with refresh_mode => 'IMMEDIATE'.");
-    }
-    out.push(new Statement("UPDATE pgtrickle.pgt_dependencies SET cdc_mode = 'immediate' WHERE pgt_id = " + pgtId));
     out.push(immediateTriggers(storage, true));
-    out.push(new Statement("SELECT pgtrickle._drop_orphan_capture()"));
-    return null;
+    // A one-table program reads transition tables: its change capture may go. Any other keeps it.
+    if (st.get("program").get("immediate").kind == JsonKind.Object) {
+      out.push(new Statement("UPDATE pgtrickle.pgt_dependencies SET cdc_mode = 'immediate' WHERE pgt_id = " + pgtId));
+      out.push(new Statement("SELECT pgtrickle._drop_orphan_capture()"));
+      return null;
+    }
+  } else {
+    out.push(immediateTriggers(storage, false));
   }
-  out.push(immediateTriggers(storage, false));
   const sources = st.get("program").arr("sources");
   for (let i = 0; i < sources.length; i++) {
     const source = lookupRelation(sources[i].str("schema"), sources[i].str("name"));

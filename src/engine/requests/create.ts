@@ -80,9 +80,8 @@ export function createStreamTable(request: Json): string {
     if (nameError !== null) return errorResponse(nameError);
   }
 
-  const compiled = compileQuery(defining, target.schema, target.name, request.int("serverVersion", 180000), effective != "IMMEDIATE", false);
+  const compiled = compileQuery(defining, target.schema, target.name, request.int("serverVersion", 180000), effective, false);
   const program = compiled.program;
-  if (effective == "IMMEDIATE" && program.immediate === null) return errorResponse(notImmediateProgram(program.immediateReason));
   const statements = compiled.storage;
   for (let i = 0; i < compiled.capture.length; i++) statements.push(compiled.capture[i]);
   statements.push(new Statement("CREATE TRIGGER pgtrickle_guard BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + storage
@@ -139,7 +138,7 @@ export class CompiledQuery {
   program: RefreshProgram = new RefreshProgram();
   /** CREATE TABLE of the storage (and its row-id index). */
   storage: Statement[] = [];
-  /** What makes every source capture the columns the program reads (none without `capture`). */
+  /** What makes every source capture the columns the program reads (none when statement triggers read transition tables). */
   capture: Statement[] = [];
   /** The storage columns, in table order (empty for a FULL-only query: its columns are the query's own). */
   columns: string[] = [];
@@ -148,10 +147,11 @@ export class CompiledQuery {
 /**
  * Compiles an analyzed defining query into the query-dependent parts of a refresh program
  * (differentiable, operatorTree, probe, full, fullDiff, differential, immediate, sources), the
- * storage's DDL and, when `capture`, the statements that make its sources capture what it reads
- * (`replaceCapture` also rewrites capture functions that already read enough).
+ * storage's DDL and the statements that make its sources capture what it reads, unless the stream
+ * table, refreshed in `mode`, reads transition tables instead (`replaceCapture` also rewrites
+ * capture functions that already read enough).
  */
-export function compileQuery(defining: DefiningQuery, schema: string, name: string, serverVersion: i32, capture: bool,
+export function compileQuery(defining: DefiningQuery, schema: string, name: string, serverVersion: i32, mode: string,
   replaceCapture: bool): CompiledQuery {
   const analysis = defining.analysis;
   const out = new CompiledQuery();
@@ -171,16 +171,12 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     program.full = fullRefreshStatements(schema, name, plan);
     program.fullDiff = fullDiffStatements(schema, name, plan.fullSelect, "__pgt_row_id");
     program.differential = plan.differential;
-    if (q.views.length > 0) {
-      program.immediateReason = "a query reading a view is not supported in IMMEDIATE mode";
-    } else if (derivedReason(q.scans).length > 0) {
-      program.immediateReason = derivedReason(q.scans);
-    } else if (q.scans.length == 1) {
+    // One base table read once: statement triggers apply each statement's transition tables. Any
+    // other query is refreshed from its change buffers at the end of each writing statement.
+    if (q.views.length == 0 && q.scans.length == 1 && !isDerived(q.scans[0])) {
       program.immediate = new ImmediateProgram(immediateStep(operators, q.scans, storage, DeltaSource.Inserted),
         immediateStep(operators, q.scans, storage, DeltaSource.Updated), immediateStep(operators, q.scans, storage, DeltaSource.Deleted),
         rowVersionsSelect(storage));
-    } else {
-      program.immediateReason = "a query reading more than one table (a join) is not supported in IMMEDIATE mode";
     }
     const sources = programSources(q.scans);
     for (let i = 0; i < sources.length; i++) program.sources.push(sources[i]);
@@ -191,8 +187,8 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     }
     out.storage.push(new Statement("CREATE TABLE " + storage + " AS\n" + plan.fullSelect + "\nWITH NO DATA"));
     out.storage.push(createRowIdIndex(schema, name));
-    // An IMMEDIATE stream table reads each statement's transition tables, not a change buffer.
-    if (capture) {
+    // Statement triggers read each statement's transition tables, not a change buffer.
+    if (mode != "IMMEDIATE" || program.immediate === null) {
       for (let i = 0; i < sources.length; i++) {
         const rel = sourceRelation(q.scans, sources[i].oid);
         const statements = ensureCapture(rel, sources[i].columns, bufferColumns(rel.oid), replaceCapture);
@@ -212,12 +208,6 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     out.storage.push(new Statement("CREATE TABLE " + storage + " AS\n" + sourceSelect + "\nWITH NO DATA"));
   }
   return out;
-}
-
-/** Why a differentiable query has no IMMEDIATE program, as an error. */
-export function notImmediateProgram(reason: string): EngineError {
-  return new EngineError(ErrorCode.UnsupportedConstruct, reason)
-    .withHint("Use refresh_mode => 'DIFFERENTIAL' with a short schedule, or 'FULL'.");
 }
 
 /** IMMEDIATE applies the DIFFERENTIAL rules, so what DIFFERENTIAL cannot maintain IMMEDIATE cannot either. */
@@ -244,12 +234,6 @@ function compilePlan(tree: Operator, scans: ScanOperator[], storage: string, ret
 function immediateStep(tree: Operator, scans: ScanOperator[], storage: string, delta: DeltaSource): ImmediateStep {
   const plan = compilePlan(tree, scans, storage, false, delta);
   return new ImmediateStep(plan.lock, plan.differential);
-}
-
-/** Why the first derived relation among the scans keeps the query from IMMEDIATE mode; "" without one. */
-function derivedReason(scans: ScanOperator[]): string {
-  for (let i = 0; i < scans.length; i++) if (isDerived(scans[i])) return changetype<DerivedOperator>(scans[i]).immediateReason;
-  return "";
 }
 
 /** One program source per table the scans read (a table read twice is one source), with every column read from it. */
@@ -347,11 +331,13 @@ function pushValue(stack: PNode[], v: PValue | null): void {
 
 /**
  * pgt_dependencies.cdc_mode of a source of kind `relkind` read by a stream table refreshed in
- * `mode`. A view's own changes are not captured: its tables are sources too.
+ * `mode`: `immediate` when statement triggers read its transition tables (`statementTriggers`,
+ * an IMMEDIATE program of a one-table query), else `trigger` (captured into a change buffer)
+ * for a differentiable query. A view's own changes are not captured: its tables are sources too.
  */
-export function cdcMode(relkind: string, mode: string, differentiable: bool): string {
+export function cdcMode(relkind: string, mode: string, differentiable: bool, statementTriggers: bool): string {
   if (relkind == "v") return "none";
-  if (mode == "IMMEDIATE") return "immediate";
+  if (mode == "IMMEDIATE" && statementTriggers) return "immediate";
   return differentiable ? "trigger" : "none";
 }
 
@@ -386,7 +372,7 @@ export function dependencyRows(out: Statement[], where: string, mode: string, pr
     const s = program.sources[i];
     const cols: string[] = [];
     for (let c = 0; c < s.columns.length; c++) cols.push(quoteLiteral(s.columns[c]));
-    const cdc = quoteLiteral(cdcMode(s.relkind, mode, program.differentiable));
+    const cdc = quoteLiteral(cdcMode(s.relkind, mode, program.differentiable, program.immediate !== null));
     out.push(new Statement("INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, cdc_mode)\n"
       + "SELECT pgt_id, " + s.oid + ", " + quoteLiteral(sourceType(s)) + ", ARRAY[" + cols.join(", ") + "]::text[], " + cdc
       + "\nFROM pgtrickle.pgt_stream_tables WHERE " + where));

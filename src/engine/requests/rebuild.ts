@@ -1,8 +1,8 @@
 /**
  * @fileoverview `rebuild`: recompiles an existing stream table's defining query with this engine —
  * run by `pgtrickle._upgrade_stream_tables()` at the end of ALTER EXTENSION ... UPDATE, so a
- * stream table created by an earlier version gets this version's refresh program (an IMMEDIATE
- * program, for instance) and its sources this version's capture functions; by relinking after a
+ * stream table created by an earlier version gets this version's refresh program (and the IMMEDIATE
+ * triggers it needs) and its sources this version's capture functions; by relinking after a
  * restore; and by the refresh that reinitializes a stream table whose view was replaced (its
  * tables may differ: dependencies are written again and capture nobody needs is dropped).
  * Storage, catalog row, frontier and buffered changes stay: the next refresh continues where the
@@ -39,8 +39,7 @@ export function rebuildStreamTable(request: Json): string {
   const defining = readDefiningQuery(request);
   if (defining.error !== null) return errorResponse(changetype<EngineError>(defining.error));
   const mode = request.str("refreshMode");
-  const compiled = compileQuery(defining, request.str("schema"), request.str("name"), request.int("serverVersion", 180000),
-    mode != "IMMEDIATE", true);
+  const compiled = compileQuery(defining, request.str("schema"), request.str("name"), request.int("serverVersion", 180000), mode, true);
   const layoutError = checkStorage(request.str("schema"), request.str("name"), compiled.columns);
   if (layoutError !== null) return errorResponse(layoutError);
   const pgtId = request.int("pgtId").toString();
@@ -49,6 +48,8 @@ export function rebuildStreamTable(request: Json): string {
     + "::jsonb, updated_at = now() WHERE pgt_id = " + pgtId));
   statements.push(new Statement("DELETE FROM pgtrickle.pgt_dependencies WHERE pgt_id = " + pgtId));
   dependencyRows(statements, "pgt_id = " + pgtId, mode, compiled.program);
+  // The IMMEDIATE triggers the new program needs on the (perhaps new) sources; those in place stay.
+  if (mode == "IMMEDIATE") statements.push(new Statement("SELECT pgtrickle._immediate_triggers(" + pgtId + ", true)"));
   statements.push(new Statement("SELECT pgtrickle._drop_orphan_capture()"));
   return okResponse(new JsonObjectWriter().raw("statements", statementsJson(statements)).toString());
 }

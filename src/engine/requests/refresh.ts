@@ -4,7 +4,7 @@
  * changes, TRUNCATE markers, source size); this decision is pure and cheap.
  */
 
-import { Json, JsonObjectWriter } from "../util/json";
+import { Json, JsonKind, JsonObjectWriter } from "../util/json";
 import { EngineError, okResponse, errorResponse } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
 import { readStatements, pruneTerms, finishSql } from "../refresh/program";
@@ -52,7 +52,8 @@ function formatMs(ms: f64): string {
 
 /**
  * Handles `{"op":"refresh", pgtId, program, populated, hasFrontier, consumed, reinitialize, probe,
- * refreshMode, forceFull, refreshStrategy, maxChangeRatio, fullRefreshEvery, currentSql}`. With
+ * refreshMode, inStatement, forceFull, refreshStrategy, maxChangeRatio, fullRefreshEvery, currentSql}`
+ * (`inStatement`: run by an IMMEDIATE trigger at the end of a writing statement). With
  * refresh_strategy auto, a refresh whose changes pass the change-ratio test still goes FULL when
  * the last refreshes predict it cheaper (see predictedDifferentialMs); every decision carries its
  * reason, which the history records (`currentSql` false: the installed SQL predates that column).
@@ -72,6 +73,10 @@ export function planRefresh(request: Json): string {
   const fullEvery = request.int("fullRefreshEvery", 0);
   const costs = new CostsOnce(request.get("pgtId").text, fullEvery);
 
+  // IMMEDIATE: a one-table program is applied by statement triggers; any other is refreshed from
+  // its change buffers at the end of each writing statement, always DIFFERENTIAL but after a TRUNCATE.
+  const immediate = request.str("refreshMode") == "IMMEDIATE";
+  const statementTriggers = immediate && program.has("immediate") && program.get("immediate").kind == JsonKind.Object;
   let action = "DIFFERENTIAL";
   let reason = "";
   let fallback = false;
@@ -82,13 +87,13 @@ export function planRefresh(request: Json): string {
     // The shim has recompiled the program: a view it reads was replaced.
     action = "REINITIALIZE";
     reason = "a view the defining query reads was replaced";
-  } else if (request.str("refreshMode") != "IMMEDIATE" && !request.bool("hasFrontier")) {
-    action = "FULL";
-    reason = "the refresh mode changed, so no earlier refresh says which changes are applied";
-  } else if (request.str("refreshMode") == "IMMEDIATE") {
-    // Writers keep it current; a refresh asked for anyway recomputes it (the shim has locked the sources).
+  } else if (statementTriggers) {
+    // Writers' triggers keep it current; a refresh asked for anyway recomputes it (the shim has locked the sources).
     action = "FULL";
     reason = "refresh mode IMMEDIATE";
+  } else if (!request.bool("hasFrontier")) {
+    action = "FULL";
+    reason = "the refresh mode changed, so no earlier refresh says which changes are applied";
   } else if (!differentiable) {
     action = "FULL";
     reason = program.str("reason");
@@ -99,6 +104,8 @@ export function planRefresh(request: Json): string {
   } else if (changes == 0) {
     action = "NO_DATA";
     reason = "no pending changes";
+  } else if (immediate) {
+    reason = "refresh mode IMMEDIATE";
   } else if (request.str("refreshMode") == "FULL") {
     action = "FULL";
     reason = "refresh mode FULL";
@@ -139,7 +146,8 @@ export function planRefresh(request: Json): string {
   }
   let statements: Statement[] = [];
   // Other stream tables read this one: change only what differs, so they stay DIFFERENTIAL.
-  const asDifference = request.bool("consumed") && program.arr("fullDiff").length > 0;
+  // So does a FULL refresh inside a writing statement: TRUNCATE would lock readers out until it commits.
+  const asDifference = (request.bool("consumed") || request.bool("inStatement")) && program.arr("fullDiff").length > 0;
   if (action == "FULL" || action == "REINITIALIZE") statements = readStatements(program, asDifference ? "fullDiff" : "full");
   else if (action == "DIFFERENTIAL") {
     statements = readStatements(program, "differential");

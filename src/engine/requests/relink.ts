@@ -84,7 +84,7 @@ export function planRelink(survey: Json): string {
  * program and are written again here.
  */
 function sourceCdc(row: Json, source: Json): string {
-  return cdcMode(source.str("relkind"), row.str("refreshMode"), row.bool("differentiable"));
+  return cdcMode(source.str("relkind"), row.str("refreshMode"), row.bool("differentiable"), row.bool("statementTriggers"));
 }
 
 function qualified(row: Json): string {

@@ -231,12 +231,23 @@ describe("joins", () => {
       message: "USING or NATURAL on a computed column of a subquery or view on the nullable side of an outer join is not supported in DIFFERENTIAL mode" });
   });
 
-  it("refuses a join in IMMEDIATE mode with 0A000 and a hint", () => {
-    const response = create("SELECT o.id, e.kind FROM orders o JOIN events e ON e.n = o.id", { refreshMode: "IMMEDIATE" });
-    expect(response.error).toMatchObject({
-      sqlstate: "0A000", message: "a query reading more than one table (a join) is not supported in IMMEDIATE mode",
-      hint: "Use refresh_mode => 'DIFFERENTIAL' with a short schedule, or 'FULL'.",
-    });
+  it("a join in IMMEDIATE mode has no statement steps: it keeps change capture, refreshed after each writing statement", () => {
+    const result = created("SELECT o.id, e.kind FROM orders o JOIN events e ON e.n = o.id", { refreshMode: "IMMEDIATE" });
+    expect(result.refreshMode).toBe("IMMEDIATE");
+    expect(result.program.immediate).toBeNull();
+    const sqls: string[] = result.statements.map((s: EngineStatement) => s.sql);
+    expect(sqls.filter((q) => q.startsWith("CREATE TABLE pgtrickle_changes.")).length).toBe(2);
+    const dependencies = sqls.filter((q) => q.startsWith("INSERT INTO pgtrickle.pgt_dependencies"));
+    expect(dependencies.map((q) => q.includes("'trigger'\nFROM"))).toEqual([true, true]);
+    expect(sqls.filter((q) => q.startsWith("SELECT pgtrickle._immediate_triggers(pgt_id, true)")).length).toBe(1);
+  });
+
+  it("a one-table query in IMMEDIATE mode has statement steps and no change capture", () => {
+    const result = created("SELECT id, amount FROM orders", { refreshMode: "IMMEDIATE" });
+    expect(Object.keys(result.program.immediate)).toEqual(["insert", "update", "delete", "check"]);
+    const sqls: string[] = result.statements.map((s: EngineStatement) => s.sql);
+    expect(sqls.filter((q) => q.startsWith("CREATE TABLE pgtrickle_changes.")).length).toBe(0);
+    expect(sqls.find((q) => q.startsWith("INSERT INTO pgtrickle.pgt_dependencies"))).toContain("'immediate'");
   });
 
   it.each([
@@ -264,9 +275,10 @@ describe("views", () => {
     expect(result.program.full[2].sql).toContain('(__pgt_s0."amount" > CAST(0 AS "pg_catalog"."numeric"))');
   });
 
-  it("refuses a view in IMMEDIATE mode with 0A000", () => {
-    expect(create("SELECT id FROM v", { refreshMode: "IMMEDIATE" }).error)
-      .toMatchObject({ sqlstate: "0A000", message: "a query reading a view is not supported in IMMEDIATE mode" });
+  it("a view in IMMEDIATE mode is refreshed from the change buffers of its tables", () => {
+    const result = created("SELECT id FROM v", { refreshMode: "IMMEDIATE" });
+    expect(result.program.immediate).toBeNull();
+    expect(result.statements.filter((s: EngineStatement) => s.sql.startsWith("CREATE TABLE pgtrickle_changes.")).length).toBe(1);
   });
 
   it("names a construct inside a view at the view's name in the defining query", async () => {

@@ -137,6 +137,24 @@ describe("the refresh decision", () => {
     expect(notDifferentiable.fullDiff[1].sql).toContain("row_number() OVER (ORDER BY __pgt_r USING OPERATOR(pg_catalog.*<))");
   });
 
+  it("in IMMEDIATE mode: FULL with statement steps; without, DIFFERENTIAL whatever the ratio and strategy, FULL as a difference after a TRUNCATE", async () => {
+    expect(verdict(decide(differentiable, {}, { refreshMode: "IMMEDIATE" })))
+      .toEqual({ action: "FULL", reason: "refresh mode IMMEDIATE", wasFullFallback: false, deltaRows: 0 });
+    const join = await createdProgram("SELECT o.id, e.kind FROM orders o JOIN events e ON e.n = o.id");
+    expect(join.immediate).toBeNull();
+    for (const overrides of [{}, { refreshStrategy: "full" }, { forceFull: true }, { fullRefreshEvery: 1 }]) {
+      const d = decide(join, { changes: 5000, sourceRows: 100 }, { refreshMode: "IMMEDIATE", inStatement: true, ...overrides });
+      expect(verdict(d)).toEqual({ action: "DIFFERENTIAL", reason: "refresh mode IMMEDIATE", wasFullFallback: false, deltaRows: 5000 });
+      expect(d.statements).toEqual(join.differential);
+    }
+    expect(decide(join, {}, { refreshMode: "IMMEDIATE", inStatement: true }).action).toBe("NO_DATA");
+    const truncated = decide(join, { truncates: 1, changes: 1 }, { refreshMode: "IMMEDIATE", inStatement: true });
+    expect(verdict(truncated)).toEqual({ action: "FULL", reason: "a source table was truncated", wasFullFallback: true, deltaRows: 1 });
+    expect(truncated.statements).toEqual(join.fullDiff);
+    // A refresh asked for by hand (no frontier after switching modes) recomputes it.
+    expect(decide(join, { changes: 1 }, { refreshMode: "IMMEDIATE", hasFrontier: false }).action).toBe("FULL");
+  });
+
   it("is NO_DATA with no statements when nothing changed", () => {
     const d = decide(differentiable, { changes: 0, sourceRows: 1000 });
     expect(verdict(d)).toEqual({ action: "NO_DATA", reason: "no pending changes", wasFullFallback: false, deltaRows: 0 });
@@ -223,7 +241,7 @@ describe("the refresh statements", () => {
           data_timestamp = now(), is_populated = true,
           last_refresh_at = CASE WHEN $5 = 'NO_DATA' THEN last_refresh_at ELSE now() END,
           status = CASE WHEN status = 'INITIALIZING' THEN 'ACTIVE' ELSE status END,
-          effective_refresh_mode = CASE WHEN $5 = 'NO_DATA' THEN effective_refresh_mode WHEN $5 = 'REINITIALIZE' THEN 'FULL' ELSE $5 END,
+          effective_refresh_mode = CASE WHEN $5 = 'NO_DATA' OR $8 = 'IMMEDIATE' THEN effective_refresh_mode WHEN $5 = 'REINITIALIZE' THEN 'FULL' ELSE $5 END,
           needs_reinit = needs_reinit AND $5 <> 'REINITIALIZE',
           consecutive_errors = 0, updated_at = now()
         WHERE pgt_id = $10::bigint
@@ -233,7 +251,7 @@ describe("the refresh statements", () => {
       SELECT pgt_id, now(), $9::timestamptz, clock_timestamp(), $5, $6::bigint, $7::bigint, $11::bigint,
         $12::bool, CASE WHEN $5 = 'FULL' OR $12::bool THEN $13 END, 'COMPLETED', $8, $13
       FROM __pgt_u
-      WHERE $5 <> 'NO_DATA' OR $8 <> 'SCHEDULER'"
+      WHERE ($5 <> 'NO_DATA' OR $8 <> 'SCHEDULER') AND $8 <> 'IMMEDIATE'"
     `);
   });
 
