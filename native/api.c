@@ -31,6 +31,7 @@ PG_FUNCTION_INFO_V1(_engine_normalize);
 PG_FUNCTION_INFO_V1(_parse_query);
 PG_FUNCTION_INFO_V1(_guard_stream_table);
 PG_FUNCTION_INFO_V1(_upgrade_stream_tables);
+PG_FUNCTION_INFO_V1(_query_plan);
 
 
 /* Text argument `n`, or NULL. */
@@ -182,6 +183,7 @@ create_stream_table(PG_FUNCTION_ARGS)
 	pgt_request_bool(&req, "initialize", initialize);
 	pgt_request_int(&req, "minScheduleSeconds", pg_trickle_min_schedule_seconds);
 	pgt_request_int(&req, "maxGroupingSetBranches", pg_trickle_max_grouping_set_branches);
+	pgt_request_int(&req, "topkMaxLimit", pg_trickle_ivm_topk_max_limit);
 	pgt_request_text(&req, "volatileFunctionPolicy", pgt_volatile_function_policy_name());
 	pgt_request_raw(&req, "options", options_json(fcinfo, create_options, lengthof(create_options)));
 	result = pgt_engine_request(pgt_request_end(&req), query);
@@ -230,6 +232,34 @@ refresh_stream_table(PG_FUNCTION_ARGS)
 	pgt_refresh(name, "MANUAL", false);
 	SPI_finish();
 	PG_RETURN_VOID();
+}
+
+/*
+ * pgtrickle._query_plan(query): what create_stream_table would do with `query`, creating nothing
+ * (read by validate_query and explain_query_rewrite). An invalid query raises create's error.
+ */
+Datum
+_query_plan(PG_FUNCTION_ARGS)
+{
+	char	   *query = required_text_arg(fcinfo, 0, "query");
+	MemoryContext caller_context = CurrentMemoryContext;
+	PgtRequest	req;
+	char	   *text;
+
+	SPI_connect();
+	pgt_check_installed_version(NULL);
+	pgt_request_begin(&req, "validate");
+	pgt_request_text(&req, "query", query);
+	pgt_request_text(&req, "parseTree", defining_query_tree(query));
+	pgt_request_int(&req, "serverVersion", PG_VERSION_NUM);
+	pgt_request_int(&req, "maxGroupingSetBranches", pg_trickle_max_grouping_set_branches);
+	pgt_request_int(&req, "topkMaxLimit", pg_trickle_ivm_topk_max_limit);
+	pgt_request_text(&req, "volatileFunctionPolicy", pgt_volatile_function_policy_name());
+	text = JsonbToCString(NULL, pgt_engine_request(pgt_request_end(&req), query), -1);
+	MemoryContextSwitchTo(caller_context);
+	text = pstrdup(text);
+	SPI_finish();
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
 }
 
 /* pgtrickle.alter_stream_table(name, query, schedule, refresh_mode, status, ...): see SQL_API. */

@@ -22,6 +22,7 @@ int			pg_trickle_engine_max_memory_mb = 256;
 int			pg_trickle_min_schedule_seconds = 1;
 double		pg_trickle_differential_max_change_ratio = 0.15;
 int			pg_trickle_max_grouping_set_branches = 64;
+int			pg_trickle_ivm_topk_max_limit = 1000;
 int			pg_trickle_full_refresh_every = 0;
 int			pg_trickle_refresh_strategy = PGT_STRATEGY_AUTO;
 bool		pg_trickle_force_full_refresh = false;
@@ -135,6 +136,13 @@ _PG_init(void)
 							"A query with more is maintained by FULL refresh (AUTO) or refused (DIFFERENTIAL).",
 							&pg_trickle_max_grouping_set_branches,
 							64, 1, 4096,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_trickle.ivm_topk_max_limit",
+							"Largest LIMIT plus OFFSET of an ORDER BY ... LIMIT query maintained by recomputing its top rows.",
+							"A query with a larger one is maintained by FULL refresh (AUTO) or refused (DIFFERENTIAL, IMMEDIATE).",
+							&pg_trickle_ivm_topk_max_limit,
+							1000, 0, INT_MAX,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("pg_trickle.full_refresh_every",

@@ -11,6 +11,7 @@ import { dropStreamTable } from "./requests/drop";
 import { rebuildStreamTable } from "./requests/rebuild";
 import { alterStreamTable } from "./requests/alter";
 import { relinkStreamTables } from "./requests/relink";
+import { validateQuery } from "./requests/validate";
 import { planSchedule } from "./schedule/due";
 
 /** Answers one JSON request with one JSON response; never traps on bad user input. */
@@ -32,6 +33,7 @@ export function handleRequest(text: string): string {
   if (op == "alter") return alterStreamTable(request);
   if (op == "rebuild") return rebuildStreamTable(request);
   if (op == "relink") return relinkStreamTables(request);
+  if (op == "validate") return validateQuery(request);
   if (op == "schedule") return planSchedule(request);
   if (op == "normalize") return normalizeOperation(request);
   if (op == "echo") return echo(request);

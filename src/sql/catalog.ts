@@ -295,6 +295,14 @@ const parseQuery = cFunction({
   comment: "PostgreSQL's raw parse tree of the query (nodeToString form): how the engine reads the definition of a view a defining query names.",
 });
 
+const queryPlan = cFunction({
+  name: "_query_plan",
+  parameters: [parameter("query", "text")],
+  returns: "jsonb",
+  strict: true,
+  comment: "What create_stream_table would do with the query, creating nothing: whether it is differentiable and why not, its operator tree and refresh statements (validate_query and explain_query_rewrite read it).",
+});
+
 const guardStreamTable = cFunction({
   name: "_guard_stream_table",
   parameters: [],
@@ -871,6 +879,7 @@ const objects: CatalogObject[] = [
   upgradeStreamTables,
   databaseIdentity,
   statStreamTables,
+  queryPlan,
   ...monitoring,
   onSqlDrop,
   sqlDropTrigger,

@@ -310,6 +310,36 @@ END`,
   comment: "The refresh mode asked for, the mode in effect, and why a differential mode was not possible: the query, or the last refresh's fallback to FULL.",
 });
 
+const validateQuery = readingFunction({
+  name: "validate_query",
+  parameters: [
+    parameter("query", "text"),
+    resultColumn("differentiable", "boolean"), resultColumn("auto_mode", "text"), resultColumn("reason", "text"),
+    resultColumn("sqlstate", "text"), resultColumn("hint", "text"), resultColumn("warnings", "text[]"),
+    resultColumn("operator_tree", "text"), resultColumn("immediate", "text"),
+  ],
+  language: "sql",
+  body: `BEGIN ATOMIC
+SELECT (p->>'differentiable')::boolean, p->>'autoMode', p->>'reason', p->>'sqlstate', p->>'hint',
+       ARRAY(SELECT jsonb_array_elements_text(p->'warnings')), p->>'operatorTree', p->>'immediate'
+  FROM ${S}._query_plan(validate_query.query) AS p;
+END`,
+  comment: "Whether a defining query can be maintained DIFFERENTIAL and IMMEDIATE, and why not (the construct, its SQLSTATE and hint), without creating anything; an invalid query raises the error create_stream_table would.",
+});
+
+const explainQueryRewrite = readingFunction({
+  name: "explain_query_rewrite",
+  parameters: [parameter("query", "text"), resultColumn("property", "text"), resultColumn("value", "text")],
+  language: "sql",
+  body: `BEGIN ATOMIC
+SELECT r.item->>0, r.item->>1
+  FROM ${S}._query_plan(explain_query_rewrite.query) AS p,
+       jsonb_array_elements(p->'rows') WITH ORDINALITY AS r(item, position)
+ ORDER BY r.position;
+END`,
+  comment: "How a defining query would be maintained, one property a row, without creating anything: the mode AUTO picks and why, warnings, operator tree, captured sources, how IMMEDIATE applies changes, and the FULL and DIFFERENTIAL refresh statements (writing to new_stream_table).",
+});
+
 /* ---- views over the functions ----------------------------------------------------------------- */
 
 const cdcStatus = readingView(
@@ -405,6 +435,8 @@ export const monitoring: CatalogObject[] = [
   dependencyTree,
   explainSt,
   explainRefreshMode,
+  validateQuery,
+  explainQueryRewrite,
   cdcStatus,
   quickHealth,
   diamondGroups,

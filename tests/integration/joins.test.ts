@@ -4,7 +4,7 @@
  * non-equi conditions, flattened subqueries (also on the nullable side), multi-way joins with an
  * outer join inside, a three-way join through a restricted table's primary key, aggregates over
  * joins, subqueries in FROM (and a view) that group, UNION ALL and UNION (at the top, nested, in
- * FROM, on the nullable side), INTERSECT and EXCEPT, VALUES and SELECT without FROM, and WITH
+ * FROM, on the nullable side), INTERSECT and EXCEPT (ALL too), VALUES and SELECT without FROM, and WITH
  * (referenced twice, grouping, chained, in a subquery), LATERAL subqueries that do not group. The random statements change join keys
  * on both sides within one refresh window, set keys to NULL, delete matching rows on both sides
  * and change primary keys; several tables change between two refreshes.
@@ -57,6 +57,10 @@ const CASES: OracleCase[] = [
   { name: "x_intersect", query: "SELECT k FROM l INTERSECT SELECT k FROM r", columns: ["k"] },
   { name: "x_except", query: "SELECT k, v FROM l EXCEPT SELECT k, w FROM r", columns: ["k", "v"] },
   { name: "x_nested", query: "SELECT k FROM l EXCEPT (SELECT k FROM r INTERSECT SELECT k FROM kl)", columns: ["k"] },
+  // INTERSECT ALL and EXCEPT ALL: each row as often as min(c₁, c₂) and max(c₁ − c₂, 0).
+  { name: "x_intersect_all", query: "SELECT k FROM l INTERSECT ALL SELECT k FROM kl", columns: ["k"] },
+  { name: "x_except_all", query: "SELECT k, v FROM l EXCEPT ALL SELECT k, x FROM kl", columns: ["k", "v"] },
+  { name: "x_except_all_nested", query: "SELECT s.k, count(*) AS n FROM (SELECT k FROM kl EXCEPT ALL (SELECT k FROM r INTERSECT ALL SELECT k FROM l)) AS s GROUP BY s.k", columns: ["k", "n"] },
   // Constant relations: VALUES and a SELECT without FROM.
   { name: "c_values", query: "SELECT l.id, v.label FROM l JOIN (VALUES (1, 'one'), (2, 'two'), (NULL, 'none')) AS v (k, label) ON v.k = l.k", columns: ["id", "label"] },
   { name: "c_select", query: "SELECT l.id, c.lim FROM l, (SELECT 3 AS lim, 'x' AS tag) AS c WHERE l.v > c.lim", columns: ["id", "lim"] },

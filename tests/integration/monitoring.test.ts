@@ -98,7 +98,7 @@ for (const major of pgVersions()) {
         { name: "public.order_totals", pgt_schema: "public", pgt_name: "order_totals", requested_mode: "DIFFERENTIAL", stale: false,
           sources: ["public.orders"], downgrade_reason: null, same_timestamp: true },
         { name: "public.big_customers", pgt_schema: "public", pgt_name: "big_customers", requested_mode: "AUTO", stale: false,
-          sources: ["public.order_totals"], downgrade_reason: "LIMIT or OFFSET is not supported in DIFFERENTIAL mode", same_timestamp: true },
+          sources: ["public.order_totals"], downgrade_reason: "LIMIT without ORDER BY is not supported in DIFFERENTIAL mode", same_timestamp: true },
         { name: "public.customer_orders", pgt_schema: "public", pgt_name: "customer_orders", requested_mode: "FULL", stale: false,
           sources: ["public.customers", "public.orders"], downgrade_reason: "volatile function random() is not supported in DIFFERENTIAL mode", same_timestamp: true },
         { name: "public.paid_orders", pgt_schema: "public", pgt_name: "paid_orders", requested_mode: "AUTO", stale: null,
@@ -225,7 +225,7 @@ for (const major of pgVersions()) {
 
     it("explains the refresh mode: configured, in effect, and why not differential", async () => {
       expect(await rows("SELECT * FROM pgtrickle.explain_refresh_mode('big_customers')")).toEqual([
-        { configured_mode: "AUTO", effective_mode: "FULL", downgrade_reason: "LIMIT or OFFSET is not supported in DIFFERENTIAL mode" },
+        { configured_mode: "AUTO", effective_mode: "FULL", downgrade_reason: "LIMIT without ORDER BY is not supported in DIFFERENTIAL mode" },
       ]);
       expect(await rows("SELECT * FROM pgtrickle.explain_refresh_mode('order_totals')")).toEqual([
         { configured_mode: "DIFFERENTIAL", effective_mode: "DIFFERENTIAL", downgrade_reason: null },

@@ -38,6 +38,8 @@ export class AnalyzedQuery {
   /** True when the result is a set of groups: GROUP BY, aggregates, HAVING or DISTINCT. */
   grouped: bool = false;
   distinct: bool = false;
+  /** A projection whose every row stands for this many copies (INTERSECT ALL, EXCEPT ALL); null: one. */
+  copies: Expr | null = null;
 }
 
 /** The outcome of analysis: a query, or why it is not differentiable, or a hard error. */
@@ -47,6 +49,11 @@ export class Analysis {
   notDifferentiable: EngineError | null = null;
   /** An error that no refresh mode can get past (unknown column, bad statement...). */
   error: EngineError | null = null;
+  /**
+   * ORDER BY ... LIMIT k [OFFSET m] at the top (TopK): `query` is the query without them, and a
+   * refresh recomputes the top rows and changes the stored rows that differ.
+   */
+  topK: bool = false;
   /** What a differential or IMMEDIATE stream table of this query should be warned about (volatile, stable functions). */
   warnings: string[] = [];
 }
@@ -66,6 +73,7 @@ export function conjunctionOf(conditions: Expr[]): Expr | null {
 export function collectQueryExprs(q: AnalyzedQuery, exprs: Expr[]): void {
   collectOperatorExprs(changetype<Operator>(q.from), exprs);
   if (q.where !== null) exprs.push(changetype<Expr>(q.where));
+  if (q.copies !== null) exprs.push(changetype<Expr>(q.copies));
   for (let i = 0; i < q.outputs.length; i++) exprs.push(q.outputs[i].expr);
   for (let i = 0; i < q.groupKeys.length; i++) exprs.push(q.groupKeys[i]);
   if (q.having !== null) exprs.push(changetype<Expr>(q.having));

@@ -85,6 +85,12 @@ export class QueryAnalyzer extends SublinkBinder {
   nullableRels: i32[] = [];
   /** The first scan number of the subquery bindCorrelated bound last. */
   firstRel: i32 = 0;
+  /** The defining query when it is a TopK query (ORDER BY ... LIMIT): its LIMIT is allowed. */
+  limited: PNode | null = null;
+  /** pg_trickle.ivm_topk_max_limit. */
+  maxLimit: i64 = 1000;
+  /** Subqueries whose LIMIT drops no row that matters (EXISTS (... LIMIT 1)): see limitKeepsOne. */
+  harmlessLimits: PNode[] = [];
   constructor(public queryText: string, public maxGroupingSets: i32, volatile: VolatilePolicy) {
     super();
     this.functions = new FunctionPolicy(volatile);
@@ -126,6 +132,13 @@ export class QueryAnalyzer extends SublinkBinder {
   get stopped(): bool { return this.result.error !== null || this.result.notDifferentiable !== null; }
 
   analyze(s: PNode): Analysis {
+    if (hasLimit(s)) {
+      // TopK: the query without its LIMIT and OFFSET must be maintainable; its top rows are recomputed.
+      const reason = topKReason(s, this.maxLimit);
+      if (reason.length > 0) return this.notDifferentiable(reason, locationIn(limitNode(s), 0));
+      this.limited = s;
+      this.result.topK = true;
+    }
     const q = this.bindQuery(s, s.int("location"), "");
     if (q === null) return this.result;
     if (!readsSource(this.scans)) return this.notDifferentiable("a query that reads no table (only VALUES or SELECT without FROM)", s.int("location"));
@@ -291,8 +304,7 @@ export class QueryAnalyzer extends SublinkBinder {
    */
   checkPlainSelect(s: PNode, loc: i64, where: string, windows: bool = false): bool {
     if (!windows && s.list("windowClause").length > 0) { this.notDifferentiable("WINDOW" + where, locationIn(nodeList(s, "windowClause")[0], loc)); return false; }
-    if (s.node("limitCount") !== null) { this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(s.node("limitCount"), loc)); return false; }
-    if (s.node("limitOffset") !== null) { this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(s.node("limitOffset"), loc)); return false; }
+    if (s != this.limited && !this.harmlessLimits.includes(s) && hasLimit(s)) { this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(limitNode(s), loc)); return false; }
     return true;
   }
 
@@ -591,7 +603,8 @@ export class QueryAnalyzer extends SublinkBinder {
     const q = changetype<AnalyzedQuery>(sub);
     const columns: ColumnBinding[] = [];
     let op: Operator;
-    if (q.grouped) {
+    // A query that groups, or repeats rows (INTERSECT ALL, EXCEPT ALL), is a relation of its own.
+    if (q.grouped || q.copies !== null) {
       if (q.groupingSets !== null) { this.notDifferentiable("GROUPING SETS, ROLLUP or CUBE in a subquery in FROM", subLoc); return null; }
       const derived = this.derive(q, alias.length > 0 ? alias : "subquery");
       for (let i = 0; i < q.outputs.length; i++) {
@@ -965,11 +978,57 @@ function recordColumnsUsed(q: AnalyzedQuery): void {
 }
 
 /** Analyzes the SELECT statement `s` of `queryText`; GROUPING SETS may expand to at most `maxGroupingSets` sets. */
-export function analyzeSelect(s: PNode, queryText: string, maxGroupingSets: i32 = 64, volatile: VolatilePolicy = VolatilePolicy.Reject): Analysis {
+export function analyzeSelect(s: PNode, queryText: string, maxGroupingSets: i32 = 64, volatile: VolatilePolicy = VolatilePolicy.Reject,
+  maxLimit: i64 = 1000): Analysis {
   const analyzer = new QueryAnalyzer(queryText, maxGroupingSets, volatile);
+  analyzer.maxLimit = maxLimit;
   const analysis = analyzer.analyze(s);
   analysis.warnings = analyzer.functions.warnings;
   return analysis;
+}
+
+/** The integer value of a LIMIT or OFFSET node: -1 for NULL (LIMIT ALL, OFFSET NULL), -2 when it is not an integer constant. */
+function limitValue(n: PNode | null): i64 {
+  if (n === null) return -1;
+  if (n.tag != "A_Const") return -2;
+  if (n.bool("isnull")) return -1;
+  const v = n.node("val");
+  if (v === null) return -1;
+  return v.tag == "Integer" && v.int("ival") >= 0 ? v.int("ival") : -2;
+}
+
+/** True when `s` has a LIMIT or OFFSET that drops rows: not LIMIT ALL, OFFSET 0 or NULL. */
+function hasLimit(s: PNode): bool {
+  const count = s.node("limitCount");
+  const offset = s.node("limitOffset");
+  return (count !== null && limitValue(count) != -1) || (offset !== null && limitValue(offset) != -1 && limitValue(offset) != 0);
+}
+
+/** True when `s` has a LIMIT of an integer constant of at least 1 and no OFFSET but 0: it keeps a first row. */
+export function limitKeepsOne(s: PNode): bool {
+  const count = limitValue(s.node("limitCount"));
+  const offset = limitValue(s.node("limitOffset"));
+  return count >= 1 && (offset == -1 || offset == 0);
+}
+
+/** The LIMIT node of `s`, else its OFFSET node (for error positions). */
+function limitNode(s: PNode): PNode | null {
+  return s.node("limitCount") !== null ? s.node("limitCount") : s.node("limitOffset");
+}
+
+/**
+ * Why the defining query's LIMIT and OFFSET keep it from being maintained by recomputing its
+ * top rows ("" when they do not): both integer constants, their sum at most `maxLimit`.
+ */
+function topKReason(s: PNode, maxLimit: i64): string {
+  const count = limitValue(s.node("limitCount"));
+  const offset = limitValue(s.node("limitOffset"));
+  if (count == -2 || offset == -2) return "LIMIT or OFFSET other than an integer constant";
+  if (count == -1) return "OFFSET without LIMIT";
+  // Without an order the rows kept are whichever the plan reads first: no refresh could match them.
+  if (s.list("sortClause").length == 0) return "LIMIT without ORDER BY";
+  if (count + (offset < 0 ? 0 : offset) > maxLimit) return "LIMIT plus OFFSET above pg_trickle.ivm_topk_max_limit (" + maxLimit.toString() + ")";
+  return "";
 }
 
 /** True when every column `e` reads lies inside a GROUP BY key or an aggregate. */

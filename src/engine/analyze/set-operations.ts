@@ -2,11 +2,12 @@
  * @fileoverview UNION ALL, UNION, INTERSECT and EXCEPT in a defining query (called by
  * analyze/query.ts): the branches are a Derived relation with a branch per query
  * (operators/derived.ts), with DISTINCT over it for UNION and a count per branch for INTERSECT
- * and EXCEPT.
+ * and EXCEPT (for INTERSECT ALL and EXCEPT ALL, a derived relation of the rows with their number
+ * of copies, and the result repeats each row that often).
  */
 
 import { PNode } from "../nodes/parse-node";
-import { Expr, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExpr, OperatorExpr, BoolExpr } from "../ir/expr";
+import { Expr, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExpr, OperatorExpr, BoolExpr, CaseExpr } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
 import { DerivedOperator } from "../ir/operator-tree";
@@ -22,7 +23,6 @@ import { AnalyzedQuery, OutputColumn } from "./analyzed-query";
  */
 export function bindSetOperation(a: QueryAnalyzer, s: PNode, loc: i64, where: string): AnalyzedQuery | null {
   const op = s.str("op");
-  if (op != "SETOP_UNION" && s.bool("all")) { a.notDifferentiable("INTERSECT ALL or EXCEPT ALL" + where, locationIn(s.node("rarg"), loc)); return null; }
   if (!a.checkPlainSelect(s, loc, where)) return null;
   const parts: PNode[] = [];
   if (op == "SETOP_UNION") {
@@ -56,7 +56,7 @@ export function bindSetOperation(a: QueryAnalyzer, s: PNode, loc: i64, where: st
   q.from = union;
   for (let i = 0; i < width; i++) q.outputs.push(new OutputColumn(branches[0].outputs[i].name, new ColumnExpr(union.rel, union.columns[i])));
   q.scans = a.scans;
-  if (s.bool("all")) return q;
+  if (op == "SETOP_UNION" && s.bool("all")) return q;
   q.distinct = op == "SETOP_UNION";
   q.grouped = true;
   for (let i = 0; i < q.outputs.length; i++) q.groupKeys.push(q.outputs[i].expr);
@@ -72,8 +72,24 @@ export function bindSetOperation(a: QueryAnalyzer, s: PNode, loc: i64, where: st
     counts.push(count);
   }
   const zero = new ConstExpr("0");
-  q.having = new BoolExpr("AND", [new OperatorExpr(">", counts[0], zero), new OperatorExpr(op == "SETOP_INTERSECT" ? ">" : "=", counts[1], zero)]);
-  return q;
+  if (!s.bool("all")) {
+    q.having = new BoolExpr("AND", [new OperatorExpr(">", counts[0], zero), new OperatorExpr(op == "SETOP_INTERSECT" ? ">" : "=", counts[1], zero)]);
+    return q;
+  }
+  // INTERSECT ALL keeps min(c₁, c₂) copies of a row, EXCEPT ALL max(c₁ − c₂, 0): those groups with
+  // their number of copies are a derived relation, and the result repeats each row that often.
+  const copies = op == "SETOP_INTERSECT"
+    ? new CaseExpr(null, [new OperatorExpr("<", counts[0], counts[1])], [counts[0]], counts[1])
+    : new OperatorExpr("-", counts[0], counts[1]);
+  q.outputs.push(new OutputColumn("n", copies));
+  q.having = new OperatorExpr(">", copies, zero);
+  const groups = a.derive(q, "copies");
+  const out = new AnalyzedQuery();
+  out.from = groups;
+  for (let i = 0; i < width; i++) out.outputs.push(new OutputColumn(q.outputs[i].name, new ColumnExpr(groups.rel, groups.columns[i])));
+  out.copies = new ColumnExpr(groups.rel, groups.columns[width]);
+  out.scans = a.scans;
+  return out;
 }
 
 /** The branches of a chain of UNION ALL (a parenthesized one with ORDER BY or LIMIT is one branch). */

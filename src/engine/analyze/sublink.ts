@@ -45,7 +45,7 @@ import { ErrorCode } from "../errors/codes.generated";
 import { Operator, ScanOperator, JoinOperator, JoinType, DerivedOperator, isDerived } from "../ir/operator-tree";
 import { ExpressionBinder } from "./expressions";
 import { nodeList, nameList, locationIn } from "./tree";
-import { QueryAnalyzer, isConstant } from "./query";
+import { QueryAnalyzer, isConstant, limitKeepsOne } from "./query";
 import { AnalyzedQuery, OutputColumn, keyOutputs, conjunctionOf, collectQueryExprs } from "./analyzed-query";
 
 /** The correlation of a subquery's WHERE with the enclosing query, split from its other conjuncts. */
@@ -205,6 +205,8 @@ export function bindSubqueryExpression(a: QueryAnalyzer, n: PNode, binder: Expre
   }
   const sub = changetype<PNode>(n.node("subselect"));
   const subLoc = locationIn(sub, loc);
+  // EXISTS asks for one row, and a scalar subquery (one aggregate row, see below) has one: LIMIT 1 or more drops none.
+  if ((isExists || isScalar) && limitKeepsOne(sub)) a.harmlessLimits.push(sub);
   const width = isExists ? -1 : isScalar ? 1 : tests.length;
   const bound = bindCorrelated(a, sub, subLoc, binder, width);
   if (bound === null) return binder.fail(reason(a));

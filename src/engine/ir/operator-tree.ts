@@ -93,7 +93,10 @@ export class JoinOperator extends Operator {
 
 /** Computes the output columns, row by row (bag semantics). */
 export class ProjectOperator extends Operator {
-  constructor(public readonly input: Operator, public readonly outputs: OutputColumn[]) { super(OperatorKind.Project); }
+  /** `copies`: how many times each row counts (INTERSECT ALL, EXCEPT ALL), null for once. */
+  constructor(public readonly input: Operator, public readonly outputs: OutputColumn[], public readonly copies: Expr | null = null) {
+    super(OperatorKind.Project);
+  }
 }
 
 /** Groups by `keys` and computes `aggregates`; `outputs` and `having` are expressions over both. */
@@ -132,7 +135,7 @@ export function buildOperatorTree(q: AnalyzedQuery): Operator {
   if (windowKeys !== null) return new WindowOperator(input, q.outputs, windowKeys);
   if (q.distinct) return new DistinctOperator(input, q.outputs);
   if (q.grouped) return new AggregateOperator(input, q.groupKeys, q.aggregates, q.outputs, q.having, q.groupingSets);
-  return new ProjectOperator(input, q.outputs);
+  return new ProjectOperator(input, q.outputs, q.copies);
 }
 
 /** The relational input of a top operator (Project, Aggregate or Distinct). */

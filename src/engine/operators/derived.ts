@@ -77,9 +77,14 @@ class Grouping {
   }
 }
 
-/** The outputs of a projection branch (UNION ALL) as `SELECT <lead><outputs AS names> FROM <from><where>`. */
+/**
+ * The outputs of a projection branch (UNION ALL) as `SELECT <lead><outputs AS names> FROM <from><where>`,
+ * each row repeated as often as the branch's `copies` says (INTERSECT ALL, EXCEPT ALL).
+ */
 function projection(branch: ProjectOperator, names: string[], from: string, where: string, ctx: RenderContext, lead: string = ""): string {
-  return "SELECT " + lead + outputList(branch.outputs, names, ctx).join(", ") + "\n  FROM " + from + where;
+  const copies = branch.copies;
+  const repeated = copies === null ? from : from + ",\n       LATERAL generate_series(1, " + renderExpr(copies, ctx) + ") AS __pgt_copy";
+  return "SELECT " + lead + outputList(branch.outputs, names, ctx).join(", ") + "\n  FROM " + repeated + where;
 }
 
 /** `<output> AS <name>` for each output, rendered in `ctx`. */

@@ -144,8 +144,13 @@ export function compileCountedProjection(op: ProjectOperator, storage: string, i
   plan.columns.push("__pgt_row_id");
   const qCols: string[] = [];
   for (let i = 0; i < names.length; i++) qCols.push("q." + names[i]);
+  // A row standing for several copies (INTERSECT ALL, EXCEPT ALL) is stored that often, and its delta counts that often.
+  const copies = op.copies;
+  const fullFrom = copies === null ? input.fullFrom
+    : input.fullFrom + ",\n               LATERAL generate_series(1, " + renderExpr(copies, src) + ") AS __pgt_copy";
+  const deltaCount = copies === null ? "sum(w.__pgt_sign)" : "sum(w.__pgt_sign * (" + renderExpr(copies, w) + "))";
   plan.fullSelect = "SELECT q.*, " + rowIdOf(qCols) + " AS __pgt_row_id\n  FROM (SELECT " + fullCols.join(", ")
-    + "\n          FROM " + input.fullFrom + input.fullWhere + ") AS q";
+    + "\n          FROM " + fullFrom + input.fullWhere + ") AS q";
 
   const same: string[] = ["s2.__pgt_row_id = n.__pgt_row_id"];
   const insertVals: string[] = [];
@@ -155,8 +160,8 @@ export function compileCountedProjection(op: ProjectOperator, storage: string, i
   }
   const withSql = input.withDelta + ",\n"
     + "__pgt_d AS MATERIALIZED (\n  SELECT q.*, " + rowIdOf(qCols) + " AS __pgt_row_id\n  FROM (SELECT " + deltaCols.join(", ")
-    + ", sum(w.__pgt_sign) AS __pgt_count\n        FROM __pgt_w AS w"
-    + "\n        GROUP BY " + groupPositions.join(", ") + "\n        HAVING sum(w.__pgt_sign) <> 0) AS q\n)";
+    + ", " + deltaCount + " AS __pgt_count\n        FROM __pgt_w AS w"
+    + "\n        GROUP BY " + groupPositions.join(", ") + "\n        HAVING " + deltaCount + " <> 0) AS q\n)";
   const sql = withSql + ",\n"
     + "__pgt_del AS (\n  DELETE FROM " + storage + " AS st\n  USING (SELECT x.tid FROM (SELECT * FROM __pgt_d WHERE __pgt_count < 0) AS n\n"
     + "         CROSS JOIN LATERAL (SELECT s2.ctid AS tid FROM " + storage + " AS s2\n"

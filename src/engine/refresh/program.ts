@@ -152,10 +152,15 @@ function diffPartition(alias: string, partition: string): string {
   return partition.length > 0 ? alias + "." + partition + " AS __pgt_p, " : "";
 }
 
-/** A row's number within its partition, in binary-image order. */
+/**
+ * A row's number among the identical rows of its partition (0, 1, ...): row_number less rank in
+ * binary-image order, whose peers are identical images. Old and new rows pair up by image and
+ * this number, so a row added or removed shifts the number of no other row.
+ */
 function diffNumber(alias: string, partition: string): string {
-  return "row_number() OVER (" + (partition.length > 0 ? "PARTITION BY " + alias + "." + partition + " " : "")
+  const window = "(" + (partition.length > 0 ? "PARTITION BY " + alias + "." + partition + " " : "")
     + "ORDER BY " + alias + " USING OPERATOR(pg_catalog.*<))";
+  return "row_number() OVER " + window + " - rank() OVER " + window;
 }
 
 /** The SQL listing the stored versions (ctids) of the rows of stream table `storage` whose row ids are in $1. */

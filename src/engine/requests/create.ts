@@ -128,7 +128,7 @@ export function readDefiningQuery(request: Json): DefiningQuery {
   out.select = selected.select;
   // A stream table being rebuilt was accepted before: only a new one is held to the current limit.
   out.analysis = analyzeSelect(changetype<PNode>(selected.select), out.query, <i32>request.int("maxGroupingSetBranches", 4096),
-    volatilePolicy(request.str("volatileFunctionPolicy", "reject")));
+    volatilePolicy(request.str("volatileFunctionPolicy", "reject")), request.int("topkMaxLimit", i32.MAX_VALUE));
   out.error = out.analysis.error;
   return out;
 }
@@ -164,16 +164,29 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     const operators = buildOperatorTree(q);
     const returning = serverVersion >= 170000;
     const plan = compilePlan(operators, q.scans, storage, returning, DeltaSource.Buffer);
-    out.columns = plan.columns;
     program.differentiable = true;
-    program.operatorTree = describeOperatorTree(operators);
     program.probe = probeSelect(q.scans);
-    program.full = fullRefreshStatements(schema, name, plan);
-    program.fullDiff = fullDiffStatements(schema, name, plan.fullSelect, "__pgt_row_id");
-    program.differential = plan.differential;
+    if (analysis.topK) {
+      // TopK: a refresh with changes recomputes the top rows and changes the stored rows that
+      // differ (a LIMIT query's rows have no identity beyond their values).
+      const limited = querySelect(defining);
+      program.operatorTree = "TopK(" + describeOperatorTree(operators) + ")";
+      program.full = [new Statement("TRUNCATE " + storage), new Statement("INSERT INTO " + storage + "\n" + limited, Counting.Inserted)];
+      program.fullDiff = fullDiffStatements(schema, name, limited, "");
+      program.differential = program.fullDiff;
+      out.storage.push(new Statement("CREATE TABLE " + storage + " AS\n" + limited + "\nWITH NO DATA"));
+    } else {
+      out.columns = plan.columns;
+      program.operatorTree = describeOperatorTree(operators);
+      program.full = fullRefreshStatements(schema, name, plan);
+      program.fullDiff = fullDiffStatements(schema, name, plan.fullSelect, "__pgt_row_id");
+      program.differential = plan.differential;
+      out.storage.push(new Statement("CREATE TABLE " + storage + " AS\n" + plan.fullSelect + "\nWITH NO DATA"));
+      out.storage.push(createRowIdIndex(schema, name));
+    }
     // One base table read once: statement triggers apply each statement's transition tables. Any
     // other query is refreshed from its change buffers at the end of each writing statement.
-    if (q.views.length == 0 && q.scans.length == 1 && !isDerived(q.scans[0])) {
+    if (!analysis.topK && q.views.length == 0 && q.scans.length == 1 && !isDerived(q.scans[0])) {
       program.immediate = new ImmediateProgram(immediateStep(operators, q.scans, storage, DeltaSource.Inserted),
         immediateStep(operators, q.scans, storage, DeltaSource.Updated), immediateStep(operators, q.scans, storage, DeltaSource.Deleted),
         rowVersionsSelect(storage));
@@ -185,8 +198,6 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
       const v = q.views[i];
       program.sources.push(new ProgramSource(v.oid, v.schema, v.name, v.relkind, [], false));
     }
-    out.storage.push(new Statement("CREATE TABLE " + storage + " AS\n" + plan.fullSelect + "\nWITH NO DATA"));
-    out.storage.push(createRowIdIndex(schema, name));
     // Statement triggers read each statement's transition tables, not a change buffer.
     if (mode != "IMMEDIATE" || program.immediate === null) {
       for (let i = 0; i < sources.length; i++) {
@@ -196,7 +207,7 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
       }
     }
   } else {
-    const sourceSelect = "SELECT * FROM (\n" + statementText(defining.query, changetype<PNode>(defining.raw)) + "\n) AS __pgt_q";
+    const sourceSelect = querySelect(defining);
     program.reason = changetype<EngineError>(analysis.notDifferentiable).message;
     program.operatorTree = "Full(query)";
     program.full = [
@@ -219,7 +230,7 @@ export function notImmediate(reason: EngineError): EngineError {
 /** Chooses the maintenance plan for the top operator, its delta read from `delta`. */
 function compilePlan(tree: Operator, scans: ScanOperator[], storage: string, returning: bool, delta: DeltaSource): MaintenancePlan {
   const single = singleScan(tree);
-  if (tree.kind == OperatorKind.Project && single !== null && single.source.primaryKey.length > 0) {
+  if (tree.kind == OperatorKind.Project && single !== null && single.source.primaryKey.length > 0 && (tree as ProjectOperator).copies === null) {
     return compileKeyedProjection(tree as ProjectOperator, single, storage, returning, delta);
   }
   const input = compileInput(inputOf(tree), scans, delta);
@@ -269,7 +280,7 @@ export function immediateTriggers(storage: string, enable: bool): Statement {
 }
 
 /** Output names must be unique and must not use the reserved `__pgt_` prefix. */
-function checkOutputNames(q: AnalyzedQuery): EngineError | null {
+export function checkOutputNames(q: AnalyzedQuery): EngineError | null {
   const seen: string[] = [];
   for (let i = 0; i < q.outputs.length; i++) {
     const name = q.outputs[i].name;
@@ -285,6 +296,11 @@ function checkOutputNames(q: AnalyzedQuery): EngineError | null {
     seen.push(name);
   }
   return null;
+}
+
+/** The defining query as it stands, as a SELECT of its columns. */
+function querySelect(defining: DefiningQuery): string {
+  return "SELECT * FROM (\n" + statementText(defining.query, changetype<PNode>(defining.raw)) + "\n) AS __pgt_q";
 }
 
 /** The text of the one statement in `query` (no trailing semicolon or comment), for embedding as a subquery. */

@@ -52,11 +52,12 @@ const NOT_DIFFERENTIABLE: { query: string; construct: string; sources: string[] 
   { query: "SELECT o.id FROM orders o, LATERAL (SELECT o.customer) AS x", construct: "this LATERAL subquery", sources: ["orders"] },
   { query: "SELECT x.c FROM (SELECT customer AS c, count(*) AS n FROM orders GROUP BY ROLLUP (customer)) AS x", construct: "GROUPING SETS, ROLLUP or CUBE in a subquery in FROM", sources: ["orders"] },
   { query: "SELECT o.id, x.k FROM orders o LEFT JOIN (SELECT kind || '!' AS k, n FROM events) AS x ON x.n = o.id", construct: "a computed column of a subquery or view on the nullable side of an outer join", sources: ["orders", "events"] },
-  { query: "SELECT id FROM orders ORDER BY amount DESC LIMIT 10", construct: "LIMIT or OFFSET", sources: ["orders"] },
+  { query: "SELECT id FROM orders ORDER BY amount DESC OFFSET 10", construct: "OFFSET without LIMIT", sources: ["orders"] },
+  { query: "SELECT id FROM orders LIMIT 10", construct: "LIMIT without ORDER BY", sources: ["orders"] },
   { query: "SELECT DISTINCT customer, rank() OVER (ORDER BY customer) AS r FROM orders", construct: "window functions in a query with DISTINCT or GROUPING SETS", sources: ["orders"] },
   { query: "SELECT id FROM orders WHERE amount > sum(amount) OVER ()", construct: "window function sum() in this position", sources: ["orders"] },
   { query: "SELECT id FROM orders WHERE customer = ANY (ARRAY(SELECT n FROM events))", construct: "ARRAY(subquery)", sources: ["orders", "events"] },
-  { query: "SELECT id FROM orders INTERSECT ALL SELECT n FROM events", construct: "INTERSECT ALL or EXCEPT ALL", sources: ["orders", "events"] },
+  { query: "SELECT x.id FROM (SELECT id FROM orders ORDER BY id LIMIT 3) AS x", construct: "LIMIT or OFFSET in a subquery in FROM", sources: ["orders"] },
   { query: "WITH RECURSIVE c AS (SELECT id FROM orders) SELECT id FROM c", construct: "WITH RECURSIVE", sources: ["orders"] },
   { query: "SELECT id, random() AS r FROM orders", construct: "volatile function random()", sources: ["orders"] },
   { query: "SELECT id, now() AS t FROM orders", construct: "time-dependent function now()", sources: ["orders"] },
@@ -103,8 +104,8 @@ describe("AUTO", () => {
   });
 
   it("names the first construct it meets when a query has several", () => {
-    expect(created("SELECT id, random() AS r FROM orders ORDER BY id LIMIT 3").warnings)
-      .toEqual(['stream table "new_st" will use FULL refresh: LIMIT or OFFSET is not supported in DIFFERENTIAL mode']);
+    expect(created("SELECT id, random() AS r FROM orders ORDER BY id OFFSET 3").warnings)
+      .toEqual(['stream table "new_st" will use FULL refresh: OFFSET without LIMIT is not supported in DIFFERENTIAL mode']);
   });
 
   it("treats INCREMENTAL as DIFFERENTIAL, case-insensitively", () => {
@@ -525,7 +526,8 @@ describe("generated statements", () => {
     { file: "grouping-subquery-join.sql", query: "SELECT o.id, s.n FROM orders o LEFT JOIN (SELECT kind, count(*) AS n FROM events GROUP BY kind) AS s ON s.kind = o.note" },
     { file: "window-over-join.sql", query: "SELECT o.id, rank() OVER (PARTITION BY e.kind ORDER BY o.amount, o.id) AS r FROM orders o JOIN events e ON e.n = o.customer" },
     { file: "not-in-subquery.sql", query: "SELECT o.id FROM orders o WHERE o.customer NOT IN (SELECT e.n FROM events e WHERE e.kind = o.note)" },
-    { file: "full-refresh.sql", query: "SELECT id FROM orders ORDER BY amount DESC LIMIT 10;" },
+    { file: "full-refresh.sql", query: "SELECT id FROM orders ORDER BY amount DESC OFFSET 10;" },
+    { file: "topk.sql", query: "SELECT id, amount FROM orders ORDER BY amount DESC, id LIMIT 10;" },
   ];
 
   it.each(PLANS)("$file matches its snapshot and parses", async ({ file, query, overrides }) => {

@@ -64,7 +64,7 @@ describe("refresh mode", () => {
 
   it("IMMEDIATE for a query DIFFERENTIAL cannot maintain: 0A000 naming IMMEDIATE", () => {
     expect(engine.callJson(createRequest("SELECT id FROM orders LIMIT 3", { refreshMode: "IMMEDIATE" })).error).toMatchObject({
-      sqlstate: "0A000", message: "LIMIT or OFFSET is not supported in IMMEDIATE mode",
+      sqlstate: "0A000", message: "LIMIT without ORDER BY is not supported in IMMEDIATE mode",
       hint: "IMMEDIATE mode maintains what DIFFERENTIAL mode can. Use refresh_mode => 'FULL' for this query.",
     });
   });

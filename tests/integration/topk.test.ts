@@ -1,0 +1,63 @@
+/**
+ * @fileoverview TopK — ORDER BY ... LIMIT k [OFFSET m], and FETCH FIRST ... WITH TIES — under the
+ * multiset oracle over many rounds of random DML (the tables and statements of the join oracle),
+ * each case also as an IMMEDIATE twin: over one table, over a join with groups, over UNION, with
+ * OFFSET, with ties. A refresh with changes recomputes the top rows and changes only the stored
+ * rows that differ. Also the LIMITs that drop no row (EXISTS (... LIMIT 1), OFFSET 0, LIMIT ALL)
+ * and the refusals.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import type pg from "pg";
+import { pgVersions } from "../setup/pg.ts";
+import { type OracleCase, joinOracle, errorOf, refresh } from "./oracle.ts";
+
+const CASES: OracleCase[] = [
+  { name: "t_top", query: "SELECT id, k, v FROM l ORDER BY v DESC NULLS LAST, id LIMIT 5", columns: ["id", "k", "v"] },
+  { name: "t_offset", query: "SELECT id, w FROM r ORDER BY w, id LIMIT 4 OFFSET 3", columns: ["id", "w"] },
+  { name: "t_groups", query: "SELECT l.k, sum(r.w) AS s FROM l JOIN r ON r.k = l.k GROUP BY l.k ORDER BY s DESC NULLS LAST, l.k LIMIT 3", columns: ["k", "s"] },
+  // Tied rows are equal in every column selected: any of them is the same result.
+  { name: "t_ties_equal", query: "SELECT k FROM kl ORDER BY k NULLS LAST LIMIT 4", columns: ["k"] },
+  { name: "t_with_ties", query: "SELECT id, v FROM l ORDER BY v FETCH FIRST 3 ROWS WITH TIES", columns: ["id", "v"] },
+  { name: "t_union", query: "(SELECT k FROM l UNION SELECT k FROM r) ORDER BY 1 LIMIT 4", columns: ["k"] },
+  { name: "t_exists_limit", query: "SELECT id FROM l WHERE EXISTS (SELECT 1 FROM r WHERE r.k = l.k LIMIT 1)", columns: ["id"] },
+  { name: "t_offset_zero", query: "SELECT s.id, s.v FROM (SELECT id, v FROM l OFFSET 0) AS s LIMIT ALL", columns: ["id", "v"] },
+];
+
+for (const major of pgVersions()) {
+  describe(`TopK on PostgreSQL ${major}`, () => {
+    const database = joinOracle(major, CASES, 6500 + major);
+    let client: pg.Client;
+    beforeAll(() => { client = database.client; });
+
+    it("recomputes the top rows and changes only those that differ", async () => {
+      const tree = await client.query("SELECT refresh_program->>'operatorTree' AS t FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 't_top'");
+      expect(tree.rows[0].t).toBe("TopK(Project(Scan(public.l)))");
+      await client.query("UPDATE l SET v = 100 WHERE id = (SELECT min(id) FROM l)");  // enters the top, pushes the last one out
+      expect(await refresh(client, "t_top")).toBe("DIFFERENTIAL");
+      const last = await client.query(`SELECT rows_inserted::int AS ins, rows_deleted::int AS del FROM pgtrickle.pgt_refresh_history h
+        JOIN pgtrickle.pgt_stream_tables s USING (pgt_id) WHERE s.pgt_name = 't_top' ORDER BY h.refresh_id DESC LIMIT 1`);
+      expect(last.rows).toEqual([{ ins: 1, del: 1 }]);
+    });
+
+    it.each([
+      ["SELECT s.id FROM (SELECT id FROM l ORDER BY id LIMIT 3) AS s", "LIMIT or OFFSET in a subquery in FROM"],
+      ["SELECT id FROM l ORDER BY id LIMIT (SELECT 3)", "LIMIT or OFFSET other than an integer constant"],
+      ["SELECT id FROM l ORDER BY id OFFSET 5", "OFFSET without LIMIT"],
+      ["SELECT id FROM l WHERE k IN (SELECT k FROM r ORDER BY w LIMIT 2)", "LIMIT or OFFSET in a subquery"],
+    ])("refuses %s in DIFFERENTIAL mode with 0A000", async (query, construct) => {
+      const error = await errorOf(() => client.query("SELECT pgtrickle.create_stream_table('x_refused', $$" + query + "$$, refresh_mode => 'DIFFERENTIAL')"));
+      expect(error).toMatchObject({ code: "0A000" });
+      expect(error.message).toMatch(new RegExp(`^${construct.replace(/[()]/g, "\\$&")}.* is not supported in DIFFERENTIAL mode$`));
+      expect(error.hint).toBeTruthy();
+    });
+
+    it("pg_trickle.ivm_topk_max_limit bounds LIMIT plus OFFSET", async () => {
+      await client.query("SET pg_trickle.ivm_topk_max_limit = 10");
+      const error = await errorOf(() => client.query("SELECT pgtrickle.create_stream_table('x_big', 'SELECT id FROM l ORDER BY id LIMIT 8 OFFSET 3', refresh_mode => 'DIFFERENTIAL')"));
+      expect(error).toMatchObject({ code: "0A000", message: "LIMIT plus OFFSET above pg_trickle.ivm_topk_max_limit (10) is not supported in DIFFERENTIAL mode" });
+      await client.query("SELECT pgtrickle.create_stream_table('x_big', 'SELECT id FROM l ORDER BY id LIMIT 7 OFFSET 3', refresh_mode => 'DIFFERENTIAL')");
+      await client.query("RESET pg_trickle.ivm_topk_max_limit");
+      await client.query("SELECT pgtrickle.drop_stream_table('x_big')");
+    });
+  });
+}
