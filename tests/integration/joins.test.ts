@@ -5,7 +5,7 @@
  * outer join inside, a three-way join through a restricted table's primary key, aggregates over
  * joins, subqueries in FROM (and a view) that group, UNION ALL and UNION (at the top, nested, in
  * FROM, on the nullable side), INTERSECT and EXCEPT (ALL too), VALUES and SELECT without FROM, and WITH
- * (referenced twice, grouping, chained, in a subquery), LATERAL subqueries that do not group. The random statements change join keys
+ * (referenced twice, grouping, chained, in a subquery), LATERAL subqueries (grouping or not). The random statements change join keys
  * on both sides within one refresh window, set keys to NULL, delete matching rows on both sides
  * and change primary keys; several tables change between two refreshes.
  */
@@ -30,6 +30,9 @@ const CASES: OracleCase[] = [
   { name: "j_nested_right", query: "SELECT l.id, s.rid FROM l LEFT JOIN (r JOIN kl ON kl.k = r.w) AS s (rid, rk, rw) ON s.rk = l.k", columns: ["id", "rid"] },
   { name: "j_subquery", query: "SELECT d.id, d.vv, r.w FROM (SELECT id, k, v * 2 AS vv FROM l WHERE v > 0) AS d JOIN r ON r.k = d.k", columns: ["id", "vv", "w"] },
   { name: "j_subquery_nullable", query: "SELECT l.id, x.rid FROM l LEFT JOIN (SELECT r.id AS rid, r.k FROM r JOIN kl ON kl.x = r.w) AS x ON x.k = l.k", columns: ["id", "rid"] },
+  // Computed columns on the nullable side: the subquery is a relation of its own, padded with NULLs.
+  { name: "j_computed_nullable", query: "SELECT l.id, x.w2, x.one, x.k FROM l LEFT JOIN (SELECT r.k, r.w * 2 AS w2, 1 AS one FROM r) AS x ON x.k = l.k", columns: ["id", "w2", "one", "k"] },
+  { name: "j_computed_full", query: "SELECT a.z, b.z AS bz FROM (SELECT coalesce(k, 0) AS z FROM l) AS a FULL JOIN (SELECT coalesce(k, -1) AS z FROM kl) AS b USING (z)", columns: ["z", "bz"] },
   { name: "j_natural", query: "SELECT * FROM (SELECT id AS lid, k FROM l) AS a NATURAL JOIN (SELECT id AS rid, k FROM r) AS b", columns: ["k", "lid", "rid"] },
   { name: "j_group", query: "SELECT l.tag, count(*) AS n, count(r.w) AS nw, sum(r.w) AS s FROM l LEFT JOIN r ON r.k = l.k GROUP BY l.tag", columns: ["tag", "n", "nw", "s"] },
   { name: "j_global", query: "SELECT count(*) AS n, sum(l.v * r.w) AS s FROM l JOIN r ON r.k = l.k", columns: ["n", "s"] },
@@ -74,6 +77,11 @@ const CASES: OracleCase[] = [
   { name: "lat_inner", query: "SELECT l.id, x.w FROM l, LATERAL (SELECT r.w FROM r WHERE r.k = l.k AND r.w > l.v) AS x", columns: ["id", "w"] },
   { name: "lat_left", query: "SELECT l.id, x.rid FROM l LEFT JOIN LATERAL (SELECT r.id AS rid FROM r WHERE r.k = l.k) AS x ON true", columns: ["id", "rid"] },
   { name: "lat_join_inside", query: "SELECT l.id, y.x FROM l CROSS JOIN LATERAL (SELECT kl.x FROM r JOIN kl ON kl.k = r.w WHERE r.k = l.k) AS y", columns: ["id", "x"] },
+  // LATERAL subqueries that group: their result grouped by the correlation too, joined on it.
+  { name: "lat_aggregate", query: "SELECT l.id, s.n, s.total FROM l, LATERAL (SELECT count(*) AS n, sum(r.w) AS total FROM r WHERE r.k = l.k) AS s", columns: ["id", "n", "total"] },
+  { name: "lat_aggregate_left", query: "SELECT kl.x, s.m, s.n FROM kl LEFT JOIN LATERAL (SELECT max(r.w) AS m, count(r.w) AS n FROM r WHERE r.k = kl.k AND r.w > 2) AS s ON true", columns: ["x", "m", "n"] },
+  { name: "lat_group_by", query: "SELECT l.id, s.w, s.c FROM l CROSS JOIN LATERAL (SELECT r.w, count(*) AS c FROM r WHERE r.k = l.k GROUP BY r.w) AS s", columns: ["id", "w", "c"] },
+  { name: "lat_group_left", query: "SELECT l.id, s.w FROM l LEFT JOIN LATERAL (SELECT r.w, count(*) AS c FROM r WHERE l.k = r.k GROUP BY r.w HAVING count(*) > 1) AS s ON s.w > 2", columns: ["id", "w"] },
   { name: "d_view", query: "SELECT l.id, rk.n, rk.s FROM l JOIN rk USING (k)", columns: ["id", "n", "s"] },
 ];
 

@@ -21,7 +21,7 @@ import { Json } from "../util/json";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
 import { Operator, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived, scansOf } from "../ir/operator-tree";
 import { ExpressionBinder, SublinkBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy } from "./expressions";
-import { bindSubqueryExpression, groupBySubquery, readsOuter, Attachment } from "./sublink";
+import { bindSubqueryExpression, bindGroupingLateral, groupBySubquery, readsOuter, Attachment } from "./sublink";
 import { windowed, bindDistinctOn } from "./windows";
 import { bindSetOperation } from "./set-operations";
 import { AnalyzedQuery, Analysis, OutputColumn, collectQueryExprs, collectOperatorExprs } from "./analyzed-query";
@@ -334,7 +334,7 @@ export class QueryAnalyzer extends SublinkBinder {
   /** A comma-separated FROM list is a chain of cross joins (the WHERE clause filters it). */
   crossJoin(items: FromItem[]): Operator {
     let op = items[0].op;
-    for (let i = 1; i < items.length; i++) op = new JoinOperator(JoinType.Inner, op, items[i].op, items[i].lateral);
+    for (let i = 1; i < items.length; i++) op = new JoinOperator(items[i].alwaysOne ? JoinType.Left : JoinType.Inner, op, items[i].op, items[i].lateral);
     return op;
   }
 
@@ -460,6 +460,18 @@ export class QueryAnalyzer extends SublinkBinder {
       if (joinType != JoinType.Inner && joinType != JoinType.Left) { this.notDifferentiable("a LATERAL subquery on the right of a RIGHT or FULL join", loc); return null; }
       conditions.push(lateral);
     }
+    // One row for every left row: kept by a left join, and an ON condition would have to pad it.
+    if (r.alwaysOne) {
+      const on = item.node("quals");
+      if (on !== null && !(on.tag == "A_Const" && on.node("val") !== null && changetype<PNode>(on.node("val")).tag == "Boolean"
+        && changetype<PNode>(on.node("val")).bool("boolval"))) {
+        this.notDifferentiable("a JOIN condition other than ON true with a LATERAL aggregate subquery", loc);
+        return null;
+      }
+      joinType = JoinType.Left;
+      // This join never pads it: only a join around this one can.
+      for (let i = 0; i < r.columns.length; i++) r.columns[i].padded = r.columns[i].padded && nullable;
+    }
     const quals = item.node("quals");
     if (quals !== null) {
       const scope = new Scope([l, r]);
@@ -532,11 +544,11 @@ export class QueryAnalyzer extends SublinkBinder {
     for (let i = 0; i < inside.length; i++) {
       if (readsOuter(inside[i], first)) { this.notDifferentiable("a LATERAL subquery that reads the items before it inside its FROM clause", subLoc); return null; }
     }
-    // Its WHERE becomes a join condition: only where it filters the rows it returns.
-    if (q.grouped) { this.notDifferentiable("a LATERAL subquery that groups", subLoc); return null; }
     const aliasNode = item.node("alias");
     const alias = aliasNode !== null ? aliasNode.str("aliasname") : "";
     const colnames = aliasNode !== null ? nameList(aliasNode, "colnames") : new Array<string>();
+    if (q.grouped) return bindGroupingLateral(this, q, first, alias, colnames, nullable, subLoc);
+    // Its WHERE becomes a join condition: only where it filters the rows it returns.
     const columns: ColumnBinding[] = [];
     for (let i = 0; i < q.outputs.length; i++) {
       const e = q.outputs[i].expr;
@@ -603,8 +615,9 @@ export class QueryAnalyzer extends SublinkBinder {
     const q = changetype<AnalyzedQuery>(sub);
     const columns: ColumnBinding[] = [];
     let op: Operator;
-    // A query that groups, or repeats rows (INTERSECT ALL, EXCEPT ALL), is a relation of its own.
-    if (q.grouped || q.copies !== null) {
+    // A query that groups, or repeats rows (INTERSECT ALL, EXCEPT ALL), is a relation of its own;
+    // so is one computing a column on the nullable side of an outer join, which must pad it with NULL.
+    if (q.grouped || q.copies !== null || (nullable && computesColumn(q))) {
       if (q.groupingSets !== null) { this.notDifferentiable("GROUPING SETS, ROLLUP or CUBE in a subquery in FROM", subLoc); return null; }
       const derived = this.derive(q, alias.length > 0 ? alias : "subquery");
       for (let i = 0; i < q.outputs.length; i++) {
@@ -985,6 +998,12 @@ export function analyzeSelect(s: PNode, queryText: string, maxGroupingSets: i32 
   const analysis = analyzer.analyze(s);
   analysis.warnings = analyzer.functions.warnings;
   return analysis;
+}
+
+/** True when an output of `q` is not a plain column. */
+function computesColumn(q: AnalyzedQuery): bool {
+  for (let i = 0; i < q.outputs.length; i++) if (q.outputs[i].expr.kind != ExprKind.Column) return true;
+  return false;
 }
 
 /** The integer value of a LIMIT or OFFSET node: -1 for NULL (LIMIT ALL, OFFSET NULL), -2 when it is not an integer constant. */

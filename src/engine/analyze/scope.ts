@@ -31,6 +31,8 @@ export class FromItem {
    * that brings it in (null for any other item).
    */
   lateral: Expr | null = null;
+  /** A LATERAL subquery that returns one row for every outer row (an aggregate without GROUP BY): brought in by a left join. */
+  alwaysOne: bool = false;
   constructor(public op: Operator, public columns: ColumnBinding[], public aliases: AliasEntry[]) {}
 }
 

@@ -47,6 +47,7 @@ import { ExpressionBinder } from "./expressions";
 import { nodeList, nameList, locationIn } from "./tree";
 import { QueryAnalyzer, isConstant, limitKeepsOne } from "./query";
 import { AnalyzedQuery, OutputColumn, keyOutputs, conjunctionOf, collectQueryExprs } from "./analyzed-query";
+import { FromItem, ColumnBinding, AliasEntry } from "./scope";
 
 /** The correlation of a subquery's WHERE with the enclosing query, split from its other conjuncts. */
 export class Correlation {
@@ -286,6 +287,61 @@ export function bindSubqueryExpression(a: QueryAnalyzer, n: PNode, binder: Expre
     new BoolExpr("OR", [new NullTestExpr(tests[0], true), new OperatorExpr(">", nulls, zero)]),
   ], [new ConstExpr("true"), new ConstExpr("false"), new ConstExpr("NULL")], new ConstExpr("false"));
   return negated ? new BoolExpr("NOT", [isIn]) : isIn;
+}
+
+/**
+ * A LATERAL subquery that groups, `q` (its scans numbered from `firstRel`), as a FROM item: its
+ * result grouped by its correlation keys too (a derived relation D), joined to the items before
+ * it on the correlation. With GROUP BY it has the groups of each outer row's correlation values:
+ * the join is inner, or the LEFT JOIN's. Without, it has one row for every outer row, its
+ * aggregates over no rows where D has none: a left join (`alwaysOne`), each column reading
+ * `count`'s 0 (or NULL) where D did not match. Null (reason recorded) when it cannot.
+ */
+export function bindGroupingLateral(a: QueryAnalyzer, q: AnalyzedQuery, firstRel: i32, alias: string, colnames: string[], nullable: bool,
+  loc: i64): FromItem | null {
+  const grouped = q.groupKeys.length > 0;
+  if (q.groupingSets !== null || q.windowKeys !== null || (!grouped && q.having !== null)) {
+    a.notDifferentiable("a LATERAL subquery with GROUPING SETS, window functions, or HAVING without GROUP BY", loc);
+    return null;
+  }
+  const correlation = decorrelate(a, q, firstRel, []);
+  if (correlation === null) {
+    a.notDifferentiable("a LATERAL subquery correlated other than by equalities of columns of one type (inner = outer), "
+      + "or with more than one table before it", loc);
+    return null;
+  }
+  const corr = changetype<Correlation>(correlation);
+  const keys = corr.inner;
+  const outputs = q.outputs;
+  const empty: string[] = [];
+  if (!grouped) {
+    for (let i = 0; i < outputs.length; i++) {
+      const value = valueOverNoRows(outputs[i].expr);
+      if (value === null) { a.notDifferentiable("a LATERAL subquery over an aggregate whose value over no rows is unknown", loc); return null; }
+      empty.push(changetype<string>(value));
+    }
+  }
+  q.groupKeys = keys.concat(q.groupKeys);
+  q.outputs = keyOutputs(keys).concat(outputs);
+  // A row of D matched, seen through a key compared by `=` (never NULL then), or a marker.
+  let marker = corr.strictKey();
+  if (!grouped && marker < 0 && keys.length > 0) { marker = q.outputs.length; q.outputs.push(new OutputColumn("m", new ConstExpr("true"))); }
+  if (queryReadsOuter(q, firstRel)) { a.notDifferentiable("a LATERAL subquery that reads the items before it outside its WHERE", loc); return null; }
+  const d = a.derive(q, alias.length > 0 ? alias : "lateral");
+  const columns: ColumnBinding[] = [];
+  for (let i = 0; i < outputs.length; i++) {
+    let e: Expr = new ColumnExpr(d.rel, d.columns[keys.length + i]);
+    const computed = !grouped && keys.length > 0 && empty[i] != "NULL";
+    if (computed) e = new CaseExpr(null, [new NullTestExpr(new ColumnExpr(d.rel, d.columns[marker]), true)], [new ConstExpr(empty[i])], e);
+    columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : outputs[i].name, e, nullable && computed));
+  }
+  const conditions: Expr[] = [];
+  for (let i = 0; i < keys.length; i++) conditions.push(corr.equality(i, new ColumnExpr(d.rel, d.columns[i])));
+  const out = new FromItem(d, columns, alias.length > 0 ? [new AliasEntry(alias, "", columns)] : []);
+  out.lateral = conjunctionOf(conditions);
+  // Uncorrelated, D has exactly one row: any join keeps every outer row.
+  out.alwaysOne = !grouped && keys.length > 0;
+  return out;
 }
 
 /**
