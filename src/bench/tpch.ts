@@ -1,6 +1,6 @@
 /**
  * @fileoverview `npm run bench:tpch`: the 22 TPC-H queries, each kept
- * three ways — a DIFFERENTIAL stream table, a FULL stream table and a materialized view — over the
+ * four ways — a DIFFERENTIAL, a FULL and an AUTO stream table and a materialized view — over the
  * project's TPC-H data (src/tpch/tpch.ts), refreshed after rounds of refresh functions touching a
  * fraction of the orders. All in one run on one throwaway PostgreSQL 18 release build (see
  * server.ts). After every round each DIFFERENTIAL stream table must equal its query, or the run
@@ -59,7 +59,9 @@ function positive(text: string, flag: string): number {
 }
 
 /** One query's timings in one round, in milliseconds (client wall clock, commit included). */
-interface RoundTiming { query: string; fraction: number; rep: number; differentialMs: number; fullMs: number; matviewMs: number; action: string }
+interface RoundTiming {
+  query: string; fraction: number; rep: number; differentialMs: number; fullMs: number; matviewMs: number; autoMs: number; action: string; autoAction: string;
+}
 
 /** A deterministic chooser for the refresh rounds (the same rounds in every run). */
 class Lcg {
@@ -105,9 +107,10 @@ async function run(client: pg.Client, options: Options, version: string, started
     const started = performance.now();
     await client.query("SELECT pgtrickle.create_stream_table($1, $2, refresh_mode => 'DIFFERENTIAL')", [`d_${q.name}`, q.sql]);
     await client.query("SELECT pgtrickle.create_stream_table($1, $2, refresh_mode => 'FULL')", [`f_${q.name}`, q.sql]);
+    await client.query("SELECT pgtrickle.create_stream_table($1, $2, refresh_mode => 'AUTO')", [`a_${q.name}`, q.sql]);
     await client.query(`CREATE MATERIALIZED VIEW m_${q.name} AS ${q.sql}`);
     setup[q.name] = performance.now() - started;
-    log(`${q.name}: created the DIFFERENTIAL and FULL stream tables and the materialized view (${(setup[q.name] / 1000).toFixed(1)} s)`);
+    log(`${q.name}: created the DIFFERENTIAL, FULL and AUTO stream tables and the materialized view (${(setup[q.name] / 1000).toFixed(1)} s)`);
   }
   await client.query("ANALYZE");
 
@@ -128,19 +131,26 @@ async function run(client: pg.Client, options: Options, version: string, started
       log(`round f=${fraction} rep ${rep + 1}/${options.reps}: refresh functions on ${round.count} orders applied in ${(ms / 1000).toFixed(1)} s`);
       for (const [i, q] of options.queries.entries()) {
         // Rotate the order so no way of refreshing always runs with the warmest cache.
-        const order = [0, 1, 2].map((k) => (k + i + rep) % 3);
-        const t: RoundTiming = { query: q.name, fraction, rep, differentialMs: 0, fullMs: 0, matviewMs: 0, action: "" };
+        const order = [0, 1, 2, 3].map((k) => (k + i + rep) % 4);
+        const t: RoundTiming = { query: q.name, fraction, rep, differentialMs: 0, fullMs: 0, matviewMs: 0, autoMs: 0, action: "", autoAction: "" };
         for (const k of order) {
           if (k === 0) t.differentialMs = await timed(client, "SELECT pgtrickle.refresh_stream_table($1)", [`d_${q.name}`]);
           else if (k === 1) t.fullMs = await timed(client, "SELECT pgtrickle.refresh_stream_table($1)", [`f_${q.name}`]);
-          else t.matviewMs = await timed(client, `REFRESH MATERIALIZED VIEW m_${q.name}`);
+          else if (k === 2) t.matviewMs = await timed(client, `REFRESH MATERIALIZED VIEW m_${q.name}`);
+          else {
+            // AUTO as a user gets it: pg_trickle.refresh_strategy auto chooses per refresh.
+            await client.query("SET pg_trickle.refresh_strategy = 'auto'");
+            t.autoMs = await timed(client, "SELECT pgtrickle.refresh_stream_table($1)", [`a_${q.name}`]);
+            await client.query("SET pg_trickle.refresh_strategy = 'differential'");
+          }
         }
         t.action = await refreshAction(client, `d_${q.name}`);
+        t.autoAction = await refreshAction(client, `a_${q.name}`);
         if (t.action !== "DIFFERENTIAL" && t.action !== "NO_DATA") throw new Error(`d_${q.name} refreshed as ${t.action}`);
         await verify(client, `d_${q.name}`, q, `${q.name} f=${fraction} rep ${rep + 1}`);
         timings.push(t);
         log(`  ${q.name}: DIFFERENTIAL ${t.differentialMs.toFixed(0)} ms (${t.action}), FULL ${t.fullMs.toFixed(0)} ms, `
-          + `REFRESH MATERIALIZED VIEW ${t.matviewMs.toFixed(0)} ms; verified`);
+          + `AUTO ${t.autoMs.toFixed(0)} ms (${t.autoAction}), REFRESH MATERIALIZED VIEW ${t.matviewMs.toFixed(0)} ms; verified`);
       }
     }
   }
@@ -150,18 +160,25 @@ async function run(client: pg.Client, options: Options, version: string, started
     const differential = spread(mine.map((t) => t.differentialMs)).median;
     const full = spread(mine.map((t) => t.fullMs)).median;
     const matview = spread(mine.map((t) => t.matviewMs)).median;
-    return { query: q.name, fraction, differentialMs: differential, fullMs: full, matviewMs: matview, fullOverDifferential: full / differential, matviewOverDifferential: matview / differential };
+    const auto = spread(mine.map((t) => t.autoMs)).median;
+    const autoActions = [...new Set(mine.map((t) => t.autoAction))].sort().join("/");
+    return {
+      query: q.name, fraction, differentialMs: differential, fullMs: full, matviewMs: matview, autoMs: auto, autoActions,
+      fullOverDifferential: full / differential, matviewOverDifferential: matview / differential, autoOverBest: auto / Math.min(differential, full),
+    };
   }));
   const file = writeResults(join(projectRoot, "bench-results"), startedAt,
     { startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), options: { ...options, queries: options.queries.map((q) => q.name) }, environment, setup, rounds, summary, timings },
     "tpch");
   log(`results written to ${file}`);
   const lines = [
-    "| query | changes | DIFFERENTIAL ms | FULL ms | REFRESH MATERIALIZED VIEW ms | FULL / DIFFERENTIAL | matview / DIFFERENTIAL |",
-    "|---|---|---|---|---|---|---|",
-    ...summary.map((s) => `| ${s.query.toUpperCase()} | ${(s.fraction * 100).toString()}% | ${s.differentialMs.toFixed(0)} | ${s.fullMs.toFixed(0)} | ${s.matviewMs.toFixed(0)} | ${s.fullOverDifferential.toFixed(1)} | ${s.matviewOverDifferential.toFixed(1)} |`),
+    "| query | changes | DIFFERENTIAL ms | FULL ms | REFRESH MATERIALIZED VIEW ms | AUTO ms (action) | FULL / DIFFERENTIAL | matview / DIFFERENTIAL | AUTO / better |",
+    "|---|---|---|---|---|---|---|---|---|",
+    ...summary.map((s) => `| ${s.query.toUpperCase()} | ${(s.fraction * 100).toString()}% | ${s.differentialMs.toFixed(0)} | ${s.fullMs.toFixed(0)} | ${s.matviewMs.toFixed(0)} | `
+      + `${s.autoMs.toFixed(0)} (${s.autoActions}) | ${s.fullOverDifferential.toFixed(1)} | ${s.matviewOverDifferential.toFixed(1)} | ${s.autoOverBest.toFixed(2)} |`),
   ];
-  process.stdout.write(`\n${lines.join("\n")}\n\nmedian client wall-clock ms per refresh over ${options.reps} rounds; ratios above 1 mean DIFFERENTIAL is faster\n`);
+  process.stdout.write(`\n${lines.join("\n")}\n\nmedian client wall-clock ms per refresh over ${options.reps} rounds; ratios above 1 mean DIFFERENTIAL is faster; `
+    + "AUTO / better: AUTO against the faster of DIFFERENTIAL and FULL\n");
   return 0;
 }
 

@@ -390,7 +390,8 @@ export function refreshRound(r: Chooser, sf: number, fraction: number, nextOrder
     `UPDATE supplier SET s_nationkey = (s_nationkey + ${r.int(1, 24)}) % 25 WHERE ${some("s_suppkey", share)}`,
     // Suppliers moving to FRANCE (Q7, Q20): at least one a round, even at a small scale.
     `UPDATE supplier SET s_nationkey = 6 WHERE ${some("s_suppkey + 7", Math.max(share, 1 / n.supplier))}`,
-    `UPDATE part SET p_type = 'ECONOMY ANODIZED STEEL', p_name = CASE WHEN p_partkey % 2 = 0 THEN 'forest ' ELSE '' END || p_name || ' green'
+    // The name stays within varchar(55): at most 7 + 40 + 6 characters, however often a part is renamed.
+    `UPDATE part SET p_type = 'ECONOMY ANODIZED STEEL', p_name = CASE WHEN p_partkey % 2 = 0 THEN 'forest ' ELSE '' END || left(p_name, 40) || ' green'
      WHERE ${some("p_partkey", share)}`,
     `UPDATE part SET p_brand = 'Brand#12', p_container = 'SM CASE', p_size = 3 WHERE ${some("p_partkey + 1", share)}`,
     `UPDATE partsupp SET ps_supplycost = ps_supplycost + 1, ps_availqty = ps_availqty % 20 + 1 WHERE ${some("ps_partkey * 4 + ps_suppkey", share)}`,

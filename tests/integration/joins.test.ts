@@ -77,6 +77,10 @@ const CASES: OracleCase[] = [
   { name: "lat_inner", query: "SELECT l.id, x.w FROM l, LATERAL (SELECT r.w FROM r WHERE r.k = l.k AND r.w > l.v) AS x", columns: ["id", "w"] },
   { name: "lat_left", query: "SELECT l.id, x.rid FROM l LEFT JOIN LATERAL (SELECT r.id AS rid FROM r WHERE r.k = l.k) AS x ON true", columns: ["id", "rid"] },
   { name: "lat_join_inside", query: "SELECT l.id, y.x FROM l CROSS JOIN LATERAL (SELECT kl.x FROM r JOIN kl ON kl.k = r.w WHERE r.k = l.k) AS y", columns: ["id", "x"] },
+  // LATERAL rows without FROM: columns over the items before them, no relation of their own.
+  { name: "lat_row", query: "SELECT l.id, x.v2, x.tag2 FROM l, LATERAL (SELECT l.v * 2 AS v2, l.tag || '!' AS tag2) AS x", columns: ["id", "v2", "tag2"] },
+  { name: "lat_values_join", query: "SELECT l.id, r.id AS rid FROM l JOIN r ON true JOIN LATERAL (VALUES (l.k)) AS s (x) ON r.k = s.x", columns: ["id", "rid"] },
+  { name: "lat_row_left", query: "SELECT l.id, x.w FROM l LEFT JOIN r ON r.k = l.k LEFT JOIN LATERAL (SELECT coalesce(r.w, -1) AS w) AS x ON true", columns: ["id", "w"] },
   // LATERAL subqueries that group: their result grouped by the correlation too, joined on it.
   { name: "lat_aggregate", query: "SELECT l.id, s.n, s.total FROM l, LATERAL (SELECT count(*) AS n, sum(r.w) AS total FROM r WHERE r.k = l.k) AS s", columns: ["id", "n", "total"] },
   { name: "lat_aggregate_left", query: "SELECT kl.x, s.m, s.n FROM kl LEFT JOIN LATERAL (SELECT max(r.w) AS m, count(r.w) AS n FROM r WHERE r.k = kl.k AND r.w > 2) AS s ON true", columns: ["x", "m", "n"] },

@@ -12,6 +12,11 @@ import { pgVersions } from "../setup/pg.ts";
 import { type OracleCase, joinOracle, createStreamTable, expectMatchesQuery, refresh, errorOf } from "./oracle.ts";
 
 const CASES: OracleCase[] = [
+  // Uncorrelated scalar subqueries over a grouped query: joined above its groups (Q11's shape).
+  { name: "s_share", query: "SELECT l.k, sum(l.v) * 100 / NULLIF((SELECT sum(v) FROM l), 0) AS pct FROM l GROUP BY l.k", columns: ["k", "pct"] },
+  { name: "s_having_total", query: "SELECT r.k, count(*) AS n FROM r GROUP BY r.k HAVING count(*) > (SELECT count(*) FROM r) / 6.0 AND r.k IS NOT NULL", columns: ["k", "n"] },
+  // A scalar subquery without FROM is its expression.
+  { name: "s_no_from", query: "SELECT l.id, (SELECT l.v + 1) AS v1 FROM l WHERE (SELECT l.k) IS NOT NULL", columns: ["id", "v1"] },
   { name: "s_exists", query: "SELECT l.id, l.v FROM l WHERE EXISTS (SELECT 1 FROM r WHERE r.k = l.k AND r.w > 3)", columns: ["id", "v"] },
   { name: "s_not_exists", query: "SELECT l.id FROM l WHERE NOT EXISTS (SELECT 1 FROM r WHERE r.k = l.k)", columns: ["id"] },
   { name: "s_exists_or", query: "SELECT l.id FROM l WHERE EXISTS (SELECT 1 FROM kl WHERE kl.k = l.k) OR l.v > 7", columns: ["id"] },

@@ -11,7 +11,7 @@
 import { PNode } from "../nodes/parse-node";
 import {
   Expr, ExprKind, ColumnExpr, ConstExpr, OperatorExpr, BoolExpr, CallLikeExpr,
-  WindowExpr, columnRefs, childExpressions,
+  WindowExpr, AggregateExpr, columnRefs, childExpressions, withChildren,
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
@@ -21,10 +21,10 @@ import { Json } from "../util/json";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
 import { Operator, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived, scansOf } from "../ir/operator-tree";
 import { ExpressionBinder, SublinkBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy } from "./expressions";
-import { bindSubqueryExpression, bindGroupingLateral, groupBySubquery, readsOuter, Attachment } from "./sublink";
+import { bindSubqueryExpression, bindGroupingLateral, groupBySubquery, readsOuter, conjunctsOf, Attachment } from "./sublink";
 import { windowed, bindDistinctOn } from "./windows";
 import { bindSetOperation } from "./set-operations";
-import { AnalyzedQuery, Analysis, OutputColumn, collectQueryExprs, collectOperatorExprs } from "./analyzed-query";
+import { AnalyzedQuery, Analysis, OutputColumn, collectQueryExprs, collectOperatorExprs, keyOutputs, conjunctionOf } from "./analyzed-query";
 import { nodeList, nameList, characterPosition, valuesAsNodes, locationIn, figureColumnName } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 
@@ -266,10 +266,16 @@ export class QueryAnalyzer extends SublinkBinder {
     }
     q.aggregates = binder.aggregates;
     q.grouped = q.distinct || q.groupKeys.length > 0 || q.aggregates.length > 0 || q.having !== null;
+    // Uncorrelated scalar subqueries (one row each) in a grouped query's select list or HAVING:
+    // joined above the groups (see aboveGroups), not to every row below them.
+    const plain = q.groupingSets === null && binder.windows.length == 0 && distinctOn === null;
+    const oneRow: DerivedOperator[] = [];
     for (let i = 0; i < this.pending.length; i++) {
       const a = this.pending[i];
-      q.from = new JoinOperator(a.joinType, changetype<Operator>(q.from), a.derived, a.condition);
-      if (i >= inWhere && q.grouped && !q.distinct) groupBySubquery(q, a.derived.rel);
+      const grouping = i >= inWhere && q.grouped && !q.distinct;
+      if (grouping) groupBySubquery(q, a.derived.rel);
+      if (grouping && plain && a.joinType == JoinType.Inner && a.condition === null) oneRow.push(a.derived);
+      else q.from = new JoinOperator(a.joinType, changetype<Operator>(q.from), a.derived, a.condition);
     }
     if (q.grouped && !q.distinct) {
       for (let i = 0; i < q.outputs.length; i++) {
@@ -284,6 +290,7 @@ export class QueryAnalyzer extends SublinkBinder {
       }
     }
     q.scans = this.scans;
+    if (oneRow.length > 0) return this.aboveGroups(q, oneRow);
     if (distinctOn !== null) {
       if (q.grouped || binder.windows.length > 0) { this.notDifferentiable("DISTINCT ON together with GROUP BY, aggregates or window functions" + where, loc); return null; }
       // The first row of each DISTINCT ON group in ORDER BY order: row_number() = 1.
@@ -306,6 +313,45 @@ export class QueryAnalyzer extends SublinkBinder {
     if (!windows && s.list("windowClause").length > 0) { this.notDifferentiable("WINDOW" + where, locationIn(nodeList(s, "windowClause")[0], loc)); return false; }
     if (s != this.limited && !this.harmlessLimits.includes(s) && hasLimit(s)) { this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(limitNode(s), loc)); return false; }
     return true;
+  }
+
+  /**
+   * Grouped query `q` reading uncorrelated scalar subqueries `ds` (one row each) in its select
+   * list or HAVING: its groups without them are a derived relation G (keys, then aggregates),
+   * joined to each one-row result; the HAVING conjuncts reading them filter that join, and the
+   * outputs read G's columns. A change of a subquery's value then joins G's rows to its old and
+   * new row once — where grouping by its value would move every group to a new key and
+   * recompute each.
+   */
+  aboveGroups(q: AnalyzedQuery, ds: DerivedOperator[]): AnalyzedQuery {
+    const rels: i32[] = [];
+    for (let i = 0; i < ds.length; i++) rels.push(ds[i].rel);
+    // groupBySubquery made their columns grouping keys (for the checks above): G has none of them.
+    const keys: Expr[] = [];
+    for (let i = 0; i < q.groupKeys.length; i++) if (!readsAny(q.groupKeys[i], rels)) keys.push(q.groupKeys[i]);
+    const kept: Expr[] = [];
+    const lifted: Expr[] = [];
+    const having = q.having;
+    if (having !== null) {
+      const conjuncts = conjunctsOf(having);
+      for (let i = 0; i < conjuncts.length; i++) (readsAny(conjuncts[i], rels) ? lifted : kept).push(conjuncts[i]);
+    }
+    const outputs = q.outputs;
+    q.groupKeys = keys;
+    q.having = conjunctionOf(kept);
+    q.outputs = keyOutputs(keys);
+    for (let i = 0; i < q.aggregates.length; i++) q.outputs.push(new OutputColumn("a" + (i + 1).toString(), q.aggregates[i]));
+    const g = this.derive(q, "groups");
+    let from: Operator = g;
+    for (let i = 0; i < ds.length; i++) from = new JoinOperator(JoinType.Inner, from, ds[i], null);
+    const out = new AnalyzedQuery();
+    out.from = from;
+    for (let i = 0; i < outputs.length; i++) out.outputs.push(new OutputColumn(outputs[i].name, overGroups(outputs[i].expr, keys, q.aggregates, g)));
+    const filters: Expr[] = [];
+    for (let i = 0; i < lifted.length; i++) filters.push(overGroups(lifted[i], keys, q.aggregates, g));
+    out.where = conjunctionOf(filters);
+    out.scans = this.scans;
+    return out;
   }
 
   /** Binds the FROM list into a scope; null (with the reason recorded) when it cannot. */
@@ -334,7 +380,10 @@ export class QueryAnalyzer extends SublinkBinder {
   /** A comma-separated FROM list is a chain of cross joins (the WHERE clause filters it). */
   crossJoin(items: FromItem[]): Operator {
     let op = items[0].op;
-    for (let i = 1; i < items.length; i++) op = new JoinOperator(items[i].alwaysOne ? JoinType.Left : JoinType.Inner, op, items[i].op, items[i].lateral);
+    for (let i = 1; i < items.length; i++) {
+      if (items[i].columnsOnly) continue;
+      op = new JoinOperator(items[i].alwaysOne ? JoinType.Left : JoinType.Inner, op, items[i].op, items[i].lateral);
+    }
     return op;
   }
 
@@ -416,7 +465,7 @@ export class QueryAnalyzer extends SublinkBinder {
     const right = this.bindFromItem(item.node("rarg"), rightNullable, loc, before.concat([l]));
     if (right === null) return null;
     const r = changetype<FromItem>(right);
-    if (l.lateral !== null) { this.notDifferentiable("a LATERAL subquery as the left side of a join", loc); return null; }
+    if (l.lateral !== null || l.columnsOnly) { this.notDifferentiable("a LATERAL subquery as the left side of a join", loc); return null; }
     // The right side's LATERAL condition becomes this join's: it may read only the left side.
     const lateralCondition = r.lateral;
     if (lateralCondition !== null && !readsOnly(lateralCondition, l.op, r.op)) {
@@ -462,9 +511,7 @@ export class QueryAnalyzer extends SublinkBinder {
     }
     // One row for every left row: kept by a left join, and an ON condition would have to pad it.
     if (r.alwaysOne) {
-      const on = item.node("quals");
-      if (on !== null && !(on.tag == "A_Const" && on.node("val") !== null && changetype<PNode>(on.node("val")).tag == "Boolean"
-        && changetype<PNode>(on.node("val")).bool("boolval"))) {
+      if (!isTrue(item.node("quals"))) {
         this.notDifferentiable("a JOIN condition other than ON true with a LATERAL aggregate subquery", loc);
         return null;
       }
@@ -488,7 +535,17 @@ export class QueryAnalyzer extends SublinkBinder {
     const columns = merged.slice(0);
     for (let i = 0; i < l.columns.length; i++) if (!using.includes(l.columns[i].name)) columns.push(l.columns[i]);
     for (let i = 0; i < r.columns.length; i++) if (!using.includes(r.columns[i].name)) columns.push(r.columns[i]);
-    const op = new JoinOperator(joinType, l.op, r.op, condition);
+    let op: Operator = new JoinOperator(joinType, l.op, r.op, condition);
+    // A LATERAL row without FROM adds columns, not rows: an inner join's condition filters the left side.
+    if (r.columnsOnly) {
+      if (joinType == JoinType.Left && isTrue(item.node("quals"))) {
+        // Its one row always matches: this join never pads it, only a join around this one can.
+        op = l.op;
+        for (let i = 0; i < r.columns.length; i++) r.columns[i].padded = r.columns[i].padded && nullable;
+      }
+      else if (joinType == JoinType.Inner) op = condition === null ? l.op : new FilterOperator(l.op, changetype<Expr>(condition));
+      else { this.notDifferentiable("an outer join with a LATERAL subquery without FROM other than LEFT JOIN ... ON true", loc); return null; }
+    }
     const aliasNode = item.node("alias");
     if (aliasNode === null) {
       const aliases = l.aliases.concat(r.aliases);
@@ -529,6 +586,9 @@ export class QueryAnalyzer extends SublinkBinder {
   bindLateral(item: PNode, nullable: bool, loc: i64, before: FromItem[]): FromItem | null {
     const sub = item.node("subquery");
     const subLoc = locationIn(sub, loc);
+    if (sub !== null && sub.tag == "SelectStmt" && isOneRow(changetype<PNode>(sub)) && before.length > 0) {
+      return this.bindLateralRow(item, changetype<PNode>(sub), nullable, subLoc, before);
+    }
     if (sub === null || sub.tag != "SelectStmt" || isConstant(changetype<PNode>(sub))) { this.notDifferentiable("this LATERAL subquery", subLoc); return null; }
     const scope = new Scope(before);
     scope.outer = this.outerScope;
@@ -557,6 +617,45 @@ export class QueryAnalyzer extends SublinkBinder {
     }
     const out = new FromItem(changetype<Operator>(q.from), columns, alias.length > 0 ? [new AliasEntry(alias, "", columns)] : []);
     out.lateral = q.where;
+    return out;
+  }
+
+  /**
+   * A LATERAL subquery of one row without FROM — `LATERAL (SELECT x + 1 AS y)`, `LATERAL
+   * (VALUES (x, y))` — adds no relation: its columns are expressions over the items `before` it
+   * (`columnsOnly`), evaluated over the joined rows as PostgreSQL evaluates it for each. On the
+   * nullable side of an enclosing outer join a computed one would not be padded: it is refused
+   * where referenced.
+   */
+  bindLateralRow(item: PNode, sub: PNode, nullable: bool, loc: i64, before: FromItem[]): FromItem | null {
+    const scope = new Scope(before);
+    scope.outer = this.outerScope;
+    const binder = new ExpressionBinder(this.queryText, scope, this.fixedPosition, this.functions);
+    const names: string[] = [];
+    const exprs: Expr[] = [];
+    const values = sub.list("valuesLists");
+    if (values.length > 0) {
+      const row = valuesAsNodes(values[0].items);
+      for (let i = 0; i < row.length; i++) {
+        const e = binder.bind(row[i], 0, false);
+        if (e === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
+        names.push("column" + (i + 1).toString());
+        exprs.push(changetype<Expr>(e));
+      }
+    } else {
+      const outputs = this.bindTargets(sub, binder, false);
+      if (outputs === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
+      for (let i = 0; i < outputs.length; i++) { names.push(outputs[i].name); exprs.push(outputs[i].expr); }
+    }
+    const aliasNode = item.node("alias");
+    const alias = aliasNode !== null ? aliasNode.str("aliasname") : "";
+    const colnames = aliasNode !== null ? nameList(aliasNode, "colnames") : new Array<string>();
+    const columns: ColumnBinding[] = [];
+    for (let i = 0; i < exprs.length; i++) {
+      columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : names[i], exprs[i], nullable && exprs[i].kind != ExprKind.Column));
+    }
+    const out = new FromItem(before[0].op, columns, alias.length > 0 ? [new AliasEntry(alias, "", columns)] : []);
+    out.columnsOnly = true;
     return out;
   }
 
@@ -940,6 +1039,26 @@ function readsSource(scans: ScanOperator[]): bool {
 }
 
 /** VALUES, or a SELECT without FROM (not a set operation). */
+/** True for `ON true` (or no condition). */
+function isTrue(on: PNode | null): bool {
+  if (on === null) return true;
+  const v = on.tag == "A_Const" ? on.node("val") : null;
+  return v !== null && v.tag == "Boolean" && v.bool("boolval");
+}
+
+/**
+ * True for a SELECT of one row and no FROM — no WHERE, GROUP BY, HAVING, DISTINCT, window,
+ * LIMIT or WITH — or VALUES of one row.
+ */
+export function isOneRow(s: PNode): bool {
+  if (isSetOperation(s) || s.list("fromClause").length > 0 || s.node("withClause") !== null || s.node("limitCount") !== null
+    || s.node("limitOffset") !== null) return false;
+  const values = s.list("valuesLists");
+  if (values.length > 0) return values.length == 1;
+  return s.node("whereClause") === null && s.list("groupClause").length == 0 && s.node("havingClause") === null
+    && s.list("distinctClause").length == 0 && s.list("windowClause").length == 0;
+}
+
 export function isConstant(s: PNode): bool {
   return !isSetOperation(s) && (s.list("valuesLists").length > 0 || s.list("fromClause").length == 0);
 }
@@ -998,6 +1117,29 @@ export function analyzeSelect(s: PNode, queryText: string, maxGroupingSets: i32 
   const analysis = analyzer.analyze(s);
   analysis.warnings = analyzer.functions.warnings;
   return analysis;
+}
+
+/** True when `e` reads a column of a relation in `rels`. */
+function readsAny(e: Expr, rels: i32[]): bool {
+  const refs = columnRefs(e);
+  for (let i = 0; i < refs.length; i++) if (rels.includes(refs[i].rel)) return true;
+  return false;
+}
+
+/** `e` (over a group's keys and aggregates, and one-row results) over the columns of G, the groups as a relation (see aboveGroups). */
+function overGroups(e: Expr, keys: Expr[], aggregates: AggregateExpr[], g: DerivedOperator): Expr {
+  const text = canonicalSql(e);
+  for (let i = 0; i < keys.length; i++) if (canonicalSql(keys[i]) == text) return new ColumnExpr(g.rel, g.columns[i]);
+  if (e.kind == ExprKind.Aggregate) {
+    for (let i = 0; i < aggregates.length; i++) {
+      if (aggregates[i] == e || canonicalSql(aggregates[i]) == text) return new ColumnExpr(g.rel, g.columns[keys.length + i]);
+    }
+  }
+  const children = childExpressions(e);
+  if (children.length == 0) return e;
+  const mapped: Expr[] = [];
+  for (let i = 0; i < children.length; i++) mapped.push(overGroups(children[i], keys, aggregates, g));
+  return withChildren(e, mapped);
 }
 
 /** True when an output of `q` is not a plain column. */

@@ -33,6 +33,8 @@ export class FromItem {
   lateral: Expr | null = null;
   /** A LATERAL subquery that returns one row for every outer row (an aggregate without GROUP BY): brought in by a left join. */
   alwaysOne: bool = false;
+  /** A LATERAL row without FROM: columns over the items before it, no relation of its own (`op` is not joined). */
+  columnsOnly: bool = false;
   constructor(public op: Operator, public columns: ColumnBinding[], public aliases: AliasEntry[]) {}
 }
 

@@ -45,7 +45,7 @@ import { ErrorCode } from "../errors/codes.generated";
 import { Operator, ScanOperator, JoinOperator, JoinType, DerivedOperator, isDerived } from "../ir/operator-tree";
 import { ExpressionBinder } from "./expressions";
 import { nodeList, nameList, locationIn } from "./tree";
-import { QueryAnalyzer, isConstant, limitKeepsOne } from "./query";
+import { QueryAnalyzer, isConstant, isOneRow, limitKeepsOne } from "./query";
 import { AnalyzedQuery, OutputColumn, keyOutputs, conjunctionOf, collectQueryExprs } from "./analyzed-query";
 import { FromItem, ColumnBinding, AliasEntry } from "./scope";
 
@@ -206,6 +206,16 @@ export function bindSubqueryExpression(a: QueryAnalyzer, n: PNode, binder: Expre
   }
   const sub = changetype<PNode>(n.node("subselect"));
   const subLoc = locationIn(sub, loc);
+  // `(SELECT e)` without FROM is `e`, its names resolved in the enclosing query.
+  if (isScalar && isOneRow(sub) && sub.list("valuesLists").length == 0) {
+    const targets = nodeList(sub, "targetList");
+    const only = targets.length == 1 && targets[0] !== null ? changetype<PNode>(targets[0]).node("val") : null;
+    const star = only !== null && only.tag == "ColumnRef" && nameList(only, "fields").includes("*");
+    if (only !== null && !star) {
+      binder.positive = positive;
+      return binder.bind(only, depth, false);
+    }
+  }
   // EXISTS asks for one row, and a scalar subquery (one aggregate row, see below) has one: LIMIT 1 or more drops none.
   if ((isExists || isScalar) && limitKeepsOne(sub)) a.harmlessLimits.push(sub);
   const width = isExists ? -1 : isScalar ? 1 : tests.length;

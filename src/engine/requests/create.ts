@@ -14,7 +14,7 @@ import { analyzeSelect, singleSelect } from "../analyze/query";
 import { AnalyzedQuery, Analysis } from "../analyze/analyzed-query";
 import { volatilePolicy } from "../analyze/expressions";
 import { resolveTargetName, lookupRelation, bufferColumns, currentSearchPath, RelationInfo } from "../analyze/catalog";
-import { buildOperatorTree, describeOperatorTree, singleScan, inputOf, Operator, OperatorKind, ProjectOperator, ScanOperator, isDerived, DerivedOperator } from "../ir/operator-tree";
+import { buildOperatorTree, describeOperatorTree, singleScan, inputOf, Operator, OperatorKind, ProjectOperator, ScanOperator, isDerived } from "../ir/operator-tree";
 import { compileKeyedProjection, compileCountedProjection } from "../operators/project";
 import { compileAggregate } from "../operators/aggregate";
 import { compileInput } from "../operators/join";
@@ -162,8 +162,6 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
   if (analysis.query !== null) {
     const q = changetype<AnalyzedQuery>(analysis.query);
     const operators = buildOperatorTree(q);
-    const returning = serverVersion >= 170000;
-    const plan = compilePlan(operators, q.scans, storage, returning, DeltaSource.Buffer);
     program.differentiable = true;
     program.probe = probeSelect(q.scans);
     if (analysis.topK) {
@@ -176,6 +174,7 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
       program.differential = program.fullDiff;
       out.storage.push(new Statement("CREATE TABLE " + storage + " AS\n" + limited + "\nWITH NO DATA"));
     } else {
+      const plan = compilePlan(operators, q.scans, storage, serverVersion >= 170000, DeltaSource.Buffer);
       out.columns = plan.columns;
       program.operatorTree = describeOperatorTree(operators);
       program.full = fullRefreshStatements(schema, name, plan);
