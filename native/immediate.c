@@ -389,26 +389,25 @@ pending_push(int64 pgt_id)
 	npending++;
 }
 
-/* A statement writing a source of `pgt_id` ended: true when no other such statement is still running. */
+/*
+ * A statement writing a source of `pgt_id` ended: true when no other such statement is still
+ * running. (A statement no BEFORE trigger counted — the trigger was created during it — is not in
+ * the list.)
+ */
 static bool
 pending_pop(int64 pgt_id)
 {
-	bool		others = false;
-
 	for (int i = npending - 1; i >= 0; i--)
-	{
-		if (pending[i].pgt_id != pgt_id)
-			continue;
-		memmove(&pending[i], &pending[i + 1], sizeof(PendingStatement) * (npending - i - 1));
-		npending--;
-		for (int k = 0; k < npending; k++)
-			others = others || pending[k].pgt_id == pgt_id;
-		return !others;
-	}
-	/* No BEFORE trigger counted it (it was created during the statement): nothing else pending. */
-	for (int k = 0; k < npending; k++)
-		others = others || pending[k].pgt_id == pgt_id;
-	return !others;
+		if (pending[i].pgt_id == pgt_id)
+		{
+			memmove(&pending[i], &pending[i + 1], sizeof(PendingStatement) * (npending - i - 1));
+			npending--;
+			break;
+		}
+	for (int i = 0; i < npending; i++)
+		if (pending[i].pgt_id == pgt_id)
+			return false;
+	return true;
 }
 
 /* The AFTER trigger of a stream table without statement steps: refresh it from its change buffers. */

@@ -52,6 +52,8 @@ export class ExpressionBinder {
    * EXISTS or IN there may become an inner join. Cleared below anything but AND.
    */
   positive: bool = false;
+  /** How many aggregate calls enclose the expression being bound (their arguments, ORDER BY and FILTER). */
+  aggregateDepth: i32 = 0;
 
   /**
    * `fixedPosition` > 0: every error points there (an expression inside a view points at the
@@ -138,6 +140,8 @@ export class ExpressionBinder {
     if (tag == "SubLink") {
       const sublinks = this.sublinks;
       if (sublinks === null) return this.unsupported("a subquery in this position", n.int("location"));
+      // Its result would be joined to the rows below the aggregate, where no delta rule reads it yet.
+      if (this.aggregateDepth > 0) return this.unsupported("a subquery inside an aggregate's arguments or FILTER", n.int("location"));
       return sublinks.bindSublink(n, this, d);
     }
     if (tag == "SQLValueFunction") return this.unsupported("a time- or session-dependent value function (CURRENT_DATE, CURRENT_USER, ...)", n.int("location"));
@@ -395,19 +399,31 @@ export class ExpressionBinder {
     return order;
   }
 
-  private bindAggregate(n: PNode, name: string, candidates: FunctionInfo[], depth: i32, allowAggregates: bool): Expr | null {
-    const location = n.int("location");
-    if (!allowAggregates) return this.unsupported("aggregate " + name + "() in this position", location);
+  /** An aggregate call's arguments, ORDER BY and FILTER; null on error. */
+  private bindAggregateParts(n: PNode, depth: i32): AggregateParts | null {
     const args = this.bindAll(nodeList(n, "args"), depth, false);
     if (args === null) return null;
     const order = this.bindSortKeys(nodeList(n, "agg_order"), depth, false);
     if (order === null) return null;
-    let filter: Expr | null = null;
+    const parts = new AggregateParts(args, order);
     const filterNode = n.node("agg_filter");
     if (filterNode !== null) {
-      filter = this.bind(filterNode, depth, false);
-      if (filter === null) return null;
+      parts.filter = this.bind(filterNode, depth, false);
+      if (parts.filter === null) return null;
     }
+    return parts;
+  }
+
+  private bindAggregate(n: PNode, name: string, candidates: FunctionInfo[], depth: i32, allowAggregates: bool): Expr | null {
+    const location = n.int("location");
+    if (!allowAggregates) return this.unsupported("aggregate " + name + "() in this position", location);
+    this.aggregateDepth++;
+    const bound = this.bindAggregateParts(n, depth);
+    this.aggregateDepth--;
+    if (bound === null) return null;
+    const args = bound.args;
+    const order = bound.order;
+    const filter = bound.filter;
     const names = nameList(n, "funcname");
     // Only PostgreSQL's own aggregates are maintained from state; a same-named one elsewhere may be the one called.
     let builtin = true;
@@ -511,4 +527,10 @@ export class FunctionPolicy {
 /** The policy named `name` ('reject', 'warn' or 'allow'; anything else rejects). */
 export function volatilePolicy(name: string): VolatilePolicy {
   return name == "allow" ? VolatilePolicy.Allow : name == "warn" ? VolatilePolicy.Warn : VolatilePolicy.Reject;
+}
+
+/** What an aggregate call binds besides its name. */
+class AggregateParts {
+  filter: Expr | null = null;
+  constructor(public args: Expr[], public order: SortKey[]) {}
 }

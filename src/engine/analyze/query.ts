@@ -543,8 +543,10 @@ export class QueryAnalyzer extends SublinkBinder {
         op = l.op;
         for (let i = 0; i < r.columns.length; i++) r.columns[i].padded = r.columns[i].padded && nullable;
       }
-      else if (joinType == JoinType.Inner) op = condition === null ? l.op : new FilterOperator(l.op, changetype<Expr>(condition));
-      else { this.notDifferentiable("an outer join with a LATERAL subquery without FROM other than LEFT JOIN ... ON true", loc); return null; }
+      else if (joinType == JoinType.Inner && (condition === null || readsOnly(changetype<Expr>(condition), l.op, l.op))) {
+        op = condition === null ? l.op : new FilterOperator(l.op, changetype<Expr>(condition));
+      }
+      else { this.notDifferentiable("a LATERAL subquery without FROM in an outer join other than LEFT JOIN ... ON true, or in a join whose condition reads outside it", loc); return null; }
     }
     const aliasNode = item.node("alias");
     if (aliasNode === null) {

@@ -50,6 +50,9 @@ const DIFFERENTIABLE: { query: string; tree: string; source: string; columns: st
 /** Queries this version cannot maintain differentially, with the construct the engine names. */
 const NOT_DIFFERENTIABLE: { query: string; construct: string; sources: string[] }[] = [
   { query: "SELECT o.id FROM orders o, LATERAL (VALUES (o.id), (o.customer)) AS x", construct: "this LATERAL subquery", sources: ["orders"] },
+  { query: "SELECT sum(id) FILTER (WHERE customer IN (SELECT n FROM events)) AS s FROM orders", construct: "a subquery inside an aggregate's arguments or FILTER", sources: ["orders", "events"] },
+  { query: "SELECT count(*) AS c FROM orders a, orders b JOIN LATERAL (VALUES (a.id)) AS ss (x) ON b.customer = ss.x",
+    construct: "a LATERAL subquery without FROM in an outer join other than LEFT JOIN ... ON true, or in a join whose condition reads outside it", sources: ["orders"] },
   { query: "SELECT o.id FROM orders o JOIN LATERAL (SELECT count(*) AS k FROM events e WHERE e.n = o.id) AS x ON x.k > 0", construct: "a JOIN condition other than ON true with a LATERAL aggregate subquery", sources: ["orders", "events"] },
   { query: "SELECT x.c FROM (SELECT customer AS c, count(*) AS n FROM orders GROUP BY ROLLUP (customer)) AS x", construct: "GROUPING SETS, ROLLUP or CUBE in a subquery in FROM", sources: ["orders"] },
   { query: "SELECT o.id, x.k FROM orders o LEFT JOIN LATERAL (SELECT e.kind || '!' AS k FROM events e WHERE e.n = o.id) AS x ON true", construct: "a computed column of a subquery or view on the nullable side of an outer join", sources: ["orders", "events"] },
