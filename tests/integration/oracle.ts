@@ -260,6 +260,6 @@ export function joinOracle(major: number, cases: OracleCase[], seed: number, set
     // Maintained by the delta rules, never recomputed.
     expect([...actions.keys()].sort()).toEqual(["DIFFERENTIAL", "NO_DATA"].filter((a) => actions.has(a)));
     expect(actions.get("DIFFERENTIAL") ?? 0).toBeGreaterThan(JOIN_ROUNDS * cases.length / 2);
-  });
+  }, 600_000);  // every statement also refreshes each IMMEDIATE twin: about 2 minutes on 2 idle cores
   return database;
 }
