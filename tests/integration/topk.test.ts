@@ -32,11 +32,16 @@ for (const major of pgVersions()) {
     it("recomputes the top rows and changes only those that differ", async () => {
       const tree = await client.query("SELECT refresh_program->>'operatorTree' AS t FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 't_top'");
       expect(tree.rows[0].t).toBe("TopK(Project(Scan(public.l)))");
-      await client.query("UPDATE l SET v = 100 WHERE id = (SELECT min(id) FROM l)");  // enters the top, pushes the last one out
-      expect(await refresh(client, "t_top")).toBe("DIFFERENTIAL");
+      await client.query("CREATE TABLE tk (id int PRIMARY KEY, v int)");
+      await client.query("INSERT INTO tk SELECT g, 100 - g FROM generate_series(1, 20) g");  // the top 3 by v: ids 1, 2, 3
+      await client.query("SELECT pgtrickle.create_stream_table('tk_top', 'SELECT id, v FROM tk ORDER BY v DESC LIMIT 3', refresh_mode => 'DIFFERENTIAL')");
+      // id 0 enters first and id 3 drops out: every row moves one place, yet two of them stay.
+      await client.query("INSERT INTO tk VALUES (0, 1000)");
+      expect(await refresh(client, "tk_top")).toBe("DIFFERENTIAL");
       const last = await client.query(`SELECT rows_inserted::int AS ins, rows_deleted::int AS del FROM pgtrickle.pgt_refresh_history h
-        JOIN pgtrickle.pgt_stream_tables s USING (pgt_id) WHERE s.pgt_name = 't_top' ORDER BY h.refresh_id DESC LIMIT 1`);
+        JOIN pgtrickle.pgt_stream_tables s USING (pgt_id) WHERE s.pgt_name = 'tk_top' ORDER BY h.refresh_id DESC LIMIT 1`);
       expect(last.rows).toEqual([{ ins: 1, del: 1 }]);
+      expect((await client.query("SELECT id FROM tk_top ORDER BY id")).rows.map((r) => r.id)).toEqual([0, 1, 2]);
     });
 
     it.each([
