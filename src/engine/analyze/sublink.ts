@@ -349,7 +349,8 @@ export function bindGroupingLateral(a: QueryAnalyzer, q: AnalyzedQuery, firstRel
   for (let i = 0; i < keys.length; i++) conditions.push(corr.equality(i, new ColumnExpr(d.rel, d.columns[i])));
   const out = new FromItem(d, columns, alias.length > 0 ? [new AliasEntry(alias, "", columns)] : []);
   out.lateral = conjunctionOf(conditions);
-  // Uncorrelated, D has exactly one row: any join keeps every outer row.
+  // Correlated without GROUP BY: one row for every outer row, kept by a left join. (Uncorrelated,
+  // D has exactly one row, and the inner join keeps every outer row.)
   out.alwaysOne = !grouped && keys.length > 0;
   return out;
 }
