@@ -101,12 +101,10 @@ lock_stream_table(const char *name, bool skip_if_busy, bool wait)
 	int64		pgt_id;
 	bool		isnull;
 
-	SPI_execute_with_args(psprintf(wait
-								   ? "SELECT pgt_id, (SELECT true FROM pg_advisory_xact_lock(%d, pgt_id::int4)), status, last_error_message, needs_reinit "
-								   "FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = to_regclass($1)"
-								   : "SELECT pgt_id, pg_try_advisory_xact_lock(%d, pgt_id::int4), status, last_error_message, needs_reinit "
+	SPI_execute_with_args(psprintf("SELECT pgt_id, %s, status, last_error_message, needs_reinit "
 								   "FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = to_regclass($1)",
-								   PGT_REFRESH_LOCK_CLASS),
+								   psprintf(wait ? "(SELECT true FROM pg_advisory_xact_lock(%d, pgt_id::int4))"
+											: "pg_try_advisory_xact_lock(%d, pgt_id::int4)", PGT_REFRESH_LOCK_CLASS)),
 						  1, types, values, NULL, false, 1);
 	if (SPI_processed == 0)
 		ereport(ERROR,

@@ -11,7 +11,7 @@
 import { PNode } from "../nodes/parse-node";
 import {
   Expr, ExprKind, ColumnExpr, ConstExpr, OperatorExpr, BoolExpr, CallLikeExpr,
-  WindowExpr, AggregateExpr, columnRefs, childExpressions, withChildren,
+  WindowExpr, columnRefs, childExpressions,
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
@@ -21,12 +21,13 @@ import { Json } from "../util/json";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
 import { Operator, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived, scansOf } from "../ir/operator-tree";
 import { ExpressionBinder, SublinkBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy } from "./expressions";
-import { bindSubqueryExpression, bindGroupingLateral, groupBySubquery, readsOuter, conjunctsOf, Attachment } from "./sublink";
+import { bindSubqueryExpression, bindGroupingLateral, groupBySubquery, joinAboveGroups, readsOuter, Attachment } from "./sublink";
 import { windowed, bindDistinctOn } from "./windows";
 import { bindSetOperation } from "./set-operations";
-import { AnalyzedQuery, Analysis, OutputColumn, collectQueryExprs, collectOperatorExprs, keyOutputs, conjunctionOf } from "./analyzed-query";
+import { AnalyzedQuery, Analysis, OutputColumn, collectQueryExprs, collectOperatorExprs } from "./analyzed-query";
 import { nodeList, nameList, characterPosition, valuesAsNodes, locationIn, figureColumnName } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
+import { hasLimit, limitNode, topKReason } from "./limits";
 
 /** The one SELECT statement of a defining query, or why there is none. */
 export class SelectResult {
@@ -290,7 +291,7 @@ export class QueryAnalyzer extends SublinkBinder {
       }
     }
     q.scans = this.scans;
-    if (oneRow.length > 0) return this.aboveGroups(q, oneRow);
+    if (oneRow.length > 0) return joinAboveGroups(this, q, oneRow);
     if (distinctOn !== null) {
       if (q.grouped || binder.windows.length > 0) { this.notDifferentiable("DISTINCT ON together with GROUP BY, aggregates or window functions" + where, loc); return null; }
       // The first row of each DISTINCT ON group in ORDER BY order: row_number() = 1.
@@ -313,45 +314,6 @@ export class QueryAnalyzer extends SublinkBinder {
     if (!windows && s.list("windowClause").length > 0) { this.notDifferentiable("WINDOW" + where, locationIn(nodeList(s, "windowClause")[0], loc)); return false; }
     if (s != this.limited && !this.harmlessLimits.includes(s) && hasLimit(s)) { this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(limitNode(s), loc)); return false; }
     return true;
-  }
-
-  /**
-   * Grouped query `q` reading uncorrelated scalar subqueries `ds` (one row each) in its select
-   * list or HAVING: its groups without them are a derived relation G (keys, then aggregates),
-   * joined to each one-row result; the HAVING conjuncts reading them filter that join, and the
-   * outputs read G's columns. A change of a subquery's value then joins G's rows to its old and
-   * new row once — where grouping by its value would move every group to a new key and
-   * recompute each.
-   */
-  aboveGroups(q: AnalyzedQuery, ds: DerivedOperator[]): AnalyzedQuery {
-    const rels: i32[] = [];
-    for (let i = 0; i < ds.length; i++) rels.push(ds[i].rel);
-    // groupBySubquery made their columns grouping keys (for the checks above): G has none of them.
-    const keys: Expr[] = [];
-    for (let i = 0; i < q.groupKeys.length; i++) if (!readsAny(q.groupKeys[i], rels)) keys.push(q.groupKeys[i]);
-    const kept: Expr[] = [];
-    const lifted: Expr[] = [];
-    const having = q.having;
-    if (having !== null) {
-      const conjuncts = conjunctsOf(having);
-      for (let i = 0; i < conjuncts.length; i++) (readsAny(conjuncts[i], rels) ? lifted : kept).push(conjuncts[i]);
-    }
-    const outputs = q.outputs;
-    q.groupKeys = keys;
-    q.having = conjunctionOf(kept);
-    q.outputs = keyOutputs(keys);
-    for (let i = 0; i < q.aggregates.length; i++) q.outputs.push(new OutputColumn("a" + (i + 1).toString(), q.aggregates[i]));
-    const g = this.derive(q, "groups");
-    let from: Operator = g;
-    for (let i = 0; i < ds.length; i++) from = new JoinOperator(JoinType.Inner, from, ds[i], null);
-    const out = new AnalyzedQuery();
-    out.from = from;
-    for (let i = 0; i < outputs.length; i++) out.outputs.push(new OutputColumn(outputs[i].name, overGroups(outputs[i].expr, keys, q.aggregates, g)));
-    const filters: Expr[] = [];
-    for (let i = 0; i < lifted.length; i++) filters.push(overGroups(lifted[i], keys, q.aggregates, g));
-    out.where = conjunctionOf(filters);
-    out.scans = this.scans;
-    return out;
   }
 
   /** Binds the FROM list into a scope; null (with the reason recorded) when it cannot. */
@@ -1121,77 +1083,10 @@ export function analyzeSelect(s: PNode, queryText: string, maxGroupingSets: i32 
   return analysis;
 }
 
-/** True when `e` reads a column of a relation in `rels`. */
-function readsAny(e: Expr, rels: i32[]): bool {
-  const refs = columnRefs(e);
-  for (let i = 0; i < refs.length; i++) if (rels.includes(refs[i].rel)) return true;
-  return false;
-}
-
-/** `e` (over a group's keys and aggregates, and one-row results) over the columns of G, the groups as a relation (see aboveGroups). */
-function overGroups(e: Expr, keys: Expr[], aggregates: AggregateExpr[], g: DerivedOperator): Expr {
-  const text = canonicalSql(e);
-  for (let i = 0; i < keys.length; i++) if (canonicalSql(keys[i]) == text) return new ColumnExpr(g.rel, g.columns[i]);
-  if (e.kind == ExprKind.Aggregate) {
-    for (let i = 0; i < aggregates.length; i++) {
-      if (aggregates[i] == e || canonicalSql(aggregates[i]) == text) return new ColumnExpr(g.rel, g.columns[keys.length + i]);
-    }
-  }
-  const children = childExpressions(e);
-  if (children.length == 0) return e;
-  const mapped: Expr[] = [];
-  for (let i = 0; i < children.length; i++) mapped.push(overGroups(children[i], keys, aggregates, g));
-  return withChildren(e, mapped);
-}
-
 /** True when an output of `q` is not a plain column. */
 function computesColumn(q: AnalyzedQuery): bool {
   for (let i = 0; i < q.outputs.length; i++) if (q.outputs[i].expr.kind != ExprKind.Column) return true;
   return false;
-}
-
-/** The integer value of a LIMIT or OFFSET node: -1 for NULL (LIMIT ALL, OFFSET NULL), -2 when it is not an integer constant. */
-function limitValue(n: PNode | null): i64 {
-  if (n === null) return -1;
-  if (n.tag != "A_Const") return -2;
-  if (n.bool("isnull")) return -1;
-  const v = n.node("val");
-  if (v === null) return -1;
-  return v.tag == "Integer" && v.int("ival") >= 0 ? v.int("ival") : -2;
-}
-
-/** True when `s` has a LIMIT or OFFSET that drops rows: not LIMIT ALL, OFFSET 0 or NULL. */
-function hasLimit(s: PNode): bool {
-  const count = s.node("limitCount");
-  const offset = s.node("limitOffset");
-  return (count !== null && limitValue(count) != -1) || (offset !== null && limitValue(offset) != -1 && limitValue(offset) != 0);
-}
-
-/** True when `s` has a LIMIT of an integer constant of at least 1 and no OFFSET but 0: it keeps a first row. */
-export function limitKeepsOne(s: PNode): bool {
-  const count = limitValue(s.node("limitCount"));
-  const offset = limitValue(s.node("limitOffset"));
-  return count >= 1 && (offset == -1 || offset == 0);
-}
-
-/** The LIMIT node of `s`, else its OFFSET node (for error positions). */
-function limitNode(s: PNode): PNode | null {
-  return s.node("limitCount") !== null ? s.node("limitCount") : s.node("limitOffset");
-}
-
-/**
- * Why the defining query's LIMIT and OFFSET keep it from being maintained by recomputing its
- * top rows ("" when they do not): both integer constants, their sum at most `maxLimit`.
- */
-function topKReason(s: PNode, maxLimit: i64): string {
-  const count = limitValue(s.node("limitCount"));
-  const offset = limitValue(s.node("limitOffset"));
-  if (count == -2 || offset == -2) return "LIMIT or OFFSET other than an integer constant";
-  if (count == -1) return "OFFSET without LIMIT";
-  // Without an order the rows kept are whichever the plan reads first: no refresh could match them.
-  if (s.list("sortClause").length == 0) return "LIMIT without ORDER BY";
-  if (count + (offset < 0 ? 0 : offset) > maxLimit) return "LIMIT plus OFFSET above pg_trickle.ivm_topk_max_limit (" + maxLimit.toString() + ")";
-  return "";
 }
 
 /** True when every column `e` reads lies inside a GROUP BY key or an aggregate. */

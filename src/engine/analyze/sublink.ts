@@ -36,7 +36,7 @@
 
 import {
   Expr, ExprKind, BoolExpr, OperatorExpr, DistinctExpr, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExpr,
-  NullTestExpr, CaseExpr, CallLikeExpr, columnRefs, childExpressions, replaceColumns,
+  NullTestExpr, CaseExpr, CallLikeExpr, columnRefs, childExpressions, replaceColumns, withChildren,
 } from "../ir/expr";
 import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
 import { PNode } from "../nodes/parse-node";
@@ -45,7 +45,8 @@ import { ErrorCode } from "../errors/codes.generated";
 import { Operator, ScanOperator, JoinOperator, JoinType, DerivedOperator, isDerived } from "../ir/operator-tree";
 import { ExpressionBinder } from "./expressions";
 import { nodeList, nameList, locationIn } from "./tree";
-import { QueryAnalyzer, isConstant, isOneRow, limitKeepsOne } from "./query";
+import { QueryAnalyzer, isConstant, isOneRow } from "./query";
+import { limitKeepsOne } from "./limits";
 import { AnalyzedQuery, OutputColumn, keyOutputs, conjunctionOf, collectQueryExprs } from "./analyzed-query";
 import { FromItem, ColumnBinding, AliasEntry } from "./scope";
 
@@ -639,4 +640,66 @@ export function groupBySubquery(q: AnalyzedQuery, rel: i32): void {
     const children = childExpressions(e);
     for (let i = 0; i < children.length; i++) exprs.push(children[i]);
   }
+}
+
+/**
+ * Grouped query `q` reading uncorrelated scalar subqueries `ds` (one row each) in its select
+ * list or HAVING: its groups without them are a derived relation G (keys, then aggregates),
+ * joined to each one-row result; the HAVING conjuncts reading them filter that join, and the
+ * outputs read G's columns. A change of a subquery's value then joins G's rows to its old and
+ * new row once — where grouping by its value would move every group to a new key and
+ * recompute each.
+ */
+export function joinAboveGroups(a: QueryAnalyzer, q: AnalyzedQuery, ds: DerivedOperator[]): AnalyzedQuery {
+  const rels: i32[] = [];
+  for (let i = 0; i < ds.length; i++) rels.push(ds[i].rel);
+  // groupBySubquery made their columns grouping keys (for the checks above): G has none of them.
+  const keys: Expr[] = [];
+  for (let i = 0; i < q.groupKeys.length; i++) if (!readsAny(q.groupKeys[i], rels)) keys.push(q.groupKeys[i]);
+  const kept: Expr[] = [];
+  const lifted: Expr[] = [];
+  const having = q.having;
+  if (having !== null) {
+    const conjuncts = conjunctsOf(having);
+    for (let i = 0; i < conjuncts.length; i++) (readsAny(conjuncts[i], rels) ? lifted : kept).push(conjuncts[i]);
+  }
+  const outputs = q.outputs;
+  q.groupKeys = keys;
+  q.having = conjunctionOf(kept);
+  q.outputs = keyOutputs(keys);
+  for (let i = 0; i < q.aggregates.length; i++) q.outputs.push(new OutputColumn("a" + (i + 1).toString(), q.aggregates[i]));
+  const g = a.derive(q, "groups");
+  let from: Operator = g;
+  for (let i = 0; i < ds.length; i++) from = new JoinOperator(JoinType.Inner, from, ds[i], null);
+  const out = new AnalyzedQuery();
+  out.from = from;
+  for (let i = 0; i < outputs.length; i++) out.outputs.push(new OutputColumn(outputs[i].name, overGroups(outputs[i].expr, keys, q.aggregates, g)));
+  const filters: Expr[] = [];
+  for (let i = 0; i < lifted.length; i++) filters.push(overGroups(lifted[i], keys, q.aggregates, g));
+  out.where = conjunctionOf(filters);
+  out.scans = a.scans;
+  return out;
+}
+
+/** True when `e` reads a column of a relation in `rels`. */
+function readsAny(e: Expr, rels: i32[]): bool {
+  const refs = columnRefs(e);
+  for (let i = 0; i < refs.length; i++) if (rels.includes(refs[i].rel)) return true;
+  return false;
+}
+
+/** `e` (over a group's keys and aggregates, and one-row results) over the columns of G, the groups as a relation (see aboveGroups). */
+function overGroups(e: Expr, keys: Expr[], aggregates: AggregateExpr[], g: DerivedOperator): Expr {
+  const text = canonicalSql(e);
+  for (let i = 0; i < keys.length; i++) if (canonicalSql(keys[i]) == text) return new ColumnExpr(g.rel, g.columns[i]);
+  if (e.kind == ExprKind.Aggregate) {
+    for (let i = 0; i < aggregates.length; i++) {
+      if (aggregates[i] == e || canonicalSql(aggregates[i]) == text) return new ColumnExpr(g.rel, g.columns[keys.length + i]);
+    }
+  }
+  const children = childExpressions(e);
+  if (children.length == 0) return e;
+  const mapped: Expr[] = [];
+  for (let i = 0; i < children.length; i++) mapped.push(overGroups(children[i], keys, aggregates, g));
+  return withChildren(e, mapped);
 }
