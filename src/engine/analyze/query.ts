@@ -268,7 +268,7 @@ export class QueryAnalyzer extends SublinkBinder {
     q.aggregates = binder.aggregates;
     q.grouped = q.distinct || q.groupKeys.length > 0 || q.aggregates.length > 0 || q.having !== null;
     // Uncorrelated scalar subqueries (one row each) in a grouped query's select list or HAVING:
-    // joined above the groups (see aboveGroups), not to every row below them.
+    // joined above the groups (see joinAboveGroups in sublink.ts), not to every row below them.
     const plain = q.groupingSets === null && binder.windows.length == 0 && distinctOn === null;
     const oneRow: DerivedOperator[] = [];
     for (let i = 0; i < this.pending.length; i++) {

@@ -688,7 +688,7 @@ function readsAny(e: Expr, rels: i32[]): bool {
   return false;
 }
 
-/** `e` (over a group's keys and aggregates, and one-row results) over the columns of G, the groups as a relation (see aboveGroups). */
+/** `e` (over a group's keys and aggregates, and one-row results) over the columns of G, the groups as a relation (see joinAboveGroups). */
 function overGroups(e: Expr, keys: Expr[], aggregates: AggregateExpr[], g: DerivedOperator): Expr {
   const text = canonicalSql(e);
   for (let i = 0; i < keys.length; i++) if (canonicalSql(keys[i]) == text) return new ColumnExpr(g.rel, g.columns[i]);
