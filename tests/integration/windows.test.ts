@@ -5,9 +5,9 @@
  * windows with no PARTITION BY, partitions on NULL keys, a window over a join, inside an
  * expression, over groups (GROUP BY, HAVING), the top rows per group through a subquery in
  * FROM, and DISTINCT ON (row_number() = 1 per group). Every window orders its
- * partition by a unique key, or its value does not depend on the order, so the query is
- * deterministic; one whose value would depend on the order of tied rows is refused. Also the
- * other refusals.
+ * partition by a unique key, or its value does not depend on the order, or the rows it leaves
+ * tied are alike in every column selected, so the query's rows are deterministic; one whose rows
+ * would depend on the order of tied rows is refused. Also the other refusals.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
@@ -32,6 +32,10 @@ const CASES: OracleCase[] = [
   { name: "w_distinct_on", query: "SELECT DISTINCT ON (k) k, id, v FROM l ORDER BY k, v DESC NULLS LAST, id", columns: ["k", "id", "v"] },
   { name: "w_distinct_on_join", query: "SELECT DISTINCT ON (l.tag) l.tag, r.id FROM l JOIN r ON r.k = l.k ORDER BY l.tag, r.w, r.id, l.id", columns: ["tag", "id"] },
   { name: "w_first_ntile", query: "SELECT id, first_value(v) OVER (PARTITION BY k ORDER BY id) AS fv, ntile(2) OVER (PARTITION BY k ORDER BY id) AS half FROM l WHERE v IS NOT NULL", columns: ["id", "fv", "half"] },
+  // Tied rows alike in every column selected: any order among them gives the same rows.
+  { name: "w_ties_alike", query: "SELECT k, v, row_number() OVER (PARTITION BY k ORDER BY v) AS rn, first_value(v) OVER (PARTITION BY k ORDER BY v DESC) AS top FROM l", columns: ["k", "v", "rn", "top"] },
+  { name: "w_ties_keyless", query: "SELECT k, x, lag(x) OVER (PARTITION BY k ORDER BY x) AS prev, sum(x) OVER (PARTITION BY k ORDER BY x ROWS UNBOUNDED PRECEDING) AS run FROM kl", columns: ["k", "x", "prev", "run"] },
+  { name: "w_distinct_on_alike", query: "SELECT DISTINCT ON (tag) tag, v FROM l ORDER BY tag, v DESC", columns: ["tag", "v"] },
 ];
 
 for (const major of pgVersions()) {
@@ -44,9 +48,9 @@ for (const major of pgVersions()) {
       ["SELECT DISTINCT k, rank() OVER (ORDER BY k) AS r FROM l", "DIFFERENTIAL", "window functions in a query with DISTINCT or GROUPING SETS is not supported in DIFFERENTIAL mode"],
       ["SELECT id FROM l WHERE v > 0 ORDER BY row_number() OVER ()", "DIFFERENTIAL", null],
       ["SELECT id, row_number() OVER (PARTITION BY k ORDER BY v) AS rn FROM l", "DIFFERENTIAL",
-        "window function row_number() over rows its PARTITION BY and ORDER BY leave tied (order by a key of every table it reads) is not supported in DIFFERENTIAL mode"],
+        "window function row_number() over rows its PARTITION BY and ORDER BY leave tied (order by a key of every table it reads, or select only columns it partitions or orders by) is not supported in DIFFERENTIAL mode"],
       ["SELECT k, x, sum(x) OVER (ORDER BY k ROWS 1 PRECEDING) AS s FROM kl", "DIFFERENTIAL",
-        "window function sum() over rows its PARTITION BY and ORDER BY leave tied (order by a key of every table it reads) is not supported in DIFFERENTIAL mode"],
+        "window function sum() over rows its PARTITION BY and ORDER BY leave tied (order by a key of every table it reads, or select only columns it partitions or orders by) is not supported in DIFFERENTIAL mode"],
     ])("%s in %s mode", async (query, mode, message) => {
       const create = () => client.query("SELECT pgtrickle.create_stream_table('x_window', $$" + query + "$$, refresh_mode => '" + mode + "')");
       if (message === null) {

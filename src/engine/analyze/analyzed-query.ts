@@ -83,6 +83,8 @@ export function collectQueryExprs(q: AnalyzedQuery, exprs: Expr[]): void {
 export function collectOperatorExprs(op: Operator, out: Expr[]): void {
   if (op.kind == OperatorKind.Scan) {
     if (isDerived(op as ScanOperator)) {
+      const call = changetype<DerivedOperator>(op).call;
+      if (call !== null) out.push(call);
       const queries = changetype<DerivedOperator>(op).queries;
       for (let i = 0; i < queries.length; i++) collectQueryExprs(queries[i], out);
     }

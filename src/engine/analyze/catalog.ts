@@ -5,7 +5,7 @@
  */
 
 import { hostCatalogQuery } from "../host/imports";
-import { parseJson, Json, JsonObjectWriter } from "../util/json";
+import { parseJson, Json, JsonKind, JsonObjectWriter } from "../util/json";
 
 /** A column of a relation. */
 export class ColumnInfo {
@@ -34,7 +34,27 @@ export class RelationInfo {
 
 /** A function visible under a name. */
 export class FunctionInfo {
+  /** True for a set-returning function. */
+  retset: bool = false;
+  /** Its declared arguments, how many of them have defaults, and whether the last is VARIADIC. */
+  nargs: i32 = 0;
+  defaults: i32 = 0;
+  variadic: bool = false;
+  /**
+   * The columns of a row it returns: its OUT parameters, or the attributes of the composite type
+   * it returns; empty for a scalar result. `record`: it returns `record` without OUT parameters,
+   * so a call in FROM needs a column definition list.
+   */
+  outputs: string[] = [];
+  record: bool = false;
+  /** The type it returns (regtype text: `integer`, `record`, `anyelement`, ...). */
+  result: string = "";
   constructor(public schema: string, public kind: string, public volatility: string) {}
+
+  /** True when a call with `n` positional arguments can mean this function. */
+  accepts(n: i32): bool {
+    return (n >= this.nargs - this.defaults && n <= this.nargs) || (this.variadic && n >= this.nargs - 1);
+  }
 }
 
 /** Where a new stream table would go. */
@@ -149,8 +169,21 @@ export function lookupRefreshCosts(pgtId: string, window: i32): RefreshCosts {
 }
 
 const FUNCTION_SQL = `SELECT COALESCE(json_agg(json_build_object('schema', n.nspname,
-    'kind', p.prokind::text, 'volatility', p.provolatile::text)), '[]')::text
-FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    'kind', p.prokind::text, 'volatility', p.provolatile::text, 'retset', p.proretset,
+    'nargs', p.pronargs, 'defaults', p.pronargdefaults, 'variadic', p.provariadic <> 0,
+    'outputs', CASE
+      WHEN p.proargmodes && ARRAY['o', 'b', 't']::"char"[] THEN
+        (SELECT json_agg(COALESCE(NULLIF(a.name, ''), 'column' || a.n) ORDER BY a.n)
+         FROM (SELECT m.name, row_number() OVER (ORDER BY m.i) AS n
+               FROM unnest(p.proargmodes, p.proargnames) WITH ORDINALITY AS m(mode, name, i)
+               WHERE m.mode IN ('o', 'b', 't')) AS a)
+      WHEN t.typrelid <> 0 THEN
+        (SELECT json_agg(c.attname ORDER BY c.attnum) FROM pg_attribute c
+         WHERE c.attrelid = t.typrelid AND c.attnum > 0 AND NOT c.attisdropped)
+    END,
+    'result', p.prorettype::regtype::text, 'record', p.prorettype = 'record'::regtype
+      AND NOT COALESCE(p.proargmodes && ARRAY['o', 'b', 't']::"char"[], false))), '[]')::text
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_type t ON t.oid = p.prorettype
 WHERE p.proname = $1->>'name'
   AND CASE WHEN $1->>'schema' IS NULL THEN pg_function_is_visible(p.oid) ELSE n.nspname = $1->>'schema' END`;
 
@@ -162,9 +195,28 @@ export function lookupFunctions(schema: string, name: string): FunctionInfo[] {
   if (json === null) return out;
   for (let i = 0; i < json.items.length; i++) {
     const f = json.items[i];
-    out.push(new FunctionInfo(f.str("schema"), f.str("kind"), f.str("volatility")));
+    const info = new FunctionInfo(f.str("schema"), f.str("kind"), f.str("volatility"));
+    info.retset = f.bool("retset");
+    info.nargs = f.int("nargs");
+    info.defaults = f.int("defaults");
+    info.variadic = f.bool("variadic");
+    const outputs = f.arr("outputs");
+    for (let k = 0; k < outputs.length; k++) info.outputs.push(outputs[k].text);
+    info.record = f.bool("record");
+    info.result = f.str("result");
+    out.push(info);
   }
   return out;
+}
+
+/**
+ * The type of the rows function call `call` returns (regtype text; `record` for a row of OUT
+ * parameters), as PostgreSQL resolves the call. Its arguments are typed NULLs: the function runs
+ * once, on NULLs, and its first row is all that is read.
+ */
+export function lookupResultType(call: string): string | null {
+  const json = ask("functionResult", "SELECT to_json(pg_typeof((SELECT x FROM " + call + " AS x LIMIT 1))::text)::text", new JsonObjectWriter());
+  return json === null ? null : json.kind == JsonKind.String ? json.text : null;
 }
 
 const TARGET_SQL = `WITH p AS (SELECT parse_ident($1->>'name') AS parts)

@@ -33,6 +33,8 @@ const TIME_DEPENDENT_FUNCTIONS = ["now", "transaction_timestamp", "statement_tim
  */
 export abstract class SublinkBinder {
   abstract bindSublink(n: PNode, binder: ExpressionBinder, depth: i32): Expr | null;
+  /** A set-returning function in a select list (where `allowSetReturning`): what stands for its value. */
+  abstract bindSetReturning(call: FunctionExpr, name: string, binder: ExpressionBinder, location: i64): Expr | null;
 }
 
 /** Binds expressions of one query through its FROM scope; the first error wins and stops the work. */
@@ -42,6 +44,10 @@ export class ExpressionBinder {
   private aggregateKeys: string[] = [];
   /** Where subqueries go; null where they are not supported (a JOIN condition, VALUES). */
   sublinks: SublinkBinder | null = null;
+  /** True while binding a select list, where a set-returning function may stand (see SublinkBinder.bindSetReturning). */
+  allowSetReturning: bool = false;
+  /** Set while binding the call of a function in FROM, where a set-returning function is a relation (read once, by bindFunction). */
+  inFrom: bool = false;
   /** True while binding a select list, where window functions may stand; `windowClause` names the windows of WINDOW. */
   allowWindows: bool = false;
   windowClause: Array<PNode | null> = [];
@@ -321,6 +327,17 @@ export class ExpressionBinder {
       if (candidates[i].volatility == "s") stable = true;
     }
     if (aggregate) return this.bindAggregate(n, name, candidates, depth, allowAggregates);
+    // A set-returning function multiplies the row it is evaluated for: in FROM it is a relation,
+    // in a select list a relation joined to the rows, anywhere else it is refused.
+    const inFrom = this.inFrom;
+    this.inFrom = false;
+    let setReturning = false;
+    for (let i = 0; i < candidates.length; i++) if (candidates[i].retset) setReturning = true;
+    const sublinks = this.sublinks;
+    if (setReturning && !inFrom && (!this.allowSetReturning || sublinks === null)) {
+      return this.fail(new EngineError(ErrorCode.UnsupportedConstruct, "set-returning function " + name + "() in this position is not supported in DIFFERENTIAL mode")
+        .withHint("Call it in FROM instead, as in FROM t, LATERAL " + name + "(t.x) AS f (y); or use refresh_mode => 'FULL'.").at(this.at(location)));
+    }
     if (volatile) {
       if (this.functions.volatile == VolatilePolicy.Reject) return this.unsupported("volatile function " + name + "()", location);
       if (this.functions.volatile == VolatilePolicy.Warn) {
@@ -333,7 +350,9 @@ export class ExpressionBinder {
     if (TIME_DEPENDENT_FUNCTIONS.includes(name)) return this.unsupported("time-dependent function " + name + "()", location);
     const args = this.bindAll(nodeList(n, "args"), depth, allowAggregates);
     if (args === null) return null;
-    return new FunctionExpr(quotedName(names), args, n.bool("func_variadic"));
+    const call = new FunctionExpr(quotedName(names), args, n.bool("func_variadic"));
+    if (setReturning && !inFrom) return changetype<SublinkBinder>(sublinks).bindSetReturning(call, name, this, location);
+    return call;
   }
 
   /**

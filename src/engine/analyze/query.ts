@@ -11,7 +11,7 @@
 import { PNode } from "../nodes/parse-node";
 import {
   Expr, ExprKind, ColumnExpr, ConstExpr, OperatorExpr, BoolExpr, CallLikeExpr,
-  WindowExpr, columnRefs, childExpressions,
+  WindowExpr, FunctionExpr, columnRefs, childExpressions,
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
@@ -28,6 +28,7 @@ import { AnalyzedQuery, Analysis, OutputColumn, collectQueryExprs, collectOperat
 import { nodeList, nameList, characterPosition, valuesAsNodes, locationIn, figureColumnName } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 import { hasLimit, limitNode, topKReason } from "./limits";
+import { bindFromFunction, bindTargetFunction, misplacedFunction, TARGET_FUNCTION_GROUPED } from "./from-function";
 
 /** The one SELECT statement of a defining query, or why there is none. */
 export class SelectResult {
@@ -80,6 +81,8 @@ export class QueryAnalyzer extends SublinkBinder {
   functions: FunctionPolicy;
   /** The subqueries in expressions of the SELECT being bound, joined to its FROM clause when it is bound. */
   pending: Attachment[] = [];
+  /** The set-returning functions of the select list being bound, joined to its rows once it is bound (see bindTargetFunction). */
+  targetFunctions: DerivedOperator[] = [];
   /** The scope around a subquery in an expression being bound (null outside one). */
   outerScope: Scope | null = null;
   /** The scans of tables an outer join may pad with NULLs. */
@@ -100,6 +103,11 @@ export class QueryAnalyzer extends SublinkBinder {
   /** A subquery in an expression: analyze/sublink.ts. */
   bindSublink(n: PNode, binder: ExpressionBinder, depth: i32): Expr | null {
     return bindSubqueryExpression(this, n, binder, depth);
+  }
+
+  /** A set-returning function in a select list: analyze/from-function.ts. */
+  bindSetReturning(call: FunctionExpr, name: string, binder: ExpressionBinder, location: i64): Expr | null {
+    return bindTargetFunction(this, call, name, binder, location);
   }
 
   /** The character position in the defining query of parse location `location`. */
@@ -156,11 +164,14 @@ export class QueryAnalyzer extends SublinkBinder {
   bindQuery(s: PNode, loc: i64, where: string): AnalyzedQuery | null {
     const outer = this.ctes;
     const pending = this.pending;
+    const targetFunctions = this.targetFunctions;
     this.pending = [];
+    this.targetFunctions = [];
     let q: AnalyzedQuery | null = null;
     if (this.defineCtes(s, loc, where)) q = isSetOperation(s) ? bindSetOperation(this, s, loc, where) : this.bindSelect(s, loc, where);
     this.ctes = outer;
     this.pending = pending;
+    this.targetFunctions = targetFunctions;
     return q;
   }
 
@@ -220,6 +231,8 @@ export class QueryAnalyzer extends SublinkBinder {
     binder.sublinks = this;
     const q = new AnalyzedQuery();
     q.from = this.crossJoin(changetype<Scope>(scope).items);
+    const misplaced = misplacedFunction(changetype<Operator>(q.from));
+    if (misplaced.length > 0) { this.notDifferentiable(misplaced, loc); return null; }
 
     const whereNode = s.node("whereClause");
     if (whereNode !== null) {
@@ -231,9 +244,11 @@ export class QueryAnalyzer extends SublinkBinder {
     const inWhere = this.pending.length;
 
     binder.allowWindows = true;
+    binder.allowSetReturning = true;
     binder.windowClause = nodeList(s, "windowClause");
     const outputs = this.bindTargets(s, binder, true);
     binder.allowWindows = false;
+    binder.allowSetReturning = false;
     if (outputs === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
     q.outputs = outputs;
 
@@ -277,6 +292,14 @@ export class QueryAnalyzer extends SublinkBinder {
       if (grouping) groupBySubquery(q, a.derived.rel);
       if (grouping && plain && a.joinType == JoinType.Inner && a.condition === null) oneRow.push(a.derived);
       else q.from = new JoinOperator(a.joinType, changetype<Operator>(q.from), a.derived, a.condition);
+    }
+    // PostgreSQL evaluates a select list's set-returning function after grouping and windows, before DISTINCT.
+    if (this.targetFunctions.length > 0) {
+      if ((q.grouped && !q.distinct) || binder.windows.length > 0 || distinctOn !== null) {
+        this.notDifferentiable(TARGET_FUNCTION_GROUPED + where, loc);
+        return null;
+      }
+      q.from = new JoinOperator(JoinType.Inner, changetype<Operator>(q.from), this.targetFunctions[0], null);
     }
     if (q.grouped && !q.distinct) {
       for (let i = 0; i < q.outputs.length; i++) {
@@ -358,7 +381,7 @@ export class QueryAnalyzer extends SublinkBinder {
     if (item.tag == "RangeVar") return this.bindRelation(item, nullable);
     if (item.tag == "JoinExpr") return this.bindJoin(item, nullable, loc, before);
     if (item.tag == "RangeSubselect") return item.bool("lateral") ? this.bindLateral(item, nullable, loc, before) : this.bindSubquery(item, nullable, loc);
-    if (item.tag == "RangeFunction") { this.notDifferentiable("a function in FROM", loc); return null; }
+    if (item.tag == "RangeFunction") return bindFromFunction(this, item, loc, before);
     this.notDifferentiable("FROM item " + item.tag, loc);
     return null;
   }
@@ -994,15 +1017,12 @@ function readsOnly(e: Expr, a: Operator, b: Operator): bool {
   return true;
 }
 
-/** True when some scan reads a source relation (not only constant relations). */
+/** True when some scan reads a source relation (not only constant relations and functions). */
 function readsSource(scans: ScanOperator[]): bool {
-  for (let i = 0; i < scans.length; i++) {
-    if (!isDerived(scans[i]) || !changetype<DerivedOperator>(scans[i]).isConstant) return true;
-  }
+  for (let i = 0; i < scans.length; i++) if (!isDerived(scans[i])) return true;
   return false;
 }
 
-/** VALUES, or a SELECT without FROM (not a set operation). */
 /** True for `ON true` (or no condition). */
 function isTrue(on: PNode | null): bool {
   if (on === null) return true;

@@ -6,7 +6,7 @@
  */
 
 import { PNode } from "../nodes/parse-node";
-import { Expr, ExprKind, ColumnExpr, AggregateExpr, AggregateCall, WindowExpr, SortKey, FRAME_ROWS, childExpressions, withChildren } from "../ir/expr";
+import { Expr, ExprKind, ColumnExpr, AggregateExpr, AggregateCall, WindowExpr, SortKey, FRAME_ROWS, childExpressions, withChildren, columnRefs } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { Operator, ScanOperator, DerivedOperator, isDerived, scansOf } from "../ir/operator-tree";
 import { ExpressionBinder, sortSuffix } from "./expressions";
@@ -74,9 +74,9 @@ export function windowed(a: QueryAnalyzer, q: AnalyzedQuery, windows: WindowExpr
     windows = windowsIn(outputs);
   }
   for (let i = 0; i < windows.length; i++) {
-    if (!orderDetermines(windows[i], changetype<Operator>(q.from))) {
+    if (!orderDetermines(windows[i], changetype<Operator>(q.from)) && !tiesAlike(windows[i], q.outputs)) {
       a.notDifferentiable("window function " + windows[i].call.bareName + "() over rows its PARTITION BY and ORDER BY leave tied"
-        + " (order by a key of every table it reads)" + where, loc);
+        + " (order by a key of every table it reads, or select only columns it partitions or orders by)" + where, loc);
       return null;
     }
   }
@@ -117,6 +117,23 @@ function orderDetermines(w: WindowExpr, from: Operator): bool {
     const unique = uniqueColumns(scans[i]);
     if (unique === null) return false;
     for (let k = 0; k < unique.length; k++) if (!keys.includes(canonicalSql(unique[k]))) return false;
+  }
+  return true;
+}
+
+/**
+ * True when rows that window `w`'s PARTITION BY and ORDER BY leave tied are alike in every column
+ * the select list `outputs` reads (each is one of those keys): whatever order PostgreSQL reads
+ * them in, they get the same values as a multiset (`SELECT four, row_number() OVER (PARTITION
+ * BY four ORDER BY ten), ten`), so a recomputed partition has exactly the rows stored for it.
+ */
+function tiesAlike(w: WindowExpr, outputs: OutputColumn[]): bool {
+  const keys: string[] = [];
+  for (let i = 0; i < w.partition.length; i++) keys.push(canonicalSql(w.partition[i]));
+  for (let i = 0; i < w.order.length; i++) keys.push(canonicalSql(w.order[i].expr));
+  for (let i = 0; i < outputs.length; i++) {
+    const refs = columnRefs(outputs[i].expr);
+    for (let k = 0; k < refs.length; k++) if (!keys.includes(canonicalSql(refs[k]))) return false;
   }
   return true;
 }

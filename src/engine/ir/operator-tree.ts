@@ -5,8 +5,9 @@
  * trees.
  */
 
-import { Expr, AggregateExpr } from "./expr";
+import { Expr, AggregateExpr, FunctionExpr } from "./expr";
 import { RelationInfo } from "../analyze/catalog";
+import { quoteIdent } from "../sqlgen/quote";
 import { AnalyzedQuery, OutputColumn } from "../analyze/analyzed-query";
 
 /** The kinds of operator. */
@@ -32,8 +33,9 @@ export class ScanOperator extends Operator {
  * (GROUP BY, aggregates, HAVING or DISTINCT: one branch, an Aggregate or Distinct), a select list
  * with window functions (one Window branch), UNION ALL
  * (two or more branches, each a Project, Aggregate or Distinct, their rows concatenated), or a
- * constant relation (no branch: VALUES or a SELECT without FROM, see `values`). The branches' scans are among the query's scans. Its columns are `o1`, `o2`,
- * ... in output order (operators/derived.ts).
+ * constant relation (no branch: VALUES or a SELECT without FROM, see `values`), or a function in
+ * FROM that reads the items before it (no branch, see `call`). The branches' scans are among the
+ * query's scans. Its columns are `o1`, `o2`, ... in output order (operators/derived.ts).
  */
 export class DerivedOperator extends ScanOperator {
   readonly branches: Operator[] = [];
@@ -41,6 +43,20 @@ export class DerivedOperator extends ScanOperator {
   values: string = "";
   /** True for the result of a subquery in an expression (EXISTS, IN, a scalar subquery: analyze/sublink.ts). */
   sublink: bool = false;
+  /**
+   * A function in FROM over the FROM items before it: its call, whose column references are to
+   * those items. It is always the right side of the join that brings it in, which evaluates it
+   * for each row of the left side (operators/join.ts); null for any other relation.
+   */
+  call: Expr | null = null;
+  /** WITH ORDINALITY: its last column numbers the rows of each call. */
+  ordinality: bool = false;
+  /**
+   * Its column definition list (`AS f(a int, b text)`), names and types; empty without one. The
+   * names stay as written: a function like jsonb_to_recordset reads them.
+   */
+  definedNames: string[] = [];
+  definedTypes: string[] = [];
   constructor(rel: i32, public readonly queries: AnalyzedQuery[], alias: string, width: i32 = -1) {
     super(rel, derivedRelation(alias), alias);
     for (let i = 0; i < queries.length; i++) this.branches.push(buildOperatorTree(queries[i]));
@@ -54,6 +70,31 @@ export class DerivedOperator extends ScanOperator {
     d.values = values;
     return d;
   }
+
+  /** The function `call` in FROM, reading the items before it, as a relation of `width` columns. */
+  static lateralFunction(rel: i32, call: Expr, width: i32, alias: string, ordinality: bool, definedNames: string[], definedTypes: string[]): DerivedOperator {
+    const d = new DerivedOperator(rel, [], alias, width);
+    d.call = call;
+    d.ordinality = ordinality;
+    d.definedNames = definedNames;
+    d.definedTypes = definedTypes;
+    return d;
+  }
+
+  /** A function in FROM: its call (SQL text `call`) as a FROM item called `alias`, with its columns listed (see callColumn). */
+  callFrom(call: string, alias: string): string {
+    const list: string[] = [];
+    for (let i = 0; i < this.columns.length; i++) list.push(this.callColumn(i) + (i < this.definedTypes.length ? " " + this.definedTypes[i] : ""));
+    return call + (this.ordinality ? " WITH ORDINALITY" : "") + " AS " + alias + " (" + list.join(", ") + ")";
+  }
+
+  /** The name of a function's column `i` in the FROM item callFrom writes: as defined, else its own column name. */
+  callColumn(i: i32): string {
+    return i < this.definedNames.length ? quoteIdent(this.definedNames[i]) : this.columns[i];
+  }
+
+  /** True for a function in FROM (see `call`). */
+  get isFunction(): bool { return this.call !== null; }
 
   /** True for a constant relation (VALUES, a SELECT without FROM). */
   get isConstant(): bool { return this.values.length > 0; }
@@ -75,6 +116,11 @@ const DERIVED_RELKIND = "subquery";
 /** True when `scan` reads a relation computed by the query (a DerivedOperator), not a source relation. */
 export function isDerived(scan: ScanOperator): bool {
   return scan.source.relkind == DERIVED_RELKIND;
+}
+
+/** True for a function in FROM that reads the FROM items before it (DerivedOperator.call). */
+export function isLateralFunction(op: Operator): bool {
+  return op.kind == OperatorKind.Scan && isDerived(op as ScanOperator) && changetype<DerivedOperator>(op).isFunction;
 }
 
 /** Keeps the rows satisfying `predicate`. */
@@ -192,6 +238,7 @@ export function describeOperatorTree(op: Operator): string {
         const parts: string[] = [];
         for (let i = 0; i < d.branches.length; i++) parts.push(describeOperatorTree(d.branches[i]));
         if (d.isConstant) return "Values";
+        if (d.isFunction) return "Function(" + (changetype<Expr>(d.call) as FunctionExpr).name + ")";
         return (d.isUnion ? "UnionAll(" : "Derived(") + parts.join(", ") + ")";
       }
       return "Scan(" + s.source.schema + "." + s.source.name + ")";

@@ -32,7 +32,7 @@
  * where a rule needs it as one relation (R₀ of a subtree, the matches of an outer join).
  */
 
-import { ScanOperator, Operator, OperatorKind, FilterOperator, JoinOperator, JoinType, scansOf, DerivedOperator, isDerived, inputOf } from "../ir/operator-tree";
+import { ScanOperator, Operator, OperatorKind, FilterOperator, JoinOperator, JoinType, scansOf, DerivedOperator, isDerived, isLateralFunction, inputOf } from "../ir/operator-tree";
 import { ColumnExpr, Expr, ExprKind, BoolExpr, columnRefs } from "../ir/expr";
 import { RenderContext, renderExpr } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
@@ -209,6 +209,11 @@ export class JoinCompiler {
       return new Piece(inner.from, inner.where.concat([renderExpr(f.predicate, inner.cols)]), "1", inner.cols);
     }
     const j = op as JoinOperator;
+    if (isLateralFunction(j.right)) {
+      const l = this.state(j.left);
+      const f = this.functionItem(j, l.cols);
+      return new Piece("(" + l.from + " CROSS JOIN " + f.from + ")", l.where.concat(f.where), "1", f.cols);
+    }
     let l = this.state(j.left);
     let r = this.state(j.right);
     // A filter pending on a side can rise above an inner join and above the preserved side of
@@ -270,6 +275,16 @@ export class JoinCompiler {
     }
     const j = op as JoinOperator;
     const out: Piece[] = [];
+    if (isLateralFunction(j.right)) {
+      // The function's rows depend only on the left row they are evaluated for: Δ(L ⋈ f(L)) = ΔL ⋈ f(ΔL).
+      const left = this.terms(j.left);
+      for (let i = 0; i < left.length; i++) {
+        const t = left[i];
+        const f = this.functionItem(j, t.cols);
+        out.push(new Piece(t.from + ",\n       " + f.from, t.where.concat(f.where), t.sign, f.cols, t.small).needing(t.needs));
+      }
+      return out;
+    }
     // The matched rows, for every join type: ΔL ⋈ R₀ ⊎ L₁ ⋈ ΔR. A term driven by one delta reads
     // R₀ as R₁ plus the small correction −(ΔL ⋈ ΔR): joined to R₁ itself, the planner sees R's
     // statistics (a union hides them) and probes it as it would in any query.
@@ -293,6 +308,32 @@ export class JoinCompiler {
     if (j.joinType == JoinType.Left || j.joinType == JoinType.Full) this.padded(j.left, j.right, j.condition, out);
     if (j.joinType == JoinType.Right || j.joinType == JoinType.Full) this.padded(j.right, j.left, j.condition, out);
     return out;
+  }
+
+  /**
+   * The function on the right of join `j` (see isFunctionJoin) as a LATERAL FROM item evaluated
+   * over the left side's columns `cols`: `from` to follow the left side's FROM list, `where` the
+   * join condition of an inner join, and `cols` both sides' columns. A LEFT JOIN pads inside the
+   * item, so a left row without a matching function row keeps one row of NULLs.
+   */
+  private functionItem(j: JoinOperator, cols: ColumnMap): Piece {
+    const f = changetype<DerivedOperator>(j.right);
+    const alias = "__pgt_s" + f.rel.toString();
+    const left = j.joinType == JoinType.Left;
+    const inner = left ? "__pgt_f" : alias;
+    const own = new ColumnMap();
+    const outer = new ColumnMap();
+    for (let i = 0; i < f.columns.length; i++) {
+      own.set(f.rel, f.columns[i], inner + "." + f.callColumn(i));
+      outer.set(f.rel, f.columns[i], alias + "." + f.callColumn(i));
+    }
+    const item = f.callFrom(renderExpr(changetype<Expr>(f.call), cols), inner);
+    const condition = this.condition(j.condition, cols.with(own));
+    if (left) {
+      return new Piece("LATERAL (SELECT " + inner + ".* FROM (VALUES (0)) AS __pgt_one LEFT JOIN " + item + " ON " + condition + ") AS " + alias,
+        [], "1", cols.with(outer));
+    }
+    return new Piece("LATERAL " + item, j.condition === null ? [] : [condition], "1", cols.with(outer));
   }
 
   /** `a ⋈ b` as one term; small when either is. */
@@ -319,8 +360,10 @@ export class JoinCompiler {
     for (let i = 0; i < columns.length; i++) {
       const scan = this.scans[columns[i].rel];
       const c = scan.source.column(columns[i].column);
-      // A grouping subquery's column types are PostgreSQL's to know: read one from its delta table.
-      const typed = isDerived(scan) ? "(SELECT x." + this.nameOf(columns[i]) + " FROM " + this.deltaCte(scan) + " AS x WHERE false)"
+      // A grouping subquery's or a function's column types are PostgreSQL's to know: read one from
+      // a delta table (a function in FROM has none of its own: the nullable side's).
+      const typed = isDerived(scan) ? "(SELECT x." + this.nameOf(columns[i]) + " FROM "
+        + this.deltaCte(changetype<DerivedOperator>(scan).isFunction ? nullable : scan) + " AS x WHERE false)"
         : "NULL::" + (c === null ? "text" : c.type);
       nulls.set(columns[i].rel, columns[i].column, typed);
     }
