@@ -54,6 +54,11 @@ export class Analysis {
    * refresh recomputes the top rows and changes the stored rows that differ.
    */
   topK: bool = false;
+  /**
+   * WITH RECURSIVE at the top (analyze/recursive.ts): `query` holds only the scans of its sources,
+   * and a refresh with changes runs the query and changes the stored rows that differ.
+   */
+  recursive: bool = false;
   /** What a differential or IMMEDIATE stream table of this query should be warned about (volatile, stable functions). */
   warnings: string[] = [];
 }

@@ -28,6 +28,7 @@ import { AnalyzedQuery, Analysis, OutputColumn, collectQueryExprs, collectOperat
 import { nodeList, nameList, characterPosition, valuesAsNodes, locationIn, figureColumnName } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 import { hasLimit, limitNode, topKReason } from "./limits";
+import { analyzeRecursive } from "./recursive";
 import { bindFromFunction, bindTargetFunction, misplacedFunction, TARGET_FUNCTION_GROUPED } from "./from-function";
 
 /** The one SELECT statement of a defining query, or why there is none. */
@@ -141,6 +142,8 @@ export class QueryAnalyzer extends SublinkBinder {
   get stopped(): bool { return this.result.error !== null || this.result.notDifferentiable !== null; }
 
   analyze(s: PNode): Analysis {
+    const withClause = s.node("withClause");
+    if (withClause !== null && withClause.bool("recursive")) return analyzeRecursive(this, s);
     if (hasLimit(s)) {
       // TopK: the query without its LIMIT and OFFSET must be maintainable; its top rows are recomputed.
       const reason = topKReason(s, this.maxLimit);

@@ -1,6 +1,6 @@
 /** @fileoverview Small conveniences over parse nodes used throughout analysis. */
 
-import { PNode, PValue } from "../nodes/parse-node";
+import { PNode, PValue, PKind } from "../nodes/parse-node";
 
 /** The nodes of list field `field` (null entries kept as null). */
 export function nodeList(n: PNode, field: string): Array<PNode | null> {
@@ -92,4 +92,35 @@ export function figureColumnName(n: PNode | null): string {
   if (n.tag == "A_Expr" && n.str("kind") == "AEXPR_NULLIF") return "nullif";
   if (n.tag == "CollateClause") return figureColumnName(n.node("arg"));
   return "?column?";
+}
+
+/** Every node of the tree under `root`, in no particular order. */
+function allNodes(root: PNode): PNode[] {
+  const out: PNode[] = [];
+  const stack: PNode[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    out.push(n);
+    for (let i = 0; i < n.names.length; i++) pushValue(stack, n.value(n.names[i]));
+  }
+  return out;
+}
+
+function pushValue(stack: PNode[], v: PValue | null): void {
+  if (v === null) return;
+  if (v.kind == PKind.Node) stack.push(changetype<PNode>(v.nodeValue));
+  else if (v.kind == PKind.List) for (let i = 0; i < v.items.length; i++) pushValue(stack, v.items[i]);
+}
+
+/** The RangeVars under `root` that name a relation, not one of the common table expressions defined there. */
+export function relationReferences(root: PNode): PNode[] {
+  const nodes = allNodes(root);
+  const cteNames: string[] = [];
+  for (let i = 0; i < nodes.length; i++) if (nodes[i].tag == "CommonTableExpr") cteNames.push(nodes[i].str("ctename"));
+  const out: PNode[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    if (n.tag == "RangeVar" && !(n.str("schemaname").length == 0 && cteNames.includes(n.str("relname")))) out.push(n);
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ import { Json, JsonObjectWriter, jsonString, jsonArray } from "../util/json";
 import { EngineError, okResponse, errorResponse } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
 import { readParseTree } from "../nodes/read-tree";
-import { PNode, PKind, PValue } from "../nodes/parse-node";
+import { PNode } from "../nodes/parse-node";
 import { analyzeSelect, singleSelect } from "../analyze/query";
 import { AnalyzedQuery, Analysis } from "../analyze/analyzed-query";
 import { volatilePolicy } from "../analyze/expressions";
@@ -23,7 +23,7 @@ import { ensureCapture } from "../cdc/buffer";
 import { RefreshProgram, ProgramSource, fullRefreshStatements, fullDiffStatements, createRowIdIndex, ImmediateProgram,
   ImmediateStep, rowVersionsSelect } from "../refresh/program";
 import { MaintenancePlan, Statement, Counting, statementsJson } from "../refresh/statement";
-import { characterPosition } from "../analyze/tree";
+import { characterPosition, relationReferences } from "../analyze/tree";
 import { hostMessage, LogLevel } from "../host/imports";
 import { quoteLiteral, qualifiedName } from "../sqlgen/quote";
 import { parseDiamondOptions, parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
@@ -164,11 +164,11 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     const operators = buildOperatorTree(q);
     program.differentiable = true;
     program.probe = probeSelect(q.scans);
-    if (analysis.topK) {
-      // TopK: a refresh with changes recomputes the top rows and changes the stored rows that
-      // differ (a LIMIT query's rows have no identity beyond their values).
+    if (analysis.topK || analysis.recursive) {
+      // TopK and WITH RECURSIVE: a refresh with changes runs the query and changes the stored rows
+      // that differ (such a query's rows have no identity beyond their values).
       const limited = querySelect(defining);
-      program.operatorTree = "TopK(" + describeOperatorTree(operators) + ")";
+      program.operatorTree = analysis.topK ? "TopK(" + describeOperatorTree(operators) + ")" : recursiveTree(q.scans);
       program.full = [new Statement("TRUNCATE " + storage), new Statement("INSERT INTO " + storage + "\n" + limited, Counting.Inserted)];
       program.fullDiff = fullDiffStatements(schema, name, limited, "");
       program.differential = program.fullDiff;
@@ -185,7 +185,7 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     }
     // One base table read once: statement triggers apply each statement's transition tables. Any
     // other query is refreshed from its change buffers at the end of each writing statement.
-    if (!analysis.topK && q.views.length == 0 && q.scans.length == 1 && !isDerived(q.scans[0])) {
+    if (!analysis.topK && !analysis.recursive && q.views.length == 0 && q.scans.length == 1 && !isDerived(q.scans[0])) {
       program.immediate = new ImmediateProgram(immediateStep(operators, q.scans, storage, DeltaSource.Inserted),
         immediateStep(operators, q.scans, storage, DeltaSource.Updated), immediateStep(operators, q.scans, storage, DeltaSource.Deleted),
         rowVersionsSelect(storage));
@@ -218,6 +218,13 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     out.storage.push(new Statement("CREATE TABLE " + storage + " AS\n" + sourceSelect + "\nWITH NO DATA"));
   }
   return out;
+}
+
+/** The operator tree shown for a WITH RECURSIVE query: `Recursive(Scan(s.t), ...)`, its sources. */
+function recursiveTree(scans: ScanOperator[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < scans.length; i++) parts.push(describeOperatorTree(scans[i]));
+  return "Recursive(" + parts.join(", ") + ")";
 }
 
 /** IMMEDIATE applies the DIFFERENTIAL rules, so what DIFFERENTIAL cannot maintain IMMEDIATE cannot either. */
@@ -317,31 +324,15 @@ function statementText(query: string, raw: PNode): string {
 
 /** Records every table a non-differentiable query reads, for the dependency catalog. */
 function collectSources(node: PNode, program: RefreshProgram): void {
-  const stack: PNode[] = [node];
-  const cteNames: string[] = [];
+  const references = relationReferences(node);
   const seen: string[] = [];
-  while (stack.length > 0) {
-    const n = stack.pop();
-    if (n.tag == "CommonTableExpr") cteNames.push(n.str("ctename"));
-    if (n.tag == "RangeVar") {
-      const schema = n.str("schemaname");
-      const name = n.str("relname");
-      if (!(schema.length == 0 && cteNames.includes(name))) {
-        const rel = lookupRelation(schema, name);
-        if (rel !== null && !seen.includes(rel.oid)) {
-          seen.push(rel.oid);
-          program.sources.push(new ProgramSource(rel.oid, rel.schema, rel.name, rel.relkind, [], rel.isStreamTable));
-        }
-      }
+  for (let i = 0; i < references.length; i++) {
+    const rel = lookupRelation(references[i].str("schemaname"), references[i].str("relname"));
+    if (rel !== null && !seen.includes(rel.oid)) {
+      seen.push(rel.oid);
+      program.sources.push(new ProgramSource(rel.oid, rel.schema, rel.name, rel.relkind, [], rel.isStreamTable));
     }
-    for (let i = 0; i < n.names.length; i++) pushValue(stack, n.value(n.names[i]));
   }
-}
-
-function pushValue(stack: PNode[], v: PValue | null): void {
-  if (v === null) return;
-  if (v.kind == PKind.Node) stack.push(changetype<PNode>(v.nodeValue));
-  else if (v.kind == PKind.List) for (let i = 0; i < v.items.length; i++) pushValue(stack, v.items[i]);
 }
 
 /**
