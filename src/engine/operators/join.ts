@@ -32,9 +32,9 @@
  * where a rule needs it as one relation (R₀ of a subtree, the matches of an outer join).
  */
 
-import { ScanOperator, Operator, OperatorKind, FilterOperator, JoinOperator, JoinType, scansOf, DerivedOperator, isDerived, isLateralFunction, inputOf } from "../ir/operator-tree";
-import { ColumnExpr, Expr, ExprKind, BoolExpr, columnRefs } from "../ir/expr";
-import { RenderContext, renderExpr } from "../sqlgen/render-expression";
+import { ScanOperator, Operator, OperatorKind, FilterOperator, JoinOperator, JoinType, scansOf, DerivedOperator, DistinctOperator, AggregateOperator, isDerived, isLateralFunction, inputOf } from "../ir/operator-tree";
+import { ColumnExpr, Expr, ExprKind, BoolExpr, OperatorExpr, columnRefs } from "../ir/expr";
+import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
 import { windowSelect, sourceFrom, DeltaSource } from "./scan";
 import { Statement } from "../refresh/statement";
@@ -245,6 +245,43 @@ export class JoinCompiler {
     return parts.length == 1 ? parts[0] : "(" + parts.join(")\nUNION ALL\n(") + ")";
   }
 
+  /**
+   * X₁ of `op` to be joined on `condition` to a term whose columns are `outer` (and which comes
+   * first in the FROM list). A grouping derived relation whose grouping keys the condition equates
+   * with the term's columns (`d.o1 = t.x`) is read as a LATERAL subquery computing only those
+   * groups: PostgreSQL pushes no join condition into a GROUP BY subquery, so joined as it is the
+   * relation is computed whole for every term (TPC-H Q21's pairs of line items: every group of
+   * lineitem, in each of dozens of terms). Anything else is its state.
+   */
+  private probed(op: Operator, outer: ColumnMap, condition: Expr | null): Piece {
+    if (condition === null || op.kind != OperatorKind.Scan || !isDerived(op as ScanOperator)) return this.state(op);
+    const d = changetype<DerivedOperator>(op);
+    if (d.branches.length != 1 || (d.branches[0].kind != OperatorKind.Aggregate && d.branches[0].kind != OperatorKind.Distinct)) return this.state(op);
+    const keys = groupKeyColumns(d);
+    const input = new JoinCompiler(this.scans, this.delta).state(inputOf(d.branches[0]));
+    const where = input.where.slice(0);
+    const conjuncts = splitAnd(changetype<Expr>(condition));
+    for (let i = 0; i < conjuncts.length; i++) {
+      const c = conjuncts[i];
+      if (c.kind != ExprKind.Operator || (c as OperatorExpr).operator != "=") continue;
+      const o = c as OperatorExpr;
+      const left = o.left;
+      if (left === null) continue;
+      const pair = keyEquality(d, keys, changetype<Expr>(left), o.right, outer);
+      const swapped = pair >= 0 ? -1 : keyEquality(d, keys, o.right, changetype<Expr>(left), outer);
+      const at = pair >= 0 ? pair : swapped;
+      if (at < 0) continue;
+      const value = pair >= 0 ? o.right : changetype<Expr>(left);
+      where.push(renderExpr(changetype<Expr>(keys[at]), input.cols) + " = " + renderExpr(value, outer));
+    }
+    if (where.length == input.where.length) return this.state(op);
+    const alias = "__pgt_s" + d.rel.toString();
+    const cols = new ColumnMap();
+    for (let i = 0; i < d.columns.length; i++) cols.set(d.rel, d.columns[i], alias + "." + quoteIdent(d.columns[i]));
+    const sql = derivedState(d.branches[0], d.columns, input.from, "\n  WHERE " + conjunction(where), input.cols);
+    return new Piece("LATERAL (" + sql + ") AS " + alias, [], "1", cols);
+  }
+
   /** `p` as a single FROM item with no pending conditions (a subquery when it has some). */
   private wrap(p: Piece, op: Operator): Piece {
     if (p.where.length == 0) return p;
@@ -294,17 +331,16 @@ export class JoinCompiler {
       // A small term splits too while the budget lasts: a union item hides the table's statistics
       // from the planner, which then guesses the small term huge and scans whole tables for it.
       if (t.small && (j.right.kind != OperatorKind.Scan || this.splits >= MAX_SPLITS)) {
-        out.push(this.innerJoin(t, this.old(j.right), j.condition));
+        out.push(this.innerJoin(t, this.old(j.right, t.cols, j.condition), j.condition));
         continue;
       }
       if (t.small) this.splits++;
-      out.push(this.innerJoin(t, this.state(j.right), j.condition));
+      out.push(this.innerJoin(t, this.probed(j.right, t.cols, j.condition), j.condition));
       const correction = this.innerJoin(t, this.deltaItem(j.right), j.condition);
       out.push(new Piece(correction.from, correction.where, negate(correction.sign), correction.cols, true).needing(correction.needs));
     }
     const right = this.terms(j.right);
-    const l1 = this.state(j.left);
-    for (let i = 0; i < right.length; i++) out.push(this.innerJoin(l1, right[i], j.condition));
+    for (let i = 0; i < right.length; i++) out.push(this.innerJoin(right[i], this.probed(j.left, right[i].cols, j.condition), j.condition));
     if (j.joinType == JoinType.Left || j.joinType == JoinType.Full) this.padded(j.left, j.right, j.condition, out);
     if (j.joinType == JoinType.Right || j.joinType == JoinType.Full) this.padded(j.right, j.left, j.condition, out);
     return out;
@@ -367,11 +403,11 @@ export class JoinCompiler {
         : "NULL::" + (c === null ? "text" : c.type);
       nulls.set(columns[i].rel, columns[i].column, typed);
     }
-    const n1 = this.state(nullable);
     // ΔP ▷ N₁.
     const deltas = this.terms(preserved);
     for (let i = 0; i < deltas.length; i++) {
       const t = deltas[i];
+      const n1 = this.probed(nullable, t.cols, condition);
       const match = n1.where.concat([this.condition(condition, t.cols.with(n1.cols))]);
       out.push(new Piece(t.from, t.where.concat(["NOT EXISTS (SELECT 1 FROM " + n1.from + " WHERE " + conjunction(match) + ")"]),
         t.sign, t.cols.with(nulls), t.small).needing(t.needs));
@@ -389,6 +425,7 @@ export class JoinCompiler {
       const changed = this.alias();
       const probe = this.alias();
       const deltaRow = this.alias();
+      const n1 = this.probed(nullable, p.cols, condition);
       const inN1 = n1.where.concat([this.condition(condition, p.cols.with(n1.cols))]);
       const inDelta = this.condition(condition, p.cols.with(this.cteColumns(nullable, deltaRow)));
       const inProbe = this.condition(condition, p.cols.with(this.cteColumns(nullable, probe)));
@@ -410,10 +447,11 @@ export class JoinCompiler {
     return condition === null ? "true" : renderExpr(changetype<Expr>(condition), cols);
   }
 
-  /** X₀ as one signed FROM item: X₁ with sign +1 and ΔX with its sign negated. */
-  old(op: Operator): Piece {
+  /** X₀ as one signed FROM item: X₁ with sign +1 and ΔX with its sign negated, joined on `condition` to a term with columns `outer`. */
+  old(op: Operator, outer: ColumnMap, condition: Expr | null): Piece {
     const alias = this.alias();
-    const state = this.state(op);
+    // Joined to a term with columns `outer` on `condition`: a grouping relation computes only the groups it probes.
+    const state = this.probed(op, outer, condition);
     const list: string[] = [];
     const names: string[] = [];
     const columns = columnsOf(op);
@@ -422,7 +460,7 @@ export class JoinCompiler {
       list.push(state.cols.column(columns[i]) + " AS " + names[i]);
     }
     const where = state.where.length > 0 ? " WHERE " + conjunction(state.where) : "";
-    const sql = "(SELECT 1 AS __pgt_sign" + (list.length > 0 ? ", " + list.join(", ") : "") + " FROM " + state.from + where
+    const sql = (state.from.startsWith("LATERAL") ? "LATERAL " : "") + "(SELECT 1 AS __pgt_sign" + (list.length > 0 ? ", " + list.join(", ") : "") + " FROM " + state.from + where
       + "\n        UNION ALL SELECT -__pgt_sign" + (names.length > 0 ? ", " + names.join(", ") : "") + " FROM " + this.deltaCte(op) + ") AS " + alias;
     return new Piece(sql, [], alias + ".__pgt_sign", this.cteColumns(op, alias));
   }
@@ -594,6 +632,39 @@ function pushDownRestrictions(input: Operator, compiler: JoinCompiler): void {
       if (ors.length == branches.length) compiler.restrict(r, new BoolExpr("OR", ors));
     }
   }
+}
+
+/**
+ * Per output column of grouping relation `d`: the grouping key it is (null when it is not one).
+ * The result is indexed like `d.columns`.
+ */
+function groupKeyColumns(d: DerivedOperator): Array<Expr | null> {
+  const branch = d.branches[0];
+  const outputs = branch.kind == OperatorKind.Distinct ? (branch as DistinctOperator).outputs : (branch as AggregateOperator).outputs;
+  const keys: Expr[] = [];
+  if (branch.kind == OperatorKind.Distinct) for (let i = 0; i < outputs.length; i++) keys.push(outputs[i].expr);
+  else if ((branch as AggregateOperator).groupingSets === null) {
+    const own = (branch as AggregateOperator).keys;
+    for (let i = 0; i < own.length; i++) keys.push(own[i]);
+  }
+  const texts: string[] = [];
+  for (let i = 0; i < keys.length; i++) texts.push(canonicalSql(keys[i]));
+  const out = new Array<Expr | null>();
+  for (let i = 0; i < outputs.length; i++) out.push(texts.includes(canonicalSql(outputs[i].expr)) ? outputs[i].expr : null);
+  return out;
+}
+
+/**
+ * The column index of `d` when `column` is a column of `d` that is a grouping key and `value`
+ * reads only columns `outer` has; -1 otherwise.
+ */
+function keyEquality(d: DerivedOperator, keys: Array<Expr | null>, column: Expr, value: Expr, outer: ColumnMap): i32 {
+  if (column.kind != ExprKind.Column || (column as ColumnExpr).rel != d.rel) return -1;
+  const at = d.columns.indexOf((column as ColumnExpr).column);
+  if (at < 0 || keys[at] === null) return -1;
+  const refs = columnRefs(value);
+  for (let i = 0; i < refs.length; i++) if (!outer.keys.includes(refs[i].rel.toString() + ":" + refs[i].column)) return -1;
+  return at;
 }
 
 function innerJoinsOnly(op: Operator): bool {

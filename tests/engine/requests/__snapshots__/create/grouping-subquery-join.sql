@@ -219,8 +219,9 @@ WITH __pgt_w AS (
 /*pgt:term needs=16384*/
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
+       LATERAL (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s1."kind") AS __pgt_s2
   WHERE (__pgt_s2."o1" = __pgt_s0.c0_0)
 /*pgt:end*/
@@ -234,24 +235,26 @@ SELECT (-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0
 UNION ALL
 /*pgt:term needs=*/
 SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."id" AS c0_1, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1
-  FROM "public"."orders" AS __pgt_s0,
-       pg_temp.__pgt_d2 AS __pgt_s2
+  FROM pg_temp.__pgt_d2 AS __pgt_s2,
+       "public"."orders" AS __pgt_s0
   WHERE (__pgt_s2.c2_0 = __pgt_s0."note")
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0
-  WHERE NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
+  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s1."kind") AS __pgt_s2 WHERE (__pgt_s2."o1" = __pgt_s0.c0_0))
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
 SELECT (CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."id" AS c0_1, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1
   FROM "public"."orders" AS __pgt_s0,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0."note"
   GROUP BY __pgt_s1."kind") AS __pgt_s2 WHERE (__pgt_s2."o1" = __pgt_s0."note")) AS __pgt_x2,
        LATERAL (SELECT COALESCE(sum(__pgt_x5.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x5 WHERE (__pgt_x5.c2_0 = __pgt_s0."note")) AS __pgt_x3
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x4 WHERE (__pgt_x4.c2_0 = __pgt_s0."note"))
@@ -261,8 +264,9 @@ UNION ALL
 /*pgt:term needs=16384*/
 SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x6.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s1."kind") AS __pgt_s2 WHERE (__pgt_s2."o1" = __pgt_s0.c0_0)) AS __pgt_x6,
        LATERAL (SELECT COALESCE(sum(__pgt_x9.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x9 WHERE (__pgt_x9.c2_0 = __pgt_s0.c0_0)) AS __pgt_x7
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x8 WHERE (__pgt_x8.c2_0 = __pgt_s0.c0_0))

@@ -269,11 +269,14 @@ WITH __pgt_w AS (
 /*pgt:term needs=16384*/
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, __pgt_s4."o1" AS c4_0, __pgt_s4."o2" AS c4_1, __pgt_s4."o3" AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+       LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
+    AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2,
-       (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+       LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4
   WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
@@ -283,8 +286,10 @@ UNION ALL
 /*pgt:term needs=16384*/
 SELECT (-(__pgt_s0.__pgt_sign * __pgt_x10.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, __pgt_x10.c4_0 AS c4_0, __pgt_x10.c4_1 AS c4_1, __pgt_x10.c4_2 AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+       LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
+    AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2,
        pg_temp.__pgt_d4 AS __pgt_x10
   WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
@@ -296,8 +301,9 @@ UNION ALL
 SELECT (-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x1.c2_0 AS c2_0, __pgt_x1.c2_1 AS c2_1, __pgt_s4."o1" AS c4_0, __pgt_s4."o2" AS c4_1, __pgt_s4."o3" AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d2 AS __pgt_x1,
-       (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+       LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4
   WHERE ((__pgt_x1.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x1.c2_1))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
@@ -316,10 +322,11 @@ SELECT (-((-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) * __pgt_x11.__pgt_sign)
 UNION ALL
 /*pgt:term needs=*/
 SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1, __pgt_s4."o1" AS c4_0, __pgt_s4."o2" AS c4_1, __pgt_s4."o3" AS c4_2
-  FROM "public"."orders" AS __pgt_s0,
-       pg_temp.__pgt_d2 AS __pgt_s2,
-       (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+  FROM pg_temp.__pgt_d2 AS __pgt_s2,
+       "public"."orders" AS __pgt_s0,
+       LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0."note"
   GROUP BY __pgt_s3."kind") AS __pgt_s4
   WHERE ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
     AND (__pgt_s4."o1" = __pgt_s0."note")
@@ -328,8 +335,8 @@ SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."cus
 UNION ALL
 /*pgt:term needs=*/
 SELECT (-(__pgt_s2.__pgt_sign * __pgt_x12.__pgt_sign)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1, __pgt_x12.c4_0 AS c4_0, __pgt_x12.c4_1 AS c4_1, __pgt_x12.c4_2 AS c4_2
-  FROM "public"."orders" AS __pgt_s0,
-       pg_temp.__pgt_d2 AS __pgt_s2,
+  FROM pg_temp.__pgt_d2 AS __pgt_s2,
+       "public"."orders" AS __pgt_s0,
        pg_temp.__pgt_d4 AS __pgt_x12
   WHERE ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
     AND (__pgt_x12.c4_0 = __pgt_s0."note")
@@ -339,11 +346,14 @@ UNION ALL
 /*pgt:term needs=16384*/
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_s4."o1" AS c4_0, __pgt_s4."o2" AS c4_1, __pgt_s4."o3" AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+       LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4
-  WHERE NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
+    AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2")))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
     AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
@@ -353,8 +363,10 @@ UNION ALL
 SELECT (-(__pgt_s0.__pgt_sign * __pgt_x13.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_x13.c4_0 AS c4_0, __pgt_x13.c4_1 AS c4_1, __pgt_x13.c4_2 AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d4 AS __pgt_x13
-  WHERE NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
+    AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2")))
     AND (__pgt_x13.c4_0 = __pgt_s0.c0_0)
     AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x13.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x13.c4_2 > 0)) THEN NULL ELSE false END)
@@ -363,12 +375,15 @@ UNION ALL
 /*pgt:term needs=*/
 SELECT (CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_s4."o1" AS c4_0, __pgt_s4."o2" AS c4_1, __pgt_s4."o3" AS c4_2
   FROM "public"."orders" AS __pgt_s0,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0."note"
+    AND __pgt_s1."n" = __pgt_s0."customer"
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))) AS __pgt_x2,
        LATERAL (SELECT COALESCE(sum(__pgt_x5.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x5 WHERE ((__pgt_x5.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x5.c2_1))) AS __pgt_x3,
-       (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+       LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0."note"
   GROUP BY __pgt_s3."kind") AS __pgt_s4
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x4 WHERE ((__pgt_x4.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x4.c2_1)))
     AND ((__pgt_x2.c1 = 0) <> (__pgt_x2.c1 - __pgt_x3.dc = 0))
@@ -379,8 +394,10 @@ UNION ALL
 /*pgt:term needs=*/
 SELECT (-((CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) * __pgt_x14.__pgt_sign)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_x14.c4_0 AS c4_0, __pgt_x14.c4_1 AS c4_1, __pgt_x14.c4_2 AS c4_2
   FROM "public"."orders" AS __pgt_s0,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0."note"
+    AND __pgt_s1."n" = __pgt_s0."customer"
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))) AS __pgt_x2,
        LATERAL (SELECT COALESCE(sum(__pgt_x5.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x5 WHERE ((__pgt_x5.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x5.c2_1))) AS __pgt_x3,
        pg_temp.__pgt_d4 AS __pgt_x14
@@ -393,12 +410,15 @@ UNION ALL
 /*pgt:term needs=16384*/
 SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x6.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_s4."o1" AS c4_0, __pgt_s4."o2" AS c4_1, __pgt_s4."o3" AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
+    AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))) AS __pgt_x6,
        LATERAL (SELECT COALESCE(sum(__pgt_x9.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x9 WHERE ((__pgt_x9.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x9.c2_1))) AS __pgt_x7,
-       (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+       LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x8 WHERE ((__pgt_x8.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x8.c2_1)))
     AND ((__pgt_x6.c1 = 0) <> (__pgt_x6.c1 - __pgt_x7.dc = 0))
@@ -409,8 +429,10 @@ UNION ALL
 /*pgt:term needs=16384*/
 SELECT (-(((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x6.c1 = 0 THEN 1 ELSE -1 END)) * __pgt_x15.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_x15.c4_0 AS c4_0, __pgt_x15.c4_1 AS c4_1, __pgt_x15.c4_2 AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
+    AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))) AS __pgt_x6,
        LATERAL (SELECT COALESCE(sum(__pgt_x9.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x9 WHERE ((__pgt_x9.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x9.c2_1))) AS __pgt_x7,
        pg_temp.__pgt_d4 AS __pgt_x15
@@ -422,10 +444,10 @@ SELECT (-(((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x6.c1 = 0 THEN 1 ELSE -1 EN
 UNION ALL
 /*pgt:term needs=*/
 SELECT __pgt_s4.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, __pgt_s4.c4_0 AS c4_0, __pgt_s4.c4_1 AS c4_1, __pgt_s4.c4_2 AS c4_2
-  FROM ("public"."orders" AS __pgt_s0 LEFT JOIN (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+  FROM pg_temp.__pgt_d4 AS __pgt_s4,
+       ("public"."orders" AS __pgt_s0 LEFT JOIN (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
-  GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 ON ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))),
-       pg_temp.__pgt_d4 AS __pgt_s4
+  GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 ON ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2")))
   WHERE (__pgt_s4.c4_0 = __pgt_s0."note")
     AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
@@ -433,12 +455,15 @@ UNION ALL
 /*pgt:term needs=16384*/
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+       LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
+    AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2
   WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
-    AND NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0))
     AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
@@ -448,19 +473,21 @@ SELECT (-(__pgt_s0.__pgt_sign * __pgt_x16.__pgt_sign)) AS __pgt_sign, __pgt_s0.c
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d2 AS __pgt_x16
   WHERE ((__pgt_x16.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x16.c2_1))
-    AND NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0))
     AND (NOT CASE WHEN (__pgt_x16.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
 SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
-  FROM "public"."orders" AS __pgt_s0,
-       pg_temp.__pgt_d2 AS __pgt_s2
+  FROM pg_temp.__pgt_d2 AS __pgt_s2,
+       "public"."orders" AS __pgt_s0
   WHERE ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
-    AND NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0."note"
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note"))
     AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
@@ -468,11 +495,14 @@ UNION ALL
 /*pgt:term needs=16384*/
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0
-  WHERE NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
+    AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2")))
-    AND NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0))
     AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
@@ -480,14 +510,17 @@ UNION ALL
 /*pgt:term needs=*/
 SELECT (CASE WHEN __pgt_x17.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM "public"."orders" AS __pgt_s0,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0."note"
+    AND __pgt_s1."n" = __pgt_s0."customer"
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))) AS __pgt_x17,
        LATERAL (SELECT COALESCE(sum(__pgt_x20.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x20 WHERE ((__pgt_x20.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x20.c2_1))) AS __pgt_x18
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x19 WHERE ((__pgt_x19.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x19.c2_1)))
     AND ((__pgt_x17.c1 = 0) <> (__pgt_x17.c1 - __pgt_x18.dc = 0))
-    AND NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0."note"
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note"))
     AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
@@ -495,14 +528,17 @@ UNION ALL
 /*pgt:term needs=16384*/
 SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x21.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
+    AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))) AS __pgt_x21,
        LATERAL (SELECT COALESCE(sum(__pgt_x24.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x24 WHERE ((__pgt_x24.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x24.c2_1))) AS __pgt_x22
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x23 WHERE ((__pgt_x23.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x23.c2_1)))
     AND ((__pgt_x21.c1 = 0) <> (__pgt_x21.c1 - __pgt_x22.dc = 0))
-    AND NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0))
     AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
@@ -512,8 +548,9 @@ SELECT (CASE WHEN __pgt_x25.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."
   FROM ("public"."orders" AS __pgt_s0 LEFT JOIN (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 ON ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))),
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0."note"
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note")) AS __pgt_x25,
        LATERAL (SELECT COALESCE(sum(__pgt_x28.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x28 WHERE (__pgt_x28.c4_0 = __pgt_s0."note")) AS __pgt_x26
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x27 WHERE (__pgt_x27.c4_0 = __pgt_s0."note"))
@@ -524,11 +561,14 @@ UNION ALL
 /*pgt:term needs=16384*/
 SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x29.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+       LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
+    AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x29,
        LATERAL (SELECT COALESCE(sum(__pgt_x32.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x32 WHERE (__pgt_x32.c4_0 = __pgt_s0.c0_0)) AS __pgt_x30
   WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
@@ -541,8 +581,9 @@ UNION ALL
 SELECT ((-(-(__pgt_s0.__pgt_sign * __pgt_x16.__pgt_sign))) * (CASE WHEN __pgt_x33.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x16.c2_0 AS c2_0, __pgt_x16.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d2 AS __pgt_x16,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x33,
        LATERAL (SELECT COALESCE(sum(__pgt_x36.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x36 WHERE (__pgt_x36.c4_0 = __pgt_s0.c0_0)) AS __pgt_x34
   WHERE ((__pgt_x16.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x16.c2_1))
@@ -553,10 +594,11 @@ SELECT ((-(-(__pgt_s0.__pgt_sign * __pgt_x16.__pgt_sign))) * (CASE WHEN __pgt_x3
 UNION ALL
 /*pgt:term needs=*/
 SELECT ((-__pgt_s2.__pgt_sign) * (CASE WHEN __pgt_x37.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
-  FROM "public"."orders" AS __pgt_s0,
-       pg_temp.__pgt_d2 AS __pgt_s2,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+  FROM pg_temp.__pgt_d2 AS __pgt_s2,
+       "public"."orders" AS __pgt_s0,
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0."note"
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note")) AS __pgt_x37,
        LATERAL (SELECT COALESCE(sum(__pgt_x40.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x40 WHERE (__pgt_x40.c4_0 = __pgt_s0."note")) AS __pgt_x38
   WHERE ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
@@ -568,12 +610,15 @@ UNION ALL
 /*pgt:term needs=16384*/
 SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x41.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x41,
        LATERAL (SELECT COALESCE(sum(__pgt_x44.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x44 WHERE (__pgt_x44.c4_0 = __pgt_s0.c0_0)) AS __pgt_x42
-  WHERE NOT EXISTS (SELECT 1 FROM (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
+    AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2")))
     AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x43 WHERE (__pgt_x43.c4_0 = __pgt_s0.c0_0))
     AND ((__pgt_x41.c1 = 0) <> (__pgt_x41.c1 - __pgt_x42.dc = 0))
@@ -583,12 +628,15 @@ UNION ALL
 /*pgt:term needs=*/
 SELECT ((-(CASE WHEN __pgt_x17.c1 = 0 THEN 1 ELSE -1 END)) * (CASE WHEN __pgt_x45.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM "public"."orders" AS __pgt_s0,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0."note"
+    AND __pgt_s1."n" = __pgt_s0."customer"
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))) AS __pgt_x17,
        LATERAL (SELECT COALESCE(sum(__pgt_x20.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x20 WHERE ((__pgt_x20.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x20.c2_1))) AS __pgt_x18,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0."note"
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note")) AS __pgt_x45,
        LATERAL (SELECT COALESCE(sum(__pgt_x48.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x48 WHERE (__pgt_x48.c4_0 = __pgt_s0."note")) AS __pgt_x46
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x19 WHERE ((__pgt_x19.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x19.c2_1)))
@@ -601,12 +649,15 @@ UNION ALL
 /*pgt:term needs=16384*/
 SELECT ((-((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x21.c1 = 0 THEN 1 ELSE -1 END))) * (CASE WHEN __pgt_x49.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0.c0_0
+    AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))) AS __pgt_x21,
        LATERAL (SELECT COALESCE(sum(__pgt_x24.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x24 WHERE ((__pgt_x24.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x24.c2_1))) AS __pgt_x22,
-       LATERAL (SELECT count(*) AS c1 FROM (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
+       LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
+  WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x49,
        LATERAL (SELECT COALESCE(sum(__pgt_x52.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x52 WHERE (__pgt_x52.c4_0 = __pgt_s0.c0_0)) AS __pgt_x50
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x23 WHERE ((__pgt_x23.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x23.c2_1)))

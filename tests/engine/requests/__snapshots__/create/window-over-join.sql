@@ -203,8 +203,8 @@ SELECT (-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0
 UNION ALL
 /*pgt:term needs=16390*/
 SELECT __pgt_s1.__pgt_sign AS __pgt_sign, __pgt_s0."customer" AS c0_0, __pgt_s0."id" AS c0_1, __pgt_s0."amount" AS c0_2, __pgt_s1.c1_0 AS c1_0, __pgt_s1.c1_1 AS c1_1
-  FROM "public"."orders" AS __pgt_s0,
-       pg_temp.__pgt_d1 AS __pgt_s1
+  FROM pg_temp.__pgt_d1 AS __pgt_s1,
+       "public"."orders" AS __pgt_s0
   WHERE (__pgt_s1.c1_0 = __pgt_s0."customer")
 /*pgt:end*/
 ),
