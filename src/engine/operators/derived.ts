@@ -160,8 +160,17 @@ export function derivedDelta(branch: Operator, names: string[], withDelta: strin
   const ctes = withDelta + ",\n"
     + (g.keys.length > 0 ? "__pgt_k AS (SELECT DISTINCT " + keysW.join(", ") + " FROM __pgt_w AS w),\n" : "")
     + "__pgt_r AS MATERIALIZED (\n" + rows + "\n),\n__pgt_o AS (\n" + oldRows + "\n)";
-  return ctes + "\nSELECT 1 AS __pgt_sign, q.* FROM (" + g.select(names, "__pgt_r AS r", "", r, affected) + ") AS q"
-    + "\nUNION ALL\nSELECT -1, q.* FROM (" + g.select(names, "__pgt_o AS r", "", r, affected) + ") AS q";
+  const fresh = g.select(names, "__pgt_r AS r", "", r, affected);
+  const stale = g.select(names, "__pgt_o AS r", "", r, affected);
+  if (g.keys.length == 0) {
+    // One row on each side: when a change leaves it as it was, no delta at all (the row would
+    // otherwise leave and come back in every term that joins it, e.g. a NOT IN's row counts).
+    return ctes + ",\n__pgt_new AS (" + fresh + "),\n__pgt_old AS (" + stale + ")"
+      + "\nSELECT 1 AS __pgt_sign, q.* FROM __pgt_new AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_old AS p WHERE p *= q)"
+      + "\nUNION ALL\nSELECT -1, q.* FROM __pgt_old AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_new AS p WHERE p *= q)";
+  }
+  return ctes + "\nSELECT 1 AS __pgt_sign, q.* FROM (" + fresh + ") AS q"
+    + "\nUNION ALL\nSELECT -1, q.* FROM (" + stale + ") AS q";
 }
 
 function prefixed(prefix: string, names: string[]): string[] {
