@@ -118,9 +118,7 @@ export function bindTargetFunction(a: QueryAnalyzer, call: FunctionExpr, name: s
   const visible = relsOf(binder.scope.items);
   const refs = columnRefs(call);
   for (let i = 0; i < refs.length; i++) {
-    if (!visible.includes(refs[i].rel) || isLateralFunction(a.scans[refs[i].rel])) {
-      return binder.unsupported("set-returning function " + name + "() reading the enclosing query or another set-returning function", location);
-    }
+    if (!visible.includes(refs[i].rel)) return binder.unsupported("set-returning function " + name + "() reading the enclosing query", location);
   }
   const shape = resultColumns(a, lookupFunctions("", name), call, name, location);
   if (shape === null) return binder.fail(changetype<EngineError>(a.result.error !== null ? a.result.error : a.result.notDifferentiable));

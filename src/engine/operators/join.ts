@@ -267,11 +267,14 @@ export class JoinCompiler {
       const o = c as OperatorExpr;
       const left = o.left;
       if (left === null) continue;
-      const pair = keyEquality(d, keys, changetype<Expr>(left), o.right, outer);
-      const swapped = pair >= 0 ? -1 : keyEquality(d, keys, o.right, changetype<Expr>(left), outer);
-      const at = pair >= 0 ? pair : swapped;
+      // `d.o1 = t.x` or `t.x = d.o1`.
+      let at = keyEquality(d, keys, changetype<Expr>(left), o.right, outer);
+      let value = o.right;
+      if (at < 0) {
+        at = keyEquality(d, keys, o.right, changetype<Expr>(left), outer);
+        value = changetype<Expr>(left);
+      }
       if (at < 0) continue;
-      const value = pair >= 0 ? o.right : changetype<Expr>(left);
       where.push(renderExpr(changetype<Expr>(keys[at]), input.cols) + " = " + renderExpr(value, outer));
     }
     if (where.length == input.where.length) return this.state(op);
@@ -347,7 +350,7 @@ export class JoinCompiler {
   }
 
   /**
-   * The function on the right of join `j` (see isFunctionJoin) as a LATERAL FROM item evaluated
+   * The function on the right of join `j` (isLateralFunction) as a LATERAL FROM item evaluated
    * over the left side's columns `cols`: `from` to follow the left side's FROM list, `where` the
    * join condition of an inner join, and `cols` both sides' columns. A LEFT JOIN pads inside the
    * item, so a left row without a matching function row keeps one row of NULLs.
