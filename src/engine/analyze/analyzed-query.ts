@@ -3,7 +3,8 @@
  * the operator tree is built from, its output columns, and the walks over its expressions.
  */
 
-import { Expr, AggregateExpr, BoolExpr } from "../ir/expr";
+import { Expr, ExprKind, AggregateExpr, BoolExpr, ColumnExpr, childExpressions, withChildren } from "../ir/expr";
+import { canonicalSql } from "../sqlgen/render-expression";
 import { RelationInfo } from "./catalog";
 import { Operator, OperatorKind, ScanOperator, FilterOperator, JoinOperator, DerivedOperator, isDerived } from "../ir/operator-tree";
 import { EngineError } from "../errors/engine-error";
@@ -68,6 +69,35 @@ export function keyOutputs(keys: Expr[]): OutputColumn[] {
   const out: OutputColumn[] = [];
   for (let i = 0; i < keys.length; i++) out.push(new OutputColumn("k" + (i + 1).toString(), keys[i]));
   return out;
+}
+
+/** The outputs of a grouped query's groups as a relation of their own: the keys, then the aggregates by index (see GroupColumns). */
+export function groupOutputs(keys: Expr[], aggregates: AggregateExpr[]): OutputColumn[] {
+  const out = keyOutputs(keys);
+  for (let i = 0; i < aggregates.length; i++) out.push(new OutputColumn("a" + (i + 1).toString(), aggregates[i]));
+  return out;
+}
+
+/**
+ * Reads expressions over a grouped query's keys and aggregates from the Derived relation `g` of
+ * its groups (columns as groupOutputs lays them out).
+ */
+export class GroupColumns {
+  texts: string[] = [];
+  constructor(public keys: Expr[], public g: DerivedOperator) {
+    for (let i = 0; i < keys.length; i++) this.texts.push(canonicalSql(keys[i]));
+  }
+
+  read(e: Expr): Expr {
+    const at = this.texts.indexOf(canonicalSql(e));
+    if (at >= 0) return new ColumnExpr(this.g.rel, this.g.columns[at]);
+    if (e.kind == ExprKind.Aggregate) return new ColumnExpr(this.g.rel, this.g.columns[this.keys.length + (e as AggregateExpr).index]);
+    const children = childExpressions(e);
+    if (children.length == 0) return e;
+    const read: Expr[] = [];
+    for (let i = 0; i < children.length; i++) read.push(this.read(children[i]));
+    return withChildren(e, read);
+  }
 }
 
 export function conjunctionOf(conditions: Expr[]): Expr | null {

@@ -34,7 +34,7 @@ const TIME_DEPENDENT_FUNCTIONS = ["now", "transaction_timestamp", "statement_tim
 export abstract class SublinkBinder {
   abstract bindSublink(n: PNode, binder: ExpressionBinder, depth: i32): Expr | null;
   /** A set-returning function in a select list (where `allowSetReturning`): what stands for its value. */
-  abstract bindSetReturning(call: FunctionExpr, name: string, binder: ExpressionBinder, location: i64): Expr | null;
+  abstract bindSetReturning(call: FunctionExpr, name: string, candidates: FunctionInfo[], binder: ExpressionBinder, location: i64): Expr | null;
 }
 
 /** Binds expressions of one query through its FROM scope; the first error wins and stops the work. */
@@ -48,6 +48,8 @@ export class ExpressionBinder {
   allowSetReturning: bool = false;
   /** Set while binding the call of a function in FROM, where a set-returning function is a relation (read once, by bindFunction). */
   inFrom: bool = false;
+  /** The functions that call may mean (set by bindFunction for analyze/from-function.ts). */
+  fromCandidates: FunctionInfo[] = [];
   /** True while binding a select list, where window functions may stand; `windowClause` names the windows of WINDOW. */
   allowWindows: bool = false;
   windowClause: Array<PNode | null> = [];
@@ -331,6 +333,7 @@ export class ExpressionBinder {
     // in a select list a relation joined to the rows, anywhere else it is refused.
     const inFrom = this.inFrom;
     this.inFrom = false;
+    if (inFrom) this.fromCandidates = candidates;
     let setReturning = false;
     for (let i = 0; i < candidates.length; i++) if (candidates[i].retset) setReturning = true;
     const sublinks = this.sublinks;
@@ -351,7 +354,7 @@ export class ExpressionBinder {
     const args = this.bindAll(nodeList(n, "args"), depth, allowAggregates);
     if (args === null) return null;
     const call = new FunctionExpr(quotedName(names), args, n.bool("func_variadic"));
-    if (setReturning && !inFrom) return changetype<SublinkBinder>(sublinks).bindSetReturning(call, name, this, location);
+    if (setReturning && !inFrom) return changetype<SublinkBinder>(sublinks).bindSetReturning(call, name, candidates, this, location);
     return call;
   }
 

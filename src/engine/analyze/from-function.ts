@@ -19,7 +19,7 @@
 import { PNode } from "../nodes/parse-node";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
-import { ColumnInfo, FunctionInfo, lookupFunctions, lookupResultType } from "./catalog";
+import { ColumnInfo, FunctionInfo, lookupResultType } from "./catalog";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
 import { Operator, OperatorKind, JoinOperator, JoinType, DerivedOperator, FilterOperator, ScanOperator, isDerived, isLateralFunction, scansOf } from "../ir/operator-tree";
 import { Expr, ExprKind, ColumnExpr, FunctionExpr, columnRefs, childExpressions } from "../ir/expr";
@@ -65,7 +65,7 @@ export function bindFromFunction(a: QueryAnalyzer, item: PNode, loc: i64, before
       types.push(type);
     }
   } else {
-    const shape = resultColumns(a, lookupFunctions(names.length > 1 ? names[names.length - 2] : "", name), e, name, location);
+    const shape = resultColumns(a, binder.fromCandidates, e, name, location);
     if (shape === null) return null;
     columns = changetype<string[]>(shape);
   }
@@ -107,7 +107,8 @@ export function bindFromFunction(a: QueryAnalyzer, item: PNode, loc: i64, before
  * once the select list is bound (QueryAnalyzer.targetFunctions); the value is the function's
  * column. A call written twice is one relation, as PostgreSQL runs equal calls in lockstep.
  */
-export function bindTargetFunction(a: QueryAnalyzer, call: FunctionExpr, name: string, binder: ExpressionBinder, location: i64): Expr | null {
+export function bindTargetFunction(a: QueryAnalyzer, call: FunctionExpr, name: string, candidates: FunctionInfo[], binder: ExpressionBinder,
+  location: i64): Expr | null {
   const text = canonicalSql(call);
   for (let i = 0; i < a.targetFunctions.length; i++) {
     const f = a.targetFunctions[i];
@@ -120,7 +121,7 @@ export function bindTargetFunction(a: QueryAnalyzer, call: FunctionExpr, name: s
   for (let i = 0; i < refs.length; i++) {
     if (!visible.includes(refs[i].rel)) return binder.unsupported("set-returning function " + name + "() reading the enclosing query", location);
   }
-  const shape = resultColumns(a, lookupFunctions("", name), call, name, location);
+  const shape = resultColumns(a, candidates, call, name, location);
   if (shape === null) return binder.fail(changetype<EngineError>(a.result.error !== null ? a.result.error : a.result.notDifferentiable));
   if (changetype<string[]>(shape).length > 1) return binder.unsupported("set-returning function " + name + "() returning rows of several columns, in a select list,", location);
   const f = DerivedOperator.lateralFunction(a.scans.length, call, 1, name, false, [], []);

@@ -5,7 +5,10 @@
  * (analyze/analyzed-query.ts) or the reason it is not differentiable (an UnsupportedConstruct
  * error value), which AUTO mode turns into FULL refresh and DIFFERENTIAL mode into an ERROR.
  * Set operations (analyze/set-operations.ts), window functions and DISTINCT ON
- * (analyze/windows.ts) and subqueries in expressions (analyze/sublink.ts) have files of their own.
+ * (analyze/windows.ts), subqueries in expressions (analyze/sublink.ts), LATERAL subqueries
+ * (analyze/lateral.ts), constant relations (analyze/constant.ts), functions in FROM
+ * (analyze/from-function.ts), LIMIT (analyze/limits.ts) and WITH RECURSIVE
+ * (analyze/recursive.ts) have files of their own.
  */
 
 import { PNode } from "../nodes/parse-node";
@@ -15,21 +18,23 @@ import {
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
-import { RelationInfo, lookupRelation, lookupViewQuery } from "./catalog";
+import { RelationInfo, FunctionInfo, lookupRelation, lookupViewQuery } from "./catalog";
 import { readParseTree } from "../nodes/read-tree";
 import { Json } from "../util/json";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
 import { Operator, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived, scansOf } from "../ir/operator-tree";
 import { ExpressionBinder, SublinkBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy } from "./expressions";
-import { bindSubqueryExpression, bindGroupingLateral, groupBySubquery, joinAboveGroups, readsOuter, Attachment } from "./sublink";
+import { bindSubqueryExpression, groupBySubquery, joinAboveGroups, Attachment } from "./sublink";
 import { windowed, bindDistinctOn } from "./windows";
 import { bindSetOperation } from "./set-operations";
-import { AnalyzedQuery, Analysis, OutputColumn, collectQueryExprs, collectOperatorExprs } from "./analyzed-query";
-import { nodeList, nameList, characterPosition, valuesAsNodes, locationIn, figureColumnName } from "./tree";
+import { AnalyzedQuery, Analysis, OutputColumn, collectQueryExprs } from "./analyzed-query";
+import { nodeList, nameList, characterPosition, locationIn, figureColumnName } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 import { hasLimit, limitNode, topKReason } from "./limits";
 import { analyzeRecursive } from "./recursive";
 import { bindFromFunction, bindTargetFunction, misplacedFunction, TARGET_FUNCTION_GROUPED } from "./from-function";
+import { bindLateral } from "./lateral";
+import { bindConstant } from "./constant";
 
 /** The one SELECT statement of a defining query, or why there is none. */
 export class SelectResult {
@@ -107,8 +112,8 @@ export class QueryAnalyzer extends SublinkBinder {
   }
 
   /** A set-returning function in a select list: analyze/from-function.ts. */
-  bindSetReturning(call: FunctionExpr, name: string, binder: ExpressionBinder, location: i64): Expr | null {
-    return bindTargetFunction(this, call, name, binder, location);
+  bindSetReturning(call: FunctionExpr, name: string, candidates: FunctionInfo[], binder: ExpressionBinder, location: i64): Expr | null {
+    return bindTargetFunction(this, call, name, candidates, binder, location);
   }
 
   /** The character position in the defining query of parse location `location`. */
@@ -383,7 +388,7 @@ export class QueryAnalyzer extends SublinkBinder {
     if (item === null) { this.notDifferentiable("an empty FROM item", loc); return null; }
     if (item.tag == "RangeVar") return this.bindRelation(item, nullable);
     if (item.tag == "JoinExpr") return this.bindJoin(item, nullable, loc, before);
-    if (item.tag == "RangeSubselect") return item.bool("lateral") ? this.bindLateral(item, nullable, loc, before) : this.bindSubquery(item, nullable, loc);
+    if (item.tag == "RangeSubselect") return item.bool("lateral") ? bindLateral(this, item, nullable, loc, before) : this.bindSubquery(item, nullable, loc);
     if (item.tag == "RangeFunction") return bindFromFunction(this, item, loc, before);
     this.notDifferentiable("FROM item " + item.tag, loc);
     return null;
@@ -566,90 +571,6 @@ export class QueryAnalyzer extends SublinkBinder {
   }
 
   /**
-   * A LATERAL subquery that selects, projects and joins (no grouping): flattened like any
-   * subquery in FROM, its WHERE — which may read the items `before` it — made the condition of
-   * the join that brings it in (`L, LATERAL (SELECT … FROM S WHERE p)` is `L JOIN S ON p`, and
-   * `L LEFT JOIN LATERAL (…) ON c` is `L LEFT JOIN S ON p AND c`). On the nullable side of an
-   * outer join, an output column that is not one of its own columns would not be padded: it is
-   * refused where referenced.
-   */
-  bindLateral(item: PNode, nullable: bool, loc: i64, before: FromItem[]): FromItem | null {
-    const sub = item.node("subquery");
-    const subLoc = locationIn(sub, loc);
-    if (sub !== null && sub.tag == "SelectStmt" && isOneRow(changetype<PNode>(sub)) && before.length > 0) {
-      return this.bindLateralRow(item, changetype<PNode>(sub), nullable, subLoc, before);
-    }
-    if (sub === null || sub.tag != "SelectStmt" || isConstant(changetype<PNode>(sub))) { this.notDifferentiable("this LATERAL subquery", subLoc); return null; }
-    const scope = new Scope(before);
-    scope.outer = this.outerScope;
-    const saved = this.outerScope;
-    this.outerScope = scope;
-    const first = this.scans.length;
-    const bound = this.bindQuery(changetype<PNode>(sub), subLoc, " in a LATERAL subquery");
-    this.outerScope = saved;
-    if (bound === null) return null;
-    const q = changetype<AnalyzedQuery>(bound);
-    const inside: Expr[] = [];
-    collectOperatorExprs(changetype<Operator>(q.from), inside);
-    for (let i = 0; i < inside.length; i++) {
-      if (readsOuter(inside[i], first)) { this.notDifferentiable("a LATERAL subquery that reads the items before it inside its FROM clause", subLoc); return null; }
-    }
-    const aliasNode = item.node("alias");
-    const alias = aliasNode !== null ? aliasNode.str("aliasname") : "";
-    const colnames = aliasNode !== null ? nameList(aliasNode, "colnames") : new Array<string>();
-    if (q.grouped) return bindGroupingLateral(this, q, first, alias, colnames, nullable, subLoc);
-    // Its WHERE becomes a join condition: only where it filters the rows it returns.
-    const columns: ColumnBinding[] = [];
-    for (let i = 0; i < q.outputs.length; i++) {
-      const e = q.outputs[i].expr;
-      const own = e.kind == ExprKind.Column && (e as ColumnExpr).rel >= first;
-      columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : q.outputs[i].name, e, nullable && !own));
-    }
-    const out = new FromItem(changetype<Operator>(q.from), columns, alias.length > 0 ? [new AliasEntry(alias, "", columns)] : []);
-    out.lateral = q.where;
-    return out;
-  }
-
-  /**
-   * A LATERAL subquery of one row without FROM — `LATERAL (SELECT x + 1 AS y)`, `LATERAL
-   * (VALUES (x, y))` — adds no relation: its columns are expressions over the items `before` it
-   * (`columnsOnly`), evaluated over the joined rows as PostgreSQL evaluates it for each. On the
-   * nullable side of an enclosing outer join a computed one would not be padded: it is refused
-   * where referenced.
-   */
-  bindLateralRow(item: PNode, sub: PNode, nullable: bool, loc: i64, before: FromItem[]): FromItem | null {
-    const scope = new Scope(before);
-    scope.outer = this.outerScope;
-    const binder = new ExpressionBinder(this.queryText, scope, this.fixedPosition, this.functions);
-    const names: string[] = [];
-    const exprs: Expr[] = [];
-    const values = sub.list("valuesLists");
-    if (values.length > 0) {
-      const row = valuesAsNodes(values[0].items);
-      for (let i = 0; i < row.length; i++) {
-        const e = binder.bind(row[i], 0, false);
-        if (e === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
-        names.push("column" + (i + 1).toString());
-        exprs.push(changetype<Expr>(e));
-      }
-    } else {
-      const outputs = this.bindTargets(sub, binder, false);
-      if (outputs === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
-      for (let i = 0; i < outputs.length; i++) { names.push(outputs[i].name); exprs.push(outputs[i].expr); }
-    }
-    const aliasNode = item.node("alias");
-    const alias = aliasNode !== null ? aliasNode.str("aliasname") : "";
-    const colnames = aliasNode !== null ? nameList(aliasNode, "colnames") : new Array<string>();
-    const columns: ColumnBinding[] = [];
-    for (let i = 0; i < exprs.length; i++) {
-      columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : names[i], exprs[i], nullable && exprs[i].kind != ExprKind.Column));
-    }
-    const out = new FromItem(before[0].op, columns, alias.length > 0 ? [new AliasEntry(alias, "", columns)] : []);
-    out.columnsOnly = true;
-    return out;
-  }
-
-  /**
    * A view is inlined like a subquery in FROM: its query (PostgreSQL's parse of pg_get_viewdef)
    * is flattened into the defining query, so its base tables are captured and joined directly.
    * Errors inside it point at the view's name.
@@ -698,7 +619,7 @@ export class QueryAnalyzer extends SublinkBinder {
    */
   flatten(s: PNode, alias: string, schema: string, colnames: string[], nullable: bool, loc: i64): FromItem | null {
     const subLoc = locationIn(s, loc);
-    if (isConstant(s)) return this.bindConstant(s, alias, colnames, subLoc);
+    if (isConstant(s)) return bindConstant(this, s, alias, colnames, subLoc);
     const sub = this.bindQuery(s, subLoc, " in a subquery in FROM");
     if (sub === null) return null;
     const q = changetype<AnalyzedQuery>(sub);
@@ -730,72 +651,6 @@ export class QueryAnalyzer extends SublinkBinder {
     const derived = new DerivedOperator(this.scans.length, [q], alias);
     this.scans.push(derived);
     return derived;
-  }
-
-  /**
-   * VALUES, or a SELECT without FROM, in FROM: a constant relation (it never changes, so its
-   * delta is empty). Its expressions are bound like any other; columns are named as PostgreSQL
-   * names them (`column1`, ... for VALUES) unless `colnames` says otherwise.
-   */
-  bindConstant(s: PNode, alias: string, colnames: string[], loc: i64): FromItem | null {
-    const where = " in a subquery in FROM";
-    if (s.node("whereClause") !== null || s.list("groupClause").length > 0 || s.node("havingClause") !== null
-      || s.list("distinctClause").length > 0) {
-      this.notDifferentiable("a SELECT without FROM with WHERE, GROUP BY, HAVING or DISTINCT" + where, loc);
-      return null;
-    }
-    if (!this.checkPlainSelect(s, loc, where)) return null;
-    // Inside a subquery in an expression, names of the enclosing query resolve, and are refused.
-    const scope = new Scope([]);
-    scope.outer = this.outerScope;
-    const binder = new ExpressionBinder(this.queryText, scope, this.fixedPosition, this.functions);
-    const names: string[] = [];
-    const rendered: string[] = [];
-    const values = s.list("valuesLists");
-    let sql: string;
-    if (values.length > 0) {
-      const rows: string[] = [];
-      for (let r = 0; r < values.length; r++) {
-        const items = valuesAsNodes(values[r].items);
-        if (r == 0) for (let i = 0; i < items.length; i++) names.push("column" + (i + 1).toString());
-        if (items.length != names.length) {
-          this.failed(new EngineError(ErrorCode.SyntaxError, "VALUES lists must all be the same length").at(this.at(loc)));
-          return null;
-        }
-        const row: string[] = [];
-        for (let i = 0; i < items.length; i++) {
-          const e = binder.bind(items[i], 0, false);
-          if (e === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
-          if (columnRefs(e).length > 0) return this.constantReadsOuter(loc);
-          row.push(canonicalSql(e));
-        }
-        rows.push("(" + row.join(", ") + ")");
-      }
-      const columns: string[] = [];
-      for (let i = 0; i < names.length; i++) columns.push("o" + (i + 1).toString());
-      sql = "SELECT * FROM (VALUES " + rows.join(", ") + ") AS v (" + columns.join(", ") + ")";
-    } else {
-      const outputs = this.bindTargets(s, binder, false);
-      if (outputs === null) { this.binderFailed(changetype<EngineError>(binder.error)); return null; }
-      for (let i = 0; i < outputs.length; i++) {
-        if (columnRefs(outputs[i].expr).length > 0) return this.constantReadsOuter(loc);
-        names.push(outputs[i].name);
-        rendered.push(canonicalSql(outputs[i].expr) + " AS o" + (i + 1).toString());
-      }
-      sql = "SELECT " + rendered.join(", ");
-    }
-    const constant = DerivedOperator.constant(this.scans.length, sql, names.length, alias.length > 0 ? alias : "values");
-    this.scans.push(constant);
-    const columns: ColumnBinding[] = [];
-    for (let i = 0; i < names.length; i++) {
-      columns.push(new ColumnBinding(i < colnames.length ? colnames[i] : names[i], new ColumnExpr(constant.rel, constant.columns[i])));
-    }
-    return new FromItem(constant, columns, alias.length > 0 ? [new AliasEntry(alias, "", columns)] : []);
-  }
-
-  constantReadsOuter(loc: i64): FromItem | null {
-    this.notDifferentiable("VALUES or a SELECT without FROM that reads the enclosing query", loc);
-    return null;
   }
 
   /** Binds a target list, expanding `*` and `alias.*`; null on error (recorded in the binder). */

@@ -36,7 +36,7 @@
 
 import {
   Expr, ExprKind, BoolExpr, OperatorExpr, DistinctExpr, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExpr,
-  NullTestExpr, CaseExpr, CallLikeExpr, columnRefs, childExpressions, replaceColumns, withChildren,
+  NullTestExpr, CaseExpr, CallLikeExpr, columnRefs, childExpressions, replaceColumns,
 } from "../ir/expr";
 import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
 import { PNode } from "../nodes/parse-node";
@@ -47,7 +47,8 @@ import { ExpressionBinder } from "./expressions";
 import { nodeList, nameList, locationIn } from "./tree";
 import { QueryAnalyzer, isConstant, isOneRow } from "./query";
 import { limitKeepsOne } from "./limits";
-import { AnalyzedQuery, OutputColumn, keyOutputs, conjunctionOf, collectQueryExprs } from "./analyzed-query";
+import { bindConstant } from "./constant";
+import { AnalyzedQuery, OutputColumn, GroupColumns, keyOutputs, groupOutputs, conjunctionOf, collectQueryExprs } from "./analyzed-query";
 import { FromItem, ColumnBinding, AliasEntry } from "./scope";
 
 /** The correlation of a subquery's WHERE with the enclosing query, split from its other conjuncts. */
@@ -494,7 +495,7 @@ function bindCorrelated(a: QueryAnalyzer, sub: PNode, loc: i64, binder: Expressi
 
 /** A subquery of VALUES, or a SELECT without FROM, as a query reading its constant relation. */
 function bindConstantQuery(a: QueryAnalyzer, sub: PNode, loc: i64): AnalyzedQuery | null {
-  const item = a.bindConstant(sub, "subquery", [], loc);
+  const item = bindConstant(a, sub, "subquery", [], loc);
   if (item === null) return null;
   const q = new AnalyzedQuery();
   q.from = item.op;
@@ -666,16 +667,16 @@ export function joinAboveGroups(a: QueryAnalyzer, q: AnalyzedQuery, ds: DerivedO
   const outputs = q.outputs;
   q.groupKeys = keys;
   q.having = conjunctionOf(kept);
-  q.outputs = keyOutputs(keys);
-  for (let i = 0; i < q.aggregates.length; i++) q.outputs.push(new OutputColumn("a" + (i + 1).toString(), q.aggregates[i]));
+  q.outputs = groupOutputs(keys, q.aggregates);
   const g = a.derive(q, "groups");
+  const over = new GroupColumns(keys, g);
   let from: Operator = g;
   for (let i = 0; i < ds.length; i++) from = new JoinOperator(JoinType.Inner, from, ds[i], null);
   const out = new AnalyzedQuery();
   out.from = from;
-  for (let i = 0; i < outputs.length; i++) out.outputs.push(new OutputColumn(outputs[i].name, overGroups(outputs[i].expr, keys, q.aggregates, g)));
+  for (let i = 0; i < outputs.length; i++) out.outputs.push(new OutputColumn(outputs[i].name, over.read(outputs[i].expr)));
   const filters: Expr[] = [];
-  for (let i = 0; i < lifted.length; i++) filters.push(overGroups(lifted[i], keys, q.aggregates, g));
+  for (let i = 0; i < lifted.length; i++) filters.push(over.read(lifted[i]));
   out.where = conjunctionOf(filters);
   out.scans = a.scans;
   return out;
@@ -686,20 +687,4 @@ function readsAny(e: Expr, rels: i32[]): bool {
   const refs = columnRefs(e);
   for (let i = 0; i < refs.length; i++) if (rels.includes(refs[i].rel)) return true;
   return false;
-}
-
-/** `e` (over a group's keys and aggregates, and one-row results) over the columns of G, the groups as a relation (see joinAboveGroups). */
-function overGroups(e: Expr, keys: Expr[], aggregates: AggregateExpr[], g: DerivedOperator): Expr {
-  const text = canonicalSql(e);
-  for (let i = 0; i < keys.length; i++) if (canonicalSql(keys[i]) == text) return new ColumnExpr(g.rel, g.columns[i]);
-  if (e.kind == ExprKind.Aggregate) {
-    for (let i = 0; i < aggregates.length; i++) {
-      if (aggregates[i] == e || canonicalSql(aggregates[i]) == text) return new ColumnExpr(g.rel, g.columns[keys.length + i]);
-    }
-  }
-  const children = childExpressions(e);
-  if (children.length == 0) return e;
-  const mapped: Expr[] = [];
-  for (let i = 0; i < children.length; i++) mapped.push(overGroups(children[i], keys, aggregates, g));
-  return withChildren(e, mapped);
 }

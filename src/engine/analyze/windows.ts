@@ -6,14 +6,14 @@
  */
 
 import { PNode } from "../nodes/parse-node";
-import { Expr, ExprKind, ColumnExpr, AggregateExpr, AggregateCall, WindowExpr, SortKey, FRAME_ROWS, childExpressions, withChildren, columnRefs } from "../ir/expr";
+import { Expr, ExprKind, ColumnExpr, AggregateCall, WindowExpr, SortKey, FRAME_ROWS, childExpressions, columnRefs } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { Operator, ScanOperator, DerivedOperator, isDerived, scansOf } from "../ir/operator-tree";
 import { ExpressionBinder, sortSuffix } from "./expressions";
 import { nodeList } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 import { QueryAnalyzer } from "./query";
-import { AnalyzedQuery, OutputColumn, keyOutputs } from "./analyzed-query";
+import { AnalyzedQuery, OutputColumn, GroupColumns, groupOutputs } from "./analyzed-query";
 
 /**
  * `SELECT DISTINCT ON (keys) ... ORDER BY ...`: `row_number() OVER (PARTITION BY keys ORDER BY
@@ -60,8 +60,7 @@ export function windowed(a: QueryAnalyzer, q: AnalyzedQuery, windows: WindowExpr
     groups.having = q.having;
     groups.grouped = true;
     groups.scans = a.scans;
-    groups.outputs = keyOutputs(q.groupKeys);
-    for (let i = 0; i < q.aggregates.length; i++) groups.outputs.push(new OutputColumn("a" + (i + 1).toString(), q.aggregates[i]));
+    groups.outputs = groupOutputs(q.groupKeys, q.aggregates);
     const g = a.derive(groups, "groups");
     const over = new GroupColumns(q.groupKeys, g);
     const outputs: OutputColumn[] = [];
@@ -109,9 +108,7 @@ export function windowed(a: QueryAnalyzer, q: AnalyzedQuery, windows: WindowExpr
  */
 function orderDetermines(w: WindowExpr, from: Operator): bool {
   if (w.call.builtin && !ORDER_DEPENDENT_WINDOWS.includes(w.call.bareName) && (w.frameOptions & FRAME_ROWS) == 0) return true;
-  const keys: string[] = [];
-  for (let i = 0; i < w.partition.length; i++) keys.push(canonicalSql(w.partition[i]));
-  for (let i = 0; i < w.order.length; i++) keys.push(canonicalSql(w.order[i].expr));
+  const keys = windowKeys(w);
   const scans = scansOf(from);
   for (let i = 0; i < scans.length; i++) {
     const unique = uniqueColumns(scans[i]);
@@ -121,6 +118,14 @@ function orderDetermines(w: WindowExpr, from: Operator): bool {
   return true;
 }
 
+/** The canonical texts of window `w`'s PARTITION BY and ORDER BY expressions. */
+function windowKeys(w: WindowExpr): string[] {
+  const keys: string[] = [];
+  for (let i = 0; i < w.partition.length; i++) keys.push(canonicalSql(w.partition[i]));
+  for (let i = 0; i < w.order.length; i++) keys.push(canonicalSql(w.order[i].expr));
+  return keys;
+}
+
 /**
  * True when rows that window `w`'s PARTITION BY and ORDER BY leave tied are alike in every column
  * the select list `outputs` reads (each is one of those keys): whatever order PostgreSQL reads
@@ -128,36 +133,12 @@ function orderDetermines(w: WindowExpr, from: Operator): bool {
  * BY four ORDER BY ten), ten`), so a recomputed partition has exactly the rows stored for it.
  */
 function tiesAlike(w: WindowExpr, outputs: OutputColumn[]): bool {
-  const keys: string[] = [];
-  for (let i = 0; i < w.partition.length; i++) keys.push(canonicalSql(w.partition[i]));
-  for (let i = 0; i < w.order.length; i++) keys.push(canonicalSql(w.order[i].expr));
+  const keys = windowKeys(w);
   for (let i = 0; i < outputs.length; i++) {
     const refs = columnRefs(outputs[i].expr);
     for (let k = 0; k < refs.length; k++) if (!keys.includes(canonicalSql(refs[k]))) return false;
   }
   return true;
-}
-
-/**
- * Reads expressions over a grouped query's keys and aggregates from the Derived relation `g` of
- * its groups (columns: the keys, then the aggregates by index).
- */
-class GroupColumns {
-  texts: string[] = [];
-  constructor(public keys: Expr[], public g: DerivedOperator) {
-    for (let i = 0; i < keys.length; i++) this.texts.push(canonicalSql(keys[i]));
-  }
-
-  read(e: Expr): Expr {
-    const at = this.texts.indexOf(canonicalSql(e));
-    if (at >= 0) return new ColumnExpr(this.g.rel, this.g.columns[at]);
-    if (e.kind == ExprKind.Aggregate) return new ColumnExpr(this.g.rel, this.g.columns[this.keys.length + (e as AggregateExpr).index]);
-    const children = childExpressions(e);
-    if (children.length == 0) return e;
-    const read: Expr[] = [];
-    for (let i = 0; i < children.length; i++) read.push(this.read(children[i]));
-    return withChildren(e, read);
-  }
 }
 
 /** Window functions whose value depends on the order of the rows within a partition. */

@@ -197,11 +197,9 @@ export class JoinCompiler {
   state(op: Operator): Piece {
     if (op.kind == OperatorKind.Scan) {
       const scan = op as ScanOperator;
-      const alias = "__pgt_s" + scan.rel.toString();
-      const cols = new ColumnMap();
-      for (let i = 0; i < scan.columns.length; i++) cols.set(scan.rel, scan.columns[i], alias + "." + quoteIdent(scan.columns[i]));
-      if (!isDerived(scan)) return new Piece(sourceFrom(scan, alias), [], "1", cols);
-      return new Piece("(" + this.derivedState(changetype<DerivedOperator>(scan)) + ") AS " + alias, [], "1", cols);
+      const alias = scanAlias(scan);
+      if (!isDerived(scan)) return new Piece(sourceFrom(scan, alias), [], "1", scanColumns(scan, alias));
+      return new Piece("(" + this.derivedState(changetype<DerivedOperator>(scan)) + ") AS " + alias, [], "1", scanColumns(scan, alias));
     }
     if (op.kind == OperatorKind.Filter) {
       const f = op as FilterOperator;
@@ -233,13 +231,19 @@ export class JoinCompiler {
     return new Piece("(" + l.from + keyword + r.from + " ON " + on.join(" AND ") + ")", where, "1", cols);
   }
 
-  /** The rows of a derived relation as a SELECT, its columns named as the relation's: its branches' states, concatenated. */
-  private derivedState(d: DerivedOperator): string {
+  /**
+   * The rows of a derived relation as a SELECT, its columns named as the relation's: its branches'
+   * states, concatenated. `keys` (expressions over a one-branch relation's input) equal to
+   * `values` (SQL) keep only the groups with those keys (see probed).
+   */
+  private derivedState(d: DerivedOperator, keys: Expr[] = [], values: string[] = []): string {
     if (d.isConstant) return d.values;
     const parts: string[] = [];
     for (let i = 0; i < d.branches.length; i++) {
       const input = new JoinCompiler(this.scans, this.delta).state(inputOf(d.branches[i]));
-      const where = input.where.length > 0 ? "\n  WHERE " + conjunction(input.where) : "";
+      const conditions = input.where.slice(0);
+      for (let k = 0; k < keys.length; k++) conditions.push(renderExpr(keys[k], input.cols) + " = " + values[k]);
+      const where = conditions.length > 0 ? "\n  WHERE " + conjunction(conditions) : "";
       parts.push(derivedState(d.branches[i], d.columns, input.from, where, input.cols));
     }
     return parts.length == 1 ? parts[0] : "(" + parts.join(")\nUNION ALL\n(") + ")";
@@ -257,9 +261,9 @@ export class JoinCompiler {
     if (condition === null || op.kind != OperatorKind.Scan || !isDerived(op as ScanOperator)) return this.state(op);
     const d = changetype<DerivedOperator>(op);
     if (d.branches.length != 1 || (d.branches[0].kind != OperatorKind.Aggregate && d.branches[0].kind != OperatorKind.Distinct)) return this.state(op);
-    const keys = groupKeyColumns(d);
-    const input = new JoinCompiler(this.scans, this.delta).state(inputOf(d.branches[0]));
-    const where = input.where.slice(0);
+    const groupKeys = groupKeyColumns(d);
+    const keys: Expr[] = [];
+    const values: string[] = [];
     const conjuncts = splitAnd(changetype<Expr>(condition));
     for (let i = 0; i < conjuncts.length; i++) {
       const c = conjuncts[i];
@@ -268,21 +272,19 @@ export class JoinCompiler {
       const left = o.left;
       if (left === null) continue;
       // `d.o1 = t.x` or `t.x = d.o1`.
-      let at = keyEquality(d, keys, changetype<Expr>(left), o.right, outer);
+      let at = keyEquality(d, groupKeys, changetype<Expr>(left), o.right, outer);
       let value = o.right;
       if (at < 0) {
-        at = keyEquality(d, keys, o.right, changetype<Expr>(left), outer);
+        at = keyEquality(d, groupKeys, o.right, changetype<Expr>(left), outer);
         value = changetype<Expr>(left);
       }
       if (at < 0) continue;
-      where.push(renderExpr(changetype<Expr>(keys[at]), input.cols) + " = " + renderExpr(value, outer));
+      keys.push(changetype<Expr>(groupKeys[at]));
+      values.push(renderExpr(value, outer));
     }
-    if (where.length == input.where.length) return this.state(op);
-    const alias = "__pgt_s" + d.rel.toString();
-    const cols = new ColumnMap();
-    for (let i = 0; i < d.columns.length; i++) cols.set(d.rel, d.columns[i], alias + "." + quoteIdent(d.columns[i]));
-    const sql = derivedState(d.branches[0], d.columns, input.from, "\n  WHERE " + conjunction(where), input.cols);
-    return new Piece("LATERAL (" + sql + ") AS " + alias, [], "1", cols);
+    if (keys.length == 0) return this.state(op);
+    const alias = scanAlias(d);
+    return new Piece("LATERAL (" + this.derivedState(d, keys, values) + ") AS " + alias, [], "1", scanColumns(d, alias));
   }
 
   /** `p` as a single FROM item with no pending conditions (a subquery when it has some). */
@@ -300,7 +302,7 @@ export class JoinCompiler {
   terms(op: Operator): Piece[] {
     if (op.kind == OperatorKind.Scan) {
       const scan = op as ScanOperator;
-      const alias = "__pgt_s" + scan.rel.toString();
+      const alias = scanAlias(scan);
       return [new Piece(this.deltaCte(op) + " AS " + alias, [], alias + ".__pgt_sign", this.cteColumns(op, alias)).needing(deltaNeeds(scan))];
     }
     if (op.kind == OperatorKind.Filter) {
@@ -357,7 +359,7 @@ export class JoinCompiler {
    */
   private functionItem(j: JoinOperator, cols: ColumnMap): Piece {
     const f = changetype<DerivedOperator>(j.right);
-    const alias = "__pgt_s" + f.rel.toString();
+    const alias = scanAlias(f);
     const left = j.joinType == JoinType.Left;
     const inner = left ? "__pgt_f" : alias;
     const own = new ColumnMap();
@@ -635,6 +637,18 @@ function pushDownRestrictions(input: Operator, compiler: JoinCompiler): void {
       if (ors.length == branches.length) compiler.restrict(r, new BoolExpr("OR", ors));
     }
   }
+}
+
+/** The alias of scan `scan` in state and delta SQL. */
+function scanAlias(scan: ScanOperator): string {
+  return "__pgt_s" + scan.rel.toString();
+}
+
+/** The columns of scan `scan` read through `alias`. */
+function scanColumns(scan: ScanOperator, alias: string): ColumnMap {
+  const cols = new ColumnMap();
+  for (let i = 0; i < scan.columns.length; i++) cols.set(scan.rel, scan.columns[i], alias + "." + quoteIdent(scan.columns[i]));
+  return cols;
 }
 
 /**
