@@ -222,6 +222,12 @@ function answer(c: CatalogConfig, request: CatalogRequest): string | null {
       if (st === undefined) return null;
       return JSON.stringify({ dependents: [], ...st, sources: st.sources.map((s) => ({ cdcMode: "trigger", ...s })) });
     }
+    // pg_typeof of a typed NULL (the only expressions the fixture types).
+    case "expressionType": {
+      const typed = /^SELECT to_json\(pg_typeof\(NULL::([a-z ]+)\)::text\)::text$/.exec(String(request.sql));
+      if (typed === null) throw new Error(`catalog fixture cannot type ${String(request.sql)}`);
+      return JSON.stringify(typed[1]);
+    }
     default:
       throw new Error(`catalog fixture has no answer for kind ${JSON.stringify(request.kind)}`);
   }

@@ -60,6 +60,14 @@ export class Analysis {
    * and a refresh with changes runs the query and changes the stored rows that differ.
    */
   recursive: bool = false;
+  /**
+   * An aggregate inside a derived relation whose value depends on the order of its rows
+   * (analyze/order-sensitive.ts), as `name()`; "" when none. A refresh with changes runs the query
+   * and changes the stored rows that differ.
+   */
+  orderSensitive: string = "";
+  /** True when a refresh with changes recomputes the query and writes the difference (TopK, WITH RECURSIVE, orderSensitive). */
+  get recomputed(): bool { return this.topK || this.recursive || this.orderSensitive.length > 0; }
   /** What a differential or IMMEDIATE stream table of this query should be warned about (volatile, stable functions). */
   warnings: string[] = [];
 }

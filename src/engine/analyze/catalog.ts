@@ -219,6 +219,12 @@ export function lookupResultType(call: string): string | null {
   return json === null ? null : json.kind == JsonKind.String ? json.text : null;
 }
 
+/** The type of expression `sql` (regtype text), as PostgreSQL resolves it; its column references are typed NULLs. */
+export function lookupExpressionType(sql: string): string | null {
+  const json = ask("expressionType", "SELECT to_json(pg_typeof(" + sql + ")::text)::text", new JsonObjectWriter());
+  return json === null ? null : json.kind == JsonKind.String ? json.text : null;
+}
+
 const TARGET_SQL = `WITH p AS (SELECT parse_ident($1->>'name') AS parts)
 SELECT json_build_object('parts', cardinality(parts),
   'schema', CASE WHEN cardinality(parts) = 2 THEN parts[1] ELSE current_schema() END,

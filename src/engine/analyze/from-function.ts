@@ -201,7 +201,7 @@ function agree(functions: FunctionInfo[]): bool {
 }
 
 /** Source columns as typed NULLs (`NULL::int4`); `unknown` when a column's type is not known here (a derived relation's). */
-class TypedNullContext extends RenderContext {
+export class TypedNullContext extends RenderContext {
   unknown: bool = false;
   constructor(public scans: ScanOperator[]) { super(); }
   column(c: ColumnExpr): string {

@@ -32,6 +32,7 @@ import { nodeList, nameList, characterPosition, locationIn, figureColumnName } f
 import { canonicalSql } from "../sqlgen/render-expression";
 import { hasLimit, limitNode, topKReason } from "./limits";
 import { analyzeRecursive } from "./recursive";
+import { orderSensitiveAggregate } from "./order-sensitive";
 import { bindFromFunction, bindTargetFunction, misplacedFunction, TARGET_FUNCTION_GROUPED } from "./from-function";
 import { bindLateral } from "./lateral";
 import { bindConstant } from "./constant";
@@ -162,6 +163,12 @@ export class QueryAnalyzer extends SublinkBinder {
     q.views = this.views;
     recordColumnsUsed(q);
     this.result.query = q;
+    const sensitive = orderSensitiveAggregate(q);
+    if (sensitive.length > 0) {
+      this.result.orderSensitive = sensitive;
+      this.functions.warn(sensitive + " inside a subquery or window depends on the order of its rows:"
+        + " a refresh with changes runs the whole query and writes only the rows that differ");
+    }
     return this.result;
   }
 

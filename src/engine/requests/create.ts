@@ -164,11 +164,12 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     const operators = buildOperatorTree(q);
     program.differentiable = true;
     program.probe = probeSelect(q.scans);
-    if (analysis.topK || analysis.recursive) {
-      // TopK and WITH RECURSIVE: a refresh with changes runs the query and changes the stored rows
-      // that differ (such a query's rows have no identity beyond their values).
+    if (analysis.recomputed) {
+      // TopK, WITH RECURSIVE and order-sensitive aggregates below the top: a refresh with changes
+      // runs the query and changes the stored rows that differ.
       const limited = querySelect(defining);
-      program.operatorTree = analysis.topK ? "TopK(" + describeOperatorTree(operators) + ")" : recursiveTree(q.scans);
+      program.operatorTree = analysis.topK ? "TopK(" + describeOperatorTree(operators) + ")"
+        : analysis.recursive ? recursiveTree(q.scans) : "Recompute(" + describeOperatorTree(operators) + ")";
       program.full = [new Statement("TRUNCATE " + storage), new Statement("INSERT INTO " + storage + "\n" + limited, Counting.Inserted)];
       program.fullDiff = fullDiffStatements(schema, name, limited, "");
       program.differential = program.fullDiff;
@@ -185,7 +186,7 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     }
     // One base table read once: statement triggers apply each statement's transition tables. Any
     // other query is refreshed from its change buffers at the end of each writing statement.
-    if (!analysis.topK && !analysis.recursive && q.views.length == 0 && q.scans.length == 1 && !isDerived(q.scans[0])) {
+    if (!analysis.recomputed && q.views.length == 0 && q.scans.length == 1 && !isDerived(q.scans[0])) {
       program.immediate = new ImmediateProgram(immediateStep(operators, q.scans, storage, DeltaSource.Inserted),
         immediateStep(operators, q.scans, storage, DeltaSource.Updated), immediateStep(operators, q.scans, storage, DeltaSource.Deleted),
         rowVersionsSelect(storage));

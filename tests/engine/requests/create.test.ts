@@ -44,6 +44,11 @@ const DIFFERENTIABLE: { query: string; tree: string; source: string; columns: st
   { query: "SELECT DISTINCT kind FROM events WHERE n > 0", tree: "Distinct(Filter(Scan(public.events)))", source: "events", columns: ["n", "kind"] },
   { query: "SELECT public.orders.id, orders.note FROM public.orders", tree: "Project(Scan(public.orders))", source: "orders", columns: ["id", "note"] },
   { query: "SELECT x.c FROM (SELECT customer AS c, count(*) AS n FROM orders GROUP BY customer) AS x", tree: "Project(Derived(Aggregate(Scan(public.orders))))", source: "orders", columns: ["customer", "id"] },
+  // Aggregates inside a derived relation whose value does not depend on the order of their rows keep the delta rules.
+  { query: "SELECT x.c, x.s FROM (SELECT customer AS c, sum(amount) AS s, stddev(amount) AS d FROM orders GROUP BY customer) AS x",
+    tree: "Project(Derived(Aggregate(Scan(public.orders))))", source: "orders", columns: ["customer", "amount", "id"] },
+  { query: "SELECT x.c, x.notes FROM (SELECT customer AS c, string_agg(note, ',' ORDER BY note) AS notes FROM orders GROUP BY customer) AS x",
+    tree: "Project(Derived(Aggregate(Scan(public.orders))))", source: "orders", columns: ["customer", "note", "id"] },
   { query: "WITH c (k) AS (SELECT id FROM orders), orders AS (SELECT k FROM c) SELECT k FROM orders", tree: "Project(Scan(public.orders))", source: "orders", columns: ["id"] },
 ];
 
@@ -85,6 +90,20 @@ describe("AUTO", () => {
     expect(result.program.sources).toEqual([{ oid: rel.oid, schema: "public", name: source, relkind: "r", columns }]);
     const dependency = result.statements.at(-1).sql;
     expect(dependency).toContain(`SELECT pgt_id, ${rel.oid}, 'TABLE', ARRAY[${columns.map(sqlLiteral).join(", ")}]::text[], 'trigger'`);
+  });
+
+  it.each([
+    ["SELECT x.c, x.notes FROM (SELECT customer AS c, string_agg(note, ',') AS notes FROM orders GROUP BY customer) AS x",
+      "string_agg()", "Recompute(Project(Derived(Aggregate(Scan(public.orders)))))"],
+    ["SELECT id, array_agg(note) OVER (PARTITION BY customer) AS notes FROM orders", "array_agg()", "Recompute(Project(Derived(Window(Scan(public.orders)))))"],
+  ])("recomputes %s, whose aggregate below the top depends on the order of its rows, with a warning", (query, call, tree) => {
+    const result = created(query);
+    expect(result.refreshMode).toBe("DIFFERENTIAL");
+    expect(result.warnings).toEqual([`stream table "new_st": ${call} inside a subquery or window depends on the order of its rows:`
+      + " a refresh with changes runs the whole query and writes only the rows that differ"]);
+    expect(result.program.operatorTree).toBe(tree);
+    expect(result.program.differential).toEqual(result.program.fullDiff);
+    expect(result.program.immediate).toBeNull();
   });
 
   it.each(NOT_DIFFERENTIABLE)("falls back to FULL with one warning naming $construct", ({ query, construct, sources }) => {
