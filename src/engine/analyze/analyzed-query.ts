@@ -61,9 +61,10 @@ export class Analysis {
    */
   recursive: bool = false;
   /**
-   * An aggregate inside a derived relation whose value depends on the order of its rows
-   * (analyze/order-sensitive.ts), as `name()`; "" when none. A refresh with changes runs the query
-   * and changes the stored rows that differ.
+   * What makes the query's rows depend on the order PostgreSQL reads rows in ("" when nothing
+   * does): an aggregate of that kind in a derived relation (analyze/order-sensitive.ts), or a
+   * window function over tied rows (analyze/windows.ts). A refresh with changes runs the query and
+   * changes the stored rows that differ.
    */
   orderSensitive: string = "";
   /** True when a refresh with changes recomputes the query and writes the difference (TopK, WITH RECURSIVE, orderSensitive). */

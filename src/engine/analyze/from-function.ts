@@ -19,13 +19,14 @@
 import { PNode } from "../nodes/parse-node";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
-import { ColumnInfo, FunctionInfo, lookupResultType } from "./catalog";
+import { FunctionInfo, lookupResultType } from "./catalog";
 import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
-import { Operator, OperatorKind, JoinOperator, JoinType, DerivedOperator, FilterOperator, ScanOperator, isDerived, isLateralFunction, scansOf } from "../ir/operator-tree";
+import { Operator, OperatorKind, JoinOperator, JoinType, DerivedOperator, FilterOperator, isLateralFunction, scansOf } from "../ir/operator-tree";
 import { Expr, ExprKind, ColumnExpr, FunctionExpr, columnRefs, childExpressions } from "../ir/expr";
 import { ExpressionBinder } from "./expressions";
 import { nodeList, nameList, valuesAsNodes } from "./tree";
-import { RenderContext, canonicalSql, renderExpr } from "../sqlgen/render-expression";
+import { canonicalSql, renderExpr } from "../sqlgen/render-expression";
+import { TypedNullContext } from "./typed-null";
 import { QueryAnalyzer } from "./query";
 
 /** Binds the function in FROM `item`; `before`: the FROM items its call may read. Null (reason recorded) when unsupported. */
@@ -198,18 +199,6 @@ function agree(functions: FunctionInfo[]): bool {
     if (functions[i].record != functions[0].record || functions[i].outputs.join(",") != functions[0].outputs.join(",")) return false;
   }
   return true;
-}
-
-/** Source columns as typed NULLs (`NULL::int4`); `unknown` when a column's type is not known here (a derived relation's). */
-export class TypedNullContext extends RenderContext {
-  unknown: bool = false;
-  constructor(public scans: ScanOperator[]) { super(); }
-  column(c: ColumnExpr): string {
-    const scan = this.scans[c.rel];
-    const info: ColumnInfo | null = isDerived(scan) ? null : scan.source.column(c.column);
-    if (info === null) { this.unknown = true; return "NULL"; }
-    return "NULL::" + changetype<ColumnInfo>(info).type;
-  }
 }
 
 /**

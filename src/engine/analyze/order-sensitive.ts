@@ -16,7 +16,7 @@
 
 import { AnalyzedQuery } from "./analyzed-query";
 import { lookupExpressionType } from "./catalog";
-import { TypedNullContext } from "./from-function";
+import { TypedNullContext } from "./typed-null";
 import { ScanOperator, DerivedOperator, isDerived } from "../ir/operator-tree";
 import { Expr, ExprKind, AggregateCall, WindowExpr, childExpressions } from "../ir/expr";
 import { canonicalSql, renderExpr } from "../sqlgen/render-expression";

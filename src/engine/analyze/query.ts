@@ -130,6 +130,11 @@ export class QueryAnalyzer extends SublinkBinder {
     return this.result;
   }
 
+  /** Records that the query's rows depend on the order rows are read in, because of `what` (the first such): it is recomputed. */
+  recomputeFor(what: string): void {
+    if (this.result.orderSensitive.length == 0) this.result.orderSensitive = what;
+  }
+
   /** Records a hard error (no refresh mode gets past it). */
   failed(error: EngineError): Analysis {
     if (this.result.error === null) this.result.error = error;
@@ -164,9 +169,10 @@ export class QueryAnalyzer extends SublinkBinder {
     recordColumnsUsed(q);
     this.result.query = q;
     const sensitive = orderSensitiveAggregate(q);
-    if (sensitive.length > 0) {
-      this.result.orderSensitive = sensitive;
-      this.functions.warn(sensitive + " inside a subquery or window depends on the order of its rows:"
+    if (sensitive.length > 0) this.recomputeFor(sensitive + " inside a subquery or window");
+    const what = this.result.orderSensitive;
+    if (what.length > 0) {
+      this.functions.warn(what + " depends on the order PostgreSQL reads rows in:"
         + " a refresh with changes runs the whole query and writes only the rows that differ");
     }
     return this.result;

@@ -74,9 +74,9 @@ export function windowed(a: QueryAnalyzer, q: AnalyzedQuery, windows: WindowExpr
   }
   for (let i = 0; i < windows.length; i++) {
     if (!orderDetermines(windows[i], changetype<Operator>(q.from)) && !tiesAlike(windows[i], q.outputs)) {
-      a.notDifferentiable("window function " + windows[i].call.bareName + "() over rows its PARTITION BY and ORDER BY leave tied"
-        + " (order by a key of every table it reads, or select only columns it partitions or orders by)" + where, loc);
-      return null;
+      // Its rows depend on the order PostgreSQL reads tied rows in: a recomputed partition need
+      // not give the rows stored for it, so the whole query is recomputed (analyze/order-sensitive.ts).
+      a.recomputeFor("window function " + windows[i].call.bareName + "() over rows its PARTITION BY and ORDER BY leave tied");
     }
   }
   // The partition keys of every window (canonical texts compared).

@@ -162,9 +162,11 @@ export function derivedDelta(branch: Operator, names: string[], withDelta: strin
     + "__pgt_r AS MATERIALIZED (\n" + rows + "\n),\n__pgt_o AS (\n" + oldRows + "\n)";
   const fresh = g.select(names, "__pgt_r AS r", "", r, affected);
   const stale = g.select(names, "__pgt_o AS r", "", r, affected);
-  if (g.keys.length == 0) {
-    // One row on each side: when a change leaves it as it was, no delta at all (the row would
-    // otherwise leave and come back in every term that joins it, e.g. a NOT IN's row counts).
+  if (g.keys.length == 0 && g.grouped) {
+    // A scalar aggregate, at most one row on each side: when a change leaves it as it was, no
+    // delta at all (the row would otherwise leave and come back in every term that joins it, e.g.
+    // a NOT IN's row counts). Not for a window without PARTITION BY: its rows are a multiset,
+    // which NOT EXISTS would compare as a set.
     return ctes + ",\n__pgt_new AS (" + fresh + "),\n__pgt_old AS (" + stale + ")"
       + "\nSELECT 1 AS __pgt_sign, q.* FROM __pgt_new AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_old AS p WHERE p *= q)"
       + "\nUNION ALL\nSELECT -1, q.* FROM __pgt_old AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_new AS p WHERE p *= q)";

@@ -99,7 +99,7 @@ describe("AUTO", () => {
   ])("recomputes %s, whose aggregate below the top depends on the order of its rows, with a warning", (query, call, tree) => {
     const result = created(query);
     expect(result.refreshMode).toBe("DIFFERENTIAL");
-    expect(result.warnings).toEqual([`stream table "new_st": ${call} inside a subquery or window depends on the order of its rows:`
+    expect(result.warnings).toEqual([`stream table "new_st": ${call} inside a subquery or window depends on the order PostgreSQL reads rows in:`
       + " a refresh with changes runs the whole query and writes only the rows that differ"]);
     expect(result.program.operatorTree).toBe(tree);
     expect(result.program.differential).toEqual(result.program.fullDiff);
