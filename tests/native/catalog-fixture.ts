@@ -67,8 +67,7 @@ export interface CatalogConfig {
   buffers: Record<string, string[]>;
   streamTables: FixtureStreamTable[];
   /** Per pgt_id: what its last refreshes cost (the refreshCosts question); none by default. */
-  refreshCosts?: Record<string, { fulls: number; fullMs: number | null; differentials: number; slope: number | null; intercept: number | null;
-    differentialMs?: number | null; differentialChanges?: number | null; sinceFull?: number }>;
+  refreshCosts?: Record<string, { fulls: number; fullMs: number | null; differentials: number; slope: number | null; intercept: number | null; sinceFull?: number }>;
 }
 
 const column = (name: string, type: string, notNull = false): FixtureColumn => ({ name, type, notNull });

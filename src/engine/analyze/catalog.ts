@@ -135,13 +135,11 @@ SELECT json_build_object(
   'differentials', count(*) FILTER (WHERE rn <= 50 AND action = 'DIFFERENTIAL'),
   'slope', regr_slope(ms, delta_row_count) FILTER (WHERE rn <= 50 AND action = 'DIFFERENTIAL'),
   'intercept', regr_intercept(ms, delta_row_count) FILTER (WHERE rn <= 50 AND action = 'DIFFERENTIAL'),
-  'differentialMs', avg(ms) FILTER (WHERE rn <= 50 AND action = 'DIFFERENTIAL'),
-  'differentialChanges', avg(delta_row_count) FILTER (WHERE rn <= 50 AND action = 'DIFFERENTIAL'),
   'sinceFull', count(*) FILTER (WHERE action = 'DIFFERENTIAL'
                                   AND rn < coalesce((SELECT min(f.rn) FROM h AS f WHERE f.action IN ('FULL', 'REINITIALIZE')), 2147483647)))::text
 FROM h`;
 
-/** What the last refreshes of a stream table cost: FULL ones on average, DIFFERENTIAL ones on average and as a line over their changes. */
+/** What the last refreshes of a stream table cost: FULL ones on average, DIFFERENTIAL ones as a line over their changes. */
 export class RefreshCosts {
   fulls: i32 = 0;
   fullMs: f64 = 0;
@@ -149,9 +147,6 @@ export class RefreshCosts {
   /** Milliseconds per change and fixed milliseconds of a DIFFERENTIAL refresh (least squares); NaN without enough spread. */
   slope: f64 = NaN;
   intercept: f64 = NaN;
-  /** The average DIFFERENTIAL refresh: its milliseconds and its changes (NaN without one). */
-  differentialMs: f64 = NaN;
-  differentialChanges: f64 = NaN;
   /** DIFFERENTIAL refreshes since the last FULL one, counted back at most max(50, window) refreshes. */
   sinceFull: i32 = 0;
 }
@@ -170,8 +165,6 @@ export function lookupRefreshCosts(pgtId: string, window: i32): RefreshCosts {
   if (json.has("fullMs")) out.fullMs = F64.parseFloat(json.str("fullMs"));
   if (json.has("slope")) out.slope = F64.parseFloat(json.str("slope"));
   if (json.has("intercept")) out.intercept = F64.parseFloat(json.str("intercept"));
-  if (json.has("differentialMs")) out.differentialMs = F64.parseFloat(json.str("differentialMs"));
-  if (json.has("differentialChanges")) out.differentialChanges = F64.parseFloat(json.str("differentialChanges"));
   return out;
 }
 

@@ -23,17 +23,13 @@ class CostsOnce {
 }
 
 /**
- * The predicted duration of a DIFFERENTIAL refresh of `changes` changes, from recent DIFFERENTIAL
- * refreshes: the line fitted through them (fixed cost plus cost per change, neither below 0) once
- * there are three of different sizes; before that, the average one scaled up by how many more
- * changes there are (never below it: a refresh has a fixed cost). NaN without any.
+ * The predicted duration of a DIFFERENTIAL refresh of `changes` changes, from the line fitted
+ * through recent DIFFERENTIAL refreshes (fixed cost plus cost per change, neither below 0); NaN
+ * when fewer than three of them, or all of the same size, leave the line undetermined.
  */
 function predictedDifferentialMs(costs: RefreshCosts, changes: i64): f64 {
-  if (costs.differentials >= 3 && !isNaN(costs.slope) && !isNaN(costs.intercept)) {
-    return Math.max(costs.intercept, 0) + Math.max(costs.slope, 0) * <f64>changes;
-  }
-  if (costs.differentials == 0 || isNaN(costs.differentialMs) || !(costs.differentialChanges > 0)) return NaN;
-  return costs.differentialMs * Math.max(1, <f64>changes / costs.differentialChanges);
+  if (costs.differentials < 3 || isNaN(costs.slope) || isNaN(costs.intercept)) return NaN;
+  return Math.max(costs.intercept, 0) + Math.max(costs.slope, 0) * <f64>changes;
 }
 
 /** The sources with pending changes, from the probe's `oid:changes,...`; null when the probe did not say. */
