@@ -11,7 +11,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { pgVersions } from "../setup/pg.ts";
-import { type OracleCase, joinOracle, errorOf } from "./oracle.ts";
+import { type OracleCase, joinOracle, errorOf, storedOperatorTree } from "./oracle.ts";
 
 const CASES: OracleCase[] = [
   { name: "f_series", query: "SELECT l.id, g.n FROM l, generate_series(1, l.v % 4) AS g (n)", columns: ["id", "n"] },
@@ -41,8 +41,7 @@ for (const major of pgVersions()) {
     beforeAll(() => { client = database.client; });
 
     it("shows the function in the operator tree, and captures only the columns its call reads", async () => {
-      const tree = await client.query("SELECT refresh_program->>'operatorTree' AS t FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'f_series'");
-      expect(tree.rows[0].t).toBe("Project(InnerJoin(Scan(public.l), Function(\"generate_series\")))");
+      expect(await storedOperatorTree(client, "f_series")).toBe("Project(InnerJoin(Scan(public.l), Function(\"generate_series\")))");
     });
 
     it.each([

@@ -68,6 +68,18 @@ export async function createStreamTable(client: pg.ClientBase, name: string, que
   return name;
 }
 
+/** The operator tree stored in the refresh program of stream table `name`. */
+export async function storedOperatorTree(client: pg.ClientBase, name: string): Promise<string> {
+  const r = await client.query("SELECT refresh_program->>'operatorTree' AS t FROM pgtrickle.pgt_stream_tables WHERE pgt_name = $1", [name]);
+  return r.rows[0].t as string;
+}
+
+/** What validate_query says of `query`: its operator tree and warnings. */
+export async function validation(client: pg.ClientBase, query: string): Promise<{ tree: string; warnings: string[] }> {
+  const r = await client.query("SELECT operator_tree, warnings FROM pgtrickle.validate_query($1)", [query]);
+  return { tree: r.rows[0].operator_tree as string, warnings: r.rows[0].warnings as string[] };
+}
+
 /** Refreshes a stream table and returns the action its history row recorded. */
 export async function refresh(client: pg.ClientBase, name: string): Promise<string> {
   await client.query("SELECT pgtrickle.refresh_stream_table($1)", [name]);

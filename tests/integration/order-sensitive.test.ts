@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { pgVersions } from "../setup/pg.ts";
-import { type OracleCase, type Random, withExtensionDatabase, createStreamTable, expectMatchesQuery, immediateTwin, randomRounds, JOIN_ROUNDS }
+import { type OracleCase, type Random, withExtensionDatabase, createStreamTable, expectMatchesQuery, immediateTwin, randomRounds, validation, JOIN_ROUNDS }
   from "./oracle.ts";
 
 const CASES: OracleCase[] = [
@@ -38,11 +38,6 @@ function randomFloatStatement(r: Random, nextId: () => number): string {
   }
 }
 
-/** The operator tree validate_query reports for `query`. */
-async function operatorTree(client: pg.ClientBase, query: string): Promise<string> {
-  return (await client.query("SELECT operator_tree FROM pgtrickle.validate_query($1)", [query])).rows[0].operator_tree as string;
-}
-
 for (const major of pgVersions()) {
   describe(`order-sensitive aggregates below the top on PostgreSQL ${major}`, () => {
     const database = withExtensionDatabase(major);
@@ -59,16 +54,15 @@ for (const major of pgVersions()) {
     });
 
     it("recomputes them, and keeps the delta rules over exact types and at the top", async () => {
-      for (const c of CASES) expect(await operatorTree(client, c.query)).toMatch(/^Recompute\(/);
-      const warnings = (await client.query("SELECT warnings FROM pgtrickle.validate_query($1)", [CASES[0].query])).rows[0].warnings as string[];
-      expect(warnings).toContain("sum() over double precision inside a subquery or window depends on the order PostgreSQL reads rows in:"
+      for (const c of CASES) expect((await validation(client, c.query)).tree).toMatch(/^Recompute\(/);
+      expect((await validation(client, CASES[0].query)).warnings).toContain("sum() over double precision inside a subquery or window depends on the order PostgreSQL reads rows in:"
         + " a refresh with changes runs the whole query and writes only the rows that differ");
       for (const query of [
         "SELECT d.g, d.s FROM (SELECT g, sum(x::numeric) AS s, count(*) AS n, max(y) AS m FROM fx GROUP BY g) AS d",
         "SELECT id, g, array_agg(id) OVER (PARTITION BY g ORDER BY id) AS ids FROM fx",
         "SELECT g, sum(x) AS s FROM fx GROUP BY g",
-      ]) expect(await operatorTree(client, query)).not.toMatch(/^Recompute\(/);
-      expect(await operatorTree(client, "SELECT * FROM (SELECT g, array_agg(id) AS ids FROM fx GROUP BY g) AS d")).toMatch(/^Recompute\(/);
+      ]) expect((await validation(client, query)).tree).not.toMatch(/^Recompute\(/);
+      expect((await validation(client, "SELECT * FROM (SELECT g, array_agg(id) AS ids FROM fx GROUP BY g) AS d")).tree).toMatch(/^Recompute\(/);
     });
 
     it("an IMMEDIATE transaction of insert, update and delete leaves exactly the query's rows", async () => {

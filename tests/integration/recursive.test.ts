@@ -10,7 +10,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { pgVersions } from "../setup/pg.ts";
-import { type OracleCase, joinOracle, errorOf, refresh } from "./oracle.ts";
+import { type OracleCase, joinOracle, errorOf, refresh, storedOperatorTree } from "./oracle.ts";
 
 const CASES: OracleCase[] = [
   { name: "rec_reach", query: "WITH RECURSIVE reach (n) AS (SELECT 1 UNION SELECT r.w FROM r JOIN reach ON r.k = reach.n) SELECT n FROM reach", columns: ["n"] },
@@ -28,8 +28,7 @@ for (const major of pgVersions()) {
     beforeAll(() => { client = database.client; });
 
     it("runs the query only when a source changed, and writes only the rows that differ", async () => {
-      const tree = await client.query("SELECT refresh_program->>'operatorTree' AS t FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'rec_closure'");
-      expect(tree.rows[0].t).toBe("Recursive(Scan(public.r))");
+      expect(await storedOperatorTree(client, "rec_closure")).toBe("Recursive(Scan(public.r))");
       await client.query("CREATE TABLE edge (a int, b int)");
       await client.query("INSERT INTO edge SELECT g, g + 1 FROM generate_series(1, 20) g");  // a chain 1 → 2 → ... → 21
       await client.query(`SELECT pgtrickle.create_stream_table('chain', $$WITH RECURSIVE reach (n) AS (SELECT 1 UNION SELECT edge.b FROM edge JOIN reach ON edge.a = reach.n) SELECT n FROM reach$$, refresh_mode => 'DIFFERENTIAL')`);

@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { pgVersions } from "../setup/pg.ts";
-import { type OracleCase, joinOracle, errorOf, refresh } from "./oracle.ts";
+import { type OracleCase, joinOracle, errorOf, refresh, storedOperatorTree } from "./oracle.ts";
 
 const CASES: OracleCase[] = [
   { name: "t_top", query: "SELECT id, k, v FROM l ORDER BY v DESC NULLS LAST, id LIMIT 5", columns: ["id", "k", "v"] },
@@ -30,8 +30,7 @@ for (const major of pgVersions()) {
     beforeAll(() => { client = database.client; });
 
     it("recomputes the top rows and changes only those that differ", async () => {
-      const tree = await client.query("SELECT refresh_program->>'operatorTree' AS t FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 't_top'");
-      expect(tree.rows[0].t).toBe("TopK(Project(Scan(public.l)))");
+      expect(await storedOperatorTree(client, "t_top")).toBe("TopK(Project(Scan(public.l)))");
       await client.query("CREATE TABLE tk (id int PRIMARY KEY, v int)");
       await client.query("INSERT INTO tk SELECT g, 100 - g FROM generate_series(1, 20) g");  // the top 3 by v: ids 1, 2, 3
       await client.query("SELECT pgtrickle.create_stream_table('tk_top', 'SELECT id, v FROM tk ORDER BY v DESC LIMIT 3', refresh_mode => 'DIFFERENTIAL')");

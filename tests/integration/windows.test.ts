@@ -13,7 +13,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { pgVersions } from "../setup/pg.ts";
-import { type OracleCase, joinOracle, errorOf } from "./oracle.ts";
+import { type OracleCase, joinOracle, errorOf, validation } from "./oracle.ts";
 
 const CASES: OracleCase[] = [
   { name: "w_row_number", query: "SELECT l.id, l.k, row_number() OVER (PARTITION BY l.k ORDER BY l.id) AS rn FROM l", columns: ["id", "k", "rn"] },
@@ -69,7 +69,7 @@ for (const major of pgVersions()) {
 
     it("recomputes a window over tied rows that differ, and says so", async () => {
       for (const c of CASES) {
-        const { operator_tree: tree, warnings } = (await client.query("SELECT operator_tree, warnings FROM pgtrickle.validate_query($1)", [c.query])).rows[0];
+        const { tree, warnings } = await validation(client, c.query);
         expect({ name: c.name, recomputed: tree.startsWith("Recompute(") }).toEqual({ name: c.name, recomputed: c.name.endsWith("_recomputed") });
         if (c.name === "w_ties_recomputed") {
           expect(warnings).toEqual(["window function row_number() over rows its PARTITION BY and ORDER BY leave tied depends on the order"

@@ -215,8 +215,7 @@ export function lookupFunctions(schema: string, name: string): FunctionInfo[] {
  * once, on NULLs, and its first row is all that is read.
  */
 export function lookupResultType(call: string): string | null {
-  const json = ask("functionResult", "SELECT to_json(pg_typeof((SELECT x FROM " + call + " AS x LIMIT 1))::text)::text", new JsonObjectWriter());
-  return json === null ? null : json.kind == JsonKind.String ? json.text : null;
+  return lookupExpressionType("(SELECT x FROM " + call + " AS x LIMIT 1)");
 }
 
 /** The type of expression `sql` (regtype text), as PostgreSQL resolves it; its column references are typed NULLs. */

@@ -18,7 +18,8 @@ import { AnalyzedQuery } from "./analyzed-query";
 import { lookupExpressionType } from "./catalog";
 import { TypedNullContext } from "./typed-null";
 import { ScanOperator, DerivedOperator, isDerived } from "../ir/operator-tree";
-import { Expr, ExprKind, AggregateCall, WindowExpr, childExpressions } from "../ir/expr";
+import { ExprKind, AggregateCall } from "../ir/expr";
+import { windowsIn, windowKeys } from "./windows";
 import { canonicalSql, renderExpr } from "../sqlgen/render-expression";
 
 /** Built-in aggregates whose value depends on the order of their rows, whatever their argument types. */
@@ -62,35 +63,25 @@ function sensitiveIn(branch: AnalyzedQuery, seen: DerivedOperator[]): string {
     const found = sensitiveCall(branch.aggregates[i].call, [], branch.scans);
     if (found.length > 0) return found;
   }
-  const stack: Expr[] = [];
-  for (let i = 0; i < branch.outputs.length; i++) stack.push(branch.outputs[i].expr);
-  while (stack.length > 0) {
-    const e = stack.pop();
-    if (e.kind == ExprKind.Window) {
-      const w = e as WindowExpr;
-      const keys: Expr[] = w.partition.slice(0);
-      for (let k = 0; k < w.order.length; k++) keys.push(w.order[k].expr);
-      const found = sensitiveCall(w.call, keys, branch.scans);
-      if (found.length > 0) return found;
-    }
-    const children = childExpressions(e);
-    for (let k = 0; k < children.length; k++) stack.push(children[k]);
+  const windows = windowsIn(branch.outputs);
+  for (let i = 0; i < windows.length; i++) {
+    const found = sensitiveCall(windows[i].call, windowKeys(windows[i]), branch.scans);
+    if (found.length > 0) return found;
   }
   return sensitiveBelow(branch, seen);
 }
 
 /**
  * `call` as `name()` (or `name() over <type>`) when its value may depend on the order of its rows,
- * else "". Rows that `keys` (a window's partition and order) and the call's own ORDER BY leave
+ * else "". Rows that `keys` (the canonical texts of a window's partition and order) and the call's own ORDER BY leave
  * tied have the same arguments when every argument is one of those keys or a constant; DISTINCT
  * sorts by the arguments; an ordered-set aggregate sorts by its own.
  */
-function sensitiveCall(call: AggregateCall, keys: Expr[], scans: ScanOperator[]): string {
+function sensitiveCall(call: AggregateCall, keys: string[], scans: ScanOperator[]): string {
   const name = call.bareName + "()";
   if (!call.builtin) return name;
   if (call.distinct || call.withinGroup) return "";
-  const texts: string[] = [];
-  for (let i = 0; i < keys.length; i++) texts.push(canonicalSql(keys[i]));
+  const texts = keys.slice(0);
   for (let i = 0; i < call.order.length; i++) texts.push(canonicalSql(call.order[i].expr));
   let sorted = true;
   for (let i = 0; i < call.args.length; i++) {

@@ -119,7 +119,7 @@ function orderDetermines(w: WindowExpr, from: Operator): bool {
 }
 
 /** The canonical texts of window `w`'s PARTITION BY and ORDER BY expressions. */
-function windowKeys(w: WindowExpr): string[] {
+export function windowKeys(w: WindowExpr): string[] {
   const keys: string[] = [];
   for (let i = 0; i < w.partition.length; i++) keys.push(canonicalSql(w.partition[i]));
   for (let i = 0; i < w.order.length; i++) keys.push(canonicalSql(w.order[i].expr));
@@ -170,7 +170,7 @@ function uniqueColumns(scan: ScanOperator): Expr[] | null {
 }
 
 /** The window function calls in `outputs`. */
-function windowsIn(outputs: OutputColumn[]): WindowExpr[] {
+export function windowsIn(outputs: OutputColumn[]): WindowExpr[] {
   const out: WindowExpr[] = [];
   const stack: Expr[] = [];
   for (let i = 0; i < outputs.length; i++) stack.push(outputs[i].expr);
