@@ -3,7 +3,8 @@
  * AVG, MIN/MAX (numbers and text), BOOL_AND/BOOL_OR/EVERY, FILTER, STRING_AGG and ARRAY_AGG with
  * ORDER BY, COUNT/SUM(DISTINCT), the STDDEV/VARIANCE family, a user-defined aggregate, HAVING
  * (groups crossing the threshold both ways, an aggregate only in HAVING, no GROUP BY), GROUPING
- * SETS, ROLLUP and CUBE with GROUPING() (from state, with rescans, with HAVING, over a join), scalar
+ * SETS, ROLLUP and CUBE with GROUPING() (from state, with rescans, with HAVING, over a join, with a
+ * set repeated), scalar
  * aggregates over empty input, aggregates over a join and over a keyless source with duplicates.
  * Single-source cases also have an IMMEDIATE twin, which must equal the query after every round.
  */
@@ -33,6 +34,8 @@ const CASES: Case[] = [
   { name: "a_cube_min", query: "SELECT grp, note, min(val) AS lo, count(*) AS n FROM items GROUP BY CUBE (grp, note)", columns: ["grp", "note", "lo", "n"] },
   { name: "a_sets_having", query: "SELECT grp % 2 AS parity, note, avg(val) AS a FROM items GROUP BY GROUPING SETS ((grp % 2), (note), ()) HAVING count(*) > 3", columns: ["parity", "note", "a"] },
   { name: "a_sets_join", query: "SELECT c.label, i.grp, count(*) AS n, GROUPING(i.grp) AS g FROM items i JOIN cats c ON c.grp = i.grp GROUP BY c.label, ROLLUP (i.grp)", columns: ["label", "grp", "n", "g"] },
+  { name: "a_sets_repeated", query: "SELECT grp, note, min(val) AS lo, sum(val) AS s, count(*) AS n FROM items GROUP BY GROUPING SETS (ROLLUP (grp, note), grp, (note, grp))", columns: ["grp", "note", "lo", "s", "n"] },
+  { name: "a_sets_empty_thrice", query: "SELECT sum(val) AS s, max(note) AS m FROM items GROUP BY GROUPING SETS ((), GROUPING SETS ((), GROUPING SETS (())))", columns: ["s", "m"] },
   { name: "a_sets_rescan", query: "SELECT grp, string_agg(note, ',' ORDER BY note, id) AS s FROM items GROUP BY ROLLUP (grp)", columns: ["grp", "s"] },
   { name: "a_keyless", query: "SELECT b, min(a) AS lo, max(a) AS hi, avg(a) AS av, count(DISTINCT a) AS d FROM events GROUP BY b", columns: ["b", "lo", "hi", "av", "d"] },
 ];

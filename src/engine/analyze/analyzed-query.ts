@@ -29,7 +29,8 @@ export class AnalyzedQuery {
   aggregates: AggregateExpr[] = [];
   /**
    * GROUPING SETS, ROLLUP, CUBE: one entry per grouping set, the value GROUPING(every key) takes
-   * for its rows (bit n-1-i set when key i is not in the set); null for a plain GROUP BY.
+   * for its rows (bit n-1-i set when key i is not in the set), repeated when the set is;
+   * null for a plain GROUP BY.
    */
   groupingSets: i32[] | null = null;
   /** HAVING: a condition on each group. */

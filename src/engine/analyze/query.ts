@@ -785,8 +785,7 @@ export class QueryAnalyzer extends SublinkBinder {
     for (let s = 0; s < sets.length; s++) {
       let mask = (1 << n) - 1;
       for (let k = 0; k < sets[s].length; k++) mask &= ~(1 << (n - 1 - texts.indexOf(canonicalSql(sets[s][k]))));
-      // PostgreSQL repeats the rows of a repeated set; one stored row per group cannot.
-      if (masks.includes(mask)) { this.notDifferentiable("the same grouping set twice", loc); return false; }
+      // A repeated set repeats its rows: the aggregate stores one copy of each per repetition.
       masks.push(mask);
     }
     q.groupingSets = masks;

@@ -51,8 +51,13 @@ class GroupLayout {
   aggregates: AggregateExpr[] = [];
   outputs: OutputColumn[] = [];
   having: Expr | null = null;
-  /** GROUPING SETS: GROUPING(every key) of each set's rows (stored in `__pgt_gs`); null for a plain GROUP BY. */
+  /** GROUPING SETS: GROUPING(every key) of each distinct set's rows (stored in `__pgt_gs`); null for a plain GROUP BY. */
   sets: i32[] | null = null;
+  /**
+   * How often each of `sets` is repeated, null when none is: a repeated set's rows are stored once
+   * per repetition, numbered by `__pgt_copy` (1, 2, ...).
+   */
+  copies: i32[] | null = null;
   /** True when some aggregate has no state: every affected group is rescanned. */
   rescanAll: bool = false;
 }
@@ -97,6 +102,23 @@ function groupingSetsClause(sets: i32[], keys: string[]): string {
     items.push("(" + members.join(", ") + ")");
   }
   return "GROUP BY GROUPING SETS (" + items.join(", ") + ")";
+}
+
+/** GROUPING(every key): which keys a row's grouping set leaves out (0 without keys, `GROUPING SETS (())`). */
+function groupingOfAll(keys: string[]): string {
+  return keys.length == 0 ? "0" : "GROUPING(" + keys.join(", ") + ")";
+}
+
+/**
+ * `generate_series(1, n)` with n the repetitions of the grouping set whose GROUPING(every key) is
+ * `gs`: in a grouped select list it yields a repeated set's rows once per repetition.
+ */
+function copiesSeries(layout: GroupLayout, gs: string): string {
+  const sets = changetype<i32[]>(layout.sets);
+  const copies = changetype<i32[]>(layout.copies);
+  const whens: string[] = [];
+  for (let s = 0; s < sets.length; s++) if (copies[s] > 1) whens.push(" WHEN " + sets[s].toString() + " THEN " + copies[s].toString());
+  return "generate_series(1, CASE " + gs + whens.join("") + " ELSE 1 END)";
 }
 
 /** The state column counting a COUNT: the group's row count for a plain COUNT(*). */
@@ -258,7 +280,17 @@ function layoutOf(op: Operator): GroupLayout {
     layout.keys = a.keys;
     layout.aggregates = a.aggregates;
     layout.having = a.having;
-    layout.sets = a.groupingSets;
+    const sets = a.groupingSets;
+    if (sets !== null) {
+      const distinct: i32[] = [];
+      const copies: i32[] = [];
+      for (let s = 0; s < sets.length; s++) {
+        const at = distinct.indexOf(sets[s]);
+        if (at < 0) { distinct.push(sets[s]); copies.push(1); } else copies[at]++;
+      }
+      layout.sets = distinct;
+      if (distinct.length < sets.length) layout.copies = copies;
+    }
   }
   for (let i = 0; i < layout.aggregates.length; i++) if (layout.aggregates[i].func == AggregateFunc.Rescan) layout.rescanAll = true;
   for (let k = 0; k < layout.keys.length; k++) {
@@ -320,11 +352,18 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
   for (let k = 0; k < layout.keys.length; k++) keysW.push(renderExpr(layout.keys[k], w));
   if (sets !== null) {
     plan.columns.push("__pgt_gs");
-    full.push("GROUPING(" + keysFull.join(", ") + ")");
+    full.push(groupingOfAll(keysFull));
     deltaNames.push("__pgt_gs");
-    deltaValues.push("GROUPING(" + keysW.join(", ") + ")");
-    keysFull.push("GROUPING(" + keysFull.join(", ") + ")");
+    deltaValues.push(groupingOfAll(keysW));
+    keysFull.push(groupingOfAll(keysFull));
     keysDelta.push("q.__pgt_gs");
+    if (layout.copies !== null) {
+      // The copies of a row share its row id; __pgt_copy tells them apart.
+      plan.columns.push("__pgt_copy");
+      full.push(copiesSeries(layout, keysFull[keysFull.length - 1]));
+      deltaNames.push("__pgt_copy");
+      deltaValues.push(copiesSeries(layout, deltaValues[deltaValues.length - 1]));
+    }
   }
   plan.columns.push("__pgt_count");
   full.push("count(*)");
@@ -360,6 +399,7 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
     on.push("st." + quoteIdent(layout.keyColumns[k]) + " IS NOT DISTINCT FROM d.__pgt_key_" + (k + 1).toString());
   }
   if (sets !== null) on.push("st.__pgt_gs = d.__pgt_gs");
+  if (layout.copies !== null) on.push("st.__pgt_copy = d.__pgt_copy");
   const rescan = rescanCondition(layout);
   const branches: string[] = [];
   let source = "__pgt_d";
@@ -382,6 +422,7 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
     if (sets !== null) {
       // Every set's groups come out of it: keep the one this row stands for.
       const pick: string[] = ["g.__pgt_f" + plan.columns.indexOf("__pgt_gs").toString() + " = r.__pgt_gs"];
+      if (layout.copies !== null) pick.push("g.__pgt_f" + plan.columns.indexOf("__pgt_copy").toString() + " = r.__pgt_copy");
       for (let k = 0; k < n; k++) {
         pick.push("g.__pgt_f" + plan.columns.indexOf(layout.keyColumns[k]).toString() + " IS NOT DISTINCT FROM r.__pgt_key_" + (k + 1).toString());
       }
@@ -470,6 +511,10 @@ function algebraicBranches(layout: GroupLayout, afterRescan: bool, branches: str
   if (layout.sets !== null) {
     insertCols.push("__pgt_gs");
     insertVals.push("d.__pgt_gs");
+  }
+  if (layout.copies !== null) {
+    insertCols.push("__pgt_copy");
+    insertVals.push("d.__pgt_copy");
   }
   insertCols.push("__pgt_count");
   insertVals.push("d.__pgt_count");

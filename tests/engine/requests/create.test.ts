@@ -678,14 +678,23 @@ describe("generated statements", () => {
       message: "a grouping key without a column in GROUPING SETS, ROLLUP or CUBE is not supported in DIFFERENTIAL mode" });
   });
 
-  it("refuses more grouping sets than pg_trickle.max_grouping_set_branches, and the same set twice", () => {
+  it("refuses more grouping sets than pg_trickle.max_grouping_set_branches", () => {
     const cube = "SELECT customer, note, amount, count(*) AS n FROM orders GROUP BY CUBE (customer, note, amount)";
     expect(create(cube, { refreshMode: "DIFFERENTIAL", maxGroupingSetBranches: 8 }).ok).toBe(true);
     expect(create(cube, { refreshMode: "DIFFERENTIAL", maxGroupingSetBranches: 7 }).error).toMatchObject({
       sqlstate: "0A000", message: "more than 7 grouping sets (pg_trickle.max_grouping_set_branches) is not supported in DIFFERENTIAL mode",
     });
-    expect(create("SELECT customer, count(*) AS n FROM orders GROUP BY GROUPING SETS ((customer), (customer))", { refreshMode: "DIFFERENTIAL" }).error)
-      .toMatchObject({ sqlstate: "0A000", message: "the same grouping set twice is not supported in DIFFERENTIAL mode" });
+  });
+
+  it("stores a repeated grouping set's rows once per repetition, numbered by __pgt_copy", () => {
+    const c = created("SELECT customer, count(*) AS n FROM orders GROUP BY GROUPING SETS ((customer), (customer), ())");
+    expect(c.statements[0].sql).toContain("GROUP BY GROUPING SETS ((__pgt_s0.\"customer\"), ())");
+    expect(c.statements[0].sql).toContain("generate_series(1, CASE GROUPING(__pgt_s0.\"customer\") WHEN 0 THEN 2 ELSE 1 END) AS \"__pgt_copy\"");
+    const merge = c.program.differential.find(isDeltaStatement).sql;
+    expect(merge).toContain("st.__pgt_copy = d.__pgt_copy");
+    // Without keys a set has no GROUPING() to tell it apart: every row is of the one set.
+    expect(created("SELECT count(*) AS n FROM orders GROUP BY GROUPING SETS ((), ())").statements[0].sql)
+      .toContain("generate_series(1, CASE 0 WHEN 0 THEN 2 ELSE 1 END) AS \"__pgt_copy\"");
   });
 
   it("an aggregate without GROUP BY keeps its one row, even when every input row is gone", () => {
