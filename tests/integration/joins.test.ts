@@ -76,6 +76,8 @@ const CASES: OracleCase[] = [
   // LATERAL subqueries that select, project and join: flattened, their WHERE the join condition.
   { name: "lat_inner", query: "SELECT l.id, x.w FROM l, LATERAL (SELECT r.w FROM r WHERE r.k = l.k AND r.w > l.v) AS x", columns: ["id", "w"] },
   { name: "lat_left", query: "SELECT l.id, x.rid FROM l LEFT JOIN LATERAL (SELECT r.id AS rid FROM r WHERE r.k = l.k) AS x ON true", columns: ["id", "rid"] },
+  // `l.*` inside the LATERAL subquery: the enclosing item's columns.
+  { name: "lat_outer_star", query: "SELECT x.* FROM l, LATERAL (SELECT l.*, r.w FROM r WHERE r.k = l.k) AS x", columns: ["id", "k", "v", "tag", "w"] },
   { name: "lat_join_inside", query: "SELECT l.id, y.x FROM l CROSS JOIN LATERAL (SELECT kl.x FROM r JOIN kl ON kl.k = r.w WHERE r.k = l.k) AS y", columns: ["id", "x"] },
   // LATERAL rows without FROM: columns over the items before them, no relation of their own.
   { name: "lat_row", query: "SELECT l.id, x.v2, x.tag2 FROM l, LATERAL (SELECT l.v * 2 AS v2, l.tag || '!' AS tag2) AS x", columns: ["id", "v2", "tag2"] },

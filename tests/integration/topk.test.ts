@@ -3,13 +3,14 @@
  * multiset oracle over many rounds of random DML (the tables and statements of the join oracle),
  * each case also as an IMMEDIATE twin: over one table, over a join with groups, over UNION, with
  * OFFSET, with ties. A refresh with changes recomputes the top rows and changes only the stored
- * rows that differ. Also the LIMITs that drop no row (EXISTS (... LIMIT 1), OFFSET 0, LIMIT ALL)
+ * rows that differ. A LIMIT or OFFSET below the top, and OFFSET without LIMIT, make the whole
+ * query recomputed. Also the LIMITs that drop no row (EXISTS (... LIMIT 1), OFFSET 0, LIMIT ALL)
  * and the refusals.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { pgVersions } from "../setup/pg.ts";
-import { type OracleCase, joinOracle, errorOf, refresh, storedOperatorTree } from "./oracle.ts";
+import { type OracleCase, joinOracle, errorOf, refresh, storedOperatorTree, validation } from "./oracle.ts";
 
 const CASES: OracleCase[] = [
   { name: "t_top", query: "SELECT id, k, v FROM l ORDER BY v DESC NULLS LAST, id LIMIT 5", columns: ["id", "k", "v"] },
@@ -21,7 +22,13 @@ const CASES: OracleCase[] = [
   { name: "t_union", query: "(SELECT k FROM l UNION SELECT k FROM r) ORDER BY 1 LIMIT 4", columns: ["k"] },
   { name: "t_exists_limit", query: "SELECT id FROM l WHERE EXISTS (SELECT 1 FROM r WHERE r.k = l.k LIMIT 1)", columns: ["id"] },
   { name: "t_offset_zero", query: "SELECT s.id, s.v FROM (SELECT id, v FROM l OFFSET 0) AS s LIMIT ALL", columns: ["id", "v"] },
+  // Recomputed as a whole.
+  { name: "t_offset_only", query: "SELECT id, w FROM r ORDER BY w, id OFFSET 5", columns: ["id", "w"] },
+  { name: "t_sub_limit", query: "SELECT s.id, s.v FROM (SELECT id, v FROM l ORDER BY v DESC NULLS LAST, id LIMIT 3) AS s", columns: ["id", "v"] },
+  { name: "t_in_limit", query: "SELECT id FROM l WHERE k IN (SELECT k FROM r ORDER BY w, id LIMIT 2)", columns: ["id"] },
+  { name: "t_lateral_top1", query: "SELECT l.id, x.w FROM l, LATERAL (SELECT r.w FROM r WHERE r.k = l.k ORDER BY r.w DESC NULLS LAST, r.id LIMIT 1) AS x", columns: ["id", "w"] },
 ];
+const RECOMPUTED = ["t_offset_only", "t_sub_limit", "t_in_limit", "t_lateral_top1"];
 
 for (const major of pgVersions()) {
   describe(`TopK on PostgreSQL ${major}`, () => {
@@ -43,11 +50,18 @@ for (const major of pgVersions()) {
       expect((await client.query("SELECT id FROM tk_top ORDER BY id")).rows.map((r) => r.id)).toEqual([0, 1, 2]);
     });
 
+    it("recomputes a query with a LIMIT below the top or an OFFSET without LIMIT, and says why", async () => {
+      for (const c of CASES) {
+        const tree = await storedOperatorTree(client, c.name);
+        expect({ name: c.name, recomputed: tree.startsWith("Recompute(") }).toEqual({ name: c.name, recomputed: RECOMPUTED.includes(c.name) });
+      }
+      expect((await validation(client, "SELECT id, w FROM r ORDER BY w, id OFFSET 5")).warnings).toEqual(["OFFSET without LIMIT keeps rows by their position:"
+        + " a refresh with changes runs the whole query and writes only the rows that differ"]);
+    });
+
     it.each([
-      ["SELECT s.id FROM (SELECT id FROM l ORDER BY id LIMIT 3) AS s", "LIMIT or OFFSET in a subquery in FROM"],
       ["SELECT id FROM l ORDER BY id LIMIT (SELECT 3)", "LIMIT or OFFSET other than an integer constant"],
-      ["SELECT id FROM l ORDER BY id OFFSET 5", "OFFSET without LIMIT"],
-      ["SELECT id FROM l WHERE k IN (SELECT k FROM r ORDER BY w LIMIT 2)", "LIMIT or OFFSET in a subquery"],
+      ["SELECT id FROM l LIMIT 3", "LIMIT without ORDER BY"],
     ])("refuses %s in DIFFERENTIAL mode with 0A000", async (query, construct) => {
       const error = await errorOf(() => client.query("SELECT pgtrickle.create_stream_table('x_refused', $$" + query + "$$, refresh_mode => 'DIFFERENTIAL')"));
       expect(error).toMatchObject({ code: "0A000" });

@@ -62,14 +62,15 @@ export class Analysis {
    */
   recursive: bool = false;
   /**
-   * What makes the query's rows depend on the order PostgreSQL reads rows in ("" when nothing
-   * does): an aggregate of that kind in a derived relation (analyze/order-sensitive.ts), or a
-   * window function over tied rows (analyze/windows.ts). A refresh with changes runs the query and
-   * changes the stored rows that differ.
+   * Why rows of the query depend on which rows PostgreSQL reads first ("" when none do): an
+   * aggregate of that kind in a derived relation (analyze/order-sensitive.ts), a window function
+   * over tied rows (analyze/windows.ts), a LIMIT or OFFSET below the top or an OFFSET without
+   * LIMIT (analyze/query.ts). A refresh with changes runs the query and changes the stored rows
+   * that differ.
    */
-  orderSensitive: string = "";
-  /** True when a refresh with changes recomputes the query and writes the difference (TopK, WITH RECURSIVE, orderSensitive). */
-  get recomputed(): bool { return this.topK || this.recursive || this.orderSensitive.length > 0; }
+  recomputeReason: string = "";
+  /** True when a refresh with changes recomputes the query and writes the difference (TopK, WITH RECURSIVE, recomputeReason). */
+  get recomputed(): bool { return this.topK || this.recursive || this.recomputeReason.length > 0; }
   /** What a differential or IMMEDIATE stream table of this query should be warned about (volatile, stable functions). */
   warnings: string[] = [];
 }

@@ -10,7 +10,7 @@
  * another order. The old row then matches nothing and a stale row stays.
  *
  * Such a query is recomputed instead: a refresh with changes runs it and changes only the stored
- * rows that differ, as TopK and WITH RECURSIVE are (Analysis.orderSensitive). A top-level
+ * rows that differ, as TopK and WITH RECURSIVE are (Analysis.recomputeReason). A top-level
  * aggregate needs none of this: its groups are updated by key.
  */
 

@@ -130,9 +130,9 @@ export class QueryAnalyzer extends SublinkBinder {
     return this.result;
   }
 
-  /** Records that the query's rows depend on the order rows are read in, because of `what` (the first such): it is recomputed. */
-  recomputeFor(what: string): void {
-    if (this.result.orderSensitive.length == 0) this.result.orderSensitive = what;
+  /** Records that the query's rows depend on which rows are read first, as clause `why` says (the first such): it is recomputed. */
+  recomputeFor(why: string): void {
+    if (this.result.recomputeReason.length == 0) this.result.recomputeReason = why;
   }
 
   /** Records a hard error (no refresh mode gets past it). */
@@ -158,9 +158,11 @@ export class QueryAnalyzer extends SublinkBinder {
     if (hasLimit(s)) {
       // TopK: the query without its LIMIT and OFFSET must be maintainable; its top rows are recomputed.
       const reason = topKReason(s, this.maxLimit);
-      if (reason.length > 0) return this.notDifferentiable(reason, locationIn(limitNode(s), 0));
+      // Past the offset every row is kept: no top rows to recompute, the whole query is.
+      if (reason == "OFFSET without LIMIT") this.recomputeFor("OFFSET without LIMIT keeps rows by their position");
+      else if (reason.length > 0) return this.notDifferentiable(reason, locationIn(limitNode(s), 0));
+      else this.result.topK = true;
       this.limited = s;
-      this.result.topK = true;
     }
     const q = this.bindQuery(s, s.int("location"), "");
     if (q === null) return this.result;
@@ -169,12 +171,9 @@ export class QueryAnalyzer extends SublinkBinder {
     recordColumnsUsed(q);
     this.result.query = q;
     const sensitive = orderSensitiveAggregate(q);
-    if (sensitive.length > 0) this.recomputeFor(sensitive + " inside a subquery or window");
-    const what = this.result.orderSensitive;
-    if (what.length > 0) {
-      this.functions.warn(what + " depends on the order PostgreSQL reads rows in:"
-        + " a refresh with changes runs the whole query and writes only the rows that differ");
-    }
+    if (sensitive.length > 0) this.recomputeFor(sensitive + " inside a subquery or window depends on the order PostgreSQL reads rows in");
+    const why = this.result.recomputeReason;
+    if (why.length > 0) this.functions.warn(why + ": a refresh with changes runs the whole query and writes only the rows that differ");
     return this.result;
   }
 
@@ -350,13 +349,14 @@ export class QueryAnalyzer extends SublinkBinder {
   }
 
   /**
-   * Refuses what no SELECT (or set operation) this version maintains may contain: WINDOW, LIMIT,
-   * OFFSET; `where` names the place for a subquery in FROM ("" at the top). False (with the
-   * reason recorded) when `s` has one.
+   * Refuses a WINDOW clause (unless `windows`), which no SELECT (or set operation) this version
+   * maintains may contain; `where` names the place for a subquery in FROM ("" at the top). False
+   * (with the reason recorded) when `s` has one. A LIMIT or OFFSET below the top that drops rows
+   * keeps whichever rows come first: the query is bound without it and recomputed.
    */
   checkPlainSelect(s: PNode, loc: i64, where: string, windows: bool = false): bool {
     if (!windows && s.list("windowClause").length > 0) { this.notDifferentiable("WINDOW" + where, locationIn(nodeList(s, "windowClause")[0], loc)); return false; }
-    if (s != this.limited && !this.harmlessLimits.includes(s) && hasLimit(s)) { this.notDifferentiable("LIMIT or OFFSET" + where, locationIn(limitNode(s), loc)); return false; }
+    if (s != this.limited && !this.harmlessLimits.includes(s) && hasLimit(s)) this.recomputeFor("LIMIT or OFFSET" + where + " keeps rows by their position");
     return true;
   }
 
@@ -681,7 +681,7 @@ export class QueryAnalyzer extends SublinkBinder {
           if (parts.length == 1) {
             for (let k = 0; k < binder.scope.items.length; k++) expanded = expanded.concat(binder.scope.items[k].columns);
           } else {
-            const entry = binder.scope.alias(parts[parts.length - 2], parts.length == 3 ? parts[0] : "");
+            const entry = binder.scope.visibleAlias(parts[parts.length - 2], parts.length == 3 ? parts[0] : "");
             if (entry === null) {
               binder.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + parts[parts.length - 2] + "\"")
                 .at(this.at(val.int("location"))));

@@ -65,11 +65,16 @@ export class Scope {
     return null;
   }
 
+  /** The alias entry called `name` (and in `schema`, when given) here or else in an outer scope, or null. */
+  visibleAlias(name: string, schema: string): AliasEntry | null {
+    const here = this.alias(name, schema);
+    const outer = this.outer;
+    return here !== null || outer === null ? here : outer.visibleAlias(name, schema);
+  }
+
   /** True when `name` is a range-table alias here or in an outer scope (`alias` alone is a whole-row reference). */
   hasAlias(name: string): bool {
-    if (this.alias(name, "") !== null) return true;
-    const outer = this.outer;
-    return outer !== null && outer.hasAlias(name);
+    return this.visibleAlias(name, "") !== null;
   }
 
   /** True when some FROM item of this scope (not an outer one) exposes a bare column `name`. */

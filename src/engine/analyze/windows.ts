@@ -76,7 +76,7 @@ export function windowed(a: QueryAnalyzer, q: AnalyzedQuery, windows: WindowExpr
     if (!orderDetermines(windows[i], changetype<Operator>(q.from)) && !tiesAlike(windows[i], q.outputs)) {
       // Its rows depend on the order PostgreSQL reads tied rows in: a recomputed partition need
       // not give the rows stored for it, so the whole query is recomputed (analyze/order-sensitive.ts).
-      a.recomputeFor("window function " + windows[i].call.bareName + "() over rows its PARTITION BY and ORDER BY leave tied");
+      a.recomputeFor("window function " + windows[i].call.bareName + "() over rows its PARTITION BY and ORDER BY leave tied depends on the order PostgreSQL reads rows in");
     }
   }
   // The partition keys of every window (canonical texts compared).

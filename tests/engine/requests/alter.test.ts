@@ -99,8 +99,8 @@ describe("alter", () => {
     });
   });
 
-  it("decides from the program create stored: an OFFSET query created in AUTO cannot become DIFFERENTIAL", async () => {
-    const program = await createdProgram("SELECT id FROM orders ORDER BY amount DESC OFFSET 10", { name: "top10" });
+  it("decides from the program create stored: a LIMIT query created in AUTO cannot become DIFFERENTIAL", async () => {
+    const program = await createdProgram("SELECT id FROM orders LIMIT 10", { name: "top10" });
     const relation: FixtureRelation = { oid: "16500", schema: "public", name: "top10", relkind: "r", isStreamTable: true, columns: [], primaryKey: [] };
     const row: FixtureStreamTable = {
       pgtId: "7", relid: "16500", schema: "public", name: "top10", refreshMode: "FULL", requestedMode: "AUTO", status: "ACTIVE",
@@ -108,7 +108,7 @@ describe("alter", () => {
     };
     const base = defaultCatalogConfig();
     const withTop10 = await loadEngine(createCatalog({ relations: [...base.relations, relation], streamTables: [...base.streamTables, row] }));
-    expect(alter("top10", { refresh_mode: "DIFFERENTIAL" }, withTop10).error.message).toBe("OFFSET without LIMIT is not supported in DIFFERENTIAL mode");
+    expect(alter("top10", { refresh_mode: "DIFFERENTIAL" }, withTop10).error.message).toBe("LIMIT without ORDER BY is not supported in DIFFERENTIAL mode");
     expect(alter("top10", { refresh_mode: "AUTO" }, withTop10).result.statements).toEqual(update("refresh_mode = 'FULL', requested_mode = 'AUTO'", 7));
   });
 });

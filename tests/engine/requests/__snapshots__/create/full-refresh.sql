@@ -1,10 +1,10 @@
--- SELECT id FROM orders ORDER BY amount DESC OFFSET 10;
+-- SELECT id FROM orders LIMIT 10;
 -- refreshMode FULL; operatorTree Full(query)
 
 -- statement 1 (counting none)
 CREATE TABLE "public"."new_st" AS
 SELECT * FROM (
-SELECT id FROM orders ORDER BY amount DESC OFFSET 10
+SELECT id FROM orders LIMIT 10
 ) AS __pgt_q
 WITH NO DATA;
 
@@ -17,8 +17,8 @@ COMMENT ON TABLE "public"."new_st" IS 'pg_trickle stream table';
 -- statement 4 (counting none)
 INSERT INTO pgtrickle.pgt_stream_tables (pgt_relid, pgt_name, pgt_schema, defining_query, original_query,
   schedule, refresh_mode, requested_mode, effective_refresh_mode, downgrade_reason, database_identity, refresh_program)
-VALUES ('"public"."new_st"'::regclass, 'new_st', 'public', 'SELECT id FROM orders ORDER BY amount DESC OFFSET 10;', 'SELECT id FROM orders ORDER BY amount DESC OFFSET 10;',
-  NULL, 'FULL', 'AUTO', 'FULL', 'OFFSET without LIMIT is not supported in DIFFERENTIAL mode', pgtrickle._database_identity(), '<the program below>'::jsonb);
+VALUES ('"public"."new_st"'::regclass, 'new_st', 'public', 'SELECT id FROM orders LIMIT 10;', 'SELECT id FROM orders LIMIT 10;',
+  NULL, 'FULL', 'AUTO', 'FULL', 'LIMIT without ORDER BY is not supported in DIFFERENTIAL mode', pgtrickle._database_identity(), '<the program below>'::jsonb);
 
 -- statement 5 (counting none)
 INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, cdc_mode)
@@ -31,5 +31,5 @@ TRUNCATE "public"."new_st";
 -- program.full 2 (counting inserted)
 INSERT INTO "public"."new_st"
 SELECT * FROM (
-SELECT id FROM orders ORDER BY amount DESC OFFSET 10
+SELECT id FROM orders LIMIT 10
 ) AS __pgt_q;
