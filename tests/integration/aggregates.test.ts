@@ -5,7 +5,8 @@
  * (groups crossing the threshold both ways, an aggregate only in HAVING, no GROUP BY), GROUPING
  * SETS, ROLLUP and CUBE with GROUPING() (from state, with rescans, with HAVING, over a join, with a
  * set repeated), scalar
- * aggregates over empty input, aggregates over a join and over a keyless source with duplicates.
+ * aggregates over empty input, aggregates over a join and over a keyless source with duplicates,
+ * DISTINCT over groups.
  * Single-source cases also have an IMMEDIATE twin, which must equal the query after every round.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -37,6 +38,10 @@ const CASES: Case[] = [
   { name: "a_sets_repeated", query: "SELECT grp, note, min(val) AS lo, sum(val) AS s, count(*) AS n FROM items GROUP BY GROUPING SETS (ROLLUP (grp, note), grp, (note, grp))", columns: ["grp", "note", "lo", "s", "n"] },
   { name: "a_sets_empty_thrice", query: "SELECT sum(val) AS s, max(note) AS m FROM items GROUP BY GROUPING SETS ((), GROUPING SETS ((), GROUPING SETS (())))", columns: ["s", "m"] },
   { name: "a_sets_rescan", query: "SELECT grp, string_agg(note, ',' ORDER BY note, id) AS s FROM items GROUP BY ROLLUP (grp)", columns: ["grp", "s"] },
+  // DISTINCT over groups: their distinct rows; without GROUP BY (one row at most) it changes nothing.
+  { name: "a_distinct_groups", query: "SELECT DISTINCT count(*) AS n, max(val) > 30 AS big FROM items GROUP BY grp", columns: ["n", "big"] },
+  { name: "a_distinct_scalar", query: "SELECT DISTINCT max(val) AS m, count(*) AS n FROM items WHERE val > 40", columns: ["m", "n"] },
+  { name: "a_distinct_sublink", query: "SELECT i.id, (SELECT DISTINCT min(j.val) FROM items j WHERE j.grp = i.grp) AS m FROM items i", columns: ["id", "m"] },
   { name: "a_keyless", query: "SELECT b, min(a) AS lo, max(a) AS hi, avg(a) AS av, count(DISTINCT a) AS d FROM events GROUP BY b", columns: ["b", "lo", "hi", "av", "d"] },
 ];
 

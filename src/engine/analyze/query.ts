@@ -283,9 +283,12 @@ export class QueryAnalyzer extends SublinkBinder {
       } else q.distinct = true;
     }
     const groupBy = nodeList(s, "groupClause");
+    // DISTINCT over groups: at most one row without GROUP BY (nothing to do), else the distinct
+    // rows of the groups as a Derived relation (distinctOver).
+    let distinctGroups = false;
     if (q.distinct && (groupBy.length > 0 || binder.aggregates.length > 0)) {
-      this.notDifferentiable("DISTINCT together with GROUP BY or aggregates" + where, loc);
-      return null;
+      q.distinct = false;
+      distinctGroups = groupBy.length > 0;
     }
     if (!this.bindGroupBy(groupBy, q, binder, loc)) {
       if (binder.error !== null) this.binderFailed(changetype<EngineError>(binder.error));
@@ -334,6 +337,13 @@ export class QueryAnalyzer extends SublinkBinder {
       }
     }
     q.scans = this.scans;
+    if (distinctGroups) {
+      if (q.groupingSets !== null || binder.windows.length > 0) {
+        this.notDifferentiable("DISTINCT together with " + (q.groupingSets !== null ? "GROUPING SETS" : "window functions") + where, loc);
+        return null;
+      }
+      return this.distinctOver(oneRow.length > 0 ? joinAboveGroups(this, q, oneRow) : q);
+    }
     if (oneRow.length > 0) return joinAboveGroups(this, q, oneRow);
     if (distinctOn !== null) {
       if (q.grouped || binder.windows.length > 0) { this.notDifferentiable("DISTINCT ON together with GROUP BY, aggregates or window functions" + where, loc); return null; }
@@ -657,6 +667,22 @@ export class QueryAnalyzer extends SublinkBinder {
     }
     const aliases: AliasEntry[] = alias.length > 0 ? [new AliasEntry(alias, schema, columns)] : [];
     return new FromItem(op, columns, aliases);
+  }
+
+  /** SELECT DISTINCT over the rows of grouped query `q`: a grouping, by every column, of `q` as a Derived relation. */
+  distinctOver(q: AnalyzedQuery): AnalyzedQuery {
+    const d = this.derive(q, "groups");
+    const out = new AnalyzedQuery();
+    out.from = d;
+    for (let i = 0; i < q.outputs.length; i++) {
+      const column = new ColumnExpr(d.rel, d.columns[i]);
+      out.outputs.push(new OutputColumn(q.outputs[i].name, column));
+      out.groupKeys.push(column);
+    }
+    out.distinct = true;
+    out.grouped = true;
+    out.scans = this.scans;
+    return out;
   }
 
   /** A scan of the result of grouping query `q`, added to the query's scans. */
