@@ -32,6 +32,8 @@ const CASES: OracleCase[] = [
   { name: "s_scalar_select", query: "SELECT l.id, (SELECT count(*) FROM r WHERE r.k = l.k) AS n, (SELECT sum(w) FROM r WHERE r.k = l.k) AS s FROM l", columns: ["id", "n", "s"] },
   { name: "s_scalar_where", query: "SELECT l.id, l.v FROM l WHERE l.v < (SELECT 0.5 * avg(w) FROM r WHERE r.k = l.k)", columns: ["id", "v"] },
   { name: "s_scalar_uncorrelated", query: "SELECT l.id, l.v FROM l WHERE l.v > (SELECT avg(w) FROM r)", columns: ["id", "v"] },
+  // A scalar subquery of one row (r.id is r's key), correlated and not.
+  { name: "s_scalar_row", query: "SELECT l.id, (SELECT r.w FROM r WHERE r.id = l.k) AS w FROM l WHERE l.v <> (SELECT r.w FROM r WHERE r.id = 3)", columns: ["id", "w"] },
   { name: "s_count_no_rows", query: "SELECT l.id, (SELECT count(r.w) + 1 FROM r WHERE r.k = l.k) AS c FROM l", columns: ["id", "c"] },
   { name: "s_having", query: "SELECT k, sum(v) AS s FROM l GROUP BY k HAVING sum(v) > (SELECT sum(w) / 8 FROM r)", columns: ["k", "s"] },
   { name: "s_grouped_select", query: "SELECT l.k, count(*) AS n, (SELECT max(w) FROM r WHERE r.k = l.k) AS mx FROM l GROUP BY l.k", columns: ["k", "n", "mx"] },
@@ -82,10 +84,34 @@ for (const major of pgVersions()) {
       await expectMatchesQuery(client, c.name, c.columns, c.query, "after changes");
     });
 
+    it("a scalar subquery of more than one row for a row that reads it fails as the query does (21000), not for a row nobody reads", async () => {
+      await client.query("CREATE TABLE sq_o (id int PRIMARY KEY, k int); CREATE TABLE sq_s (k int, v text)");
+      await client.query("INSERT INTO sq_o VALUES (1, 1), (2, 2); INSERT INTO sq_s VALUES (1, 'a'), (9, 'x'), (9, 'y'), (NULL, 'n1'), (NULL, 'n2')");
+      const c = { name: "s_scalar_rows", query: "SELECT sq_o.id, (SELECT sq_s.v FROM sq_s WHERE sq_s.k = sq_o.k) AS v FROM sq_o", columns: ["id", "v"] };
+      await createStreamTable(client, c.name, c.query, "DIFFERENTIAL");
+      await createStreamTable(client, `${c.name}_imm`, c.query, "IMMEDIATE");
+      await expectMatchesQuery(client, c.name, c.columns, c.query, "two rows for keys nobody reads");
+      await client.query("INSERT INTO sq_s VALUES (2, 'b')");
+      expect(await refresh(client, c.name)).toBe("DIFFERENTIAL");
+      await expectMatchesQuery(client, c.name, c.columns, c.query, "one row each");
+      await expectMatchesQuery(client, `${c.name}_imm`, c.columns, c.query, "one row each, IMMEDIATE");
+      // A second row for key 2: the query fails, and so do the IMMEDIATE writer and the refresh.
+      expect(await errorOf(() => client.query("INSERT INTO sq_s VALUES (2, 'c')"))).toMatchObject({
+        code: "21000", message: "more than one row returned by a subquery used as an expression" });
+      await client.query("SELECT pgtrickle.drop_stream_table('s_scalar_rows_imm')");
+      await client.query("INSERT INTO sq_s VALUES (2, 'c')");
+      expect(await errorOf(() => client.query(c.query))).toMatchObject({ code: "21000" });
+      expect(await errorOf(() => client.query("SELECT pgtrickle.refresh_stream_table('s_scalar_rows')"))).toMatchObject({
+        code: "21000", message: "more than one row returned by a subquery used as an expression" });
+      await client.query("DELETE FROM sq_s WHERE v = 'b'");
+      expect(await refresh(client, c.name)).toBe("DIFFERENTIAL");
+      await expectMatchesQuery(client, c.name, c.columns, c.query, "one row again");
+    });
+
     it.each([
       ["SELECT l.id FROM l, kl WHERE EXISTS (SELECT 1 FROM r WHERE r.k < l.k AND r.w > kl.x)",
         "a subquery correlated other than by equalities of columns of one type (inner = outer), or with more than one table of the enclosing query"],
-      ["SELECT l.id, (SELECT r.w FROM r WHERE r.id = l.k) AS w FROM l", "a scalar subquery other than one aggregate row (no GROUP BY, HAVING or DISTINCT)"],
+      ["SELECT l.id, (SELECT r.k FROM r WHERE r.id = l.k GROUP BY r.k) AS k FROM l", "a scalar subquery other than one aggregate row (no GROUP BY, HAVING or DISTINCT)"],
       ["SELECT l.id FROM l WHERE l.v > ALL (SELECT w FROM r)", "a subquery with ALL and operator >"],
       ["SELECT l.id FROM l WHERE NOT ((l.k, l.v) IN (SELECT k, w FROM r))", "a row value IN a subquery under NOT or OR"],
     ])("refuses %s in DIFFERENTIAL mode with 0A000 and a hint", async (query, construct) => {

@@ -21,6 +21,9 @@
  *   (SELECT f(agg…) FROM S WHERE S.k = R.a AND p)  →  R ⟕ D ON D.k = R.a,
  *     D = SELECT k, f(agg…) AS v FROM S WHERE p GROUP BY k; the value is D.v, or f over no rows
  *     where D has no row for the key (count is 0, PostgreSQL's other aggregates NULL).
+ *   (SELECT e FROM S WHERE S.k = R.a AND p), not grouping  →  R ⟕ D ON D.k = R.a,
+ *     D = SELECT k, any_value(e), count(*) FROM S WHERE p AND k IS NOT NULL GROUP BY k; the value
+ *     is any_value's, and an outer row matching a count above 1 raises the subquery's error.
  * Distinct keys must not compare equal to one outer value, or R's rows would be multiplied: an
  * equality between columns of different types (numeric = float compares as float) is not a key.
  * Such a correlation, and one other than equalities (`l2.k = l1.k AND l2.s <> l1.s`), is brought
@@ -233,8 +236,25 @@ export function bindSubqueryExpression(a: QueryAnalyzer, n: PNode, binder: Expre
   const corr = changetype<Correlation>(correlation);
   const keys = corr.inner;
 
+  if (isScalar && !q.grouped) {
+    // One row per outer row at most: D = its value per key (SubqueryRows.single).
+    const rows = subqueryRows(a, q, keys, firstRel);
+    if (rows === null) return refuseSublink(a, binder, "a scalar subquery that reads the enclosing query outside its WHERE", subLoc);
+    const strict: bool[] = [];
+    for (let i = 0; i < keys.length; i++) strict.push(corr.operators[i] != "IS NOT DISTINCT FROM");
+    const d = deriveResult(a, changetype<SubqueryRows>(rows).single(strict));
+    // Uncorrelated, D has exactly one row (its value NULL when the subquery has none).
+    attach(a, d, keys.length == 0 ? JoinType.Inner : JoinType.Left, corr, []);
+    // An outer row reading a key of more than one row gets the subquery's own error (21000),
+    // from a subquery of two rows evaluated where one is expected: only then, as AND stops at
+    // FALSE (the count is NULL for an outer row without rows).
+    const count = new CallLikeExpr("COALESCE", [new ColumnExpr(d.rel, d.columns[keys.length + 1]), new ConstExpr("0")]);
+    const tooMany = new BoolExpr("AND", [new OperatorExpr(">", count, new ConstExpr("1")),
+      new OperatorExpr("=", new ConstExpr("(SELECT 1 FROM (VALUES (1), (2)) AS __pgt_two (x))"), new ConstExpr("1"))]);
+    return new CaseExpr(null, [tooMany], [new ConstExpr("NULL")], new ColumnExpr(d.rel, d.columns[keys.length]));
+  }
   if (isScalar) {
-    if (!q.grouped || q.distinct || q.groupKeys.length > 0 || q.having !== null) {
+    if (q.distinct || q.groupKeys.length > 0 || q.having !== null) {
       return refuseSublink(a, binder, "a scalar subquery other than one aggregate row (no GROUP BY, HAVING or DISTINCT)", subLoc);
     }
     const value = q.outputs[0];
@@ -559,6 +579,31 @@ class SubqueryRows {
     }
     if (marker) q.outputs.push(new OutputColumn("m", new ConstExpr("true")));
     else q.distinct = true;
+    return q;
+  }
+
+  /**
+   * A scalar subquery's value per correlation key (the first `strict.length` expressions): the
+   * next expression of one of the key's rows (the only one, unless the enclosing query fails),
+   * and the number of rows. A key compared by `=` (`strict`) never matches NULL: its NULL rows are left out.
+   */
+  single(strict: bool[]): AnalyzedQuery {
+    const q = this.query();
+    const keys = strict.length;
+    const notNull: Expr[] = this.where !== null ? [changetype<Expr>(this.where)] : [];
+    for (let i = 0; i < keys; i++) {
+      q.outputs.push(new OutputColumn("k" + (i + 1).toString(), this.exprs[i]));
+      q.groupKeys.push(this.exprs[i]);
+      if (strict[i]) notNull.push(new NullTestExpr(this.exprs[i], false));
+    }
+    q.where = conjunctionOf(notNull);
+    const n = new AggregateExpr(AggregateFunc.CountStar, null, 0, new AggregateCall("count", true, [], true, false, [], false, false, null));
+    const value = new AggregateExpr(AggregateFunc.Rescan, null, 1,
+      new AggregateCall("any_value", true, [this.exprs[keys]], false, false, [], false, false, null));
+    q.aggregates.push(n);
+    q.aggregates.push(value);
+    q.outputs.push(new OutputColumn("v", value));
+    q.outputs.push(new OutputColumn("n", n));
     return q;
   }
 
