@@ -8,7 +8,7 @@ EXTENSION = pg_trickle
 MODULE_big = pg_trickle
 EXTVERSION = 0.4.0
 
-NATIVE_OBJS = native/pg_trickle.o native/api.o native/refresh.o native/immediate.o native/scheduler.o native/restore.o native/engine_call.o \
+NATIVE_OBJS = native/pg_trickle.o native/api.o native/refresh.o native/immediate.o native/scheduler.o native/restore.o native/inheritance.o native/engine_call.o \
 	native/engine_host.o native/engine_abi.o native/wasm-rt/wasm-rt-impl.o
 OBJS = $(NATIVE_OBJS) build/engine/engine.o
 

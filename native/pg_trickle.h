@@ -89,6 +89,10 @@ extern bool pgt_relink_restored(bool quiet);
 extern bool pgt_try_relink_restored(int elevel);
 extern void pgt_check_linked_before_capture(void);
 
+/* inheritance.c */
+struct EventTriggerData;
+extern void pgt_inheritance_changed(struct EventTriggerData *trigdata);
+
 /* scheduler.c */
 extern void pgt_register_background_workers(void);
 extern bool pgt_scheduler_available(void);

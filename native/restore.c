@@ -218,7 +218,8 @@ pgt_try_relink_restored(int elevel)
  * post-data section of a restore) links restored stream tables as soon as everything they need
  * is in place — in the restore's own transaction, before any write can reach a source. A failure
  * is a WARNING, not an error: the restore goes on. After CREATE [OR REPLACE] VIEW it marks the
- * stream tables reading that view for reinitialization (native/refresh.c).
+ * stream tables reading that view for reinitialization (native/refresh.c). After DDL that changes
+ * inheritance it reinitializes the stream tables reading the tables involved (inheritance.c).
  */
 Datum
 _on_ddl_command_end(PG_FUNCTION_ARGS)
@@ -236,6 +237,9 @@ _on_ddl_command_end(PG_FUNCTION_ARGS)
 		(void) pgt_try_relink_restored(WARNING);
 		PopActiveSnapshot();
 	}
+	/* A table joined or left an inheritance hierarchy, or a child was dropped: see inheritance.c. */
+	if (!relinking && !creating_extension)
+		pgt_inheritance_changed(trigdata);
 	/* CREATE OR REPLACE VIEW: the stream tables reading the view recompile at their next refresh. */
 	if (!creating_extension && trigdata->tag == CMDTAG_CREATE_VIEW)
 	{

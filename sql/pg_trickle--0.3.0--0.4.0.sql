@@ -160,10 +160,14 @@ BEGIN
         WHERE classid = 'pg_catalog.pg_class'::regclass AND objsubid = 0 AND object_type IN ('table', 'view')
     LOOP
         DELETE FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = dropped.objid;
+        -- A table read only through inheritance (a child, an ancestor of one) is not an error:
+        -- the ddl_command_end trigger reinitializes its readers.
         UPDATE pgtrickle.pgt_stream_tables AS st
            SET status = 'ERROR', needs_reinit = true, updated_at = now(), last_error_at = now(),
                last_error_message = format('source %s %s was dropped', dropped.object_type, dropped.object_identity)
-         WHERE st.pgt_id IN (SELECT d.pgt_id FROM pgtrickle.pgt_dependencies AS d WHERE d.source_relid = dropped.objid);
+         WHERE st.pgt_id IN (SELECT d.pgt_id FROM pgtrickle.pgt_dependencies AS d WHERE d.source_relid = dropped.objid)
+           AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(st.refresh_program->'sources') AS s
+                           WHERE s->>'oid' = dropped.objid::text AND s->>'role' IN ('inherited', 'ancestor'));
     END LOOP;
     PERFORM pgtrickle._drop_orphan_capture();
 END
@@ -174,7 +178,7 @@ $body$;
 COMMENT ON FUNCTION pgtrickle._on_sql_drop() IS 'Event trigger function: keeps the catalog and change capture consistent when a stream table or a source is dropped with DROP TABLE or DROP VIEW.';
 
 -- Step 11: function pgtrickle._on_ddl_command_end(): new comment.
-COMMENT ON FUNCTION pgtrickle._on_ddl_command_end() IS 'Event trigger function: after CREATE INDEX and CREATE TRIGGER, links stream tables restored by pg_restore once everything they need is restored; after CREATE OR REPLACE VIEW, marks the stream tables reading the view for reinitialization.';
+COMMENT ON FUNCTION pgtrickle._on_ddl_command_end() IS 'Event trigger function: after CREATE INDEX and CREATE TRIGGER, links stream tables restored by pg_restore once everything they need is restored; after CREATE OR REPLACE VIEW, marks the stream tables reading the view for reinitialization; after DDL that changes inheritance, reinitializes the stream tables reading the tables involved.';
 
 -- Step 12: rebuild every stream table's refresh program and change capture with this library (does nothing unless this is the last step of the upgrade).
 SELECT pgtrickle._upgrade_stream_tables();

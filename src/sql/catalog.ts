@@ -775,7 +775,8 @@ const statStreamTables: View = {
 /**
  * DROP TABLE run directly on a stream table or on a source. A dropped stream table is forgotten
  * (catalog rows, history); a stream table whose source was dropped can no longer refresh and is
- * marked ERROR with the reason; change capture nobody reads any more is dropped (the source's
+ * marked ERROR with the reason (not when it read the table only through inheritance: the
+ * ddl_command_end trigger reinitializes it, native/inheritance.c); change capture nobody reads any more is dropped (the source's
  * capture triggers went with it, or go with the function). Does nothing while the extension
  * itself is being dropped.
  */
@@ -800,10 +801,14 @@ BEGIN
         WHERE classid = 'pg_catalog.pg_class'::regclass AND objsubid = 0 AND object_type IN ('table', 'view')
     LOOP
         DELETE FROM ${S}.pgt_stream_tables WHERE pgt_relid = dropped.objid;
+        -- A table read only through inheritance (a child, an ancestor of one) is not an error:
+        -- the ddl_command_end trigger reinitializes its readers.
         UPDATE ${S}.pgt_stream_tables AS st
            SET status = 'ERROR', needs_reinit = true, updated_at = now(), last_error_at = now(),
                last_error_message = format('source %s %s was dropped', dropped.object_type, dropped.object_identity)
-         WHERE st.pgt_id IN (SELECT d.pgt_id FROM ${S}.pgt_dependencies AS d WHERE d.source_relid = dropped.objid);
+         WHERE st.pgt_id IN (SELECT d.pgt_id FROM ${S}.pgt_dependencies AS d WHERE d.source_relid = dropped.objid)
+           AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(st.refresh_program->'sources') AS s
+                           WHERE s->>'oid' = dropped.objid::text AND s->>'role' IN ('inherited', 'ancestor'));
     END LOOP;
     PERFORM ${S}._drop_orphan_capture();
 END
@@ -821,7 +826,7 @@ const onDdlCommandEnd = cFunction({
   name: "_on_ddl_command_end",
   parameters: [],
   returns: "event_trigger",
-  comment: "Event trigger function: after CREATE INDEX and CREATE TRIGGER, links stream tables restored by pg_restore once everything they need is restored; after CREATE OR REPLACE VIEW, marks the stream tables reading the view for reinitialization.",
+  comment: "Event trigger function: after CREATE INDEX and CREATE TRIGGER, links stream tables restored by pg_restore once everything they need is restored; after CREATE OR REPLACE VIEW, marks the stream tables reading the view for reinitialization; after DDL that changes inheritance, reinitializes the stream tables reading the tables involved.",
 });
 
 const ddlCommandEndTrigger: EventTrigger = {

@@ -22,6 +22,23 @@ export class RelationInfo {
   isStreamTable: bool = false;
   /** True when other tables inherit from it (inheritance children or partitions). */
   hasChildren: bool = false;
+  /**
+   * True when it inherits from another table or others inherit from it (pg_inherits). Its
+   * capture is then row-level: a statement naming an ancestor changes its rows without firing
+   * its statement triggers, and the transition tables of a statement naming it hold its
+   * descendants' rows too (cdc/buffer.ts).
+   */
+  inHierarchy: bool = false;
+  /** True when its capture triggers are in place and fire for each row (see inHierarchy). */
+  rowCaptured: bool = false;
+  /** True when its primary key is DEFERRABLE. */
+  deferrableKey: bool = false;
+  /** The tables that inherit from it, directly or not, each once (pg_inherits), by oid. */
+  descendants: RelationInfo[] = [];
+  /** The tables it inherits from, directly or not. */
+  ancestors: RelationInfo[] = [];
+  /** The ancestors of its descendants that are neither it, its descendants nor its own ancestors (multiple inheritance). */
+  descendantsAncestors: RelationInfo[] = [];
   columns: ColumnInfo[] = [];
   primaryKey: string[] = [];
 
@@ -72,9 +89,37 @@ function ask(kind: string, sql: string, fields: JsonObjectWriter): Json | null {
   return parsed.value;
 }
 
-const RELATION_SQL = `SELECT json_build_object(
+/** The members of the JSON object describing table `r` (of pg_class) in an inheritance hierarchy. */
+const MEMBER_FIELDS = `'oid', r.oid::text, 'schema', rn.nspname, 'name', r.relname, 'relkind', r.relkind::text,
+        'rowCaptured', EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = r.oid AND t.tgname = 'pgtrickle_capture_insert'
+                               AND (t.tgtype::int & 1) = 1)`;
+
+const RELATION_SQL = `WITH RECURSIVE target AS (
+  SELECT to_regclass(CASE WHEN $1->>'schema' IS NULL THEN quote_ident($1->>'name')
+                     ELSE quote_ident($1->>'schema') || '.' || quote_ident($1->>'name') END)::oid AS oid
+), below(oid) AS (
+  SELECT i.inhrelid FROM pg_inherits i JOIN target ON i.inhparent = target.oid
+  UNION SELECT i.inhrelid FROM pg_inherits i JOIN below ON i.inhparent = below.oid
+), above(oid, own) AS (
+  SELECT i.inhparent, true FROM pg_inherits i JOIN target ON i.inhrelid = target.oid
+  UNION SELECT i.inhparent, false FROM pg_inherits i JOIN below ON i.inhrelid = below.oid
+  UNION SELECT i.inhparent, above.own FROM pg_inherits i JOIN above ON i.inhrelid = above.oid
+)
+SELECT json_build_object(
   'oid', c.oid::text, 'schema', n.nspname, 'name', c.relname, 'relkind', c.relkind::text,
   'hasChildren', c.relhassubclass,
+  'inHierarchy', EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid),
+  'rowCaptured', EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'pgtrickle_capture_insert'
+                         AND (t.tgtype::int & 1) = 1),
+  'deferrableKey', EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND NOT i.indimmediate),
+  'descendants', (SELECT json_agg(json_build_object(${MEMBER_FIELDS}) ORDER BY r.oid)
+      FROM (SELECT DISTINCT oid FROM below) AS b JOIN pg_class r ON r.oid = b.oid JOIN pg_namespace rn ON rn.oid = r.relnamespace),
+  'ancestors', (SELECT json_agg(json_build_object(${MEMBER_FIELDS}) ORDER BY r.oid)
+      FROM (SELECT DISTINCT oid FROM above WHERE own) AS b JOIN pg_class r ON r.oid = b.oid JOIN pg_namespace rn ON rn.oid = r.relnamespace),
+  'descendantsAncestors', (SELECT json_agg(json_build_object(${MEMBER_FIELDS}) ORDER BY r.oid)
+      FROM (SELECT DISTINCT oid FROM above WHERE NOT own AND oid <> c.oid AND oid NOT IN (SELECT oid FROM below)
+              AND oid NOT IN (SELECT oid FROM above WHERE own)) AS b
+      JOIN pg_class r ON r.oid = b.oid JOIN pg_namespace rn ON rn.oid = r.relnamespace),
   'isStreamTable', EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_relid = c.oid),
   'columns', COALESCE((SELECT json_agg(json_build_object('name', a.attname,
         'type', format_type(a.atttypid, a.atttypmod), 'notNull', a.attnotnull) ORDER BY a.attnum)
@@ -83,9 +128,7 @@ const RELATION_SQL = `SELECT json_build_object(
       FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
       WHERE i.indrelid = c.oid AND i.indisprimary), '[]'))::text
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.oid = to_regclass(CASE WHEN $1->>'schema' IS NULL THEN quote_ident($1->>'name')
-                          ELSE quote_ident($1->>'schema') || '.' || quote_ident($1->>'name') END)`;
+FROM target JOIN pg_class c ON c.oid = target.oid JOIN pg_namespace n ON n.oid = c.relnamespace`;
 
 /** Looks up a relation as the parser named it (`schema` empty: search_path); null when missing. */
 export function lookupRelation(schema: string, name: string): RelationInfo | null {
@@ -99,6 +142,9 @@ export function lookupRelation(schema: string, name: string): RelationInfo | nul
   rel.relkind = json.str("relkind");
   rel.isStreamTable = json.bool("isStreamTable");
   rel.hasChildren = json.bool("hasChildren");
+  rel.inHierarchy = json.bool("inHierarchy");
+  rel.rowCaptured = json.bool("rowCaptured");
+  rel.deferrableKey = json.bool("deferrableKey");
   const columns = json.arr("columns");
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i];
@@ -106,7 +152,31 @@ export function lookupRelation(schema: string, name: string): RelationInfo | nul
   }
   const pk = json.arr("primaryKey");
   for (let i = 0; i < pk.length; i++) rel.primaryKey.push(pk[i].text);
+  rel.descendants = hierarchyMembers(json.arr("descendants"), rel, true);
+  rel.ancestors = hierarchyMembers(json.arr("ancestors"), rel, false);
+  rel.descendantsAncestors = hierarchyMembers(json.arr("descendantsAncestors"), rel, false);
   return rel;
+}
+
+/**
+ * The tables of an inheritance hierarchy listed in `items`, related to `rel`. A descendant has
+ * every column of `rel` under the same name and type (its own order and extra columns do not
+ * matter: it is read by name), and inherits from a table, so it is in a hierarchy.
+ */
+function hierarchyMembers(items: Json[], rel: RelationInfo, descendants: bool): RelationInfo[] {
+  const out: RelationInfo[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const m = new RelationInfo();
+    m.oid = items[i].str("oid");
+    m.schema = items[i].str("schema");
+    m.name = items[i].str("name");
+    m.relkind = items[i].str("relkind");
+    m.rowCaptured = items[i].bool("rowCaptured");
+    m.inHierarchy = true;
+    if (descendants) m.columns = rel.columns;
+    out.push(m);
+  }
+  return out;
 }
 
 const VIEW_SQL = `SELECT json_build_object('definition', d.def, 'parseTree', pgtrickle._parse_query(d.def),
@@ -300,7 +370,7 @@ const RELINK_SURVEY_SQL = `SELECT json_build_object(
                 FROM pg_class c WHERE c.oid = to_regclass(format('%I.%I', st.pgt_schema, st.pgt_name))),
     'sources', (SELECT COALESCE(json_agg(json_build_object(
         'oldOid', s.src->>'oid', 'schema', s.src->>'schema', 'name', s.src->>'name', 'oid', s.relid::text,
-        'relkind', s.src->>'relkind', 'columns', s.src->'columns',
+        'relkind', s.src->>'relkind', 'columns', s.src->'columns', 'role', s.src->>'role',
         'isStreamTable', EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables u WHERE u.pgt_schema = s.src->>'schema' AND u.pgt_name = s.src->>'name'),
         'buffer', (SELECT json_build_object('loaded', EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = b.oid))
                    FROM pg_class b WHERE b.oid = to_regclass(format('pgtrickle_changes.%I', 'changes_' || (s.src->>'oid')))),

@@ -432,9 +432,10 @@ export class QueryAnalyzer extends SublinkBinder {
     const source = changetype<RelationInfo>(rel);
     // A stream table is captured like a table: its refreshes' changes reach the buffer through the
     // same triggers, so a downstream stream table is maintained differentially too.
-    // Its children's changes would escape the capture triggers, which sit on this table only.
-    if (source.hasChildren) { this.notDifferentiable("a table with inheritance children", relLocation); return null; }
     if (source.relkind == "v") return this.bindView(item, source, nullable);
+    const inh = item.bool("inh");
+    const refusal = prepareInheritance(source, inh);
+    if (refusal !== null) { this.notDifferentiable(refusal, relLocation); return null; }
     if (source.relkind != "r") {
       const what = source.relkind == "m" ? "a materialized view"
         : source.relkind == "f" ? "a foreign table" : source.relkind == "p" ? "a partitioned table" : "a relation of kind " + source.relkind;
@@ -455,7 +456,7 @@ export class QueryAnalyzer extends SublinkBinder {
         return null;
       }
     }
-    const scan = new ScanOperator(this.scans.length, source, alias);
+    const scan = new ScanOperator(this.scans.length, source, alias, inh);
     this.scans.push(scan);
     if (nullable) this.nullableRels.push(scan.rel);
     const columns: ColumnBinding[] = [];
@@ -1016,3 +1017,27 @@ function coveredByGroups(e: Expr, q: AnalyzedQuery): bool {
   return true;
 }
 
+
+/**
+ * Readies a table scan read with (`inh`) or without (ONLY) its descendants, or says why it cannot be maintained;
+ * null when it can. Each member table is captured on its own, so every one must be a plain table. Uniqueness
+ * is not inherited, so a scan over descendants has no key; and a DEFERRABLE key of a table in a
+ * hierarchy is dropped too: its row-level capture orders a statement's changes by row, and a key
+ * taken before it is given up would net to the wrong image (cdc/buffer.ts).
+ */
+export function prepareInheritance(source: RelationInfo, inh: bool): string | null {
+  if (inh) {
+    for (let i = 0; i < source.descendants.length; i++) {
+      const d = source.descendants[i];
+      if (d.relkind != "r") return "a table with an inheritance child that is a " + relkindName(d.relkind);
+    }
+    if (source.descendants.length > 0) source.primaryKey = [];
+  }
+  if (source.inHierarchy && source.deferrableKey) source.primaryKey = [];
+  return null;
+}
+
+/** How an error message names a relation kind. */
+function relkindName(relkind: string): string {
+  return relkind == "f" ? "foreign table" : relkind == "p" ? "partitioned table" : "relation of kind " + relkind;
+}

@@ -10,8 +10,9 @@
  * exact; the cost is a run of the query, the rows written are the difference. In IMMEDIATE mode
  * each writing statement does this inside its transaction.
  *
- * The sources are the tables any part of the query reads (not the CTEs it defines). A view, or a
- * source of another kind, is refused: its tables' changes would not be captured.
+ * The sources are the tables any part of the query reads (not the CTEs it defines), with the
+ * tables inheriting from them unless read with ONLY. A view, or a source of another kind, is
+ * refused: its tables' changes would not be captured.
  */
 
 import { PNode } from "../nodes/parse-node";
@@ -20,7 +21,7 @@ import { ErrorCode } from "../errors/codes.generated";
 import { RelationInfo, lookupRelation } from "./catalog";
 import { ScanOperator } from "../ir/operator-tree";
 import { AnalyzedQuery, Analysis } from "./analyzed-query";
-import { QueryAnalyzer } from "./query";
+import { QueryAnalyzer, prepareInheritance } from "./query";
 import { relationReferences } from "./tree";
 
 /** Analyzes `s`, a SELECT with WITH RECURSIVE at the top, as a recomputed query (Analysis.recursive). */
@@ -35,13 +36,17 @@ export function analyzeRecursive(a: QueryAnalyzer, s: PNode): Analysis {
       return a.failed(new EngineError(ErrorCode.UndefinedTable, "relation \"" + name + "\" does not exist").at(a.at(n.int("location"))));
     }
     const rel = changetype<RelationInfo>(found);
-    if (rel.relkind != "r" || rel.hasChildren) {
-      const what = rel.relkind == "v" ? "a view" : rel.hasChildren ? "a table with inheritance children" : "a relation of kind " + rel.relkind;
+    if (rel.relkind != "r") {
+      const what = rel.relkind == "v" ? "a view" : "a relation of kind " + rel.relkind;
       return a.notDifferentiable("WITH RECURSIVE reading " + what, n.int("location"));
     }
+    // `t` reads its descendants, whose tables are captured too; `ONLY t` reads t's own rows.
+    const inh = n.bool("inh");
+    const refusal = prepareInheritance(rel, inh);
+    if (refusal !== null) return a.notDifferentiable("WITH RECURSIVE reading " + refusal, n.int("location"));
     let seen = false;
-    for (let k = 0; k < a.scans.length; k++) if (a.scans[k].source.oid == rel.oid) seen = true;
-    if (!seen) a.scans.push(new ScanOperator(a.scans.length, rel, rel.name));
+    for (let k = 0; k < a.scans.length; k++) if (a.scans[k].source.oid == rel.oid && a.scans[k].inh == inh) seen = true;
+    if (!seen) a.scans.push(new ScanOperator(a.scans.length, rel, rel.name, inh));
   }
   if (a.scans.length == 0) return a.notDifferentiable("a query that reads no table", s.int("location"));
   const q = new AnalyzedQuery();

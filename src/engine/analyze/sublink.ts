@@ -416,7 +416,7 @@ function decorrelate(a: QueryAnalyzer, q: AnalyzedQuery, firstRel: i32, tests: E
   const outer = a.scans[table];
   if (isDerived(outer) || a.nullableRels.includes(table)) return null;
   // T': SELECT DISTINCT <columns> FROM T, a relation of its own.
-  const scan = new ScanOperator(a.scans.length, outer.source, outer.alias);
+  const scan = new ScanOperator(a.scans.length, outer.source, outer.alias, outer.inh);
   a.scans.push(scan);
   const values: Expr[] = [];
   for (let i = 0; i < columns.length; i++) values.push(new ColumnExpr(scan.rel, columns[i]));

@@ -9,6 +9,17 @@
  * next refresh of every consumer to be FULL. Only columns some stream table reads are
  * captured, plus the primary key; a new consumer needing more columns widens the buffer.
  *
+ * A table in an inheritance hierarchy (it inherits, or others inherit from it) is captured by
+ * row-level AFTER triggers instead, without transition tables. A statement fires only the
+ * statement triggers of the table it names, and that table's transition tables hold the rows
+ * of its descendants as well, converted to its row type: a statement naming an ancestor would
+ * escape a descendant's statement triggers, and one naming a parent would mix its children's
+ * rows into the parent's buffer. Row triggers fire on the table that holds each row, so every
+ * buffer holds exactly its own table's changes (a scan with inheritance reads its members'
+ * buffers, operators/scan.ts). An UPDATE is captured row by row ('D' then 'I'); uniqueness
+ * checked at each row keeps the images of a key in order, except under a DEFERRABLE key, which
+ * a scan of such a table therefore does not use (analyze/query.ts prepareInheritance).
+ *
  * Every capture also arms the commit-time wake of the database's scheduler
  * (pgtrickle._wake_scheduler), so a committed change is refreshed without waiting for a poll.
  *
@@ -57,20 +68,32 @@ export function ensureCapture(source: RelationInfo, needed: string[], existing: 
       out.push(new Statement("ALTER TABLE " + buffer + " ADD COLUMN " + quoteIdent(added[i]) + " " + columnType(source, added[i])));
     }
   }
-  if (fresh || added.length > 0 || rewrite) out.push(new Statement(captureFunctionSql(source.oid, buffer, columns)));
+  const rowLevel = source.inHierarchy;
+  // Joining or leaving a hierarchy changes how the table must be captured (its stream tables reinitialize).
+  const restyle = !fresh && source.rowCaptured != rowLevel;
+  if (fresh || added.length > 0 || rewrite || restyle) out.push(new Statement(captureFunctionSql(source.oid, buffer, columns, rowLevel)));
+  const fn = captureFunction(source.oid);
+  if (restyle) {
+    for (let i = 0; i < CHANGE_EVENTS.length; i++) out.push(new Statement("DROP TRIGGER IF EXISTS pgtrickle_capture_" + CHANGE_EVENTS[i] + " ON " + table));
+  }
+  if (fresh || restyle) {
+    for (let i = 0; i < CHANGE_EVENTS.length; i++) {
+      const event = CHANGE_EVENTS[i];
+      const transition = rowLevel ? "" : event == "insert" ? " REFERENCING NEW TABLE AS __pgt_new"
+        : event == "update" ? " REFERENCING OLD TABLE AS __pgt_old NEW TABLE AS __pgt_new" : " REFERENCING OLD TABLE AS __pgt_old";
+      out.push(new Statement("CREATE TRIGGER pgtrickle_capture_" + event + " AFTER " + event.toUpperCase() + " ON " + table
+        + transition + " FOR EACH " + (rowLevel ? "ROW" : "STATEMENT") + " EXECUTE FUNCTION " + fn + "()"));
+    }
+  }
   if (fresh) {
-    const fn = captureFunction(source.oid);
-    out.push(new Statement("CREATE TRIGGER pgtrickle_capture_insert AFTER INSERT ON " + table
-      + " REFERENCING NEW TABLE AS __pgt_new FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()"));
-    out.push(new Statement("CREATE TRIGGER pgtrickle_capture_update AFTER UPDATE ON " + table
-      + " REFERENCING OLD TABLE AS __pgt_old NEW TABLE AS __pgt_new FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()"));
-    out.push(new Statement("CREATE TRIGGER pgtrickle_capture_delete AFTER DELETE ON " + table
-      + " REFERENCING OLD TABLE AS __pgt_old FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()"));
     out.push(new Statement("CREATE TRIGGER pgtrickle_capture_truncate AFTER TRUNCATE ON " + table
       + " FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()"));
   }
   return out;
 }
+
+/** The statements whose rows the capture triggers record (TRUNCATE leaves a marker). */
+const CHANGE_EVENTS: string[] = ["insert", "update", "delete"];
 
 /** Statements removing the capture of `source` (its last consumer is gone). */
 export function dropCapture(sourceOid: string): Statement[] {
@@ -86,17 +109,33 @@ function columnType(source: RelationInfo, name: string): string {
   return c === null ? "text" : c.type;
 }
 
-function captureFunctionSql(oid: string, buffer: string, columns: string[]): string {
+function captureFunctionSql(oid: string, buffer: string, columns: string[], rowLevel: bool): string {
   const quoted: string[] = [];
-  for (let i = 0; i < columns.length; i++) quoted.push(quoteIdent(columns[i]));
+  const oldValues: string[] = ["'D'"];
+  const newValues: string[] = ["'I'"];
+  for (let i = 0; i < columns.length; i++) {
+    quoted.push(quoteIdent(columns[i]));
+    oldValues.push("OLD." + quoteIdent(columns[i]));
+    newValues.push("NEW." + quoteIdent(columns[i]));
+  }
   const list = quoted.join(", ");
-  const insert = "INSERT INTO " + buffer + " (__pgt_action" + (list.length > 0 ? ", " + list : "") + ") SELECT ";
   const sel = list.length > 0 ? ", " + list : "";
-  return "CREATE OR REPLACE FUNCTION " + captureFunction(oid) + "() RETURNS trigger\n"
+  const into = "INSERT INTO " + buffer + " (__pgt_action" + sel + ") ";
+  const header = "CREATE OR REPLACE FUNCTION " + captureFunction(oid) + "() RETURNS trigger\n"
     + "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $pgt$\nBEGIN\n"
-    + "  PERFORM pgtrickle._wake_scheduler();\n"
+    + "  PERFORM pgtrickle._wake_scheduler();\n";
+  const footer = "  ELSE\n    INSERT INTO " + buffer + " (__pgt_action) VALUES ('T');\n  END IF;\n  RETURN NULL;\nEND\n$pgt$";
+  if (rowLevel) {
+    const oldRow = "VALUES (" + oldValues.join(", ") + ")";
+    const newRow = "VALUES (" + newValues.join(", ") + ")";
+    return header
+      + "  IF TG_OP = 'INSERT' THEN\n    " + into + newRow + ";\n"
+      + "  ELSIF TG_OP = 'UPDATE' THEN\n    " + into + oldRow + ";\n    " + into + newRow + ";\n"
+      + "  ELSIF TG_OP = 'DELETE' THEN\n    " + into + oldRow + ";\n" + footer;
+  }
+  const insert = into + "SELECT ";
+  return header
     + "  IF TG_OP = 'INSERT' THEN\n    " + insert + "'I'" + sel + " FROM __pgt_new;\n"
     + "  ELSIF TG_OP = 'UPDATE' THEN\n    " + insert + "'D'" + sel + " FROM __pgt_old;\n    " + insert + "'I'" + sel + " FROM __pgt_new;\n"
-    + "  ELSIF TG_OP = 'DELETE' THEN\n    " + insert + "'D'" + sel + " FROM __pgt_old;\n"
-    + "  ELSE\n    INSERT INTO " + buffer + " (__pgt_action) VALUES ('T');\n  END IF;\n  RETURN NULL;\nEND\n$pgt$";
+    + "  ELSIF TG_OP = 'DELETE' THEN\n    " + insert + "'D'" + sel + " FROM __pgt_old;\n" + footer;
 }

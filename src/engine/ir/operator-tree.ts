@@ -25,7 +25,32 @@ export abstract class Operator {
  */
 export class ScanOperator extends Operator {
   columns: string[] = [];
-  constructor(public readonly rel: i32, public readonly source: RelationInfo, public readonly alias: string) { super(OperatorKind.Scan); }
+  /**
+   * `inh` false for `FROM ONLY t`: only t's own rows. Otherwise the scan reads t and every table
+   * inheriting from it, each projected to t's columns by name.
+   */
+  constructor(public readonly rel: i32, public readonly source: RelationInfo, public readonly alias: string,
+    public readonly inh: bool = true) { super(OperatorKind.Scan); }
+
+  /** The tables whose rows it reads, each captured into a buffer of its own: its source, and its descendants unless ONLY. */
+  members(): RelationInfo[] {
+    const out: RelationInfo[] = [this.source];
+    if (this.inh) for (let i = 0; i < this.source.descendants.length; i++) out.push(this.source.descendants[i]);
+    return out;
+  }
+
+  /** True when it reads the rows of tables inheriting from its source. */
+  get inherits(): bool { return this.inh && this.source.descendants.length > 0; }
+
+  /**
+   * The other tables whose statements change rows it reads: the ancestors of its members. An
+   * IMMEDIATE stream table needs its statement triggers on them too.
+   */
+  ancestors(): RelationInfo[] {
+    const out = this.source.ancestors.slice(0);
+    if (this.inh) for (let i = 0; i < this.source.descendantsAncestors.length; i++) out.push(this.source.descendantsAncestors[i]);
+    return out;
+  }
 }
 
 /**
@@ -241,7 +266,7 @@ export function describeOperatorTree(op: Operator): string {
         if (d.isFunction) return "Function(" + (changetype<Expr>(d.call) as FunctionExpr).name + ")";
         return (d.isUnion ? "UnionAll(" : "Derived(") + parts.join(", ") + ")";
       }
-      return "Scan(" + s.source.schema + "." + s.source.name + ")";
+      return "Scan(" + (s.inh ? "" : "ONLY ") + s.source.schema + "." + s.source.name + (s.inherits ? "*" : "") + ")";
     }
     case OperatorKind.Filter: return "Filter(" + describeOperatorTree((op as FilterOperator).input) + ")";
     case OperatorKind.Join: {

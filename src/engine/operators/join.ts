@@ -36,7 +36,7 @@ import { ScanOperator, Operator, OperatorKind, FilterOperator, JoinOperator, Joi
 import { ColumnExpr, Expr, ExprKind, BoolExpr, OperatorExpr, columnRefs } from "../ir/expr";
 import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
-import { windowSelect, sourceFrom, DeltaSource } from "./scan";
+import { windowSelect, sourceFrom, sourceKey, DeltaSource } from "./scan";
 import { Statement } from "../refresh/statement";
 import { derivedState, derivedDelta } from "./derived";
 
@@ -596,7 +596,7 @@ export class JoinCompiler {
       if (!marked) { selects.push(select); continue; }
       const oids: string[] = [];
       for (let n = 0; n < term.needs.length; n++) {
-        const oid = this.scans[term.needs[n]].source.oid;
+        const oid = sourceKey(this.scans[term.needs[n]]);
         if (!oids.includes(oid)) oids.push(oid);
       }
       selects.push(TERM_START + oids.join(",") + "*/\n" + select + "\n" + TERM_END);

@@ -46,8 +46,14 @@ export function windowSelect(scan: ScanOperator, source: DeltaSource = DeltaSour
   if (source != DeltaSource.Buffer) return transitionSelect(scan, source, renamed);
   const cols: string[] = ["b.__pgt_seq", "CASE WHEN b.__pgt_action = 'I' THEN 1 ELSE -1 END AS __pgt_sign"];
   for (let i = 0; i < scan.columns.length; i++) cols.push("b." + quoteIdent(scan.columns[i]) + aliasIfRenamed(scan.columns[i], renamed[i]));
-  return "SELECT " + cols.join(", ") + "\n  FROM " + bufferTable(scan.source.oid) + " AS b\n  WHERE "
-    + windowCondition("b") + "\n    AND b.__pgt_action <> 'T'";
+  // With inheritance, ΔR is the union of every member's own changes (each buffer holds one table's rows, by column name).
+  const members = scan.members();
+  const selects: string[] = [];
+  for (let m = 0; m < members.length; m++) {
+    selects.push("SELECT " + cols.join(", ") + "\n  FROM " + bufferTable(members[m].oid) + " AS b\n  WHERE "
+      + windowCondition("b") + "\n    AND b.__pgt_action <> 'T'");
+  }
+  return selects.join("\n  UNION ALL\n");
 }
 
 function aliasIfRenamed(column: string, name: string): string {
@@ -79,18 +85,40 @@ export function probeSelect(scans: ScanOperator[]): string {
   const parts: string[] = [];
   const seen: string[] = [];
   for (let i = 0; i < scans.length; i++) {
-    const oid = scans[i].source.oid;
-    if (isDerived(scans[i]) || seen.includes(oid)) continue;
-    seen.push(oid);
+    const key = sourceKey(scans[i]);
+    if (isDerived(scans[i]) || seen.includes(key)) continue;
+    seen.push(key);
+    const members = scans[i].members();
+    if (members.length == 1) {
+      parts.push("SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,\n"
+        + "  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = " + key + ") AS source_rows, '" + key + "' AS oid\n"
+        + "FROM " + bufferTable(key) + " AS b\nWHERE " + windowCondition("b"));
+      continue;
+    }
+    const oids: string[] = [];
+    const windows: string[] = [];
+    for (let m = 0; m < members.length; m++) {
+      oids.push(members[m].oid);
+      windows.push("SELECT b.__pgt_action FROM " + bufferTable(members[m].oid) + " AS b WHERE " + windowCondition("b"));
+    }
     parts.push("SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,\n"
-      + "  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = " + oid + ") AS source_rows, '" + oid + "' AS oid\n"
-      + "FROM " + bufferTable(oid) + " AS b\nWHERE " + windowCondition("b"));
+      + "  (SELECT sum(GREATEST(c.reltuples, 0))::bigint FROM pg_class c WHERE c.oid IN (" + oids.join(", ") + ")) AS source_rows, '"
+      + key + "' AS oid\nFROM (" + windows.join("\n  UNION ALL ") + ") AS b");
   }
   return "SELECT sum(p.truncates)::bigint AS truncates, sum(p.changes)::bigint AS changes, sum(p.source_rows)::bigint AS source_rows,\n"
     + "  string_agg(p.oid || ':' || p.changes, ',') AS per_source\nFROM (" + parts.join("\nUNION ALL\n") + ") AS p";
 }
 
-/** The FROM item reading the source itself in a full refresh. */
+/**
+ * The name under which the probe counts the changes of `scan`, and delta terms name the changes
+ * they need (pruneTerms): its source's oid, suffixed `*` when it reads the changes of the tables
+ * inheriting from it too.
+ */
+export function sourceKey(scan: ScanOperator): string {
+  return scan.inherits ? scan.source.oid + "*" : scan.source.oid;
+}
+
+/** The FROM item reading the source itself in a full refresh (`ONLY` as the query wrote it). */
 export function sourceFrom(scan: ScanOperator, alias: string): string {
-  return quoteIdent(scan.source.schema) + "." + quoteIdent(scan.source.name) + " AS " + alias;
+  return (scan.inh ? "" : "ONLY ") + quoteIdent(scan.source.schema) + "." + quoteIdent(scan.source.name) + " AS " + alias;
 }

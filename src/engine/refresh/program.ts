@@ -12,6 +12,13 @@ import { TERM_START, TERM_END } from "../operators/join";
 
 /** A source the program reads. */
 export class ProgramSource {
+  /**
+   * How the query reads it: `""` named in the query; `inherited` read only as a table inheriting
+   * from a named one (captured; dropping it or changing its inheritance reinitializes the stream
+   * table); `ancestor` only inherited from by a table it reads: not captured, but its statements
+   * change rows the query reads, so an IMMEDIATE stream table has its statement triggers there.
+   */
+  role: string = "";
   constructor(public oid: string, public schema: string, public name: string, public relkind: string, public columns: string[],
     public isStreamTable: bool = false) {}
 }
@@ -67,8 +74,9 @@ export class RefreshProgram {
     const sources: string[] = [];
     for (let i = 0; i < this.sources.length; i++) {
       const s = this.sources[i];
-      sources.push(new JsonObjectWriter().str("oid", s.oid).str("schema", s.schema).str("name", s.name)
-        .str("relkind", s.relkind).strings("columns", s.columns).toString());
+      const source = new JsonObjectWriter().str("oid", s.oid).str("schema", s.schema).str("name", s.name)
+        .str("relkind", s.relkind).strings("columns", s.columns);
+      sources.push((s.role.length > 0 ? source.str("role", s.role) : source).toString());
     }
     return new JsonObjectWriter()
       .int("version", 1)

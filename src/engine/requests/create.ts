@@ -186,7 +186,7 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     }
     // One base table read once: statement triggers apply each statement's transition tables. Any
     // other query is refreshed from its change buffers at the end of each writing statement.
-    if (!analysis.recomputed && q.views.length == 0 && q.scans.length == 1 && !isDerived(q.scans[0])) {
+    if (!analysis.recomputed && q.views.length == 0 && q.scans.length == 1 && !isDerived(q.scans[0]) && !inHierarchy(q.scans[0])) {
       program.immediate = new ImmediateProgram(immediateStep(operators, q.scans, storage, DeltaSource.Inserted),
         immediateStep(operators, q.scans, storage, DeltaSource.Updated), immediateStep(operators, q.scans, storage, DeltaSource.Deleted),
         rowVersionsSelect(storage));
@@ -201,6 +201,7 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     // Statement triggers read each statement's transition tables, not a change buffer.
     if (mode != "IMMEDIATE" || program.immediate === null) {
       for (let i = 0; i < sources.length; i++) {
+        if (sources[i].role == "ancestor") continue;
         const rel = sourceRelation(q.scans, sources[i].oid);
         const statements = ensureCapture(rel, sources[i].columns, bufferColumns(rel.oid), replaceCapture);
         for (let k = 0; k < statements.length; k++) out.capture.push(statements[k]);
@@ -254,28 +255,49 @@ function immediateStep(tree: Operator, scans: ScanOperator[], storage: string, d
   return new ImmediateStep(plan.lock, plan.differential);
 }
 
-/** One program source per table the scans read (a table read twice is one source), with every column read from it. */
+/**
+ * One program source per table the scans read (a table read twice is one source), with every
+ * column read from it: the named tables, the tables inheriting from those read with inheritance
+ * (role `inherited`), and the ancestors of all of them (role `ancestor`, no columns).
+ */
 function programSources(scans: ScanOperator[]): ProgramSource[] {
   const out: ProgramSource[] = [];
-  for (let i = 0; i < scans.length; i++) {
-    if (isDerived(scans[i])) continue;
-    const s = scans[i].source;
-    let source: ProgramSource | null = null;
-    for (let k = 0; k < out.length; k++) if (out[k].oid == s.oid) source = out[k];
-    if (source === null) {
-      out.push(new ProgramSource(s.oid, s.schema, s.name, s.relkind, scans[i].columns.slice(0), s.isStreamTable));
-      continue;
-    }
-    for (let c = 0; c < scans[i].columns.length; c++) {
-      if (!source.columns.includes(scans[i].columns[c])) source.columns.push(scans[i].columns[c]);
+  for (let role = 0; role < 3; role++) {
+    for (let i = 0; i < scans.length; i++) {
+      if (isDerived(scans[i])) continue;
+      const members = scans[i].members();
+      const tables = role == 0 ? [scans[i].source] : role == 1 ? members.slice(1) : scans[i].ancestors();
+      for (let t = 0; t < tables.length; t++) {
+        addSource(out, tables[t], role == 2 ? [] : scans[i].columns, role == 0 ? "" : role == 1 ? "inherited" : "ancestor");
+      }
     }
   }
   return out;
 }
 
-/** The catalog description of source `oid` among the scans. */
+/** Adds table `s` read for `columns` to `out`, or those columns to its source there (which keeps the role it has). */
+function addSource(out: ProgramSource[], s: RelationInfo, columns: string[], role: string): void {
+  for (let k = 0; k < out.length; k++) {
+    if (out[k].oid != s.oid) continue;
+    for (let c = 0; c < columns.length; c++) if (!out[k].columns.includes(columns[c])) out[k].columns.push(columns[c]);
+    return;
+  }
+  const source = new ProgramSource(s.oid, s.schema, s.name, s.relkind, columns.slice(0), s.isStreamTable);
+  source.role = role;
+  out.push(source);
+}
+
+/** True when a scan reads a table of an inheritance hierarchy: statement triggers on it would not see every change of its rows. */
+function inHierarchy(scan: ScanOperator): bool {
+  return scan.source.inHierarchy;
+}
+
+/** The catalog description of source `oid` among the scans and the tables inheriting from them. */
 function sourceRelation(scans: ScanOperator[], oid: string): RelationInfo {
-  for (let i = 0; i < scans.length; i++) if (scans[i].source.oid == oid) return scans[i].source;
+  for (let i = 0; i < scans.length; i++) {
+    const members = scans[i].members();
+    for (let m = 0; m < members.length; m++) if (members[m].oid == oid) return members[m];
+  }
   assert(false, "source without a scan");
   return scans[0].source;
 }
@@ -342,8 +364,10 @@ function collectSources(node: PNode, program: RefreshProgram): void {
  * an IMMEDIATE program of a one-table query), else `trigger` (captured into a change buffer)
  * for a differentiable query. A view's own changes are not captured: its tables are sources too.
  */
-export function cdcMode(relkind: string, mode: string, differentiable: bool, statementTriggers: bool): string {
+export function cdcMode(relkind: string, mode: string, differentiable: bool, statementTriggers: bool, role: string = ""): string {
   if (relkind == "v") return "none";
+  // An ancestor is not captured; an IMMEDIATE stream table has its statement triggers there.
+  if (role == "ancestor") return mode == "IMMEDIATE" && differentiable ? "immediate" : "none";
   if (mode == "IMMEDIATE" && statementTriggers) return "immediate";
   return differentiable ? "trigger" : "none";
 }
@@ -379,7 +403,7 @@ export function dependencyRows(out: Statement[], where: string, mode: string, pr
     const s = program.sources[i];
     const cols: string[] = [];
     for (let c = 0; c < s.columns.length; c++) cols.push(quoteLiteral(s.columns[c]));
-    const cdc = quoteLiteral(cdcMode(s.relkind, mode, program.differentiable, program.immediate !== null));
+    const cdc = quoteLiteral(cdcMode(s.relkind, mode, program.differentiable, program.immediate !== null, s.role));
     out.push(new Statement("INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type, columns_used, cdc_mode)\n"
       + "SELECT pgt_id, " + s.oid + ", " + quoteLiteral(sourceType(s)) + ", ARRAY[" + cols.join(", ") + "]::text[], " + cdc
       + "\nFROM pgtrickle.pgt_stream_tables WHERE " + where));

@@ -84,9 +84,9 @@ export function planRefresh(request: Json): string {
     action = "FULL";
     reason = "the stream table is not populated yet";
   } else if (request.bool("reinitialize")) {
-    // The shim has recompiled the program: a view it reads was replaced.
+    // The shim has recompiled the program: a view it reads was replaced, or a table's inheritance changed.
     action = "REINITIALIZE";
-    reason = "a view the defining query reads was replaced";
+    reason = "a view the defining query reads was replaced, or the inheritance of a table it reads changed";
   } else if (statementTriggers) {
     // Writers' triggers keep it current; a refresh asked for anyway recomputes it (the shim has locked the sources).
     action = "FULL";

@@ -84,7 +84,7 @@ export function planRelink(survey: Json): string {
  * program and are written again here.
  */
 function sourceCdc(row: Json, source: Json): string {
-  return cdcMode(source.str("relkind"), row.str("refreshMode"), row.bool("differentiable"), row.bool("statementTriggers"));
+  return cdcMode(source.str("relkind"), row.str("refreshMode"), row.bool("differentiable"), row.bool("statementTriggers"), source.str("role"));
 }
 
 function qualified(row: Json): string {
@@ -112,7 +112,7 @@ function readiness(rows: Json[]): string | null {
       if (cdc == "trigger") {
         if (!s.has("buffer")) return "the change buffer of source " + qualified(s) + " is missing";
         if (!s.bool("captured")) return "the capture triggers of source " + qualified(s) + " are not restored yet";
-      } else if (cdc == "immediate" && !s.bool("immediate")) {
+      } else if (cdc == "immediate" && s.str("role") != "ancestor" && !s.bool("immediate")) {
         return "the IMMEDIATE triggers of stream table " + qualified(row) + " on source " + qualified(s) + " are not restored yet";
       }
     }
