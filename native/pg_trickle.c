@@ -147,7 +147,7 @@ _PG_init(void)
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("pg_trickle.full_refresh_every",
 							"Makes every N-th refresh of a DIFFERENTIAL stream table that has changes a FULL refresh.",
-							"0: never. Bounds the drift of floating-point sums and averages kept from per-group state.",
+							"0: never. A periodic recomputation from scratch.",
 							&pg_trickle_full_refresh_every,
 							0, 0, 1000000,
 							PGC_SUSET, 0,

@@ -21,6 +21,8 @@ const CASES: OracleCase[] = [
   { name: "t_with_ties", query: "SELECT id, v FROM l ORDER BY v FETCH FIRST 3 ROWS WITH TIES", columns: ["id", "v"] },
   { name: "t_union", query: "(SELECT k FROM l UNION SELECT k FROM r) ORDER BY 1 LIMIT 4", columns: ["k"] },
   { name: "t_exists_limit", query: "SELECT id FROM l WHERE EXISTS (SELECT 1 FROM r WHERE r.k = l.k LIMIT 1)", columns: ["id"] },
+  // LIMIT 0 keeps no row, whatever the order.
+  { name: "t_limit_zero", query: "SELECT id, k FROM l LIMIT 0", columns: ["id", "k"] },
   { name: "t_offset_zero", query: "SELECT s.id, s.v FROM (SELECT id, v FROM l OFFSET 0) AS s LIMIT ALL", columns: ["id", "v"] },
   // Recomputed as a whole.
   { name: "t_offset_only", query: "SELECT id, w FROM r ORDER BY w, id OFFSET 5", columns: ["id", "w"] },

@@ -44,8 +44,9 @@ export function topKReason(s: PNode, maxLimit: i64): string {
   const offset = limitValue(s.node("limitOffset"));
   if (count == -2 || offset == -2) return "LIMIT or OFFSET other than an integer constant";
   if (count == -1) return "OFFSET without LIMIT";
-  // Without an order the rows kept are whichever the plan reads first: no refresh could match them.
-  if (s.list("sortClause").length == 0) return "LIMIT without ORDER BY";
+  // Without an order the rows kept are whichever the plan reads first: no refresh could match
+  // them. LIMIT 0 keeps none.
+  if (s.list("sortClause").length == 0 && count != 0) return "LIMIT without ORDER BY";
   if (count + (offset < 0 ? 0 : offset) > maxLimit) return "LIMIT plus OFFSET above pg_trickle.ivm_topk_max_limit (" + maxLimit.toString() + ")";
   return "";
 }

@@ -11,14 +11,17 @@
  *
  * Such a query is recomputed instead: a refresh with changes runs it and changes only the stored
  * rows that differ, as TopK and WITH RECURSIVE are (Analysis.recomputeReason). A top-level
- * aggregate needs none of this: its groups are updated by key.
+ * aggregate needs none of this: its groups are updated by key. But a top-level sum or avg over
+ * real or double precision kept from state (stored sum plus the delta's) rounds differently from
+ * PostgreSQL's sum over the group's rows: it recomputes the groups a change touches instead
+ * (rescanRoundingAggregates).
  */
 
 import { AnalyzedQuery } from "./analyzed-query";
 import { lookupExpressionType } from "./catalog";
 import { TypedNullContext } from "./typed-null";
 import { ScanOperator, DerivedOperator, isDerived } from "../ir/operator-tree";
-import { ExprKind, AggregateCall } from "../ir/expr";
+import { ExprKind, AggregateCall, AggregateFunc } from "../ir/expr";
 import { windowsIn, windowKeys } from "./windows";
 import { canonicalSql, renderExpr } from "../sqlgen/render-expression";
 
@@ -39,6 +42,14 @@ const ROUNDING = ["sum", "avg", "stddev", "stddev_pop", "stddev_samp", "variance
 export function orderSensitiveAggregate(q: AnalyzedQuery): string {
   const seen: DerivedOperator[] = [];
   return sensitiveBelow(q, seen);
+}
+
+/** Turns the top-level sums and averages of `q` that round by the order of their rows into Rescan aggregates. */
+export function rescanRoundingAggregates(q: AnalyzedQuery): void {
+  for (let i = 0; i < q.aggregates.length; i++) {
+    const a = q.aggregates[i];
+    if ((a.func == AggregateFunc.Sum || a.func == AggregateFunc.Avg) && sensitiveCall(a.call, [], q.scans).length > 0) a.func = AggregateFunc.Rescan;
+  }
 }
 
 /** The first order-dependent call inside the derived relations among `q`'s scans not yet `seen` (a branch may share its query's scans). */

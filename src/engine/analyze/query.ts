@@ -32,7 +32,7 @@ import { nodeList, nameList, characterPosition, locationIn, figureColumnName } f
 import { canonicalSql } from "../sqlgen/render-expression";
 import { hasLimit, limitNode, topKReason } from "./limits";
 import { analyzeRecursive } from "./recursive";
-import { orderSensitiveAggregate } from "./order-sensitive";
+import { orderSensitiveAggregate, rescanRoundingAggregates } from "./order-sensitive";
 import { bindFromFunction, bindTargetFunction, misplacedFunction, TARGET_FUNCTION_GROUPED } from "./from-function";
 import { bindLateral } from "./lateral";
 import { bindConstant } from "./constant";
@@ -170,6 +170,7 @@ export class QueryAnalyzer extends SublinkBinder {
     q.views = this.views;
     recordColumnsUsed(q);
     this.result.query = q;
+    rescanRoundingAggregates(q);
     const sensitive = orderSensitiveAggregate(q);
     if (sensitive.length > 0) this.recomputeFor(sensitive + " inside a subquery or window depends on the order PostgreSQL reads rows in");
     const why = this.result.recomputeReason;

@@ -80,10 +80,11 @@ export class AggregateCall {
 
 /**
  * An aggregate call; `index` numbers the distinct aggregates of a query (0-based), `arg` is
- * the one argument of a built-in maintained from state (null for COUNT(*) and Rescan).
+ * the one argument of a built-in maintained from state (null for COUNT(*) and Rescan). `func`
+ * turns Rescan when state would not give PostgreSQL's value (analyze/order-sensitive.ts).
  */
 export class AggregateExpr extends Expr {
-  constructor(public readonly func: AggregateFunc, public readonly arg: Expr | null, public readonly index: i32,
+  constructor(public func: AggregateFunc, public readonly arg: Expr | null, public readonly index: i32,
     public readonly call: AggregateCall) {
     super(ExprKind.Aggregate);
   }
