@@ -1,6 +1,6 @@
 /**
  * @fileoverview Cases that only show up when the generated SQL runs: column types without
- * equality, extreme integer values in SUM, names resolved under another search_path,
+ * equality or without a hash function, extreme integer values in SUM, names resolved under another search_path,
  * inheritance children, and a defining query with a trailing comment.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +26,27 @@ for (const major of pgVersions()) {
       expect(await refresh(client, "doc_bodies")).toBe("DIFFERENTIAL");
       const rows = await client.query("SELECT id, body::text AS body, n FROM doc_bodies ORDER BY id");
       expect(rows.rows).toEqual([{ id: 1, body: '{"a": 2}', n: 1 }, { id: 2, body: "[1, 2]", n: 2 }]);
+    });
+
+    it("identifies rows by values of types without a hash function (bit strings, money, tsvector)", async () => {
+      await client.query("CREATE TABLE flags (b bit(3), vb varbit, m money, ts tsvector, bs bit(2)[])");
+      await client.query(`INSERT INTO flags VALUES (B'101', B'1', 1.5, 'a b', '{01,10}'), (B'101', B'1', 1.5, 'a b', '{01,10}'),
+        (B'011', NULL, 2, 'b', NULL), (NULL, B'0011', NULL, NULL, '{11}')`);
+      const cases = [
+        { name: "flags_rows", query: "SELECT b, vb, m, ts, bs FROM flags", columns: ["b", "vb", "m", "ts", "bs"] },
+        { name: "flags_by_bits", query: "SELECT b, vb, count(*) AS n, sum(m) AS total FROM flags GROUP BY b, vb", columns: ["b", "vb", "n", "total"] },
+        { name: "flags_distinct", query: "SELECT DISTINCT m, b & B'001' AS low FROM flags", columns: ["m", "low"] },
+      ];
+      for (const c of cases) await createStreamTable(client, c.name, c.query, "DIFFERENTIAL");
+      for (const c of cases) await createStreamTable(client, `${c.name}_imm`, c.query, "IMMEDIATE");
+      await client.query(`INSERT INTO flags VALUES (B'111', B'10', 3, 'c', '{00}'), (B'101', B'1', 1.5, 'a b', '{01,10}');
+        UPDATE flags SET m = m + 1::money WHERE b = B'011'; DELETE FROM flags WHERE vb = B'0011';
+        UPDATE flags SET b = B'000' WHERE ctid = (SELECT min(ctid) FROM flags WHERE b = B'101')`);
+      for (const c of cases) {
+        expect(await refresh(client, c.name)).toBe("DIFFERENTIAL");
+        await expectMatchesQuery(client, c.name, c.columns, c.query, c.name);
+        await expectMatchesQuery(client, `${c.name}_imm`, c.columns, c.query, `${c.name}_imm`);
+      }
     });
 
     it("sums the extreme values of int4 and int8 without overflowing the delta", async () => {

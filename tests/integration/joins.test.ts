@@ -81,6 +81,8 @@ const CASES: OracleCase[] = [
   { name: "lat_join_inside", query: "SELECT l.id, y.x FROM l CROSS JOIN LATERAL (SELECT kl.x FROM r JOIN kl ON kl.k = r.w WHERE r.k = l.k) AS y", columns: ["id", "x"] },
   // LATERAL rows without FROM: columns over the items before them, no relation of their own.
   { name: "lat_row", query: "SELECT l.id, x.v2, x.tag2 FROM l, LATERAL (SELECT l.v * 2 AS v2, l.tag || '!' AS tag2) AS x", columns: ["id", "v2", "tag2"] },
+  // `(SELECT e)` without FROM inside one is `e`.
+  { name: "lat_row_sublink", query: "SELECT x.s, count(*) AS n FROM l CROSS JOIN LATERAL (SELECT (SELECT l.k) AS s) AS x GROUP BY x.s", columns: ["s", "n"] },
   { name: "lat_values_join", query: "SELECT l.id, r.id AS rid FROM l JOIN r ON true JOIN LATERAL (VALUES (l.k)) AS s (x) ON r.k = s.x", columns: ["id", "rid"] },
   { name: "lat_row_left", query: "SELECT l.id, x.w FROM l LEFT JOIN r ON r.k = l.k LEFT JOIN LATERAL (SELECT coalesce(r.w, -1) AS w) AS x ON true", columns: ["id", "w"] },
   // LATERAL subqueries that group: their result grouped by the correlation too, joined on it.

@@ -18,6 +18,7 @@ import { Scope, Resolution } from "./scope";
 import { nodeList, nameList, characterPosition } from "./tree";
 import { quoteIdent, quoteLiteral } from "../sqlgen/quote";
 import { canonicalSql } from "../sqlgen/render-expression";
+import { valueWithoutFrom } from "./sublink";
 
 /** Deeper expressions are refused with QueryTooComplex before any recursion gets dangerous. */
 export const MAX_EXPRESSION_DEPTH: i32 = 400;
@@ -146,6 +147,9 @@ export class ExpressionBinder {
     }
     if (tag == "FuncCall") return this.bindFunction(n, d, allowAggregates);
     if (tag == "SubLink") {
+      // `(SELECT e)` without FROM is `e`, wherever it stands.
+      const value = valueWithoutFrom(n);
+      if (value !== null) return this.bind(value, d, false);
       const sublinks = this.sublinks;
       if (sublinks === null) return this.unsupported("a subquery in this position", n.int("location"));
       // Its result would be joined to the rows below the aggregate, where no delta rule reads it yet.

@@ -181,6 +181,20 @@ export function valueOverNoRows(v: Expr): string | null {
 }
 
 /**
+ * The expression `e` of a scalar subquery `(SELECT e)` without FROM (one row, one column, not
+ * `*`), which is `e` with its names resolved in the enclosing query; null for any other subquery.
+ */
+export function valueWithoutFrom(n: PNode): PNode | null {
+  if (n.str("subLinkType") != "EXPR_SUBLINK") return null;
+  const sub = changetype<PNode>(n.node("subselect"));
+  if (!isOneRow(sub) || sub.list("valuesLists").length > 0) return null;
+  const targets = nodeList(sub, "targetList");
+  const only = targets.length == 1 && targets[0] !== null ? changetype<PNode>(targets[0]).node("val") : null;
+  if (only === null || (only.tag == "ColumnRef" && nameList(only, "fields").includes("*"))) return null;
+  return only;
+}
+
+/**
  * A subquery in an expression of the SELECT `binder` binds (analyze/sublink.ts): its result
  * becomes a DerivedOperator joined to that SELECT's FROM clause when the SELECT is bound, and
  * the expression returned reads it. Null (reason recorded in `binder`) when it cannot.
@@ -211,16 +225,6 @@ export function bindSubqueryExpression(a: QueryAnalyzer, n: PNode, binder: Expre
   }
   const sub = changetype<PNode>(n.node("subselect"));
   const subLoc = locationIn(sub, loc);
-  // `(SELECT e)` without FROM is `e`, its names resolved in the enclosing query.
-  if (isScalar && isOneRow(sub) && sub.list("valuesLists").length == 0) {
-    const targets = nodeList(sub, "targetList");
-    const only = targets.length == 1 && targets[0] !== null ? changetype<PNode>(targets[0]).node("val") : null;
-    const star = only !== null && only.tag == "ColumnRef" && nameList(only, "fields").includes("*");
-    if (only !== null && !star) {
-      binder.positive = positive;
-      return binder.bind(only, depth, false);
-    }
-  }
   // EXISTS asks for one row, and a scalar subquery (one aggregate row, see below) has one: LIMIT 1 or more drops none.
   if ((isExists || isScalar) && limitKeepsOne(sub)) a.harmlessLimits.push(sub);
   const width = isExists ? -1 : isScalar ? 1 : tests.length;

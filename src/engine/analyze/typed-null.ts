@@ -7,6 +7,7 @@
 import { ScanOperator, DerivedOperator, isDerived } from "../ir/operator-tree";
 import { Expr, ExprKind, ColumnExpr, childExpressions } from "../ir/expr";
 import { RenderContext, renderExpr } from "../sqlgen/render-expression";
+import { lookupExpressionType } from "./catalog";
 
 /**
  * A table's column is a NULL of its type. A derived relation's column is its defining expression,
@@ -49,4 +50,38 @@ function readsGrouping(e: Expr): bool {
   const children = childExpressions(e);
   for (let i = 0; i < children.length; i++) if (readsGrouping(children[i])) return true;
   return false;
+}
+
+/**
+ * Types with an equality but no hash function, each followed by the type a row id hashes its
+ * values as: one that equal values share (bit strings as their text, money as its amount).
+ */
+const HASHED_AS = ["bit", "text", "bit varying", "text", "money", "numeric", "tsvector", "text", "tsquery", "text"];
+
+/**
+ * The type a row id hashes the value of `e` (over `scans`) as, when its own type has no hash
+ * function (`text` for a bit string, or an array of them); "" otherwise, and when the type
+ * cannot be told. A table's column is typed from the catalog, anything else by asking PostgreSQL
+ * (one question per call).
+ */
+export function hashCast(e: Expr, scans: ScanOperator[]): string {
+  let type: string | null = null;
+  if (e.kind == ExprKind.Column && !isDerived(scans[(e as ColumnExpr).rel])) {
+    const info = scans[(e as ColumnExpr).rel].source.column((e as ColumnExpr).column);
+    if (info !== null) type = info.type;
+  } else {
+    const typed = new TypedNullContext(scans);
+    const text = renderExpr(e, typed);
+    if (!typed.unknown) type = lookupExpressionType(text);
+  }
+  if (type === null) return "";
+  let t = changetype<string>(type);
+  // bit(3)[] is an array of bit.
+  const array = t.endsWith("[]");
+  if (array) t = t.substring(0, t.length - 2);
+  if (t.indexOf("(") > 0) t = t.substring(0, t.indexOf("("));
+  for (let i = 0; i < HASHED_AS.length; i += 2) {
+    if (HASHED_AS[i] == t) return array ? "text" : HASHED_AS[i + 1];
+  }
+  return "";
 }

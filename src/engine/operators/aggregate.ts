@@ -33,7 +33,7 @@
  * in the last bits (the order of additions differs).
  */
 
-import { AggregateOperator, DistinctOperator, Operator, OperatorKind } from "../ir/operator-tree";
+import { AggregateOperator, DistinctOperator, Operator, OperatorKind, ScanOperator } from "../ir/operator-tree";
 import { Expr, ExprKind, AggregateExpr, AggregateFunc, ColumnExpr, GroupingExpr, childExpressions } from "../ir/expr";
 import { OutputColumn } from "../analyze/analyzed-query";
 import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
@@ -41,6 +41,7 @@ import { quoteIdent } from "../sqlgen/quote";
 import { MaintenancePlan } from "../refresh/statement";
 import { mergeCounts, rowIdOf, lockDeltaRows } from "./shared";
 import { InputRelation } from "./join";
+import { hashCast } from "../analyze/typed-null";
 
 /** Where each group key and aggregate state lives in the storage table. */
 class GroupLayout {
@@ -229,11 +230,12 @@ function deltaStates(a: AggregateExpr, w: RenderContext, names: string[], values
     case AggregateFunc.Count: names.push(countColumn(a)); values.push(nonNull); break;
     case AggregateFunc.Sum:
     case AggregateFunc.Avg: {
-      // Σ inserted − Σ deleted, each summed in SUM's own type: negating a value first could overflow it.
+      // Σ inserted − Σ deleted, each summed in SUM's own type: negating a value first could overflow
+      // it. `* -1`, not a unary minus, which money lacks.
       const plus = sided("sum", arg, when, ">");
       const minus = sided("sum", arg, when, "<");
       names.push("__pgt_aux_sum_" + j(a));
-      values.push("CASE WHEN " + minus + " IS NULL THEN " + plus + " WHEN " + plus + " IS NULL THEN -" + minus
+      values.push("CASE WHEN " + minus + " IS NULL THEN " + plus + " WHEN " + plus + " IS NULL THEN " + minus + " * -1"
         + " ELSE " + plus + " - " + minus + " END");
       names.push("__pgt_aux_nn_" + j(a)); values.push(nonNull);
       break;
@@ -310,7 +312,7 @@ function layoutOf(op: Operator): GroupLayout {
  * Concurrent IMMEDIATE writers lock the groups their delta touches first (plan.lock): two of them
  * would otherwise both insert the same new group.
  */
-export function compileAggregate(op: Operator, storage: string, returning: bool, input: InputRelation): MaintenancePlan {
+export function compileAggregate(op: Operator, storage: string, returning: bool, input: InputRelation, scans: ScanOperator[]): MaintenancePlan {
   const layout = layoutOf(op);
   const src = input.fullContext;
   const w = input.deltaContext;
@@ -376,7 +378,9 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
   const selectList: string[] = [];
   for (let i = 0; i < full.length; i++) selectList.push(full[i] + " AS " + quoteIdent(plan.columns[i]));
   plan.columns.push("__pgt_row_id");
-  selectList.push(rowIdOf(keysFull) + " AS __pgt_row_id");
+  const casts: string[] = [];
+  for (let k = 0; k < layout.keys.length; k++) casts.push(hashCast(layout.keys[k], scans));
+  selectList.push(rowIdOf(keysFull, casts) + " AS __pgt_row_id");
   const groupBy = sets !== null ? "\n  " + groupingSetsClause(sets, keysFull.slice(0, layout.keys.length))
     : fullPositions.length > 0 ? "\n  GROUP BY " + fullPositions.join(", ") : "";
   const havingClause = layout.having === null ? "" : "\n  HAVING " + renderExpr(changetype<Expr>(layout.having), src);
@@ -390,7 +394,7 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
   const deltaGroupBy = sets !== null ? "\n        " + groupingSetsClause(sets, keysW) + "\n        HAVING count(*) > 0"
     : positions.length > 0 ? "\n        GROUP BY " + positions.join(", ") : "\n        HAVING count(*) > 0";
   let withSql = input.withDelta + ",\n"
-    + "__pgt_d AS (\n  SELECT q.*, " + rowIdOf(keysDelta) + " AS __pgt_row_id\n  FROM (SELECT " + deltaList.join(",\n               ")
+    + "__pgt_d AS (\n  SELECT q.*, " + rowIdOf(keysDelta, casts) + " AS __pgt_row_id\n  FROM (SELECT " + deltaList.join(",\n               ")
     + "\n        FROM __pgt_w AS w" + deltaGroupBy + ") AS q\n)";
   plan.lock = lockDeltaRows(withSql);
 

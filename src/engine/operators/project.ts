@@ -27,6 +27,7 @@ import { whereClause, passesFilter } from "./filter";
 import { MaintenancePlan, Statement, Counting } from "../refresh/statement";
 import { mergeCounts, rowIdOf, lockDeltaRows } from "./shared";
 import { InputRelation } from "./join";
+import { hashCast } from "../analyze/typed-null";
 
 /**
  * The plan for a projection over a source with a primary key, its delta read from `delta`. It
@@ -124,7 +125,7 @@ export function compileKeyedProjection(op: ProjectOperator, scan: ScanOperator, 
  * delta touches first (plan.lock): two of them deleting one copy each of a value would otherwise
  * both pick the same stored copy.
  */
-export function compileCountedProjection(op: ProjectOperator, storage: string, input: InputRelation): MaintenancePlan {
+export function compileCountedProjection(op: ProjectOperator, storage: string, input: InputRelation, scans: ScanOperator[]): MaintenancePlan {
   const plan = new MaintenancePlan();
   const src = input.fullContext;
   const w = input.deltaContext;
@@ -143,13 +144,17 @@ export function compileCountedProjection(op: ProjectOperator, storage: string, i
   }
   plan.columns.push("__pgt_row_id");
   const qCols: string[] = [];
-  for (let i = 0; i < names.length; i++) qCols.push("q." + names[i]);
+  const casts: string[] = [];
+  for (let i = 0; i < names.length; i++) {
+    qCols.push("q." + names[i]);
+    casts.push(hashCast(op.outputs[i].expr, scans));
+  }
   // A row standing for several copies (INTERSECT ALL, EXCEPT ALL) is stored that often, and its delta counts that often.
   const copies = op.copies;
   const fullFrom = copies === null ? input.fullFrom
     : input.fullFrom + ",\n               LATERAL generate_series(1, " + renderExpr(copies, src) + ") AS __pgt_copy";
   const deltaCount = copies === null ? "sum(w.__pgt_sign)" : "sum(w.__pgt_sign * (" + renderExpr(copies, w) + "))";
-  plan.fullSelect = "SELECT q.*, " + rowIdOf(qCols) + " AS __pgt_row_id\n  FROM (SELECT " + fullCols.join(", ")
+  plan.fullSelect = "SELECT q.*, " + rowIdOf(qCols, casts) + " AS __pgt_row_id\n  FROM (SELECT " + fullCols.join(", ")
     + "\n          FROM " + fullFrom + input.fullWhere + ") AS q";
 
   const same: string[] = ["s2.__pgt_row_id = n.__pgt_row_id"];
@@ -159,7 +164,7 @@ export function compileCountedProjection(op: ProjectOperator, storage: string, i
     insertVals.push("d." + names[i]);
   }
   const withSql = input.withDelta + ",\n"
-    + "__pgt_d AS MATERIALIZED (\n  SELECT q.*, " + rowIdOf(qCols) + " AS __pgt_row_id\n  FROM (SELECT " + deltaCols.join(", ")
+    + "__pgt_d AS MATERIALIZED (\n  SELECT q.*, " + rowIdOf(qCols, casts) + " AS __pgt_row_id\n  FROM (SELECT " + deltaCols.join(", ")
     + ", " + deltaCount + " AS __pgt_count\n        FROM __pgt_w AS w"
     + "\n        GROUP BY " + groupPositions.join(", ") + "\n        HAVING " + deltaCount + " <> 0) AS q\n)";
   const sql = withSql + ",\n"

@@ -5,11 +5,14 @@ import { Statement, Counting } from "../refresh/statement";
 /**
  * The `__pgt_row_id` of a row identified by `keys`: a 64-bit hash consistent with equality
  * (hash_record_extended uses each type's hash opclass, so 1.0 and 1.00 hash alike). It only
- * narrows an index lookup; the identity columns themselves decide every match.
+ * narrows an index lookup; the identity columns themselves decide every match. `casts`: the
+ * type to hash each key as, when its own has no hash function ("" for none; see hashCast).
  */
-export function rowIdOf(keys: string[]): string {
+export function rowIdOf(keys: string[], casts: string[] = []): string {
   if (keys.length == 0) return "0::bigint";
-  return "hash_record_extended(ROW(" + keys.join(", ") + "), 0)";
+  const values: string[] = [];
+  for (let i = 0; i < keys.length; i++) values.push(i < casts.length && casts[i].length > 0 ? "(" + keys[i] + ")::" + casts[i] : keys[i]);
+  return "hash_record_extended(ROW(" + values.join(", ") + "), 0)";
 }
 
 /**

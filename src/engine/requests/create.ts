@@ -242,8 +242,8 @@ function compilePlan(tree: Operator, scans: ScanOperator[], storage: string, ret
     return compileKeyedProjection(tree as ProjectOperator, single, storage, returning, delta);
   }
   const input = compileInput(inputOf(tree), scans, delta);
-  if (tree.kind == OperatorKind.Project) return compileCountedProjection(tree as ProjectOperator, storage, input);
-  return compileAggregate(tree, storage, returning, input);
+  if (tree.kind == OperatorKind.Project) return compileCountedProjection(tree as ProjectOperator, storage, input, scans);
+  return compileAggregate(tree, storage, returning, input, scans);
 }
 
 /**
