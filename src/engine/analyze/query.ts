@@ -28,7 +28,7 @@ import { bindSubqueryExpression, groupBySubquery, joinAboveGroups, Attachment } 
 import { windowed, bindDistinctOn } from "./windows";
 import { bindSetOperation } from "./set-operations";
 import { AnalyzedQuery, Analysis, OutputColumn, collectQueryExprs } from "./analyzed-query";
-import { nodeList, nameList, characterPosition, locationIn, figureColumnName } from "./tree";
+import { nodeList, nameList, characterPosition, locationIn, figureColumnName, hasRecursiveWith } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 import { hasLimit, limitNode, topKReason } from "./limits";
 import { analyzeRecursive } from "./recursive";
@@ -153,8 +153,8 @@ export class QueryAnalyzer extends SublinkBinder {
   get stopped(): bool { return this.result.error !== null || this.result.notDifferentiable !== null; }
 
   analyze(s: PNode): Analysis {
-    const withClause = s.node("withClause");
-    if (withClause !== null && withClause.bool("recursive")) return analyzeRecursive(this, s);
+    // A recursive CTE anywhere makes the whole query recomputed (analyze/recursive.ts).
+    if (hasRecursiveWith(s)) return analyzeRecursive(this, s);
     if (hasLimit(s)) {
       // TopK: the query without its LIMIT and OFFSET must be maintainable; its top rows are recomputed.
       const reason = topKReason(s, this.maxLimit);

@@ -1,5 +1,5 @@
 /**
- * @fileoverview WITH RECURSIVE at the top of the defining query.
+ * @fileoverview WITH RECURSIVE in the defining query, at its top or in a subquery.
  *
  * A recursive query's result is a fixpoint: one changed row of a source can add or remove rows
  * at any depth (a deleted edge disconnects a whole subtree), and no delta rule short of
@@ -24,7 +24,7 @@ import { AnalyzedQuery, Analysis } from "./analyzed-query";
 import { QueryAnalyzer, prepareInheritance } from "./query";
 import { relationReferences } from "./tree";
 
-/** Analyzes `s`, a SELECT with WITH RECURSIVE at the top, as a recomputed query (Analysis.recursive). */
+/** Analyzes `s`, a SELECT with WITH RECURSIVE somewhere, as a recomputed query (Analysis.recursive). */
 export function analyzeRecursive(a: QueryAnalyzer, s: PNode): Analysis {
   const references = relationReferences(s);
   for (let i = 0; i < references.length; i++) {

@@ -95,6 +95,13 @@ export function figureColumnName(n: PNode | null): string {
 }
 
 /** Every node of the tree under `root`, in no particular order. */
+/** True when `root` has a WITH RECURSIVE anywhere: at its top or in any subquery. */
+export function hasRecursiveWith(root: PNode): bool {
+  const nodes = allNodes(root);
+  for (let i = 0; i < nodes.length; i++) if (nodes[i].tag == "WithClause" && nodes[i].bool("recursive")) return true;
+  return false;
+}
+
 function allNodes(root: PNode): PNode[] {
   const out: PNode[] = [];
   const stack: PNode[] = [root];

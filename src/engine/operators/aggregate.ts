@@ -29,8 +29,12 @@
  * groups cross the threshold in both directions.
  *
  * NULL keys: groups compare keys with IS NOT DISTINCT FROM, exactly as GROUP BY groups NULLs.
- * Exactness: integer and numeric states are exact; float sums may differ from a recomputation
- * in the last bits (the order of additions differs).
+ * Exactness: integer and numeric states are exact; a float SUM or AVG is rescanned instead
+ * (analyze/order-sensitive.ts rescanRoundingAggregates): its state would differ from
+ * PostgreSQL's sum in the last bits, the order of additions being another.
+ *
+ * GROUPING SETS: each distinct set's groups are stored once, told apart by `__pgt_gs`
+ * (GROUPING() of every key); a set listed n times is stored n times, `__pgt_copy` 1..n.
  */
 
 import { AggregateOperator, DistinctOperator, Operator, OperatorKind, ScanOperator } from "../ir/operator-tree";
