@@ -13,8 +13,8 @@ import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
 import { ExpressionBinder } from "./expressions";
 import { bindGroupingLateral, readsOuter } from "./sublink";
 import { AnalyzedQuery, collectOperatorExprs } from "./analyzed-query";
-import { nameList, valuesAsNodes, locationIn } from "./tree";
-import { QueryAnalyzer, isConstant, isOneRow } from "./query";
+import { nameList, valuesAsNodes, locationIn, isConstant, isOneRow } from "./tree";
+import { QueryAnalyzer } from "./query";
 
 /**
  * A LATERAL subquery that selects, projects and joins (no grouping): flattened like any

@@ -28,10 +28,11 @@ import { bindSubqueryExpression, groupBySubquery, joinAboveGroups, Attachment } 
 import { windowed, bindDistinctOn } from "./windows";
 import { bindSetOperation } from "./set-operations";
 import { AnalyzedQuery, Analysis, OutputColumn, collectQueryExprs } from "./analyzed-query";
-import { nodeList, nameList, characterPosition, locationIn, figureColumnName, hasRecursiveWith } from "./tree";
+import { nodeList, nameList, characterPosition, locationIn, figureColumnName, hasRecursiveWith, isOneRow, isConstant, isSetOperation } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 import { hasLimit, limitNode, topKReason } from "./limits";
 import { analyzeRecursive } from "./recursive";
+import { prepareInheritance } from "./inheritance";
 import { orderSensitiveAggregate, rescanRoundingAggregates } from "./order-sensitive";
 import { bindFromFunction, bindTargetFunction, misplacedFunction, TARGET_FUNCTION_GROUPED } from "./from-function";
 import { bindLateral } from "./lateral";
@@ -928,28 +929,6 @@ function isTrue(on: PNode | null): bool {
   return v !== null && v.tag == "Boolean" && v.bool("boolval");
 }
 
-/**
- * True for a SELECT of one row and no FROM — no WHERE, GROUP BY, HAVING, DISTINCT, window,
- * LIMIT or WITH — or VALUES of one row.
- */
-export function isOneRow(s: PNode): bool {
-  if (isSetOperation(s) || s.list("fromClause").length > 0 || s.node("withClause") !== null || s.node("limitCount") !== null
-    || s.node("limitOffset") !== null) return false;
-  const values = s.list("valuesLists");
-  if (values.length > 0) return values.length == 1;
-  return s.node("whereClause") === null && s.list("groupClause").length == 0 && s.node("havingClause") === null
-    && s.list("distinctClause").length == 0 && s.list("windowClause").length == 0;
-}
-
-export function isConstant(s: PNode): bool {
-  return !isSetOperation(s) && (s.list("valuesLists").length > 0 || s.list("fromClause").length == 0);
-}
-
-function isSetOperation(s: PNode): bool {
-  const op = s.str("op");
-  return op.length > 0 && op != "SETOP_NONE";
-}
-
 /** `(a, b)` written without ROW: in GROUP BY it is a list of keys, not a row value. */
 function isImplicitRow(n: PNode): bool {
   return n.tag == "RowExpr" && n.str("row_format") == "COERCE_IMPLICIT_CAST";
@@ -1016,29 +995,4 @@ function coveredByGroups(e: Expr, q: AnalyzedQuery): bool {
   const children = childExpressions(e);
   for (let i = 0; i < children.length; i++) if (!coveredByGroups(children[i], q)) return false;
   return true;
-}
-
-
-/**
- * Readies a table scan read with (`inh`) or without (ONLY) its descendants, or says why it cannot be maintained;
- * null when it can. Each member table is captured on its own, so every one must be a plain table. Uniqueness
- * is not inherited, so a scan over descendants has no key; and a DEFERRABLE key of a table in a
- * hierarchy is dropped too: its row-level capture orders a statement's changes by row, and a key
- * taken before it is given up would net to the wrong image (cdc/buffer.ts).
- */
-export function prepareInheritance(source: RelationInfo, inh: bool): string | null {
-  if (inh) {
-    for (let i = 0; i < source.descendants.length; i++) {
-      const d = source.descendants[i];
-      if (d.relkind != "r") return "a table with an inheritance child that is a " + relkindName(d.relkind);
-    }
-    if (source.descendants.length > 0) source.primaryKey = [];
-  }
-  if (source.inHierarchy && source.deferrableKey) source.primaryKey = [];
-  return null;
-}
-
-/** How an error message names a relation kind. */
-function relkindName(relkind: string): string {
-  return relkind == "f" ? "foreign table" : relkind == "p" ? "partitioned table" : "relation of kind " + relkind;
 }

@@ -21,7 +21,8 @@ import { ErrorCode } from "../errors/codes.generated";
 import { RelationInfo, lookupRelation } from "./catalog";
 import { ScanOperator } from "../ir/operator-tree";
 import { AnalyzedQuery, Analysis } from "./analyzed-query";
-import { QueryAnalyzer, prepareInheritance } from "./query";
+import { QueryAnalyzer } from "./query";
+import { prepareInheritance } from "./inheritance";
 import { relationReferences } from "./tree";
 
 /** Analyzes `s`, a SELECT with WITH RECURSIVE somewhere, as a recomputed query (Analysis.recursive). */

@@ -131,3 +131,27 @@ export function relationReferences(root: PNode): PNode[] {
   }
   return out;
 }
+
+/**
+ * True for a SELECT of one row and no FROM — no WHERE, GROUP BY, HAVING, DISTINCT, window,
+ * LIMIT or WITH — or VALUES of one row.
+ */
+export function isOneRow(s: PNode): bool {
+  if (isSetOperation(s) || s.list("fromClause").length > 0 || s.node("withClause") !== null || s.node("limitCount") !== null
+    || s.node("limitOffset") !== null) return false;
+  const values = s.list("valuesLists");
+  if (values.length > 0) return values.length == 1;
+  return s.node("whereClause") === null && s.list("groupClause").length == 0 && s.node("havingClause") === null
+    && s.list("distinctClause").length == 0 && s.list("windowClause").length == 0;
+}
+
+/** True for VALUES or a SELECT without FROM. */
+export function isConstant(s: PNode): bool {
+  return !isSetOperation(s) && (s.list("valuesLists").length > 0 || s.list("fromClause").length == 0);
+}
+
+/** True for a set operation (UNION, INTERSECT, EXCEPT) rather than one SELECT. */
+export function isSetOperation(s: PNode): bool {
+  const op = s.str("op");
+  return op.length > 0 && op != "SETOP_NONE";
+}

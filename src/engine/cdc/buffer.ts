@@ -18,7 +18,7 @@
  * buffer holds exactly its own table's changes (a scan with inheritance reads its members'
  * buffers, operators/scan.ts). An UPDATE is captured row by row ('D' then 'I'); uniqueness
  * checked at each row keeps the images of a key in order, except under a DEFERRABLE key, which
- * a scan of such a table therefore does not use (analyze/query.ts prepareInheritance).
+ * a scan of such a table therefore does not use (analyze/inheritance.ts).
  *
  * Every capture also arms the commit-time wake of the database's scheduler
  * (pgtrickle._wake_scheduler), so a committed change is refreshed without waiting for a poll.

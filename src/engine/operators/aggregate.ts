@@ -358,15 +358,16 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
   for (let k = 0; k < layout.keys.length; k++) keysW.push(renderExpr(layout.keys[k], w));
   if (sets !== null) {
     plan.columns.push("__pgt_gs");
-    full.push(groupingOfAll(keysFull));
+    const gs = groupingOfAll(keysFull);
+    full.push(gs);
     deltaNames.push("__pgt_gs");
     deltaValues.push(groupingOfAll(keysW));
-    keysFull.push(groupingOfAll(keysFull));
+    keysFull.push(gs);
     keysDelta.push("q.__pgt_gs");
     if (layout.copies !== null) {
       // The copies of a row share its row id; __pgt_copy tells them apart.
       plan.columns.push("__pgt_copy");
-      full.push(copiesSeries(layout, keysFull[keysFull.length - 1]));
+      full.push(copiesSeries(layout, gs));
       deltaNames.push("__pgt_copy");
       deltaValues.push(copiesSeries(layout, deltaValues[deltaValues.length - 1]));
     }

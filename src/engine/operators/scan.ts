@@ -88,22 +88,22 @@ export function probeSelect(scans: ScanOperator[]): string {
     const key = sourceKey(scans[i]);
     if (isDerived(scans[i]) || seen.includes(key)) continue;
     seen.push(key);
+    // A scan with inheritance counts the changes and rows of all its members.
     const members = scans[i].members();
-    if (members.length == 1) {
-      parts.push("SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,\n"
-        + "  (SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = " + key + ") AS source_rows, '" + key + "' AS oid\n"
-        + "FROM " + bufferTable(key) + " AS b\nWHERE " + windowCondition("b"));
-      continue;
-    }
-    const oids: string[] = [];
-    const windows: string[] = [];
-    for (let m = 0; m < members.length; m++) {
-      oids.push(members[m].oid);
-      windows.push("SELECT b.__pgt_action FROM " + bufferTable(members[m].oid) + " AS b WHERE " + windowCondition("b"));
+    let rows = "(SELECT GREATEST(c.reltuples, 0)::bigint FROM pg_class c WHERE c.oid = " + key + ")";
+    let from = bufferTable(key) + " AS b\nWHERE " + windowCondition("b");
+    if (members.length > 1) {
+      const oids: string[] = [];
+      const windows: string[] = [];
+      for (let m = 0; m < members.length; m++) {
+        oids.push(members[m].oid);
+        windows.push("SELECT b.__pgt_action FROM " + bufferTable(members[m].oid) + " AS b WHERE " + windowCondition("b"));
+      }
+      rows = "(SELECT sum(GREATEST(c.reltuples, 0))::bigint FROM pg_class c WHERE c.oid IN (" + oids.join(", ") + "))";
+      from = "(" + windows.join("\n  UNION ALL ") + ") AS b";
     }
     parts.push("SELECT count(*) FILTER (WHERE b.__pgt_action = 'T') AS truncates, count(*) AS changes,\n"
-      + "  (SELECT sum(GREATEST(c.reltuples, 0))::bigint FROM pg_class c WHERE c.oid IN (" + oids.join(", ") + ")) AS source_rows, '"
-      + key + "' AS oid\nFROM (" + windows.join("\n  UNION ALL ") + ") AS b");
+      + "  " + rows + " AS source_rows, '" + key + "' AS oid\nFROM " + from);
   }
   return "SELECT sum(p.truncates)::bigint AS truncates, sum(p.changes)::bigint AS changes, sum(p.source_rows)::bigint AS source_rows,\n"
     + "  string_agg(p.oid || ':' || p.changes, ',') AS per_source\nFROM (" + parts.join("\nUNION ALL\n") + ") AS p";

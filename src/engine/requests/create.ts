@@ -184,9 +184,11 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
       out.storage.push(new Statement("CREATE TABLE " + storage + " AS\n" + plan.fullSelect + "\nWITH NO DATA"));
       out.storage.push(createRowIdIndex(schema, name));
     }
-    // One base table read once: statement triggers apply each statement's transition tables. Any
-    // other query is refreshed from its change buffers at the end of each writing statement.
-    if (!analysis.recomputed && q.views.length == 0 && q.scans.length == 1 && !isDerived(q.scans[0]) && !inHierarchy(q.scans[0])) {
+    // One base table read once, outside any inheritance hierarchy: statement triggers apply each
+    // statement's transition tables (in a hierarchy they would not see every change of its rows).
+    // Any other query is refreshed from its change buffers at the end of each writing statement.
+    if (!analysis.recomputed && q.views.length == 0 && q.scans.length == 1 && !isDerived(q.scans[0])
+      && !q.scans[0].source.inHierarchy) {
       program.immediate = new ImmediateProgram(immediateStep(operators, q.scans, storage, DeltaSource.Inserted),
         immediateStep(operators, q.scans, storage, DeltaSource.Updated), immediateStep(operators, q.scans, storage, DeltaSource.Deleted),
         rowVersionsSelect(storage));
@@ -285,11 +287,6 @@ function addSource(out: ProgramSource[], s: RelationInfo, columns: string[], rol
   const source = new ProgramSource(s.oid, s.schema, s.name, s.relkind, columns.slice(0), s.isStreamTable);
   source.role = role;
   out.push(source);
-}
-
-/** True when a scan reads a table of an inheritance hierarchy: statement triggers on it would not see every change of its rows. */
-function inHierarchy(scan: ScanOperator): bool {
-  return scan.source.inHierarchy;
 }
 
 /** The catalog description of source `oid` among the scans and the tables inheriting from them. */
