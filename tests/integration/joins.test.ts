@@ -91,6 +91,11 @@ const CASES: OracleCase[] = [
   { name: "lat_group_by", query: "SELECT l.id, s.w, s.c FROM l CROSS JOIN LATERAL (SELECT r.w, count(*) AS c FROM r WHERE r.k = l.k GROUP BY r.w) AS s", columns: ["id", "w", "c"] },
   { name: "lat_group_left", query: "SELECT l.id, s.w FROM l LEFT JOIN LATERAL (SELECT r.w, count(*) AS c FROM r WHERE l.k = r.k GROUP BY r.w HAVING count(*) > 1) AS s ON s.w > 2", columns: ["id", "w"] },
   { name: "d_view", query: "SELECT l.id, rk.n, rk.s FROM l JOIN rk USING (k)", columns: ["id", "n", "s"] },
+  // Whole-row values: NULL where an outer join pads the item (r by its NOT NULL id, kl and the
+  // subquery by the column their join compares), a row of NULLs inside ROW(t.*).
+  { name: "row_count", query: "SELECT l.k, count(r.*) AS nr, count(kl.*) AS nkl FROM l LEFT JOIN r ON r.k = l.k LEFT JOIN kl ON kl.x = r.w GROUP BY l.k", columns: ["k", "nr", "nkl"] },
+  { name: "row_json", query: "SELECT l.id, row_to_json(x.*)::text AS j, x IS NULL AS gone FROM l LEFT JOIN (SELECT k, w * 2 AS w2 FROM r) AS x ON x.k = l.k", columns: ["id", "j", "gone"] },
+  { name: "row_table", query: "SELECT kl AS whole, l.id, ROW(r.*)::text AS rr FROM l JOIN kl ON kl.k = l.k LEFT JOIN r ON r.id = kl.x", columns: ["whole", "id", "rr"] },
 ];
 
 for (const major of pgVersions()) {
@@ -100,6 +105,13 @@ for (const major of pgVersions()) {
     });
     let client: pg.Client;
     beforeAll(() => { client = database.client; });
+
+    it("refuses a whole-row value of an item an outer join pads when no column tells a padded row", async () => {
+      const error = await client.query("SELECT pgtrickle.create_stream_table('row_refused', 'SELECT l.id, count(kl.*) AS n FROM l LEFT JOIN kl ON l.v > 2 GROUP BY l.id', refresh_mode => 'DIFFERENTIAL')")
+        .then(() => null, (e: { code: string; message: string }) => e);
+      expect(error).toMatchObject({ code: "0A000",
+        message: "a whole-row reference to a FROM item an outer join pads with NULLs, without a NOT NULL column or one its join condition compares is not supported in DIFFERENTIAL mode" });
+    });
 
     it("a change on both sides of a join within one window: the key moves on each side", async () => {
       await client.query("INSERT INTO l VALUES (900001, 5, 1, 'both'); INSERT INTO r VALUES (900001, 5, 2)");

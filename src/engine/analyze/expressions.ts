@@ -14,7 +14,7 @@ import {
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
 import { lookupFunctions, FunctionInfo } from "./catalog";
-import { Scope, Resolution } from "./scope";
+import { Scope, Resolution, AliasEntry } from "./scope";
 import { nodeList, nameList, characterPosition } from "./tree";
 import { quoteIdent, quoteLiteral } from "../sqlgen/quote";
 import { canonicalSql } from "../sqlgen/render-expression";
@@ -160,7 +160,7 @@ export class ExpressionBinder {
     if (tag == "ParamRef") return this.unsupported("a parameter reference", n.int("location"));
     if (tag == "A_Indirection") return this.unsupported("an array subscript or field selection", n.int("location"));
     if (tag == "RowExpr") {
-      const args = this.bindAll(nodeList(n, "args"), d, allowAggregates);
+      const args = this.bindRowArgs(nodeList(n, "args"), d, allowAggregates);
       return args === null ? null : new RowExpr(args);
     }
     if (tag == "GroupingFunc") {
@@ -185,14 +185,17 @@ export class ExpressionBinder {
   private bindColumn(n: PNode): Expr | null {
     const parts = nameList(n, "fields");
     const location = n.int("location");
-    if (parts[parts.length - 1] == "*") return this.unsupported("a * column reference inside an expression", location);
+    if (parts[parts.length - 1] == "*") {
+      if (parts.length == 1) return this.unsupported("a * column reference inside an expression", location);
+      return this.wholeRow(parts.slice(0, parts.length - 1), location);
+    }
     const resolved = this.scope.resolve(parts);
     const at = this.at(location);
     if (resolved.status == Resolution.MissingTable) {
       return this.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + parts[parts.length - 2] + "\"").at(at));
     }
     if (resolved.status == Resolution.MissingColumn) {
-      if (parts.length == 1 && this.scope.hasAlias(parts[0])) return this.unsupported("a whole-row reference", location);
+      if (parts.length == 1 && this.scope.hasAlias(parts[0])) return this.wholeRow(parts, location);
       return this.fail(new EngineError(ErrorCode.UndefinedColumn, "column " + (parts.length == 1 ? "\"" + parts[0] + "\"" : parts.join(".")) + " does not exist").at(at));
     }
     if (resolved.status == Resolution.Ambiguous) {
@@ -200,6 +203,65 @@ export class ExpressionBinder {
     }
     if (resolved.padded) return this.unsupported("a computed column of a subquery or view on the nullable side of an outer join", location);
     return resolved.expr;
+  }
+
+  /**
+   * `t.*` or `t` in an expression: the row of t's columns, of t's row type (a table's or view's;
+   * else a record whose fields have t's column names). Where an outer join pads t, PostgreSQL's
+   * value is NULL rather than a row of NULLs: the row is taken only where AliasEntry.present is
+   * not NULL, and without such a column the reference is refused.
+   */
+  private wholeRow(qualified: string[], location: i64): Expr | null {
+    const found = qualified.length <= 2 ? this.scope.visibleAlias(qualified[qualified.length - 1], qualified.length == 2 ? qualified[0] : "") : null;
+    if (found === null) {
+      return this.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + qualified[qualified.length - 1] + "\"").at(this.at(location)));
+    }
+    const entry = changetype<AliasEntry>(found);
+    const args: Expr[] = [];
+    const names: string[] = [];
+    let padded = entry.nullable;
+    for (let i = 0; i < entry.columns.length; i++) {
+      args.push(entry.columns[i].expr);
+      names.push(entry.columns[i].name);
+      if (entry.columns[i].padded) padded = true;
+    }
+    const row: Expr = entry.rowType.length > 0 ? new CastExpr(new RowExpr(args), entry.rowType) : new RowExpr(args, names);
+    if (!padded) return row;
+    const present = entry.present;
+    if (present === null) {
+      return this.unsupported("a whole-row reference to a FROM item an outer join pads with NULLs, without a NOT NULL column or one its join condition compares", location);
+    }
+    return new CaseExpr(null, [new NullTestExpr(present, false)], [row], null);
+  }
+
+  /** The arguments of ROW(...), where `t.*` stands for t's columns. */
+  private bindRowArgs(nodes: Array<PNode | null>, depth: i32, allowAggregates: bool): Expr[] | null {
+    const out: Expr[] = [];
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      const parts = n !== null && n.tag == "ColumnRef" ? nameList(n, "fields") : new Array<string>();
+      if (parts.length < 2 || parts[parts.length - 1] != "*") {
+        const e = this.bind(n, depth, allowAggregates);
+        if (e === null) return null;
+        out.push(e);
+        continue;
+      }
+      const found = parts.length <= 3 ? this.scope.visibleAlias(parts[parts.length - 2], parts.length == 3 ? parts[0] : "") : null;
+      if (found === null) {
+        this.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + parts[parts.length - 2] + "\"")
+          .at(this.at(changetype<PNode>(n).int("location"))));
+        return null;
+      }
+      const columns = changetype<AliasEntry>(found).columns;
+      for (let c = 0; c < columns.length; c++) {
+        if (columns[c].padded) {
+          this.unsupported("a computed column of a subquery or view on the nullable side of an outer join", changetype<PNode>(n).int("location"));
+          return null;
+        }
+        out.push(columns[c].expr);
+      }
+    }
+    return out;
   }
 
   private bindConst(n: PNode): Expr | null {

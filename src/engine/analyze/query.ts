@@ -30,6 +30,7 @@ import { bindSetOperation } from "./set-operations";
 import { AnalyzedQuery, Analysis, OutputColumn, collectQueryExprs } from "./analyzed-query";
 import { nodeList, nameList, characterPosition, locationIn, figureColumnName, hasRecursiveWith, isOneRow, isConstant, isSetOperation } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
+import { quoteIdent } from "../sqlgen/quote";
 import { hasLimit, limitNode, topKReason } from "./limits";
 import { analyzeRecursive } from "./recursive";
 import { prepareInheritance } from "./inheritance";
@@ -462,11 +463,16 @@ export class QueryAnalyzer extends SublinkBinder {
     this.scans.push(scan);
     if (nullable) this.nullableRels.push(scan.rel);
     const columns: ColumnBinding[] = [];
+    const entry = new AliasEntry(alias, schema, columns);
     for (let c = 0; c < source.columns.length; c++) {
       const name = c < colnames.length ? colnames[c] : source.columns[c].name;
-      columns.push(new ColumnBinding(name, new ColumnExpr(scan.rel, source.columns[c].name)));
+      const column = new ColumnExpr(scan.rel, source.columns[c].name);
+      columns.push(new ColumnBinding(name, column));
+      if (source.columns[c].notNull && entry.present === null) entry.present = column;
     }
-    return new FromItem(scan, columns, [new AliasEntry(alias, schema, columns)]);
+    // A stream table's row type has its hidden columns too: its visible ones make an anonymous record.
+    if (!source.isStreamTable) entry.rowType = quoteIdent(source.schema) + "." + quoteIdent(source.name);
+    return new FromItem(scan, columns, [entry]);
   }
 
   bindJoin(item: PNode, nullable: bool, loc: i64, before: FromItem[]): FromItem | null {
@@ -551,6 +557,7 @@ export class QueryAnalyzer extends SublinkBinder {
       conditions.push(on);
     }
     const condition: Expr | null = conditions.length == 0 ? null : conditions.length == 1 ? conditions[0] : new BoolExpr("AND", conditions);
+    notePadding(joinType, l.aliases, r.aliases, conditions);
     const columns = merged.slice(0);
     for (let i = 0; i < l.columns.length; i++) if (!using.includes(l.columns[i].name)) columns.push(l.columns[i]);
     for (let i = 0; i < r.columns.length; i++) if (!using.includes(r.columns[i].name)) columns.push(r.columns[i]);
@@ -622,7 +629,10 @@ export class QueryAnalyzer extends SublinkBinder {
       aliasNode !== null ? "" : view.schema, colnames, nullable, location);
     this.fixedPosition = saved;
     this.ctes = ctes;
-    if (out !== null && !this.viewRead(view.oid)) this.views.push(view);
+    if (out === null) return null;
+    // Its whole-row value has the view's row type, as in PostgreSQL.
+    if (out.aliases.length == 1) out.aliases[0].rowType = quoteIdent(view.schema) + "." + quoteIdent(view.name);
+    if (!this.viewRead(view.oid)) this.views.push(view);
     return out;
   }
 
@@ -907,6 +917,48 @@ export class QueryAnalyzer extends SublinkBinder {
 }
 
 /** True when every column `e` reads belongs to a scan under `a` or `b`. */
+/**
+ * Notes on the aliases of a join's sides which ones it pads with NULLs, and for each side whose
+ * rows must satisfy the condition, a column a comparison in it reads: never NULL in a joined
+ * row, so NULL only in a padded one (AliasEntry.present).
+ */
+function notePadding(joinType: JoinType, left: AliasEntry[], right: AliasEntry[], conditions: Expr[]): void {
+  const padsLeft = joinType == JoinType.Right || joinType == JoinType.Full;
+  const padsRight = joinType == JoinType.Left || joinType == JoinType.Full;
+  for (let i = 0; i < left.length; i++) if (padsLeft) left[i].nullable = true;
+  for (let i = 0; i < right.length; i++) if (padsRight) right[i].nullable = true;
+  if (joinType == JoinType.Full) return;
+  const checked = joinType == JoinType.Left ? right : joinType == JoinType.Right ? left : left.concat(right);
+  const conjuncts: Expr[] = [];
+  for (let i = 0; i < conditions.length; i++) {
+    const c = conditions[i];
+    if (c.kind == ExprKind.Bool && (c as BoolExpr).op == "AND") for (let k = 0; k < (c as BoolExpr).args.length; k++) conjuncts.push((c as BoolExpr).args[k]);
+    else conjuncts.push(c);
+  }
+  for (let i = 0; i < conjuncts.length; i++) {
+    const c = conjuncts[i];
+    if (c.kind != ExprKind.Operator || !COMPARISONS.includes((c as OperatorExpr).operator)) continue;
+    const o = c as OperatorExpr;
+    const operands: Array<Expr | null> = [o.left, o.right];
+    for (let k = 0; k < operands.length; k++) {
+      const operand = operands[k];
+      if (operand === null || operand.kind != ExprKind.Column) continue;
+      const column = operand as ColumnExpr;
+      for (let a = 0; a < checked.length; a++) {
+        if (checked[a].present !== null) continue;
+        const columns = checked[a].columns;
+        for (let b = 0; b < columns.length; b++) {
+          const e = columns[b].expr;
+          if (e.kind == ExprKind.Column && (e as ColumnExpr).rel == column.rel && (e as ColumnExpr).column == column.column) checked[a].present = e;
+        }
+      }
+    }
+  }
+}
+
+/** The built-in comparison operators, which are strict: true only for operands that are not NULL. */
+const COMPARISONS = ["=", "<>", "<", ">", "<=", ">="];
+
 function readsOnly(e: Expr, a: Operator, b: Operator): bool {
   const rels: i32[] = [];
   const scans = scansOf(a).concat(scansOf(b));

@@ -18,8 +18,20 @@ export class ColumnBinding {
   constructor(public name: string, public expr: Expr, public padded: bool = false) {}
 }
 
-/** A range-table alias: `alias.column` resolves among `columns`. */
+/**
+ * A range-table alias: `alias.column` resolves among `columns`, and `alias.*` in an expression is
+ * the row of them (a whole-row value, see ExpressionBinder.wholeRow).
+ */
 export class AliasEntry {
+  /** The composite type its whole-row value has: a table's own row type; "" for an anonymous record. */
+  rowType: string = "";
+  /** True when an outer join pads its rows with NULLs; its whole-row value is then NULL, not a row of NULLs. */
+  nullable: bool = false;
+  /**
+   * An expression over its columns that is never NULL in a row it really has, so NULL only where
+   * an outer join padded it (a NOT NULL column, or one a join condition compares); null if unknown.
+   */
+  present: Expr | null = null;
   /** `schema` is set for a table named without an alias, so `schema.table.column` resolves too. */
   constructor(public name: string, public schema: string, public columns: ColumnBinding[]) {}
 }

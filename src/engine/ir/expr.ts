@@ -163,9 +163,12 @@ export class AnyAllExpr extends Expr {
   }
 }
 
-/** ROW(a, b, ...) (also written (a, b, ...)). */
+/**
+ * ROW(a, b, ...) (also written (a, b, ...)). `names`, when given, name its fields: the whole-row
+ * value of a subquery, whose field names functions like row_to_json show.
+ */
 export class RowExpr extends Expr {
-  constructor(public readonly args: Expr[]) { super(ExprKind.Row); }
+  constructor(public readonly args: Expr[], public readonly names: string[] = []) { super(ExprKind.Row); }
 }
 
 /** GROUPING(a, b, ...): which of its arguments (GROUP BY keys) a grouping-set row aggregates over, as bits. */
@@ -304,7 +307,7 @@ export function withChildren(e: Expr, kids: Expr[]): Expr {
     case ExprKind.Cast: return new CastExpr(kids[0], (e as CastExpr).typeSql);
     case ExprKind.CallLike: return new CallLikeExpr((e as CallLikeExpr).keyword, kids);
     case ExprKind.Array: return new ArrayExpr(kids);
-    case ExprKind.Row: return new RowExpr(kids);
+    case ExprKind.Row: return new RowExpr(kids, (e as RowExpr).names);
     case ExprKind.Grouping: return new GroupingExpr(kids);
     case ExprKind.Collate: return new CollateExpr(kids[0], (e as CollateExpr).collation);
     case ExprKind.In: return new InExpr(kids[0], kids.slice(1), (e as InExpr).negated);

@@ -226,7 +226,8 @@ function deltaStates(a: AggregateExpr, w: RenderContext, names: string[], values
   const filter = a.call.filter;
   const when = filter === null ? "" : "COALESCE(" + renderExpr(filter, w) + ", false) AND ";
   const arg = a.arg === null ? "" : renderExpr(changetype<Expr>(a.arg), w);
-  const nonNull = signed(when + arg + " IS NOT NULL");
+  // IS DISTINCT FROM NULL tests the value itself: IS NOT NULL of a row is false when any field is NULL.
+  const nonNull = signed(when + arg + " IS DISTINCT FROM NULL");
   switch (a.func) {
     case AggregateFunc.CountStar:
       if (filter !== null) { names.push(countColumn(a)); values.push(signed(when + "true")); }

@@ -120,7 +120,14 @@ export function renderExpr(e: Expr, ctx: RenderContext): string {
       const a = e as AnyAllExpr;
       return "(" + renderExpr(a.left, ctx) + " " + a.operator + (a.all ? " ALL (" : " ANY (") + renderExpr(a.right, ctx) + "))";
     }
-    case ExprKind.Row: return "ROW(" + renderList((e as RowExpr).args, ctx).join(", ") + ")";
+    case ExprKind.Row: {
+      const r = e as RowExpr;
+      const args = renderList(r.args, ctx);
+      if (r.names.length == 0) return "ROW(" + args.join(", ") + ")";
+      // ROW() names its fields f1, f2, ...: a one-row subquery's row is a record with these names.
+      for (let i = 0; i < args.length; i++) args[i] += " AS " + quoteIdent(r.names[i]);
+      return "(SELECT __pgt_row FROM (SELECT " + args.join(", ") + ") AS __pgt_row)";
+    }
     case ExprKind.Grouping: return "GROUPING(" + renderList((e as GroupingExpr).args, ctx).join(", ") + ")";
     default: {
       assert(false, "unknown expression kind");

@@ -129,7 +129,7 @@ __pgt_d AS (
   SELECT q.*, 0::bigint AS __pgt_row_id
   FROM (SELECT sum(w.__pgt_sign) AS __pgt_count,
                CASE WHEN sum(w.c0_0) FILTER (WHERE w.__pgt_sign < 0) IS NULL THEN sum(w.c0_0) FILTER (WHERE w.__pgt_sign > 0) WHEN sum(w.c0_0) FILTER (WHERE w.__pgt_sign > 0) IS NULL THEN sum(w.c0_0) FILTER (WHERE w.__pgt_sign < 0) * -1 ELSE sum(w.c0_0) FILTER (WHERE w.__pgt_sign > 0) - sum(w.c0_0) FILTER (WHERE w.__pgt_sign < 0) END AS __pgt_aux_sum_1,
-               sum(CASE WHEN w.c0_0 IS NOT NULL THEN w.__pgt_sign ELSE 0 END) AS __pgt_aux_nn_1
+               sum(CASE WHEN w.c0_0 IS DISTINCT FROM NULL THEN w.__pgt_sign ELSE 0 END) AS __pgt_aux_nn_1
         FROM __pgt_w AS w
         HAVING count(*) > 0) AS q
 ),

@@ -132,7 +132,7 @@ __pgt_d AS (
   FROM (SELECT w.c0_0 AS __pgt_key_1,
                sum(w.__pgt_sign) AS __pgt_count,
                CASE WHEN sum(w.c0_1) FILTER (WHERE w.__pgt_sign < 0) IS NULL THEN sum(w.c0_1) FILTER (WHERE w.__pgt_sign > 0) WHEN sum(w.c0_1) FILTER (WHERE w.__pgt_sign > 0) IS NULL THEN sum(w.c0_1) FILTER (WHERE w.__pgt_sign < 0) * -1 ELSE sum(w.c0_1) FILTER (WHERE w.__pgt_sign > 0) - sum(w.c0_1) FILTER (WHERE w.__pgt_sign < 0) END AS __pgt_aux_sum_0,
-               sum(CASE WHEN w.c0_1 IS NOT NULL THEN w.__pgt_sign ELSE 0 END) AS __pgt_aux_nn_0
+               sum(CASE WHEN w.c0_1 IS DISTINCT FROM NULL THEN w.__pgt_sign ELSE 0 END) AS __pgt_aux_nn_0
         FROM __pgt_w AS w
         GROUP BY 1) AS q
 ),

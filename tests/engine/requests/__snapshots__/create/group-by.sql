@@ -136,9 +136,9 @@ __pgt_d AS (
   SELECT q.*, hash_record_extended(ROW(q.__pgt_key_1), 0) AS __pgt_row_id
   FROM (SELECT w.c0_0 AS __pgt_key_1,
                sum(w.__pgt_sign) AS __pgt_count,
-               sum(CASE WHEN w.c0_1 IS NOT NULL THEN w.__pgt_sign ELSE 0 END) AS __pgt_aux_count_1,
+               sum(CASE WHEN w.c0_1 IS DISTINCT FROM NULL THEN w.__pgt_sign ELSE 0 END) AS __pgt_aux_count_1,
                CASE WHEN sum(w.c0_2) FILTER (WHERE w.__pgt_sign < 0) IS NULL THEN sum(w.c0_2) FILTER (WHERE w.__pgt_sign > 0) WHEN sum(w.c0_2) FILTER (WHERE w.__pgt_sign > 0) IS NULL THEN sum(w.c0_2) FILTER (WHERE w.__pgt_sign < 0) * -1 ELSE sum(w.c0_2) FILTER (WHERE w.__pgt_sign > 0) - sum(w.c0_2) FILTER (WHERE w.__pgt_sign < 0) END AS __pgt_aux_sum_2,
-               sum(CASE WHEN w.c0_2 IS NOT NULL THEN w.__pgt_sign ELSE 0 END) AS __pgt_aux_nn_2
+               sum(CASE WHEN w.c0_2 IS DISTINCT FROM NULL THEN w.__pgt_sign ELSE 0 END) AS __pgt_aux_nn_2
         FROM __pgt_w AS w
         GROUP BY 1) AS q
 ),
