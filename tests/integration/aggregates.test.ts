@@ -42,6 +42,8 @@ const CASES: Case[] = [
   { name: "a_distinct_groups", query: "SELECT DISTINCT count(*) AS n, max(val) > 30 AS big FROM items GROUP BY grp", columns: ["n", "big"] },
   { name: "a_distinct_scalar", query: "SELECT DISTINCT max(val) AS m, count(*) AS n FROM items WHERE val > 40", columns: ["m", "n"] },
   { name: "a_distinct_sublink", query: "SELECT i.id, (SELECT DISTINCT min(j.val) FROM items j WHERE j.grp = i.grp) AS m FROM items i", columns: ["id", "m"] },
+  // An aggregate (or GROUPING) in a subquery without FROM over the query's columns is the query's.
+  { name: "a_in_select_without_from", query: "SELECT grp, (SELECT max(val) FILTER (WHERE note IS NOT NULL)) AS m, (SELECT grouping(grp)) AS g FROM items GROUP BY ROLLUP (grp)", columns: ["grp", "m", "g"] },
   { name: "a_keyless", query: "SELECT b, min(a) AS lo, max(a) AS hi, avg(a) AS av, count(DISTINCT a) AS d FROM events GROUP BY b", columns: ["b", "lo", "hi", "av", "d"] },
 ];
 
@@ -104,6 +106,11 @@ for (const major of pgVersions()) {
       await createStreamTable(client, "a_cube_capped", query, "DIFFERENTIAL");
       await client.query("RESET pg_trickle.max_grouping_set_branches");
       await client.query("SELECT pgtrickle.drop_stream_table('a_cube_capped')");
+    });
+
+    it("refuses an aggregate over no column in a subquery without FROM: it is the subquery's own", async () => {
+      const err = await errorOf(() => createStreamTable(client, "a_own_aggregate", "SELECT id, (SELECT count(*)) AS one FROM items", "DIFFERENTIAL"));
+      expect(err).toMatchObject({ code: "0A000", message: "aggregate count() over no column in a subquery without FROM is not supported in DIFFERENTIAL mode" });
     });
 
     it("a group crosses HAVING upwards and downwards, and MIN/MAX survive deleting the extremum", async () => {

@@ -9,7 +9,7 @@ import { PNode } from "../nodes/parse-node";
 import {
   Expr, ConstExpr, OperatorExpr, FunctionExpr, AggregateExpr, AggregateFunc, AggregateCall, SortKey, BoolExpr,
   NullTestExpr, BooleanTestExpr, CaseExpr, CastExpr, CallLikeExpr, ArrayExpr, CollateExpr, InExpr,
-  BetweenExpr, DistinctExpr, AnyAllExpr, RowExpr, GroupingExpr, WindowExpr,
+  BetweenExpr, DistinctExpr, AnyAllExpr, RowExpr, GroupingExpr, WindowExpr, columnRefs,
 } from "../ir/expr";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
@@ -63,6 +63,8 @@ export class ExpressionBinder {
   positive: bool = false;
   /** How many aggregate calls enclose the expression being bound (their arguments, ORDER BY and FILTER). */
   aggregateDepth: i32 = 0;
+  /** How many subqueries without FROM, `(SELECT e)`, enclose the expression being bound. */
+  withoutFromDepth: i32 = 0;
 
   /**
    * `fixedPosition` > 0: every error points there (an expression inside a view points at the
@@ -147,9 +149,16 @@ export class ExpressionBinder {
     }
     if (tag == "FuncCall") return this.bindFunction(n, d, allowAggregates);
     if (tag == "SubLink") {
-      // `(SELECT e)` without FROM is `e`, wherever it stands.
+      // `(SELECT e)` without FROM is `e`, wherever it stands; an aggregate in e over the
+      // enclosing query's columns is that query's, as in PostgreSQL (see bindAggregate). Where
+      // this query reads an outer one, the aggregate might belong to that one instead: refused.
       const value = valueWithoutFrom(n);
-      if (value !== null) return this.bind(value, d, false);
+      if (value !== null) {
+        this.withoutFromDepth++;
+        const e = this.bind(value, d, allowAggregates && this.scope.outer === null);
+        this.withoutFromDepth--;
+        return e;
+      }
       const sublinks = this.sublinks;
       if (sublinks === null) return this.unsupported("a subquery in this position", n.int("location"));
       // Its result would be joined to the rows below the aggregate, where no delta rule reads it yet.
@@ -512,6 +521,11 @@ export class ExpressionBinder {
     const args = bound.args;
     const order = bound.order;
     const filter = bound.filter;
+    // In `(SELECT count(*))` the aggregate reads no column of the enclosing query: it is the
+    // subquery's own, over its one row.
+    if (this.withoutFromDepth > 0 && !readsColumns(args, order, filter)) {
+      return this.unsupported("aggregate " + name + "() over no column in a subquery without FROM", location);
+    }
     const names = nameList(n, "funcname");
     // Only PostgreSQL's own aggregates are maintained from state; a same-named one elsewhere may be the one called.
     let builtin = true;
@@ -621,4 +635,13 @@ export function volatilePolicy(name: string): VolatilePolicy {
 class AggregateParts {
   filter: Expr | null = null;
   constructor(public args: Expr[], public order: SortKey[]) {}
+}
+
+/** True when an aggregate's arguments, ORDER BY or FILTER read a column. */
+function readsColumns(args: Expr[], order: SortKey[], filter: Expr | null): bool {
+  const all = args.slice(0);
+  for (let i = 0; i < order.length; i++) all.push(order[i].expr);
+  if (filter !== null) all.push(filter);
+  for (let i = 0; i < all.length; i++) if (columnRefs(all[i]).length > 0) return true;
+  return false;
 }
