@@ -5,7 +5,8 @@
  * A call reading the FROM items before it is evaluated for their rows: joined, LEFT JOINed with
  * and without a condition, reading two tables, under a join, grouped, on the nullable side of an
  * outer join; a call reading nothing is a constant relation. A set-returning function in a select
- * list is the same call in FROM after every other item. Also the refusals: elsewhere in an
+ * list is the same call in FROM after every other item, or, in a query that groups, over its
+ * groups. Also the refusals: elsewhere in an
  * expression a set-returning function is refused with a hint to move it into FROM.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -31,6 +32,9 @@ const CASES: OracleCase[] = [
   { name: "s_unnest", query: "SELECT id, unnest(ARRAY[k, v, k]) AS x FROM l", columns: ["id", "x"] },
   { name: "s_twice", query: "SELECT id, generate_series(1, v % 3) AS a, generate_series(1, v % 3) * 10 AS b FROM l WHERE k > 2", columns: ["id", "a", "b"] },
   { name: "s_distinct", query: "SELECT DISTINCT unnest(ARRAY[k, x]) AS u FROM kl", columns: ["u"] },
+  // Over groups it is called once per group, its arguments read from the group's keys and aggregates.
+  { name: "s_over_groups", query: "SELECT k, generate_series(1, count(*)::int % 4) AS x, max(v) AS m FROM l GROUP BY k HAVING count(*) > 1", columns: ["k", "x", "m"] },
+  { name: "s_over_one_group", query: "SELECT max(w) AS m, generate_series(1, 3) AS g FROM r", columns: ["m", "g"] },
   { name: "s_over_from_function", query: "SELECT l.id, generate_series(g.n, 2) AS x FROM l, generate_series(1, l.v % 3) AS g (n)", columns: ["id", "x"] },
 ];
 
@@ -47,8 +51,8 @@ for (const major of pgVersions()) {
     it.each([
       ["SELECT id FROM l WHERE k IN (SELECT generate_series(1, 3))", "set-returning function generate_series\\(\\) in this position"],
       ["SELECT id, unnest(ARRAY[k]) AS a, generate_series(1, 2) AS b FROM l", "more than one set-returning function in a select list"],
-      ["SELECT k, generate_series(1, count(*)::int) AS x FROM l GROUP BY k", "a set-returning function in a select list with GROUP BY"],
-      ["SELECT k, generate_series(1, 2) AS x FROM l GROUP BY k", "a set-returning function in a select list with GROUP BY"],
+      ["SELECT k, generate_series(1, 2) AS x FROM l GROUP BY ROLLUP (k)", "a set-returning function in a select list with GROUP BY"],
+      ["SELECT k, generate_series(1, 2) AS x, rank() OVER (ORDER BY k) AS rk FROM l", "a set-returning function in a select list with GROUP BY"],
       ["SELECT l.id, u.x FROM l, ROWS FROM (unnest(ARRAY[l.k]), unnest(ARRAY[l.v])) AS u (x, y)", "ROWS FROM"],
       ["SELECT l.id, u.x FROM l, unnest(ARRAY[l.k]) AS u (x) JOIN r ON r.k = u.x", "a function in FROM that reads other FROM items, in a join whose left side does not hold them"],
       ["SELECT l.id FROM l WHERE EXISTS (SELECT 1 FROM unnest(ARRAY[l.k, l.v]) AS u (x) WHERE u.x > 3)", "a function in FROM that reads the enclosing query"],

@@ -64,7 +64,12 @@ const CASES: OracleCase[] = [
   { name: "x_intersect_all", query: "SELECT k FROM l INTERSECT ALL SELECT k FROM kl", columns: ["k"] },
   { name: "x_except_all", query: "SELECT k, v FROM l EXCEPT ALL SELECT k, x FROM kl", columns: ["k", "v"] },
   { name: "x_except_all_nested", query: "SELECT s.k, count(*) AS n FROM (SELECT k FROM kl EXCEPT ALL (SELECT k FROM r INTERSECT ALL SELECT k FROM l)) AS s GROUP BY s.k", columns: ["k", "n"] },
-  // Constant relations: VALUES and a SELECT without FROM.
+  // Rows told apart by the text of a value whose type has no equality (json, point).
+  { name: "j_no_equality", query: "SELECT kl.k, json_build_object('x', kl.x) AS j, point(kl.k, kl.x) AS p FROM kl", columns: ["k", "j::text", "p::text"] },
+  { name: "j_json_join", query: "SELECT l.tag, json_build_array(r.w, l.v) AS j FROM l JOIN r ON r.k = l.k", columns: ["tag", "j::text"] },
+  // Constant relations: VALUES and a SELECT without FROM, also as branches of set operations.
+  { name: "c_union_branches", query: "VALUES (1, 2), (3, NULL) UNION ALL SELECT 7, 8 UNION ALL SELECT k, v FROM l", columns: ["column1", "column2"] },
+  { name: "c_except_values", query: "SELECT k FROM l EXCEPT VALUES (1), (2)", columns: ["k"] },
   { name: "c_values", query: "SELECT l.id, v.label FROM l JOIN (VALUES (1, 'one'), (2, 'two'), (NULL, 'none')) AS v (k, label) ON v.k = l.k", columns: ["id", "label"] },
   { name: "c_select", query: "SELECT l.id, c.lim FROM l, (SELECT 3 AS lim, 'x' AS tag) AS c WHERE l.v > c.lim", columns: ["id", "lim"] },
   { name: "c_preserved", query: "SELECT v.k, l.id FROM (VALUES (1), (2), (7)) AS v (k) LEFT JOIN l ON l.k = v.k", columns: ["k", "id"] },

@@ -34,7 +34,8 @@ export function withExtensionDatabase(major: number): ExtensionDatabase {
 
 /** The rows where a stream table and its query differ (both directions), for a readable failure. */
 export async function differences(client: pg.ClientBase, streamTable: string, columns: string[], query: string) {
-  const cols = columns.map((c) => `"${c}"`).join(", ");
+  // `name::type` compares a column as that type: json has no equality, its text has.
+  const cols = columns.map((c) => c.includes("::") ? `"${c.split("::")[0]}"::${c.split("::")[1]}` : `"${c}"`).join(", ");
   const extra = await client.query(`SELECT ${cols} FROM ${streamTable} EXCEPT ALL SELECT ${cols} FROM (${query}) AS q`);
   const missing = await client.query(`SELECT ${cols} FROM (${query}) AS q EXCEPT ALL SELECT ${cols} FROM ${streamTable}`);
   return { extra: extra.rows, missing: missing.rows };

@@ -13,6 +13,7 @@ import { ExpressionBinder } from "./expressions";
 import { valuesAsNodes } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 import { QueryAnalyzer } from "./query";
+import { AnalyzedQuery, OutputColumn } from "./analyzed-query";
 
 /**
  * VALUES, or a SELECT without FROM, in FROM: a constant relation (it never changes, so its
@@ -80,3 +81,13 @@ function constantReadsOuter(a: QueryAnalyzer, loc: i64): FromItem | null {
   return null;
 }
 
+/** VALUES, or a SELECT without FROM, as a query reading its constant relation (a subquery, a set operation's branch). */
+export function constantQuery(a: QueryAnalyzer, s: PNode, alias: string, loc: i64): AnalyzedQuery | null {
+  const item = bindConstant(a, s, alias, [], loc);
+  if (item === null) return null;
+  const q = new AnalyzedQuery();
+  q.from = item.op;
+  for (let i = 0; i < item.columns.length; i++) q.outputs.push(new OutputColumn(item.columns[i].name, item.columns[i].expr));
+  q.scans = a.scans;
+  return q;
+}

@@ -116,7 +116,6 @@ export function bindTargetFunction(a: QueryAnalyzer, call: FunctionExpr, name: s
     if (canonicalSql(changetype<Expr>(f.call)) == text) return new ColumnExpr(f.rel, f.columns[0]);
   }
   if (a.targetFunctions.length > 0) return binder.unsupported("more than one set-returning function in a select list", location);
-  if (readsAggregates(call)) return binder.unsupported(TARGET_FUNCTION_GROUPED, location);
   const visible = relsOf(binder.scope.items);
   const refs = columnRefs(call);
   for (let i = 0; i < refs.length; i++) {
@@ -143,14 +142,6 @@ function relsOf(items: FromItem[]): i32[] {
 
 /** Why a select list's set-returning function is refused in a query that groups or has windows (PostgreSQL evaluates it after them). */
 export const TARGET_FUNCTION_GROUPED = "a set-returning function in a select list with GROUP BY, aggregates, HAVING, window functions or DISTINCT ON";
-
-/** True when `e` reads an aggregate or a window function. */
-function readsAggregates(e: Expr): bool {
-  if (e.kind == ExprKind.Aggregate || e.kind == ExprKind.Window) return true;
-  const children = childExpressions(e);
-  for (let i = 0; i < children.length; i++) if (readsAggregates(children[i])) return true;
-  return false;
-}
 
 /**
  * The result columns of call `call` of `name`: its function's OUT parameters or composite

@@ -27,7 +27,7 @@ import { ExpressionBinder, SublinkBinder, FULL_MODE_HINT, FunctionPolicy, Volati
 import { bindSubqueryExpression, groupBySubquery, joinAboveGroups, Attachment } from "./sublink";
 import { windowed, bindDistinctOn } from "./windows";
 import { bindSetOperation } from "./set-operations";
-import { AnalyzedQuery, Analysis, OutputColumn, collectQueryExprs } from "./analyzed-query";
+import { AnalyzedQuery, Analysis, OutputColumn, GroupColumns, groupOutputs, collectQueryExprs } from "./analyzed-query";
 import { nodeList, nameList, characterPosition, locationIn, figureColumnName, hasRecursiveWith, isOneRow, isConstant, isSetOperation } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
@@ -319,17 +319,25 @@ export class QueryAnalyzer extends SublinkBinder {
       if (grouping && plain && a.joinType == JoinType.Inner && a.condition === null) oneRow.push(a.derived);
       else q.from = new JoinOperator(a.joinType, changetype<Operator>(q.from), a.derived, a.condition);
     }
-    // PostgreSQL evaluates a select list's set-returning function after grouping and windows, before DISTINCT.
+    // PostgreSQL evaluates a select list's set-returning function after grouping and windows, before
+    // DISTINCT: over plain groups it is called for each group (functionOverGroups).
+    let overGroups: DerivedOperator | null = null;
     if (this.targetFunctions.length > 0) {
-      if ((q.grouped && !q.distinct) || binder.windows.length > 0 || distinctOn !== null) {
+      const f = this.targetFunctions[0];
+      if (q.grouped && !q.distinct && plain && !distinctGroups && oneRow.length == 0) overGroups = f;
+      else if ((q.grouped && !q.distinct) || binder.windows.length > 0 || distinctOn !== null) {
         this.notDifferentiable(TARGET_FUNCTION_GROUPED + where, loc);
         return null;
-      }
-      q.from = new JoinOperator(JoinType.Inner, changetype<Operator>(q.from), this.targetFunctions[0], null);
+      } else q.from = new JoinOperator(JoinType.Inner, changetype<Operator>(q.from), f, null);
     }
     if (q.grouped && !q.distinct) {
+      const called = overGroups !== null ? new ColumnExpr(overGroups.rel, overGroups.columns[0]) : null;
+      if (overGroups !== null && !coveredByGroups(changetype<Expr>(overGroups.call), q)) {
+        this.notDifferentiable("a set-returning function whose arguments are neither grouped nor aggregated" + where, loc);
+        return null;
+      }
       for (let i = 0; i < q.outputs.length; i++) {
-        if (!coveredByGroups(q.outputs[i].expr, q)) {
+        if (!coveredByGroups(q.outputs[i].expr, q, called)) {
           this.notDifferentiable("output column \"" + q.outputs[i].name + "\" that is neither grouped nor aggregated" + where, loc);
           return null;
         }
@@ -340,6 +348,7 @@ export class QueryAnalyzer extends SublinkBinder {
       }
     }
     q.scans = this.scans;
+    if (overGroups !== null) return this.functionOverGroups(q, overGroups);
     if (distinctGroups) {
       if (q.groupingSets !== null || binder.windows.length > 0) {
         this.notDifferentiable("DISTINCT together with " + (q.groupingSets !== null ? "GROUPING SETS" : "window functions") + where, loc);
@@ -698,6 +707,24 @@ export class QueryAnalyzer extends SublinkBinder {
     return out;
   }
 
+  /**
+   * Grouped query `q` whose select list calls set-returning function `f`, which PostgreSQL calls
+   * once per group: the groups become a Derived relation G (keys, then aggregates), and f, its
+   * arguments read from G's columns, is joined to each of G's rows.
+   */
+  functionOverGroups(q: AnalyzedQuery, f: DerivedOperator): AnalyzedQuery {
+    const outputs = q.outputs;
+    q.outputs = groupOutputs(q.groupKeys, q.aggregates);
+    const g = this.derive(q, "groups");
+    const over = new GroupColumns(q.groupKeys, g);
+    f.call = over.read(changetype<Expr>(f.call));
+    const out = new AnalyzedQuery();
+    out.from = new JoinOperator(JoinType.Inner, g, f, null);
+    for (let i = 0; i < outputs.length; i++) out.outputs.push(new OutputColumn(outputs[i].name, over.read(outputs[i].expr)));
+    out.scans = this.scans;
+    return out;
+  }
+
   /** A scan of the result of grouping query `q`, added to the query's scans. */
   derive(q: AnalyzedQuery, alias: string): DerivedOperator {
     const derived = new DerivedOperator(this.scans.length, [q], alias);
@@ -1038,13 +1065,14 @@ function computesColumn(q: AnalyzedQuery): bool {
   return false;
 }
 
-/** True when every column `e` reads lies inside a GROUP BY key or an aggregate. */
-function coveredByGroups(e: Expr, q: AnalyzedQuery): bool {
+/** True when every column `e` reads lies inside a GROUP BY key or an aggregate (or is `also`). */
+function coveredByGroups(e: Expr, q: AnalyzedQuery, also: Expr | null = null): bool {
   const text = canonicalSql(e);
   for (let i = 0; i < q.groupKeys.length; i++) if (canonicalSql(q.groupKeys[i]) == text) return true;
+  if (also !== null && canonicalSql(also) == text) return true;
   if (e.kind == ExprKind.Aggregate) return true;
   if (e.kind == ExprKind.Column) return false;
   const children = childExpressions(e);
-  for (let i = 0; i < children.length; i++) if (!coveredByGroups(children[i], q)) return false;
+  for (let i = 0; i < children.length; i++) if (!coveredByGroups(children[i], q, also)) return false;
   return true;
 }

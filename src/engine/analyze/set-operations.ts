@@ -11,7 +11,8 @@ import { Expr, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExp
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
 import { DerivedOperator } from "../ir/operator-tree";
-import { locationIn } from "./tree";
+import { locationIn, isConstant } from "./tree";
+import { constantQuery } from "./constant";
 import { QueryAnalyzer } from "./query";
 import { AnalyzedQuery, OutputColumn } from "./analyzed-query";
 
@@ -34,7 +35,8 @@ export function bindSetOperation(a: QueryAnalyzer, s: PNode, loc: i64, where: st
   }
   const branches: AnalyzedQuery[] = [];
   for (let i = 0; i < parts.length; i++) {
-    const branch = a.bindQuery(parts[i], locationIn(parts[i], loc), where);
+    const at = locationIn(parts[i], loc);
+    const branch = isConstant(parts[i]) ? constantQuery(a, parts[i], "values", at) : a.bindQuery(parts[i], at, where);
     if (branch === null) return null;
     const b = changetype<AnalyzedQuery>(branch);
     if (b.groupingSets !== null) { a.notDifferentiable("GROUPING SETS, ROLLUP or CUBE in a branch of UNION", locationIn(parts[i], loc)); return null; }

@@ -50,7 +50,7 @@ import { ExpressionBinder } from "./expressions";
 import { nodeList, nameList, locationIn, isConstant, isOneRow } from "./tree";
 import { QueryAnalyzer } from "./query";
 import { limitKeepsOne } from "./limits";
-import { bindConstant } from "./constant";
+import { constantQuery } from "./constant";
 import { AnalyzedQuery, OutputColumn, GroupColumns, keyOutputs, groupOutputs, conjunctionOf, collectQueryExprs } from "./analyzed-query";
 import { FromItem, ColumnBinding, AliasEntry } from "./scope";
 
@@ -499,7 +499,7 @@ function bindCorrelated(a: QueryAnalyzer, sub: PNode, loc: i64, binder: Expressi
   const outer = a.outerScope;
   a.outerScope = binder.scope;
   const first = a.scans.length;
-  const q = isConstant(sub) ? bindConstantQuery(a, sub, loc) : a.bindQuery(sub, loc, " in a subquery");
+  const q = isConstant(sub) ? constantQuery(a, sub, "subquery", loc) : a.bindQuery(sub, loc, " in a subquery");
   a.outerScope = outer;
   a.firstRel = first;
   if (q === null) return null;
@@ -514,17 +514,6 @@ function bindCorrelated(a: QueryAnalyzer, sub: PNode, loc: i64, binder: Expressi
     a.failed(new EngineError(ErrorCode.SyntaxError, message).at(a.at(loc)));
     return null;
   }
-  return q;
-}
-
-/** A subquery of VALUES, or a SELECT without FROM, as a query reading its constant relation. */
-function bindConstantQuery(a: QueryAnalyzer, sub: PNode, loc: i64): AnalyzedQuery | null {
-  const item = bindConstant(a, sub, "subquery", [], loc);
-  if (item === null) return null;
-  const q = new AnalyzedQuery();
-  q.from = item.op;
-  for (let i = 0; i < item.columns.length; i++) q.outputs.push(new OutputColumn(item.columns[i].name, item.columns[i].expr));
-  q.scans = a.scans;
   return q;
 }
 

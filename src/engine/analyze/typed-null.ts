@@ -59,29 +59,54 @@ function readsGrouping(e: Expr): bool {
 const HASHED_AS = ["bit", "text", "bit varying", "text", "money", "numeric", "tsvector", "text", "tsquery", "text"];
 
 /**
- * The type a row id hashes the value of `e` (over `scans`) as, when its own type has no hash
- * function (`text` for a bit string, or an array of them); "" otherwise, and when the type
- * cannot be told. A table's column is typed from the catalog, anything else by asking PostgreSQL
- * (one question per call).
+ * Types without an equality that tells identical values (json and xml have none; box and circle
+ * compare areas): rows are told apart by such a value's text, which is exact for them.
  */
-export function hashCast(e: Expr, scans: ScanOperator[]): string {
-  let type: string | null = null;
+const COMPARED_AS_TEXT = ["json", "xml", "point", "lseg", "box", "path", "polygon", "line", "circle"];
+
+/**
+ * The type of `e` over `scans` (regtype text), or null when it cannot be told. A table's column
+ * is typed from the catalog, anything else by asking PostgreSQL (one question per call).
+ */
+export function typeOf(e: Expr, scans: ScanOperator[]): string | null {
   if (e.kind == ExprKind.Column && !isDerived(scans[(e as ColumnExpr).rel])) {
     const info = scans[(e as ColumnExpr).rel].source.column((e as ColumnExpr).column);
-    if (info !== null) type = info.type;
-  } else {
-    const typed = new TypedNullContext(scans);
-    const text = renderExpr(e, typed);
-    if (!typed.unknown) type = lookupExpressionType(text);
+    return info !== null ? info.type : null;
   }
-  if (type === null) return "";
-  let t = changetype<string>(type);
-  // bit(3)[] is an array of bit.
-  const array = t.endsWith("[]");
-  if (array) t = t.substring(0, t.length - 2);
+  const typed = new TypedNullContext(scans);
+  const text = renderExpr(e, typed);
+  return typed.unknown ? null : lookupExpressionType(text);
+}
+
+/** `type` without its modifiers and array brackets: bit for `bit(3)[]`. */
+function baseType(type: string): string {
+  let t = type.endsWith("[]") ? type.substring(0, type.length - 2) : type;
   if (t.indexOf("(") > 0) t = t.substring(0, t.indexOf("("));
+  return t;
+}
+
+/**
+ * The type a row id hashes a value of `type` (see typeOf) as, when its own type has no hash
+ * function (`text` for a bit string or a json value, or an array of them); "" otherwise, and
+ * for null.
+ */
+export function hashCastOf(type: string | null): string {
+  if (type === null) return "";
+  const t = baseType(changetype<string>(type));
+  const array = changetype<string>(type).endsWith("[]");
+  if (COMPARED_AS_TEXT.includes(t)) return "text";
   for (let i = 0; i < HASHED_AS.length; i += 2) {
     if (HASHED_AS[i] == t) return array ? "text" : HASHED_AS[i + 1];
   }
   return "";
+}
+
+/** The type a row id hashes the value of `e` over `scans` as (see hashCastOf). */
+export function hashCast(e: Expr, scans: ScanOperator[]): string {
+  return hashCastOf(typeOf(e, scans));
+}
+
+/** True when rows are told apart by the text of a value of `type` (COMPARED_AS_TEXT, or an array of one). */
+export function comparedAsText(type: string | null): bool {
+  return type !== null && COMPARED_AS_TEXT.includes(baseType(changetype<string>(type)));
 }

@@ -27,7 +27,7 @@ import { whereClause, passesFilter } from "./filter";
 import { MaintenancePlan, Statement, Counting } from "../refresh/statement";
 import { mergeCounts, rowIdOf, lockDeltaRows } from "./shared";
 import { InputRelation } from "./join";
-import { hashCast } from "../analyze/typed-null";
+import { typeOf, hashCastOf, comparedAsText } from "../analyze/typed-null";
 
 /**
  * The plan for a projection over a source with a primary key, its delta read from `delta`. It
@@ -145,9 +145,18 @@ export function compileCountedProjection(op: ProjectOperator, storage: string, i
   plan.columns.push("__pgt_row_id");
   const qCols: string[] = [];
   const casts: string[] = [];
+  const asText: bool[] = [];
   for (let i = 0; i < names.length; i++) {
     qCols.push("q." + names[i]);
-    casts.push(hashCast(op.outputs[i].expr, scans));
+    const type = typeOf(op.outputs[i].expr, scans);
+    casts.push(hashCastOf(type));
+    asText.push(comparedAsText(type));
+    // A type without an equality (json) is grouped and matched by its text.
+    if (asText[i]) {
+      const value = renderExpr(op.outputs[i].expr, w);
+      deltaCols[i] = "any_value(" + value + ") AS " + names[i];
+      groupPositions[i] = "(" + value + ")::text";
+    }
   }
   // A row standing for several copies (INTERSECT ALL, EXCEPT ALL) is stored that often, and its delta counts that often.
   const copies = op.copies;
@@ -160,7 +169,8 @@ export function compileCountedProjection(op: ProjectOperator, storage: string, i
   const same: string[] = ["s2.__pgt_row_id = n.__pgt_row_id"];
   const insertVals: string[] = [];
   for (let i = 0; i < names.length; i++) {
-    same.push("s2." + names[i] + " IS NOT DISTINCT FROM n." + names[i]);
+    same.push(asText[i] ? "(s2." + names[i] + ")::text IS NOT DISTINCT FROM (n." + names[i] + ")::text"
+      : "s2." + names[i] + " IS NOT DISTINCT FROM n." + names[i]);
     insertVals.push("d." + names[i]);
   }
   const withSql = input.withDelta + ",\n"
