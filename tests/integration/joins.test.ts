@@ -66,6 +66,7 @@ const CASES: OracleCase[] = [
   { name: "x_except_all_nested", query: "SELECT s.k, count(*) AS n FROM (SELECT k FROM kl EXCEPT ALL (SELECT k FROM r INTERSECT ALL SELECT k FROM l)) AS s GROUP BY s.k", columns: ["k", "n"] },
   // Rows told apart by the text of a value whose type has no equality (json, point).
   { name: "j_no_equality", query: "SELECT kl.k, json_build_object('x', kl.x) AS j, point(kl.k, kl.x) AS p FROM kl", columns: ["k", "j::text", "p::text"] },
+  { name: "u_json", query: "SELECT json_build_object('k', k) AS j FROM l UNION ALL SELECT json_build_object('x', x) FROM kl", columns: ["j::text"] },
   { name: "j_json_join", query: "SELECT l.tag, json_build_array(r.w, l.v) AS j FROM l JOIN r ON r.k = l.k", columns: ["tag", "j::text"] },
   // Constant relations: VALUES and a SELECT without FROM, also as branches of set operations.
   { name: "c_union_branches", query: "VALUES (1, 2), (3, NULL) UNION ALL SELECT 7, 8 UNION ALL SELECT k, v FROM l", columns: ["column1", "column2"] },

@@ -21,7 +21,7 @@ import { ErrorCode } from "../errors/codes.generated";
 import { RelationInfo, FunctionInfo, lookupRelation, lookupViewQuery } from "./catalog";
 import { readParseTree } from "../nodes/read-tree";
 import { Json } from "../util/json";
-import { Scope, FromItem, ColumnBinding, AliasEntry } from "./scope";
+import { Scope, FromItem, ColumnBinding, AliasEntry, notePadding } from "./scope";
 import { Operator, ScanOperator, FilterOperator, JoinOperator, JoinType, DerivedOperator, isDerived, scansOf } from "../ir/operator-tree";
 import { ExpressionBinder, SublinkBinder, FULL_MODE_HINT, FunctionPolicy, VolatilePolicy } from "./expressions";
 import { bindSubqueryExpression, groupBySubquery, joinAboveGroups, Attachment } from "./sublink";
@@ -37,6 +37,7 @@ import { prepareInheritance } from "./inheritance";
 import { orderSensitiveAggregate, rescanRoundingAggregates } from "./order-sensitive";
 import { bindFromFunction, bindTargetFunction, misplacedFunction, TARGET_FUNCTION_GROUPED } from "./from-function";
 import { bindLateral } from "./lateral";
+import { bindGroupBy } from "./group-by";
 import { bindConstant } from "./constant";
 
 /** The one SELECT statement of a defining query, or why there is none. */
@@ -293,7 +294,7 @@ export class QueryAnalyzer extends SublinkBinder {
       q.distinct = false;
       distinctGroups = groupBy.length > 0;
     }
-    if (!this.bindGroupBy(groupBy, q, binder, loc)) {
+    if (!bindGroupBy(this, groupBy, q, binder, loc)) {
       if (binder.error !== null) this.binderFailed(changetype<EngineError>(binder.error));
       return null;
     }
@@ -801,191 +802,9 @@ export class QueryAnalyzer extends SublinkBinder {
     }
     return true;
   }
-
-  /**
-   * Binds the GROUP BY clause into q.groupKeys (distinct keys in order of appearance) and, when it
-   * has GROUPING SETS, ROLLUP or CUBE, q.groupingSets. False when it cannot (reason recorded).
-   */
-  bindGroupBy(items: Array<PNode | null>, q: AnalyzedQuery, binder: ExpressionBinder, loc: i64): bool {
-    // Each item expands to a list of sets; the clause is their cross product.
-    let sets: Expr[][] = [[]];
-    let hasSets = false;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      if (item === null) continue;
-      let expanded: Expr[][] | null;
-      if (item.tag == "GroupingSet") {
-        hasSets = true;
-        expanded = this.expandGroupingSet(item, q, binder);
-      } else if (isImplicitRow(item)) {
-        // `GROUP BY (a, b)` groups by a and b, as PostgreSQL reads an implicit row there.
-        expanded = this.expandGroupingSet(item, q, binder);
-      } else {
-        const key = this.bindGroupKey(item, q, binder);
-        expanded = key === null ? null : [[changetype<Expr>(key)]];
-      }
-      if (expanded === null) return false;
-      const product: Expr[][] = [];
-      for (let a = 0; a < sets.length; a++) {
-        for (let b = 0; b < expanded.length; b++) product.push(sets[a].concat(expanded[b]));
-      }
-      sets = product;
-      if (sets.length > this.maxGroupingSets) return this.tooManyGroupingSets(item);
-    }
-    const texts: string[] = [];
-    for (let s = 0; s < sets.length; s++) {
-      for (let k = 0; k < sets[s].length; k++) {
-        const text = canonicalSql(sets[s][k]);
-        if (!texts.includes(text)) { texts.push(text); q.groupKeys.push(sets[s][k]); }
-      }
-    }
-    if (!hasSets) return true;
-    if (q.groupKeys.length > 31) { this.notDifferentiable("GROUPING SETS over more than 31 distinct keys", loc); return false; }
-    // PostgreSQL folds a key without columns (a constant a subquery selects, once flattened) into
-    // the expressions that use it, so they would not turn NULL in the sets without that key.
-    for (let k = 0; k < q.groupKeys.length; k++) {
-      if (columnRefs(q.groupKeys[k]).length == 0) { this.notDifferentiable("a grouping key without a column in GROUPING SETS, ROLLUP or CUBE", loc); return false; }
-    }
-    const masks: i32[] = [];
-    const n = q.groupKeys.length;
-    for (let s = 0; s < sets.length; s++) {
-      let mask = (1 << n) - 1;
-      for (let k = 0; k < sets[s].length; k++) mask &= ~(1 << (n - 1 - texts.indexOf(canonicalSql(sets[s][k]))));
-      // A repeated set repeats its rows: the aggregate stores one copy of each per repetition.
-      masks.push(mask);
-    }
-    q.groupingSets = masks;
-    return true;
-  }
-
-  tooManyGroupingSets(item: PNode): bool {
-    this.notDifferentiable("more than " + this.maxGroupingSets.toString() + " grouping sets (pg_trickle.max_grouping_set_branches)", locationIn(item, 0));
-    return false;
-  }
-
-  /** The sets a GROUPING SETS, ROLLUP, CUBE, () or parenthesized item stands for; null on error. */
-  expandGroupingSet(item: PNode, q: AnalyzedQuery, binder: ExpressionBinder): Expr[][] | null {
-    const kind = isImplicitRow(item) ? "GROUPING_SET_SIMPLE" : item.str("kind");
-    if (kind == "GROUPING_SET_EMPTY") return [[]];
-    const content = isImplicitRow(item) ? nodeList(item, "args") : nodeList(item, "content");
-    if (kind == "GROUPING_SET_SETS") {
-      let out: Expr[][] = [];
-      for (let i = 0; i < content.length; i++) {
-        const c = content[i];
-        if (c === null) continue;
-        let part: Expr[][] | null;
-        if (c.tag == "GroupingSet" || isImplicitRow(c)) part = this.expandGroupingSet(c, q, binder);
-        else {
-          const key = this.bindGroupKey(c, q, binder);
-          part = key === null ? null : [[changetype<Expr>(key)]];
-        }
-        if (part === null) return null;
-        out = out.concat(part);
-        if (out.length > this.maxGroupingSets) { this.tooManyGroupingSets(item); return null; }
-      }
-      return out;
-    }
-    // SIMPLE, ROLLUP and CUBE are made of units: an expression, or a parenthesized list of them.
-    const units: Expr[][] = [];
-    for (let i = 0; i < content.length; i++) {
-      const c = content[i];
-      if (c === null) continue;
-      const unit: Expr[] = [];
-      const members = c.tag == "GroupingSet" ? nodeList(c, "content") : isImplicitRow(c) ? nodeList(c, "args") : [c];
-      for (let m = 0; m < members.length; m++) {
-        const key = this.bindGroupKey(members[m], q, binder);
-        if (key === null) return null;
-        unit.push(changetype<Expr>(key));
-      }
-      units.push(unit);
-    }
-    if (kind == "GROUPING_SET_SIMPLE") {
-      let all: Expr[] = [];
-      for (let i = 0; i < units.length; i++) all = all.concat(units[i]);
-      return [all];
-    }
-    const out: Expr[][] = [];
-    if (kind == "GROUPING_SET_ROLLUP") {
-      for (let len = units.length; len >= 0; len--) {
-        let set: Expr[] = [];
-        for (let i = 0; i < len; i++) set = set.concat(units[i]);
-        out.push(set);
-      }
-      return out;
-    }
-    if (units.length > 30 || (1 << units.length) > this.maxGroupingSets) { this.tooManyGroupingSets(item); return null; }
-    // CUBE: every subset, the largest first, as PostgreSQL lists them.
-    for (let bits = (1 << units.length) - 1; bits >= 0; bits--) {
-      let set: Expr[] = [];
-      for (let i = 0; i < units.length; i++) if ((bits & (1 << (units.length - 1 - i))) != 0) set = set.concat(units[i]);
-      out.push(set);
-    }
-    return out;
-  }
-
-  /** A GROUP BY item: an expression, an output position, or an output column name. */
-  bindGroupKey(item: PNode | null, q: AnalyzedQuery, binder: ExpressionBinder): Expr | null {
-    if (item === null) return null;
-    if (item.tag == "A_Const") {
-      const v = item.node("val");
-      if (v !== null && v.tag == "Integer") {
-        const position = <i32>v.int("ival");
-        if (position >= 1 && position <= q.outputs.length) return q.outputs[position - 1].expr;
-      }
-    }
-    if (item.tag == "ColumnRef") {
-      const parts = nameList(item, "fields");
-      if (parts.length == 1 && !binder.scope.hasColumn(parts[0])) {
-        for (let i = 0; i < q.outputs.length; i++) if (q.outputs[i].name == parts[0]) return q.outputs[i].expr;
-      }
-    }
-    return binder.bind(item, 0, false);
-  }
 }
 
 /** True when every column `e` reads belongs to a scan under `a` or `b`. */
-/**
- * Notes on the aliases of a join's sides which ones it pads with NULLs, and for each side whose
- * rows must satisfy the condition, a column a comparison in it reads: never NULL in a joined
- * row, so NULL only in a padded one (AliasEntry.present).
- */
-function notePadding(joinType: JoinType, left: AliasEntry[], right: AliasEntry[], conditions: Expr[]): void {
-  const padsLeft = joinType == JoinType.Right || joinType == JoinType.Full;
-  const padsRight = joinType == JoinType.Left || joinType == JoinType.Full;
-  for (let i = 0; i < left.length; i++) if (padsLeft) left[i].nullable = true;
-  for (let i = 0; i < right.length; i++) if (padsRight) right[i].nullable = true;
-  if (joinType == JoinType.Full) return;
-  const checked = joinType == JoinType.Left ? right : joinType == JoinType.Right ? left : left.concat(right);
-  const conjuncts: Expr[] = [];
-  for (let i = 0; i < conditions.length; i++) {
-    const c = conditions[i];
-    if (c.kind == ExprKind.Bool && (c as BoolExpr).op == "AND") for (let k = 0; k < (c as BoolExpr).args.length; k++) conjuncts.push((c as BoolExpr).args[k]);
-    else conjuncts.push(c);
-  }
-  for (let i = 0; i < conjuncts.length; i++) {
-    const c = conjuncts[i];
-    if (c.kind != ExprKind.Operator || !COMPARISONS.includes((c as OperatorExpr).operator)) continue;
-    const o = c as OperatorExpr;
-    const operands: Array<Expr | null> = [o.left, o.right];
-    for (let k = 0; k < operands.length; k++) {
-      const operand = operands[k];
-      if (operand === null || operand.kind != ExprKind.Column) continue;
-      const column = operand as ColumnExpr;
-      for (let a = 0; a < checked.length; a++) {
-        if (checked[a].present !== null) continue;
-        const columns = checked[a].columns;
-        for (let b = 0; b < columns.length; b++) {
-          const e = columns[b].expr;
-          if (e.kind == ExprKind.Column && (e as ColumnExpr).rel == column.rel && (e as ColumnExpr).column == column.column) checked[a].present = e;
-        }
-      }
-    }
-  }
-}
-
-/** The built-in comparison operators, which are strict: true only for operands that are not NULL. */
-const COMPARISONS = ["=", "<>", "<", ">", "<=", ">="];
-
 function readsOnly(e: Expr, a: Operator, b: Operator): bool {
   const rels: i32[] = [];
   const scans = scansOf(a).concat(scansOf(b));
@@ -1006,11 +825,6 @@ function isTrue(on: PNode | null): bool {
   if (on === null) return true;
   const v = on.tag == "A_Const" ? on.node("val") : null;
   return v !== null && v.tag == "Boolean" && v.bool("boolval");
-}
-
-/** `(a, b)` written without ROW: in GROUP BY it is a list of keys, not a row value. */
-function isImplicitRow(n: PNode): bool {
-  return n.tag == "RowExpr" && n.str("row_format") == "COERCE_IMPLICIT_CAST";
 }
 
 /** The binding called `name` in `columns`, or null. */

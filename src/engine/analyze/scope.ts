@@ -6,8 +6,8 @@
  * column is the expression it selects; a `JOIN ... USING` column is the merged value.
  */
 
-import { Expr } from "../ir/expr";
-import { Operator } from "../ir/operator-tree";
+import { Expr, ExprKind, ColumnExpr, OperatorExpr, conjunctsOf } from "../ir/expr";
+import { Operator, JoinType } from "../ir/operator-tree";
 
 /**
  * A name a FROM item exposes, and the expression it stands for. `padded`: a computed column of a
@@ -127,3 +127,41 @@ export class Scope {
     return new Resolved(Resolution.Found, found.expr, found.padded);
   }
 }
+
+/**
+ * Notes on the aliases of a join's sides which ones it pads with NULLs, and for each side whose
+ * rows must satisfy the condition, a column a comparison in it reads: never NULL in a joined
+ * row, so NULL only in a padded one (AliasEntry.present).
+ */
+export function notePadding(joinType: JoinType, left: AliasEntry[], right: AliasEntry[], conditions: Expr[]): void {
+  const padsLeft = joinType == JoinType.Right || joinType == JoinType.Full;
+  const padsRight = joinType == JoinType.Left || joinType == JoinType.Full;
+  for (let i = 0; i < left.length; i++) if (padsLeft) left[i].nullable = true;
+  for (let i = 0; i < right.length; i++) if (padsRight) right[i].nullable = true;
+  if (joinType == JoinType.Full) return;
+  const checked = joinType == JoinType.Left ? right : joinType == JoinType.Right ? left : left.concat(right);
+  let conjuncts: Expr[] = [];
+  for (let i = 0; i < conditions.length; i++) conjuncts = conjuncts.concat(conjunctsOf(conditions[i]));
+  for (let i = 0; i < conjuncts.length; i++) {
+    const c = conjuncts[i];
+    if (c.kind != ExprKind.Operator || !COMPARISONS.includes((c as OperatorExpr).operator)) continue;
+    const o = c as OperatorExpr;
+    const operands: Array<Expr | null> = [o.left, o.right];
+    for (let k = 0; k < operands.length; k++) {
+      const operand = operands[k];
+      if (operand === null || operand.kind != ExprKind.Column) continue;
+      const column = operand as ColumnExpr;
+      for (let a = 0; a < checked.length; a++) {
+        if (checked[a].present !== null) continue;
+        const columns = checked[a].columns;
+        for (let b = 0; b < columns.length; b++) {
+          const e = columns[b].expr;
+          if (e.kind == ExprKind.Column && (e as ColumnExpr).rel == column.rel && (e as ColumnExpr).column == column.column) checked[a].present = e;
+        }
+      }
+    }
+  }
+}
+
+/** The built-in comparison operators, which are strict: true only for operands that are not NULL. */
+const COMPARISONS = ["=", "<>", "<", ">", "<=", ">="];

@@ -39,7 +39,7 @@
 
 import {
   Expr, ExprKind, BoolExpr, OperatorExpr, DistinctExpr, ColumnExpr, AggregateExpr, AggregateCall, AggregateFunc, ConstExpr,
-  NullTestExpr, CaseExpr, CallLikeExpr, columnRefs, childExpressions, replaceColumns,
+  NullTestExpr, CaseExpr, CallLikeExpr, columnRefs, childExpressions, replaceColumns, conjunctsOf,
 } from "../ir/expr";
 import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
 import { PNode } from "../nodes/parse-node";
@@ -114,20 +114,6 @@ export function splitCorrelation(where: Expr | null, firstRel: i32): Correlation
     out.ok = false;
   }
   return out;
-}
-
-/** The conjuncts of `e` (its AND's arguments, flattened; `e` itself otherwise). */
-export function conjunctsOf(e: Expr): Expr[] {
-  const out: Expr[] = [];
-  collectConjuncts(e, out);
-  return out;
-}
-
-function collectConjuncts(e: Expr, out: Expr[]): void {
-  if (e.kind == ExprKind.Bool && (e as BoolExpr).op == "AND") {
-    const args = (e as BoolExpr).args;
-    for (let i = 0; i < args.length; i++) collectConjuncts(args[i], out);
-  } else out.push(e);
 }
 
 /** True when `e` reads a column of a scan numbered below `firstRel` (the enclosing query's). */

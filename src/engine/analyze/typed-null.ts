@@ -11,9 +11,10 @@ import { lookupExpressionType } from "./catalog";
 
 /**
  * A table's column is a NULL of its type. A derived relation's column is its defining expression,
- * typed the same way, as a scalar subquery (`(SELECT count(*))`), or a NULL of the type its column
- * definition list gives. `unknown` is set when a column's type cannot be told this way (a
- * constant relation's, UNION ALL's, one computed with GROUPING()).
+ * typed the same way, as a scalar subquery (`(SELECT count(*))`; UNION ALL's branches as a
+ * union), a constant relation's as its values, or a NULL of the type its column definition list
+ * gives. `unknown` is set when a column's type cannot be told this way (one computed with
+ * GROUPING()).
  */
 export class TypedNullContext extends RenderContext {
   unknown: bool = false;
@@ -29,13 +30,20 @@ export class TypedNullContext extends RenderContext {
     const d = changetype<DerivedOperator>(scan);
     const at = d.columns.indexOf(c.column);
     if (at >= 0 && at < d.definedTypes.length) return "NULL::" + d.definedTypes[at];
-    if (at < 0 || d.queries.length != 1 || at >= d.queries[0].outputs.length) return this.unknownType();
-    const e = d.queries[0].outputs[at].expr;
-    if (readsGrouping(e)) return this.unknownType();
-    const inner = new TypedNullContext(d.queries[0].scans);
-    const sql = "(SELECT " + renderExpr(e, inner) + ")";
-    if (inner.unknown) this.unknown = true;
-    return sql;
+    if (at < 0) return this.unknownType();
+    // A constant relation's column: its values, read as PostgreSQL types them.
+    if (d.isConstant) return "(SELECT c." + d.columns[at] + " FROM (" + d.values + ") AS c LIMIT 1)";
+    if (d.queries.length == 0 || at >= d.queries[0].outputs.length) return this.unknownType();
+    // UNION ALL's: its branches' values, typed as PostgreSQL resolves the union.
+    const branches: string[] = [];
+    for (let b = 0; b < d.queries.length; b++) {
+      const e = d.queries[b].outputs[at].expr;
+      if (readsGrouping(e)) return this.unknownType();
+      const inner = new TypedNullContext(d.queries[b].scans);
+      branches.push("SELECT " + renderExpr(e, inner));
+      if (inner.unknown) this.unknown = true;
+    }
+    return branches.length == 1 ? "(" + branches[0] + ")" : "(SELECT u.x FROM (" + branches.join(" UNION ALL ") + ") AS u (x) LIMIT 1)";
   }
 
   private unknownType(): string {

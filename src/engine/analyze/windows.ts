@@ -13,6 +13,7 @@ import { ExpressionBinder, sortSuffix } from "./expressions";
 import { nodeList } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
 import { QueryAnalyzer } from "./query";
+import { bindGroupKey } from "./group-by";
 import { AnalyzedQuery, OutputColumn, GroupColumns, groupOutputs } from "./analyzed-query";
 
 /**
@@ -23,7 +24,7 @@ import { AnalyzedQuery, OutputColumn, GroupColumns, groupOutputs } from "./analy
 export function bindDistinctOn(a: QueryAnalyzer, s: PNode, q: AnalyzedQuery, binder: ExpressionBinder, items: Array<PNode | null>, where: string, loc: i64): WindowExpr | null {
   const keys: Expr[] = [];
   for (let i = 0; i < items.length; i++) {
-    const key = a.bindGroupKey(items[i], q, binder);
+    const key = bindGroupKey(a, items[i], q, binder);
     if (key === null) { a.binderFailed(changetype<EngineError>(binder.error)); return null; }
     keys.push(changetype<Expr>(key));
   }
@@ -32,7 +33,7 @@ export function bindDistinctOn(a: QueryAnalyzer, s: PNode, q: AnalyzedQuery, bin
   for (let i = 0; i < sorts.length; i++) {
     const sort = sorts[i];
     if (sort === null) continue;
-    const e = a.bindGroupKey(sort.node("node"), q, binder);
+    const e = bindGroupKey(a, sort.node("node"), q, binder);
     if (e === null) { a.binderFailed(changetype<EngineError>(binder.error)); return null; }
     order.push(new SortKey(changetype<Expr>(e), sortSuffix(sort)));
   }

@@ -345,3 +345,17 @@ export function replaceColumns(e: Expr, rel: i32, columns: string[], to: Expr[])
   for (let i = 0; i < children.length; i++) replaced.push(replaceColumns(children[i], rel, columns, to));
   return withChildren(e, replaced);
 }
+
+/** The conjuncts of `e` (its AND's arguments, flattened; `e` itself otherwise). */
+export function conjunctsOf(e: Expr): Expr[] {
+  const out: Expr[] = [];
+  collectConjuncts(e, out);
+  return out;
+}
+
+function collectConjuncts(e: Expr, out: Expr[]): void {
+  if (e.kind == ExprKind.Bool && (e as BoolExpr).op == "AND") {
+    const args = (e as BoolExpr).args;
+    for (let i = 0; i < args.length; i++) collectConjuncts(args[i], out);
+  } else out.push(e);
+}
