@@ -12,6 +12,8 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/analyze.h"
 #include "parser/parser.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -29,6 +31,7 @@ PG_FUNCTION_INFO_V1(refresh_stream_table);
 PG_FUNCTION_INFO_V1(alter_stream_table);
 PG_FUNCTION_INFO_V1(_engine_normalize);
 PG_FUNCTION_INFO_V1(_parse_query);
+PG_FUNCTION_INFO_V1(_cte_columns);
 PG_FUNCTION_INFO_V1(_guard_stream_table);
 PG_FUNCTION_INFO_V1(_upgrade_stream_tables);
 PG_FUNCTION_INFO_V1(_query_plan);
@@ -280,6 +283,9 @@ alter_stream_table(PG_FUNCTION_ARGS)
 	result = pgt_engine_request(pgt_request_end(&req), NULL);
 	pgt_emit_warnings(result);
 	pgt_run_statements(result);
+	/* A program that depends on the mode (a bounded recursion) is compiled again for the new one. */
+	if (pgt_json_text(result, "rebuild") != NULL)
+		pgt_rebuild_stream_tables(psprintf("pgt_id = %s", pgt_json_text(result, "rebuild")));
 	/* A switch to or from IMMEDIATE: bring the table up to date now, in this transaction. */
 	if (pgt_json_bool(result, "refresh"))
 		pgt_refresh(name, "MANUAL", false);
@@ -298,6 +304,57 @@ _parse_query(PG_FUNCTION_ARGS)
 	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
 	PG_RETURN_TEXT_P(cstring_to_text(pgt_node_to_string(raw_parser(query, RAW_PARSE_DEFAULT))));
+}
+
+/* Appends to the JSON array in `context` (a StringInfo) each common table expression under `node`. */
+static bool
+cte_columns_walker(Node *node, void *context)
+{
+	StringInfo	out = (StringInfo) context;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, cte_columns_walker, context, 0);
+	if (IsA(node, CommonTableExpr))
+	{
+		CommonTableExpr *cte = (CommonTableExpr *) node;
+		ListCell   *lc;
+
+		if (out->len > 1)
+			appendStringInfoChar(out, ',');
+		appendStringInfo(out, "{\"location\":%d,\"columns\":[", cte->location);
+		foreach(lc, cte->ctecolnames)
+		{
+			if (foreach_current_index(lc) > 0)
+				appendStringInfoChar(out, ',');
+			escape_json(out, strVal(lfirst(lc)));
+		}
+		appendStringInfoString(out, "]}");
+	}
+	return expression_tree_walker(node, cte_columns_walker, context);
+}
+
+/*
+ * pgtrickle._cte_columns(query): the column names PostgreSQL's parse analysis gives each common
+ * table expression of `query`, at any depth, as [{location, columns}] (location: where its name
+ * starts, as in the raw parse tree). The engine asks it to keep a recursive CTE's columns when it
+ * bounds its recursion (src/engine/analyze/recursion-bound.ts): names PostgreSQL derived itself
+ * (`?column?`, a function's name, the columns of `*`) are known only to it.
+ */
+Datum
+_cte_columns(PG_FUNCTION_ARGS)
+{
+	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	List	   *tree = raw_parser(query, RAW_PARSE_DEFAULT);
+	StringInfoData out;
+
+	initStringInfo(&out);
+	appendStringInfoChar(&out, '[');
+	if (list_length(tree) == 1)
+		(void) cte_columns_walker((Node *) parse_analyze_fixedparams(linitial_node(RawStmt, tree), query, NULL, 0, NULL), &out);
+	appendStringInfoChar(&out, ']');
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data)));
 }
 
 /*
@@ -412,10 +469,11 @@ pgt_rebuild_stream_tables(const char *where)
 	uint64		count;
 	char	  **rows;
 
+	/* Not read-only: it must see what the caller's statements wrote (alter_stream_table's new mode). */
 	SPI_execute(psprintf("SELECT json_build_object('pgtId', pgt_id, 'schema', pgt_schema, 'name', pgt_name, "
 						 "'query', original_query, 'refreshMode', refresh_mode, "
 						 "'searchPath', refresh_program->>'searchPath', 'status', status)::text "
-						 "FROM pgtrickle.pgt_stream_tables WHERE %s ORDER BY pgt_id", where), true, 0);
+						 "FROM pgtrickle.pgt_stream_tables WHERE %s ORDER BY pgt_id", where), false, 0);
 	count = SPI_processed;
 	rows = palloc(sizeof(char *) * count);
 	for (uint64 i = 0; i < count; i++)

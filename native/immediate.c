@@ -62,8 +62,10 @@
 #include "utils/syscache.h"
 
 #include "pg_trickle.h"
+#include "pgt_errors.h"
 
 PG_FUNCTION_INFO_V1(_immediate_maintain);
+PG_FUNCTION_INFO_V1(_recursion_too_deep);
 
 /* The statement kinds with a delta step; TRUNCATE has none (it recomputes). */
 typedef enum StepKind
@@ -488,4 +490,27 @@ _immediate_maintain(PG_FUNCTION_ARGS)
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	SPI_finish();
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * pgtrickle._recursion_too_deep(cte, stream_table, depth): the error of a recursion deeper than
+ * pg_trickle.ivm_recursive_max_depth. An IMMEDIATE program's bounded recursive CTEs call it on
+ * their first row past the bound, at `depth` (src/engine/analyze/recursion-bound.ts); it never
+ * returns.
+ */
+Datum
+_recursion_too_deep(PG_FUNCTION_ARGS)
+{
+	ereport(ERROR,
+			(errcode(PGT_ERRCODE_RECURSION_TOO_DEEP),
+			 errmsg("recursion of \"%s\" in stream table \"%s\" exceeds pg_trickle.ivm_recursive_max_depth (%d)",
+					PG_ARGISNULL(0) ? "?" : text_to_cstring(PG_GETARG_TEXT_PP(0)),
+					PG_ARGISNULL(1) ? "?" : text_to_cstring(PG_GETARG_TEXT_PP(1)),
+					pg_trickle_ivm_recursive_max_depth),
+			 errdetail("The recursion reached depth %d. IMMEDIATE maintenance recomputes the recursive query inside the "
+					   "transaction that changed its sources, so its recursion is bounded: a cycle in the data would make it endless.",
+					   PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2)),
+			 errhint("Raise pg_trickle.ivm_recursive_max_depth (0 removes the bound), or use refresh_mode => 'DIFFERENTIAL', "
+					 "which recomputes the query outside the writing transaction.")));
+	PG_RETURN_BOOL(false);
 }

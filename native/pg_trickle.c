@@ -23,6 +23,7 @@ int			pg_trickle_min_schedule_seconds = 1;
 double		pg_trickle_differential_max_change_ratio = 0.15;
 int			pg_trickle_max_grouping_set_branches = 64;
 int			pg_trickle_ivm_topk_max_limit = 1000;
+int			pg_trickle_ivm_recursive_max_depth = 100;
 int			pg_trickle_full_refresh_every = 0;
 int			pg_trickle_refresh_strategy = PGT_STRATEGY_AUTO;
 bool		pg_trickle_force_full_refresh = false;
@@ -143,6 +144,14 @@ _PG_init(void)
 							"A query with a larger one is maintained by FULL refresh (AUTO) or refused (DIFFERENTIAL, IMMEDIATE).",
 							&pg_trickle_ivm_topk_max_limit,
 							1000, 0, INT_MAX,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_trickle.ivm_recursive_max_depth",
+							"Deepest recursion of a WITH RECURSIVE query that an IMMEDIATE stream table recomputes inside a writing statement.",
+							"A deeper one raises an error that rolls the statement back. 0: no bound. "
+							"Read when the statement runs; DIFFERENTIAL and FULL refreshes are not bounded.",
+							&pg_trickle_ivm_recursive_max_depth,
+							100, 0, INT_MAX,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("pg_trickle.full_refresh_every",

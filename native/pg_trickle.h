@@ -29,6 +29,7 @@ extern int	pg_trickle_max_consecutive_errors;
 extern int	pg_trickle_history_retention_days;
 extern int	pg_trickle_max_grouping_set_branches;
 extern int	pg_trickle_ivm_topk_max_limit;
+extern int	pg_trickle_ivm_recursive_max_depth;
 extern int	pg_trickle_full_refresh_every;
 extern bool pg_trickle_wake_on_commit;
 

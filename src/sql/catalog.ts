@@ -185,6 +185,8 @@ function cFunction(spec: {
   comment: string;
   symbol?: string;
   strict?: boolean;
+  volatility?: SqlFunction["volatility"];
+  parallel?: SqlFunction["parallel"];
   privileges?: readonly Privilege[];
 }): SqlFunction {
   return {
@@ -195,10 +197,10 @@ function cFunction(spec: {
     returns: spec.returns,
     language: "c",
     body: { kind: "c_symbol", symbol: spec.symbol ?? spec.name },
-    volatility: "volatile",
+    volatility: spec.volatility ?? "volatile",
     strict: spec.strict ?? false,
     security: "invoker",
-    parallel: "unsafe",
+    parallel: spec.parallel ?? "unsafe",
     comment: spec.comment,
     privileges: spec.privileges ?? [],
   };
@@ -293,6 +295,29 @@ const parseQuery = cFunction({
   returns: "text",
   strict: true,
   comment: "PostgreSQL's raw parse tree of the query (nodeToString form): how the engine reads the definition of a view a defining query names.",
+});
+
+const cteColumns = cFunction({
+  name: "_cte_columns",
+  parameters: [parameter("query", "text")],
+  returns: "jsonb",
+  strict: true,
+  comment: "The column names PostgreSQL gives each common table expression of the query, by where its name starts: how the engine keeps a recursive CTE's columns when it bounds its recursion.",
+});
+
+/**
+ * Called by the bounded recursive CTEs of IMMEDIATE programs. Stable, not volatile: PostgreSQL
+ * inlines no CTE that calls a volatile function, and would store every row once more. Its
+ * `depth` argument is a column, so the planner never calls it ahead of a row. Raising in a
+ * parallel worker is as good as in the leader.
+ */
+const recursionTooDeep = cFunction({
+  name: "_recursion_too_deep",
+  parameters: [parameter("cte", "text"), parameter("stream_table", "text"), parameter("depth", "integer")],
+  returns: "boolean",
+  volatility: "stable",
+  parallel: "safe",
+  comment: "Raises the error (54000) of a recursion in an IMMEDIATE stream table's query deeper than pg_trickle.ivm_recursive_max_depth; never returns.",
 });
 
 const queryPlan = cFunction({
@@ -870,11 +895,13 @@ const objects: CatalogObject[] = [
   version,
   engineNormalize,
   parseQuery,
+  cteColumns,
   guardStreamTable,
   scheduleSeconds,
   wakeScheduler,
   immediateMaintain,
   immediateTriggers,
+  recursionTooDeep,
   dropOrphanCapture,
   schedulerState,
   schedulePlan,

@@ -228,9 +228,40 @@ function answer(c: CatalogConfig, request: CatalogRequest): string | null {
       const typed = /^SELECT to_json\(pg_typeof\(NULL::([a-z ]+)\)::text\)::text$/.exec(String(request.sql));
       return typed === null ? null : JSON.stringify(typed[1]);
     }
+    // pgtrickle._cte_columns: the column names of every CTE, as parse analysis names them — here
+    // only its column list, or else the names of its first SELECT's items (AS names, column names).
+    case "cteColumns":
+      return JSON.stringify(cteColumns(String(request.query)));
     default:
       throw new Error(`catalog fixture has no answer for kind ${JSON.stringify(request.kind)}`);
   }
+}
+
+/** Every CommonTableExpr under the parse tree of `query`: where its name starts and its column names. */
+function cteColumns(query: string): { location: number; columns: string[] }[] {
+  const out: { location: number; columns: string[] }[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) { node.forEach(visit); return; }
+    if (node === null || typeof node !== "object") return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "CommonTableExpr") {
+        const cte = value as { location?: number; aliascolnames?: { String: { sval: string } }[]; ctequery: unknown };
+        const names = cte.aliascolnames?.map((n) => n.String.sval) ?? firstSelectNames(cte.ctequery);
+        out.push({ location: cte.location ?? 0, columns: names });
+      }
+      visit(value);
+    }
+  };
+  visit(parseSync(query));
+  return out;
+}
+
+/** The output names of the leftmost SELECT of `statement` (a { SelectStmt } node): AS names, else a column's last name. */
+function firstSelectNames(statement: unknown): string[] {
+  let select = (statement as { SelectStmt: Record<string, unknown> }).SelectStmt;
+  while (select.larg !== undefined) select = select.larg as Record<string, unknown>;
+  const targets = (select.targetList ?? []) as { ResTarget: { name?: string; val: { ColumnRef?: { fields: { String?: { sval: string } }[] } } } }[];
+  return targets.map(({ ResTarget: t }) => t.name ?? t.val.ColumnRef?.fields.at(-1)?.String?.sval ?? "?column?");
 }
 
 function optionalString(value: unknown): string | null {

@@ -76,6 +76,7 @@ const HOST_AGREEMENT_REQUESTS: { name: string; request: string }[] = [
   { name: "create: AUTO falls back to FULL", request: creating("SELECT id FROM orders ORDER BY id LIMIT 3") },
   { name: "create: outer join over a view", request: creating("SELECT v.id, e.kind FROM v LEFT JOIN events e ON e.n = v.id") },
   { name: "create: grouping sets, HAVING and rescanned aggregates", request: creating("SELECT customer, note, avg(amount) AS a, min(amount) AS m, string_agg(note, ',' ORDER BY note) AS s FROM orders GROUP BY ROLLUP (customer, note) HAVING count(*) > 1") },
+  { name: "create: IMMEDIATE WITH RECURSIVE, its recursion bounded (cteColumns)", request: creating("WITH RECURSIVE \"wälk ✓\" (n) AS (SELECT id FROM orders WHERE id = 1 /* ✓ ( */ UNION ALL SELECT o.id FROM orders o JOIN \"wälk ✓\" w ON o.customer = w.n) SELECT n FROM \"wälk ✓\"", { refreshMode: "IMMEDIATE" }) },
   { name: "create: FULL of a view", request: creating("SELECT * FROM v", { refreshMode: "FULL", schedule: "*/5 * * * *" }) },
   { name: "create: DIFFERENTIAL refused after multi-byte text", request: creating("SELECT 'é✓😀' AS t, random() AS r FROM orders", { refreshMode: "DIFFERENTIAL" }) },
   { name: "create: unknown column", request: creating("SELECT id, nope FROM orders") },

@@ -347,6 +347,15 @@ export function lookupStreamTable(name: string): Json | null {
   return ask("streamTable", STREAM_TABLE_SQL, new JsonObjectWriter().str("name", name));
 }
 
+/**
+ * The column names PostgreSQL's parse analysis gives each common table expression of `query`, at
+ * any depth, under the current search_path: `[{location, columns}]`, `location` being where the
+ * CTE's name starts (a byte offset, as in the parse tree). Null when the host cannot answer.
+ */
+export function lookupCteColumns(query: string): Json | null {
+  return ask("cteColumns", "SELECT pgtrickle._cte_columns($1->>'query')::text", new JsonObjectWriter().str("query", query));
+}
+
 const SEARCH_PATH_SQL = `SELECT COALESCE(string_agg(quote_ident(s), ', ' ORDER BY n), '')
 FROM unnest(current_schemas(false)) WITH ORDINALITY AS p(s, n)`;
 

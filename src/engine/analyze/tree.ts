@@ -41,6 +41,23 @@ export function characterPosition(query: string, location: i64): i32 {
   return chars + 1;
 }
 
+/**
+ * Where the one statement `raw` (a RawStmt) stands in `query`: its first character and the one
+ * after its last, as 0-based character indices, without a trailing semicolon, space or newline.
+ */
+export function statementRange(query: string, raw: PNode): i32[] {
+  const location = raw.int("stmt_location") < 0 ? 0 : raw.int("stmt_location");
+  const start = characterPosition(query, location) - 1;
+  const length = raw.int("stmt_len");
+  let end = length > 0 ? characterPosition(query, location + length) - 1 : query.length;
+  while (end > start) {
+    const c = query.charCodeAt(end - 1);
+    if (c == 59 || c == 32 || c == 10 || c == 13 || c == 9) end--;
+    else break;
+  }
+  return [start, end];
+}
+
 /** The leftmost location in the subtree of `n` (where its text starts), else `fallback`. */
 export function locationIn(n: PNode | null, fallback: i64): i64 {
   if (n === null) return fallback;
@@ -94,7 +111,6 @@ export function figureColumnName(n: PNode | null): string {
   return "?column?";
 }
 
-/** Every node of the tree under `root`, in no particular order. */
 /** True when `root` has a WITH RECURSIVE anywhere: at its top or in any subquery. */
 export function hasRecursiveWith(root: PNode): bool {
   const nodes = allNodes(root);
@@ -102,7 +118,8 @@ export function hasRecursiveWith(root: PNode): bool {
   return false;
 }
 
-function allNodes(root: PNode): PNode[] {
+/** Every node of the tree under `root`, in no particular order. */
+export function allNodes(root: PNode): PNode[] {
   const out: PNode[] = [];
   const stack: PNode[] = [root];
   while (stack.length > 0) {

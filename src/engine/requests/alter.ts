@@ -6,7 +6,9 @@
  * tables, they replace the change buffer (dropped when no other stream table reads it); from
  * IMMEDIATE, the triggers go and change capture is set up again where it was dropped. Either way the frontier is forgotten and the
  * shim refreshes the table at once (`"refresh": true`), in the same transaction, with the
- * sources locked against writers, so the table is exact from the switch on.
+ * sources locked against writers, so the table is exact from the switch on. A WITH RECURSIVE
+ * program is first compiled again for the new mode (`"rebuild": pgt_id`, the shim runs
+ * `rebuild` for it): only IMMEDIATE bounds its recursion (analyze/recursion-bound.ts).
  */
 
 import { Json, JsonKind, JsonObjectWriter, jsonArray, jsonString } from "../util/json";
@@ -17,7 +19,7 @@ import { lookupStreamTable, lookupRelation, bufferColumns } from "../analyze/cat
 import { Statement, statementsJson } from "../refresh/statement";
 import { quoteLiteral } from "../sqlgen/quote";
 import { ensureCapture } from "../cdc/buffer";
-import { immediateTriggers, notImmediate } from "./create";
+import { immediateTriggers, isRecursiveProgram, notImmediate } from "./create";
 import { parseDiamondOptions, parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
 import { notAStreamTable } from "./drop";
 
@@ -38,6 +40,7 @@ export function alterStreamTable(request: Json): string {
   const warnings: string[] = [];
   const switching: Statement[] = [];
   let refresh = false;
+  let rebuild = false;
   if (options.has("schedule")) {
     const schedule = parseSchedule(options.get("schedule"), request.int("minScheduleSeconds", 1));
     if (schedule.error !== null) return errorResponse(changetype<EngineError>(schedule.error));
@@ -68,6 +71,8 @@ export function alterStreamTable(request: Json): string {
       if (switchError !== null) return errorResponse(switchError);
       sets.push("frontier = NULL");
       refresh = true;
+      // IMMEDIATE bounds a recursion, the other modes do not: the query is compiled again for the new mode.
+      rebuild = isRecursiveProgram(program);
     }
   }
   if (options.has("status")) {
@@ -89,8 +94,9 @@ export function alterStreamTable(request: Json): string {
     statements.push(new Statement("UPDATE pgtrickle.pgt_stream_tables SET " + sets.join(", ") + " WHERE pgt_id = " + st.str("pgtId")));
   }
   for (let i = 0; i < switching.length; i++) statements.push(switching[i]);
-  return okResponse(new JsonObjectWriter().raw("warnings", jsonArray(warnings)).raw("statements", statementsJson(statements))
-    .bool("refresh", refresh).toString());
+  const response = new JsonObjectWriter().raw("warnings", jsonArray(warnings)).raw("statements", statementsJson(statements))
+    .bool("refresh", refresh);
+  return okResponse((rebuild ? response.str("rebuild", st.str("pgtId")) : response).toString());
 }
 
 /** Appends to `out` the statements that move stream table `st` to IMMEDIATE maintenance (`toImmediate`) or back to change capture. */

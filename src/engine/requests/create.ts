@@ -23,7 +23,8 @@ import { ensureCapture } from "../cdc/buffer";
 import { RefreshProgram, ProgramSource, fullRefreshStatements, fullDiffStatements, createRowIdIndex, ImmediateProgram,
   ImmediateStep, rowVersionsSelect } from "../refresh/program";
 import { MaintenancePlan, Statement, Counting, statementsJson } from "../refresh/statement";
-import { characterPosition, relationReferences } from "../analyze/tree";
+import { relationReferences, statementRange } from "../analyze/tree";
+import { boundRecursion } from "../analyze/recursion-bound";
 import { hostMessage, LogLevel } from "../host/imports";
 import { quoteLiteral, qualifiedName } from "../sqlgen/quote";
 import { parseDiamondOptions, parseRefreshMode, parseSchedule, rejectUnsupportedOptions } from "./options";
@@ -81,6 +82,7 @@ export function createStreamTable(request: Json): string {
   }
 
   const compiled = compileQuery(defining, target.schema, target.name, request.int("serverVersion", 180000), effective, false);
+  for (let i = 0; i < compiled.warnings.length; i++) warnings.push(jsonString("stream table \"" + target.name + "\": " + compiled.warnings[i]));
   const program = compiled.program;
   const statements = compiled.storage;
   for (let i = 0; i < compiled.capture.length; i++) statements.push(compiled.capture[i]);
@@ -142,6 +144,8 @@ export class CompiledQuery {
   capture: Statement[] = [];
   /** The storage columns, in table order (empty for a FULL-only query: its columns are the query's own). */
   columns: string[] = [];
+  /** What the stream table should be warned about beyond its analysis (a recursion IMMEDIATE cannot bound). */
+  warnings: string[] = [];
 }
 
 /**
@@ -166,8 +170,14 @@ export function compileQuery(defining: DefiningQuery, schema: string, name: stri
     program.probe = probeSelect(q.scans);
     if (analysis.recomputed) {
       // TopK, WITH RECURSIVE and order-sensitive aggregates below the top: a refresh with changes
-      // runs the query and changes the stored rows that differ.
-      const limited = querySelect(defining);
+      // runs the query and changes the stored rows that differ. IMMEDIATE runs it inside the
+      // writing statement, with its recursion bounded.
+      let limited = querySelect(defining);
+      if (analysis.recursive && mode == "IMMEDIATE") {
+        const bounded = boundRecursion(defining.query, changetype<PNode>(defining.raw), name);
+        limited = subquerySelect(bounded.sql);
+        for (let i = 0; i < bounded.unbounded.length; i++) out.warnings.push(bounded.unbounded[i]);
+      }
       program.operatorTree = analysis.topK ? "TopK(" + describeOperatorTree(operators) + ")"
         : analysis.recursive ? recursiveTree(q.scans) : "Recompute(" + describeOperatorTree(operators) + ")";
       program.full = [new Statement("TRUNCATE " + storage), new Statement("INSERT INTO " + storage + "\n" + limited, Counting.Inserted)];
@@ -229,6 +239,11 @@ function recursiveTree(scans: ScanOperator[]): string {
   const parts: string[] = [];
   for (let i = 0; i < scans.length; i++) parts.push(describeOperatorTree(scans[i]));
   return "Recursive(" + parts.join(", ") + ")";
+}
+
+/** True for the stored program of a WITH RECURSIVE query, whose statements differ in IMMEDIATE mode (its recursion bounded). */
+export function isRecursiveProgram(program: Json): bool {
+  return program.str("operatorTree").startsWith("Recursive(");
 }
 
 /** IMMEDIATE applies the DIFFERENTIAL rules, so what DIFFERENTIAL cannot maintain IMMEDIATE cannot either. */
@@ -326,20 +341,18 @@ export function checkOutputNames(q: AnalyzedQuery): EngineError | null {
 
 /** The defining query as it stands, as a SELECT of its columns. */
 function querySelect(defining: DefiningQuery): string {
-  return "SELECT * FROM (\n" + statementText(defining.query, changetype<PNode>(defining.raw)) + "\n) AS __pgt_q";
+  return subquerySelect(statementText(defining.query, changetype<PNode>(defining.raw)));
+}
+
+/** A SELECT of the columns of query `text`. */
+function subquerySelect(text: string): string {
+  return "SELECT * FROM (\n" + text + "\n) AS __pgt_q";
 }
 
 /** The text of the one statement in `query` (no trailing semicolon or comment), for embedding as a subquery. */
 function statementText(query: string, raw: PNode): string {
-  const start = characterPosition(query, raw.int("stmt_location") < 0 ? 0 : raw.int("stmt_location")) - 1;
-  const length = raw.int("stmt_len");
-  let end = length > 0 ? characterPosition(query, raw.int("stmt_location") + length) - 1 : query.length;
-  while (end > 0) {
-    const c = query.charCodeAt(end - 1);
-    if (c == 59 || c == 32 || c == 10 || c == 13 || c == 9) end--;
-    else break;
-  }
-  return query.substring(start, end);
+  const range = statementRange(query, raw);
+  return query.substring(range[0], range[1]);
 }
 
 /** Records every table a non-differentiable query reads, for the dependency catalog. */

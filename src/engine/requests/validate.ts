@@ -11,7 +11,10 @@ import { errorSqlstate } from "../errors/codes.generated";
 import { AnalyzedQuery } from "../analyze/analyzed-query";
 import { resolveTargetName } from "../analyze/catalog";
 import { Statement } from "../refresh/statement";
-import { readDefiningQuery, compileQuery, checkOutputNames } from "./create";
+import { PNode } from "../nodes/parse-node";
+import { boundRecursion } from "../analyze/recursion-bound";
+import { quoteIdent } from "../sqlgen/quote";
+import { readDefiningQuery, compileQuery, checkOutputNames, DefiningQuery } from "./create";
 
 /** The name the rewritten statements write to: the stream table is not created. */
 const PLACEHOLDER = "new_stream_table";
@@ -36,9 +39,10 @@ export function validateQuery(request: Json): string {
     differentiable ? "DIFFERENTIAL" : "FULL", false);
   const program = compiled.program;
   const refusal = analysis.notDifferentiable;
-  const immediate: string | null = !differentiable ? null
+  let immediate: string | null = !differentiable ? null
     : program.immediate !== null ? "statement triggers apply each statement's transition tables"
     : "a DIFFERENTIAL refresh at the end of each statement writing its sources";
+  if (immediate !== null && analysis.recursive) immediate = changetype<string>(immediate) + recursionBound(defining);
 
   const rows: string[] = [];
   addRow(rows, "AUTO refresh mode", differentiable ? "DIFFERENTIAL" : "FULL");
@@ -66,6 +70,19 @@ export function validateQuery(request: Json): string {
     .strOrNull("immediate", immediate)
     .raw("rows", jsonArray(rows));
   return okResponse(out.toString());
+}
+
+/** What IMMEDIATE mode bounds of a recursive query's recursion, as a continuation of the IMMEDIATE row. */
+function recursionBound(defining: DefiningQuery): string {
+  const bounded = boundRecursion(defining.query, changetype<PNode>(defining.raw), PLACEHOLDER);
+  const parts: string[] = [];
+  if (bounded.bounded.length > 0) {
+    const names: string[] = [];
+    for (let i = 0; i < bounded.bounded.length; i++) names.push(quoteIdent(bounded.bounded[i]));
+    parts.push("the recursion of " + names.join(", ") + " bounded by pg_trickle.ivm_recursive_max_depth");
+  }
+  for (let i = 0; i < bounded.unbounded.length; i++) parts.push(bounded.unbounded[i]);
+  return parts.length > 0 ? "; " + parts.join("; ") : "";
 }
 
 function addRow(rows: string[], property: string, value: string): void {

@@ -111,4 +111,23 @@ describe("alter", () => {
     expect(alter("top10", { refresh_mode: "DIFFERENTIAL" }, withTop10).error.message).toBe("LIMIT without ORDER BY is not supported in DIFFERENTIAL mode");
     expect(alter("top10", { refresh_mode: "AUTO" }, withTop10).result.statements).toEqual(update("refresh_mode = 'FULL', requested_mode = 'AUTO'", 7));
   });
+
+  it("has the shim compile a WITH RECURSIVE program again when it switches to or from IMMEDIATE (the recursion bound)", async () => {
+    const query = "WITH RECURSIVE c (n) AS (SELECT id FROM orders UNION ALL SELECT n + 1 FROM c WHERE n < 3) SELECT n FROM c";
+    const relation: FixtureRelation = { oid: "16500", schema: "public", name: "walk", relkind: "r", isStreamTable: true, columns: [], primaryKey: [] };
+    const base = defaultCatalogConfig();
+    const engineWith = async (refreshMode: string) => loadEngine(createCatalog({
+      relations: [...base.relations, relation],
+      streamTables: [...base.streamTables, {
+        pgtId: "7", relid: "16500", schema: "public", name: "walk", refreshMode, requestedMode: refreshMode, status: "ACTIVE",
+        program: await createdProgram(query, { name: "walk", refreshMode }), sources: [{ oid: "16384", otherConsumers: 0 }],
+      }],
+    }));
+    const differential = await engineWith("DIFFERENTIAL");
+    expect(alter("walk", { refresh_mode: "IMMEDIATE" }, differential).result).toMatchObject({ refresh: true, rebuild: "7" });
+    expect(alter("walk", { refresh_mode: "FULL" }, differential).result).toEqual({ warnings: [], refresh: false, statements: update("refresh_mode = 'FULL', requested_mode = 'FULL'", 7) });
+    expect(alter("walk", { refresh_mode: "DIFFERENTIAL" }, await engineWith("IMMEDIATE")).result).toMatchObject({ refresh: true, rebuild: "7" });
+    // Any other program serves every mode as it is.
+    expect(alter("st", { refresh_mode: "IMMEDIATE" }).result.rebuild).toBeUndefined();
+  });
 });

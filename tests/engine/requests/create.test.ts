@@ -552,6 +552,10 @@ describe("generated statements", () => {
     { file: "not-in-subquery.sql", query: "SELECT o.id FROM orders o WHERE o.customer NOT IN (SELECT e.n FROM events e WHERE e.kind = o.note)" },
     { file: "full-refresh.sql", query: "SELECT id FROM orders LIMIT 10;" },
     { file: "topk.sql", query: "SELECT id, amount FROM orders ORDER BY amount DESC, id LIMIT 10;" },
+    {
+      file: "recursive-immediate.sql", overrides: { refreshMode: "IMMEDIATE" },
+      query: "WITH RECURSIVE walk (id, depth) AS (SELECT id, 1 FROM orders WHERE customer IS NULL UNION ALL SELECT o.id, w.depth + 1 FROM orders o JOIN walk w ON o.customer = w.id) SELECT id, depth FROM walk",
+    },
   ];
 
   it.each(PLANS)("$file matches its snapshot and parses", async ({ file, query, overrides }) => {
