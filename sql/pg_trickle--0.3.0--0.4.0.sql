@@ -8,7 +8,10 @@
 -- Step 1: table pgtrickle.pgt_refresh_history: new column decision_reason (existing rows get NULL).
 ALTER TABLE pgtrickle.pgt_refresh_history ADD COLUMN decision_reason text;
 
--- Step 2: function pgtrickle._parse_query(text): new in 0.4.0.
+-- Step 2: index pgtrickle.pgt_refresh_history_pgt_id_action_start_time_idx: new in 0.4.0.
+CREATE INDEX pgt_refresh_history_pgt_id_action_start_time_idx ON pgtrickle.pgt_refresh_history USING btree (pgt_id, action, start_time);
+
+-- Step 3: function pgtrickle._parse_query(text): new in 0.4.0.
 CREATE FUNCTION pgtrickle._parse_query(
     query text
 )
@@ -17,7 +20,7 @@ LANGUAGE c VOLATILE STRICT SECURITY INVOKER PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', '_parse_query';
 COMMENT ON FUNCTION pgtrickle._parse_query(text) IS 'PostgreSQL''s raw parse tree of the query (nodeToString form): how the engine reads the definition of a view a defining query names.';
 
--- Step 3: function pgtrickle._immediate_triggers(bigint, boolean): new definition (body).
+-- Step 4: function pgtrickle._immediate_triggers(bigint, boolean): new definition (body).
 CREATE OR REPLACE FUNCTION pgtrickle._immediate_triggers(
     pgt_id bigint,
     enable boolean
@@ -70,7 +73,7 @@ END
 
 $body$;
 
--- Step 4: function pgtrickle._query_plan(text): new in 0.4.0.
+-- Step 5: function pgtrickle._query_plan(text): new in 0.4.0.
 CREATE FUNCTION pgtrickle._query_plan(
     query text
 )
@@ -79,7 +82,7 @@ LANGUAGE c VOLATILE STRICT SECURITY INVOKER PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', '_query_plan';
 COMMENT ON FUNCTION pgtrickle._query_plan(text) IS 'What create_stream_table would do with the query, creating nothing: whether it is differentiable and why not, its operator tree and refresh statements (validate_query and explain_query_rewrite read it).';
 
--- Step 5: function pgtrickle.explain_refresh_mode(text): new definition (body).
+-- Step 6: function pgtrickle.explain_refresh_mode(text): new definition (body).
 CREATE OR REPLACE FUNCTION pgtrickle.explain_refresh_mode(
     name text
 )
@@ -99,10 +102,10 @@ SELECT st.requested_mode, st.effective_refresh_mode,
  WHERE st.pgt_id = pgtrickle._stream_table_id(explain_refresh_mode.name);
 END;
 
--- Step 6: function pgtrickle.explain_refresh_mode(text): new comment.
+-- Step 7: function pgtrickle.explain_refresh_mode(text): new comment.
 COMMENT ON FUNCTION pgtrickle.explain_refresh_mode(text) IS 'The refresh mode asked for, the mode in effect, and why a differential mode was not possible: the query, or the last refresh''s fallback to FULL.';
 
--- Step 7: function pgtrickle.validate_query(text): new in 0.4.0.
+-- Step 8: function pgtrickle.validate_query(text): new in 0.4.0.
 CREATE FUNCTION pgtrickle.validate_query(
     query text
 )
@@ -125,7 +128,7 @@ END;
 COMMENT ON FUNCTION pgtrickle.validate_query(text) IS 'Whether a defining query can be maintained DIFFERENTIAL and IMMEDIATE, and why not (the construct, its SQLSTATE and hint), without creating anything; an invalid query raises the error create_stream_table would.';
 GRANT EXECUTE ON FUNCTION pgtrickle.validate_query(text) TO PUBLIC;
 
--- Step 8: function pgtrickle.explain_query_rewrite(text): new in 0.4.0.
+-- Step 9: function pgtrickle.explain_query_rewrite(text): new in 0.4.0.
 CREATE FUNCTION pgtrickle.explain_query_rewrite(
     query text
 )
@@ -143,7 +146,7 @@ END;
 COMMENT ON FUNCTION pgtrickle.explain_query_rewrite(text) IS 'How a defining query would be maintained, one property a row, without creating anything: the mode AUTO picks and why, warnings, operator tree, captured sources, how IMMEDIATE applies changes, and the FULL and DIFFERENTIAL refresh statements (writing to new_stream_table).';
 GRANT EXECUTE ON FUNCTION pgtrickle.explain_query_rewrite(text) TO PUBLIC;
 
--- Step 9: function pgtrickle._on_sql_drop(): new definition (body).
+-- Step 10: function pgtrickle._on_sql_drop(): new definition (body).
 CREATE OR REPLACE FUNCTION pgtrickle._on_sql_drop()
 RETURNS event_trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE
@@ -174,11 +177,11 @@ END
 
 $body$;
 
--- Step 10: function pgtrickle._on_sql_drop(): new comment.
+-- Step 11: function pgtrickle._on_sql_drop(): new comment.
 COMMENT ON FUNCTION pgtrickle._on_sql_drop() IS 'Event trigger function: keeps the catalog and change capture consistent when a stream table or a source is dropped with DROP TABLE or DROP VIEW.';
 
--- Step 11: function pgtrickle._on_ddl_command_end(): new comment.
+-- Step 12: function pgtrickle._on_ddl_command_end(): new comment.
 COMMENT ON FUNCTION pgtrickle._on_ddl_command_end() IS 'Event trigger function: after CREATE INDEX and CREATE TRIGGER, links stream tables restored by pg_restore once everything they need is restored; after CREATE OR REPLACE VIEW, marks the stream tables reading the view for reinitialization; after DDL that changes inheritance, reinitializes the stream tables reading the tables involved.';
 
--- Step 12: rebuild every stream table's refresh program and change capture with this library (does nothing unless this is the last step of the upgrade).
+-- Step 13: rebuild every stream table's refresh program and change capture with this library (does nothing unless this is the last step of the upgrade).
 SELECT pgtrickle._upgrade_stream_tables();
