@@ -11,6 +11,7 @@
  * run and verified like the others but left out of the medians; what AUTO chose and took in them
  * is reported next to its steady state, so the cold start stays visible.
  */
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
 import { projectRoot } from "../cluster/cluster.ts";
@@ -143,7 +144,8 @@ async function run(client: pg.Client, options: Options, version: string, started
   await client.query("ANALYZE");
 
   const timings: RoundTiming[] = [];
-  const rounds: { fraction: number; rep: number; statements: number; ms: number }[] = [];
+  // The load average after each round: on a shared machine it says how noisy the round's timings are.
+  const rounds: { fraction: number; rep: number; statements: number; ms: number; loadAverage?: number }[] = [];
   const chooser = new Lcg(42);
   let nextKey = sizes(options.scale).orders + 1;
   for (const fraction of options.fractions) {
@@ -187,6 +189,8 @@ async function run(client: pg.Client, options: Options, version: string, started
         log(`  ${q.name}: DIFFERENTIAL ${t.differentialMs.toFixed(0)} ms (${t.action}), FULL ${t.fullMs.toFixed(0)} ms, `
           + `AUTO ${t.autoMs.toFixed(0)} ms (${t.autoAction}: ${t.autoReason}), REFRESH MATERIALIZED VIEW ${t.matviewMs.toFixed(0)} ms; verified`);
       }
+      rounds[rounds.length - 1].loadAverage = loadavg()[0];
+      log(`round f=${fraction} ${label} done, load average ${loadavg()[0].toFixed(1)}`);
     }
   }
 
