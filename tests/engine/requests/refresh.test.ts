@@ -100,6 +100,15 @@ describe("AUTO's cost model (refresh/cost-model.ts)", () => {
         + predicted("115 ms", "100 ms") });
   });
 
+  it("charges a try on more changes than measured as if its cost grew with their square", async () => {
+    // 100 changes took 30 ms; 400 are predicted 120 ms (linear), but a try may cost 30·4² = 480 ms: 3800 ms of FULL pay for it.
+    const small: Costs = { fulls: [100], differentials: [[100, 30]], fullsSinceDifferential: 37, fullMsSinceDifferential: 3700 };
+    expect(await auto(small, 400)).toMatchObject({ action: "FULL", reason: slower(400, "120 ms", "100 ms") });
+    expect(await auto({ ...small, fullsSinceDifferential: 38, fullMsSinceDifferential: 3800 }, 400)).toMatchObject({ action: "DIFFERENTIAL",
+      reason: `${below(400)}; DIFFERENTIAL to measure it anew after 38 FULL refreshes (3800 ms in all) since the last DIFFERENTIAL one; `
+        + predicted("120 ms", "100 ms") });
+  });
+
   it("tries DIFFERENTIAL again on an eighth or less of the changes of every refresh measured", async () => {
     const large: Costs = { fulls: [100], differentials: [[800, 300], [1000, 300]], fullsSinceDifferential: 1, fullMsSinceDifferential: 100 };
     expect(await auto(large, 101)).toMatchObject({ action: "FULL", reason: slower(101, "300 ms", "100 ms") });
