@@ -206,8 +206,9 @@ export function lookupViewQuery(oid: string): Json | null {
  * timed like any refresh, so they are FULL samples (the storage DDL before the initial population
  * is not timed). Each part is an index scan of (pgt_id, action, start_time) that stops after the
  * rows it needs, however long the history: the sum of FULL refreshes since the last DIFFERENTIAL
- * one reads at most 1000 of them (enough for any probe not predicted 100 times FULL's cost), and
- * sinceFull counts only up to `window`, the pg_trickle.full_refresh_every that needs it.
+ * one reads at most 1000 of them (so a probe that could cost about 100 FULL refreshes more than
+ * one never comes), and sinceFull counts only up to `window`, the pg_trickle.full_refresh_every
+ * that needs it.
  */
 const REFRESH_COSTS_SQL = `WITH reinitialized AS (
   SELECT start_time, extract(epoch FROM end_time - start_time) * 1000 AS ms FROM pgtrickle.pgt_refresh_history

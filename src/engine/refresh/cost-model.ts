@@ -32,7 +32,8 @@
  *   of more changes than measured can cost is not the linear bound above: the delta of a query
  *   whose changes fan out through groups grows faster (TPC-H Q13 at scale factor 1: 3.4 s for
  *   6,400 changes, 233 s for 63,000). Its excess is charged as if the cost grew with the square
- *   of the changes (PROBE_GROWTH), so such a probe waits far longer — but does come;
+ *   of the changes (PROBE_GROWTH), so such a probe waits far longer; one that could cost some
+ *   100 FULL refreshes more than a FULL one never comes (only the last 1000 are summed);
  * - or the pending changes are at most an eighth (FEWER_CHANGES) of every sample's: the
  *   prediction gave them no saving for being fewer. Such a probe costs at most what the smallest
  *   sample took, and its own sample then bounds this size, so it recurs only when the changes
