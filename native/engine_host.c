@@ -20,6 +20,10 @@
  * - The engine speaks UTF-8; requests, responses, query texts and answers are converted from and
  *   to the server encoding here (no work when the database is UTF-8).
  * - During a call CurrentMemoryContext is a context of its own, deleted when the call ends.
+ * - A catalog question the engine marks "keepPlan" has constant SQL: its plan is kept for the
+ *   backend's life, one per question kind, in a hash table in TopMemoryContext. PostgreSQL's plan
+ *   cache replans it when what it depends on changes (the extension dropped and created again,
+ *   another search_path); a new SQL text for the same kind replaces it.
  */
 #include "postgres.h"
 
@@ -30,6 +34,7 @@
 #include "miscadmin.h"
 #include "tcop/tcopprot.h"	/* max_stack_depth before PostgreSQL 18 */
 #include "utils/fmgrprotos.h"
+#include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
@@ -51,6 +56,7 @@ static uint8 *engine_bytes(uint64 address, uint64 length);
 static char *engine_text(uint64 address, uint64 length);
 static void leave_engine(MemoryContext caller_context);
 static void report_trap(void);
+static SPIPlanPtr kept_question_plan(const char *kind, const char *sql);
 
 static w2c_engine engine;
 static struct w2c_env env_imports;
@@ -61,6 +67,16 @@ static MemoryContext call_context = NULL;	/* lives for one call */
 static char *query_answer = NULL;	/* host.query's answer (UTF-8), until copied */
 static uint32 query_answer_length = 0;
 static char abort_detail[ENGINE_ABORT_TEXT_SIZE];	/* set by env.abort */
+
+/* The kept plan of one catalog question kind, and the SQL it was prepared from. */
+typedef struct KeptQuestion
+{
+	char		kind[NAMEDATALEN];
+	char	   *sql;
+	SPIPlanPtr	plan;
+} KeptQuestion;
+
+static HTAB *kept_questions = NULL;
 
 /* ---------------------------------------------------------------- the call guard */
 
@@ -224,16 +240,64 @@ w2c_env_abort(struct w2c_env *env, u32 message_address, u32 file_address, u32 li
 }
 
 /*
+ * The kept plan for catalog question `kind` with constant text `sql`, prepared on first use.
+ * Planning costs more than running most questions, and AUTO asks one on every refresh.
+ */
+static SPIPlanPtr
+kept_question_plan(const char *kind, const char *sql)
+{
+	KeptQuestion *entry;
+	bool		found;
+	Oid			argument_type = JSONBOID;
+	SPIPlanPtr	plan;
+
+	if (kept_questions == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = NAMEDATALEN;
+		ctl.entrysize = sizeof(KeptQuestion);
+		kept_questions = hash_create("pg_trickle catalog questions", 16, &ctl, HASH_ELEM | HASH_STRINGS);
+	}
+	entry = hash_search(kept_questions, kind, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->sql = NULL;
+		entry->plan = NULL;
+	}
+	if (entry->plan != NULL && strcmp(entry->sql, sql) == 0)
+		return entry->plan;
+	if (entry->plan != NULL)
+	{
+		SPI_freeplan(entry->plan);
+		pfree(entry->sql);
+		entry->plan = NULL;
+	}
+	/* An ERROR here leaves the entry without a plan, to be prepared again next time. */
+	plan = SPI_prepare(sql, 1, &argument_type);
+	if (plan == NULL)
+		elog(ERROR, "pg_trickle catalog query could not be prepared: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "pg_trickle: SPI_keepplan failed");
+	entry->sql = MemoryContextStrdup(TopMemoryContext, sql);
+	entry->plan = plan;
+	return plan;
+}
+
+/*
  * host.query: runs the "sql" of a JSON catalog request read-only with the whole request as $1
  * (jsonb) and keeps the first column of the first row; returns its length, or -1 for no row or
- * NULL.
+ * NULL. A request with "keepPlan": true and a "kind" runs a kept plan (see kept_question_plan).
  */
 u32
 w2c_host_query(struct w2c_host *host, u32 request_address, u32 request_length)
 {
 	char	   *request;
 	Datum		request_jsonb;
+	JsonbContainer *fields;
 	JsonbValue	sql;
+	JsonbValue	kind;
+	JsonbValue	keep_plan;
 	char	   *sql_text;
 	Oid			argument_type = JSONBOID;
 	int			status;
@@ -243,7 +307,8 @@ w2c_host_query(struct w2c_host *host, u32 request_address, u32 request_length)
 	query_answer = NULL;
 	request = engine_text(request_address, request_length);
 	request_jsonb = DirectFunctionCall1(jsonb_in, CStringGetDatum(request));
-	if (getKeyJsonValueFromContainer(&DatumGetJsonbP(request_jsonb)->root, "sql", 3, &sql) == NULL ||
+	fields = &DatumGetJsonbP(request_jsonb)->root;
+	if (getKeyJsonValueFromContainer(fields, "sql", 3, &sql) == NULL ||
 		sql.type != jbvString)
 		ereport(ERROR,
 				(errcode(PGT_ERRCODE_INTERNAL_PROTOCOL),
@@ -253,7 +318,12 @@ w2c_host_query(struct w2c_host *host, u32 request_address, u32 request_length)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	status = SPI_execute_with_args(sql_text, 1, &argument_type, &request_jsonb, NULL, true, 1);
+	if (getKeyJsonValueFromContainer(fields, "keepPlan", 8, &keep_plan) != NULL && keep_plan.type == jbvBool && keep_plan.val.boolean &&
+		getKeyJsonValueFromContainer(fields, "kind", 4, &kind) != NULL && kind.type == jbvString && kind.val.string.len < NAMEDATALEN)
+		status = SPI_execute_plan(kept_question_plan(pnstrdup(kind.val.string.val, kind.val.string.len), sql_text),
+								  &request_jsonb, NULL, true, 1);
+	else
+		status = SPI_execute_with_args(sql_text, 1, &argument_type, &request_jsonb, NULL, true, 1);
 	if (status < 0)
 		elog(ERROR, "pg_trickle catalog query failed: %s", SPI_result_code_string(status));
 	if (SPI_processed > 0 && SPI_tuptable->tupdesc->natts > 0)

@@ -78,7 +78,7 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 	DefineCustomEnumVariable("pg_trickle.refresh_strategy",
 							 "How DIFFERENTIAL stream tables choose between a differential and a full refresh.",
-							 "auto: full when the change ratio is high; differential: always differential; full: always full.",
+							 "auto: full when the change ratio is high or the last refreshes predict full cheaper; differential: always differential; full: always full.",
 							 &pg_trickle_refresh_strategy,
 							 PGT_STRATEGY_AUTO, refresh_strategy_options,
 							 PGC_SUSET, 0,

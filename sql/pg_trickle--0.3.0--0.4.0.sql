@@ -8,7 +8,10 @@
 -- Step 1: table pgtrickle.pgt_refresh_history: new column decision_reason (existing rows get NULL).
 ALTER TABLE pgtrickle.pgt_refresh_history ADD COLUMN decision_reason text;
 
--- Step 2: function pgtrickle._parse_query(text): new in 0.4.0.
+-- Step 2: index pgtrickle.pgt_refresh_history_pgt_id_action_start_time_idx: new in 0.4.0.
+CREATE INDEX pgt_refresh_history_pgt_id_action_start_time_idx ON pgtrickle.pgt_refresh_history USING btree (pgt_id, action, start_time);
+
+-- Step 3: function pgtrickle._parse_query(text): new in 0.4.0.
 CREATE FUNCTION pgtrickle._parse_query(
     query text
 )
@@ -17,7 +20,7 @@ LANGUAGE c VOLATILE STRICT SECURITY INVOKER PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', '_parse_query';
 COMMENT ON FUNCTION pgtrickle._parse_query(text) IS 'PostgreSQL''s raw parse tree of the query (nodeToString form): how the engine reads the definition of a view a defining query names.';
 
--- Step 3: function pgtrickle._cte_columns(text): new in 0.4.0.
+-- Step 4: function pgtrickle._cte_columns(text): new in 0.4.0.
 CREATE FUNCTION pgtrickle._cte_columns(
     query text
 )
@@ -26,7 +29,7 @@ LANGUAGE c VOLATILE STRICT SECURITY INVOKER PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', '_cte_columns';
 COMMENT ON FUNCTION pgtrickle._cte_columns(text) IS 'The column names PostgreSQL gives each common table expression of the query, by where its name starts: how the engine keeps a recursive CTE''s columns when it bounds its recursion.';
 
--- Step 4: function pgtrickle._immediate_triggers(bigint, boolean): new definition (body).
+-- Step 5: function pgtrickle._immediate_triggers(bigint, boolean): new definition (body).
 CREATE OR REPLACE FUNCTION pgtrickle._immediate_triggers(
     pgt_id bigint,
     enable boolean
@@ -79,7 +82,7 @@ END
 
 $body$;
 
--- Step 5: function pgtrickle._recursion_too_deep(text, text, integer): new in 0.4.0.
+-- Step 6: function pgtrickle._recursion_too_deep(text, text, integer): new in 0.4.0.
 CREATE FUNCTION pgtrickle._recursion_too_deep(
     cte text,
     stream_table text,
@@ -90,7 +93,7 @@ LANGUAGE c STABLE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL SAFE
 AS 'MODULE_PATHNAME', '_recursion_too_deep';
 COMMENT ON FUNCTION pgtrickle._recursion_too_deep(text, text, integer) IS 'Raises the error (54000) of a recursion in an IMMEDIATE stream table''s query deeper than pg_trickle.ivm_recursive_max_depth; never returns.';
 
--- Step 6: function pgtrickle._query_plan(text): new in 0.4.0.
+-- Step 7: function pgtrickle._query_plan(text): new in 0.4.0.
 CREATE FUNCTION pgtrickle._query_plan(
     query text
 )
@@ -99,7 +102,7 @@ LANGUAGE c VOLATILE STRICT SECURITY INVOKER PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', '_query_plan';
 COMMENT ON FUNCTION pgtrickle._query_plan(text) IS 'What create_stream_table would do with the query, creating nothing: whether it is differentiable and why not, its operator tree and refresh statements (validate_query and explain_query_rewrite read it).';
 
--- Step 7: function pgtrickle.explain_refresh_mode(text): new definition (body).
+-- Step 8: function pgtrickle.explain_refresh_mode(text): new definition (body).
 CREATE OR REPLACE FUNCTION pgtrickle.explain_refresh_mode(
     name text
 )
@@ -119,10 +122,10 @@ SELECT st.requested_mode, st.effective_refresh_mode,
  WHERE st.pgt_id = pgtrickle._stream_table_id(explain_refresh_mode.name);
 END;
 
--- Step 8: function pgtrickle.explain_refresh_mode(text): new comment.
+-- Step 9: function pgtrickle.explain_refresh_mode(text): new comment.
 COMMENT ON FUNCTION pgtrickle.explain_refresh_mode(text) IS 'The refresh mode asked for, the mode in effect, and why a differential mode was not possible: the query, or the last refresh''s fallback to FULL.';
 
--- Step 9: function pgtrickle.validate_query(text): new in 0.4.0.
+-- Step 10: function pgtrickle.validate_query(text): new in 0.4.0.
 CREATE FUNCTION pgtrickle.validate_query(
     query text
 )
@@ -145,7 +148,7 @@ END;
 COMMENT ON FUNCTION pgtrickle.validate_query(text) IS 'Whether a defining query can be maintained DIFFERENTIAL and IMMEDIATE, and why not (the construct, its SQLSTATE and hint), without creating anything; an invalid query raises the error create_stream_table would.';
 GRANT EXECUTE ON FUNCTION pgtrickle.validate_query(text) TO PUBLIC;
 
--- Step 10: function pgtrickle.explain_query_rewrite(text): new in 0.4.0.
+-- Step 11: function pgtrickle.explain_query_rewrite(text): new in 0.4.0.
 CREATE FUNCTION pgtrickle.explain_query_rewrite(
     query text
 )
@@ -163,7 +166,7 @@ END;
 COMMENT ON FUNCTION pgtrickle.explain_query_rewrite(text) IS 'How a defining query would be maintained, one property a row, without creating anything: the mode AUTO picks and why, warnings, operator tree, captured sources, how IMMEDIATE applies changes, and the FULL and DIFFERENTIAL refresh statements (writing to new_stream_table).';
 GRANT EXECUTE ON FUNCTION pgtrickle.explain_query_rewrite(text) TO PUBLIC;
 
--- Step 11: function pgtrickle._on_sql_drop(): new definition (body).
+-- Step 12: function pgtrickle._on_sql_drop(): new definition (body).
 CREATE OR REPLACE FUNCTION pgtrickle._on_sql_drop()
 RETURNS event_trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE
@@ -194,11 +197,11 @@ END
 
 $body$;
 
--- Step 12: function pgtrickle._on_sql_drop(): new comment.
+-- Step 13: function pgtrickle._on_sql_drop(): new comment.
 COMMENT ON FUNCTION pgtrickle._on_sql_drop() IS 'Event trigger function: keeps the catalog and change capture consistent when a stream table or a source is dropped with DROP TABLE or DROP VIEW.';
 
--- Step 13: function pgtrickle._on_ddl_command_end(): new comment.
+-- Step 14: function pgtrickle._on_ddl_command_end(): new comment.
 COMMENT ON FUNCTION pgtrickle._on_ddl_command_end() IS 'Event trigger function: after CREATE INDEX and CREATE TRIGGER, links stream tables restored by pg_restore once everything they need is restored; after CREATE OR REPLACE VIEW, marks the stream tables reading the view for reinitialization; after DDL that changes inheritance, reinitializes the stream tables reading the tables involved.';
 
--- Step 14: rebuild every stream table's refresh program and change capture with this library (does nothing unless this is the last step of the upgrade).
+-- Step 15: rebuild every stream table's refresh program and change capture with this library (does nothing unless this is the last step of the upgrade).
 SELECT pgtrickle._upgrade_stream_tables();

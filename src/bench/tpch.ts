@@ -5,7 +5,13 @@
  * fraction of the orders. All in one run on one throwaway PostgreSQL 18 release build (see
  * server.ts). After every round each DIFFERENTIAL stream table must equal its query, or the run
  * stops: a fast wrong answer is no result.
+ *
+ * AUTO learns each stream table's costs from its own refreshes, so its first refreshes of a new
+ * size of change cannot know them. Each fraction therefore starts with warm-up rounds (--warmup),
+ * run and verified like the others but left out of the medians; what AUTO chose and took in them
+ * is reported next to its steady state, so the cold start stays visible.
  */
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
 import { projectRoot } from "../cluster/cluster.ts";
@@ -18,16 +24,17 @@ const usage = `usage: npm run bench:tpch -- [options]
 
   --scale 1                   TPC-H scale factor (1: 6 million line items)
   --fractions 0.001,0.01      share of the orders each round of refresh functions touches
-  --reps 2                    rounds per fraction
+  --reps 2                    rounds per fraction, counted in the medians
+  --warmup 1                  rounds per fraction before those, run and verified but not counted
   --queries q1,q3,...         which queries (default: all of src/tpch/tpch.ts)
 `;
 
-interface Options { scale: number; fractions: number[]; reps: number; queries: TpchQuery[] }
+interface Options { scale: number; fractions: number[]; reps: number; warmup: number; queries: TpchQuery[] }
 
 class UsageError extends Error {}
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { scale: 1, fractions: [0.001, 0.01], reps: 2, queries };
+  const options: Options = { scale: 1, fractions: [0.001, 0.01], reps: 2, warmup: 1, queries };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => {
@@ -39,6 +46,7 @@ function parseOptions(argv: readonly string[]): Options {
       case "--scale": options.scale = positive(value(), flag); break;
       case "--fractions": options.fractions = value().split(",").map((v) => positive(v, flag)); break;
       case "--reps": options.reps = Math.round(positive(value(), flag)); break;
+      case "--warmup": options.warmup = Math.round(nonNegative(value(), flag)); break;
       case "--queries": {
         const names = value().split(",");
         options.queries = queries.filter((q) => names.includes(q.name));
@@ -53,14 +61,21 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 function positive(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`invalid value for ${flag}: ${text}`);
+  const n = nonNegative(text, flag);
+  if (n <= 0) throw new UsageError(`invalid value for ${flag}: ${text}`);
   return n;
 }
 
-/** One query's timings in one round, in milliseconds (client wall clock, commit included). */
+function nonNegative(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`invalid value for ${flag}: ${text}`);
+  return n;
+}
+
+/** One query's timings in one round, in milliseconds (client wall clock, commit included); `warmup` rounds are not counted. */
 interface RoundTiming {
-  query: string; fraction: number; rep: number; differentialMs: number; fullMs: number; matviewMs: number; autoMs: number; action: string; autoAction: string;
+  query: string; fraction: number; rep: number; warmup: boolean; differentialMs: number; fullMs: number; matviewMs: number; autoMs: number;
+  action: string; autoAction: string; autoReason: string;
 }
 
 /** A deterministic chooser for the refresh rounds (the same rounds in every run). */
@@ -79,11 +94,22 @@ async function timed(client: pg.Client, sql: string, params: unknown[] = []): Pr
   return performance.now() - started;
 }
 
-async function refreshAction(client: pg.Client, name: string): Promise<string> {
-  const r = await client.query(`SELECT h.action FROM pgtrickle.pgt_refresh_history h JOIN pgtrickle.pgt_stream_tables s USING (pgt_id)
+/** The action and reason of the last refresh of `name`, and how long the server says it took. */
+async function lastRefresh(client: pg.Client, name: string): Promise<{ action: string; reason: string; ms: number }> {
+  const r = await client.query(`SELECT h.action, h.decision_reason, extract(epoch FROM h.end_time - h.start_time)::float8 * 1000 AS ms
+    FROM pgtrickle.pgt_refresh_history h JOIN pgtrickle.pgt_stream_tables s USING (pgt_id)
     WHERE s.pgt_name = $1 ORDER BY h.refresh_id DESC LIMIT 1`, [name]);
-  return r.rows[0]?.action ?? "none";
+  return { action: r.rows[0]?.action ?? "none", reason: r.rows[0]?.decision_reason ?? "", ms: r.rows[0]?.ms ?? NaN };
 }
+
+/** "FULL×3/DIFFERENTIAL×1": how often each action occurs in `actions`. */
+function actionCounts(actions: string[]): string {
+  const counts = new Map<string, number>();
+  for (const a of actions) counts.set(a, (counts.get(a) ?? 0) + 1);
+  return [...counts].sort().map(([a, n]) => `${a}×${n}`).join("/");
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /** Fails unless stream table `name` holds exactly the rows of `q`, duplicates included. */
 async function verify(client: pg.Client, name: string, q: TpchQuery, label: string): Promise<void> {
@@ -103,6 +129,8 @@ async function run(client: pg.Client, options: Options, version: string, started
   // Measure DIFFERENTIAL as such: no fallback to FULL on large rounds.
   await client.query("SET pg_trickle.refresh_strategy = 'differential'");
   const setup: Record<string, number> = {};
+  // The AUTO stream table's initial population: a FULL refresh in its history, AUTO's first FULL sample.
+  const populationMs: Record<string, number> = {};
   for (const q of options.queries) {
     const started = performance.now();
     await client.query("SELECT pgtrickle.create_stream_table($1, $2, refresh_mode => 'DIFFERENTIAL')", [`d_${q.name}`, q.sql]);
@@ -110,16 +138,20 @@ async function run(client: pg.Client, options: Options, version: string, started
     await client.query("SELECT pgtrickle.create_stream_table($1, $2, refresh_mode => 'AUTO')", [`a_${q.name}`, q.sql]);
     await client.query(`CREATE MATERIALIZED VIEW m_${q.name} AS ${q.sql}`);
     setup[q.name] = performance.now() - started;
+    populationMs[q.name] = (await lastRefresh(client, `a_${q.name}`)).ms;
     log(`${q.name}: created the DIFFERENTIAL, FULL and AUTO stream tables and the materialized view (${(setup[q.name] / 1000).toFixed(1)} s)`);
   }
   await client.query("ANALYZE");
 
   const timings: RoundTiming[] = [];
-  const rounds: { fraction: number; rep: number; statements: number; ms: number }[] = [];
+  // The load average after each round: on a shared machine it says how noisy the round's timings are.
+  const rounds: { fraction: number; rep: number; statements: number; ms: number; loadAverage?: number }[] = [];
   const chooser = new Lcg(42);
   let nextKey = sizes(options.scale).orders + 1;
   for (const fraction of options.fractions) {
-    for (let rep = 0; rep < options.reps; rep++) {
+    for (let rep = -options.warmup; rep < options.reps; rep++) {
+      const warmup = rep < 0;
+      const label = warmup ? `warm-up ${rep + options.warmup + 1}/${options.warmup}` : `rep ${rep + 1}/${options.reps}`;
       const round = refreshRound(chooser, options.scale, fraction, nextKey);
       nextKey += round.count;
       const started = performance.now();
@@ -128,11 +160,13 @@ async function run(client: pg.Client, options: Options, version: string, started
       await client.query("COMMIT");
       const ms = performance.now() - started;
       rounds.push({ fraction, rep, statements: round.statements.length, ms });
-      log(`round f=${fraction} rep ${rep + 1}/${options.reps}: refresh functions on ${round.count} orders applied in ${(ms / 1000).toFixed(1)} s`);
+      log(`round f=${fraction} ${label}: refresh functions on ${round.count} orders applied in ${(ms / 1000).toFixed(1)} s`);
       for (const [i, q] of options.queries.entries()) {
         // Rotate the order so no way of refreshing always runs with the warmest cache.
-        const order = [0, 1, 2, 3].map((k) => (k + i + rep) % 4);
-        const t: RoundTiming = { query: q.name, fraction, rep, differentialMs: 0, fullMs: 0, matviewMs: 0, autoMs: 0, action: "", autoAction: "" };
+        const order = [0, 1, 2, 3].map((k) => (k + i + rep + options.warmup) % 4);
+        const t: RoundTiming = {
+          query: q.name, fraction, rep, warmup, differentialMs: 0, fullMs: 0, matviewMs: 0, autoMs: 0, action: "", autoAction: "", autoReason: "",
+        };
         for (const k of order) {
           if (k === 0) t.differentialMs = await timed(client, "SELECT pgtrickle.refresh_stream_table($1)", [`d_${q.name}`]);
           else if (k === 1) t.fullMs = await timed(client, "SELECT pgtrickle.refresh_stream_table($1)", [`f_${q.name}`]);
@@ -144,41 +178,55 @@ async function run(client: pg.Client, options: Options, version: string, started
             await client.query("SET pg_trickle.refresh_strategy = 'differential'");
           }
         }
-        t.action = await refreshAction(client, `d_${q.name}`);
-        t.autoAction = await refreshAction(client, `a_${q.name}`);
+        t.action = (await lastRefresh(client, `d_${q.name}`)).action;
+        const auto = await lastRefresh(client, `a_${q.name}`);
+        t.autoAction = auto.action;
+        t.autoReason = auto.reason;
         if (t.action !== "DIFFERENTIAL" && t.action !== "NO_DATA") throw new Error(`d_${q.name} refreshed as ${t.action}`);
-        await verify(client, `d_${q.name}`, q, `${q.name} f=${fraction} rep ${rep + 1}`);
+        await verify(client, `d_${q.name}`, q, `${q.name} f=${fraction} ${label}`);
+        await verify(client, `a_${q.name}`, q, `${q.name} (AUTO) f=${fraction} ${label}`);
         timings.push(t);
         log(`  ${q.name}: DIFFERENTIAL ${t.differentialMs.toFixed(0)} ms (${t.action}), FULL ${t.fullMs.toFixed(0)} ms, `
-          + `AUTO ${t.autoMs.toFixed(0)} ms (${t.autoAction}), REFRESH MATERIALIZED VIEW ${t.matviewMs.toFixed(0)} ms; verified`);
+          + `AUTO ${t.autoMs.toFixed(0)} ms (${t.autoAction}: ${t.autoReason}), REFRESH MATERIALIZED VIEW ${t.matviewMs.toFixed(0)} ms; verified`);
       }
+      rounds[rounds.length - 1].loadAverage = loadavg()[0];
+      log(`round f=${fraction} ${label} done, load average ${loadavg()[0].toFixed(1)}`);
     }
   }
 
   const summary = options.queries.flatMap((q) => options.fractions.map((fraction) => {
-    const mine = timings.filter((t) => t.query === q.name && t.fraction === fraction);
+    const all = timings.filter((t) => t.query === q.name && t.fraction === fraction);
+    const mine = all.filter((t) => !t.warmup);
     const differential = spread(mine.map((t) => t.differentialMs)).median;
     const full = spread(mine.map((t) => t.fullMs)).median;
     const matview = spread(mine.map((t) => t.matviewMs)).median;
     const auto = spread(mine.map((t) => t.autoMs)).median;
-    const autoActions = [...new Set(mine.map((t) => t.autoAction))].sort().join("/");
+    // Per round the better of DIFFERENTIAL and FULL, summed: AUTO's total against it counts every round, probes included.
+    const betterTotal = sum(mine.map((t) => Math.min(t.differentialMs, t.fullMs)));
     return {
-      query: q.name, fraction, differentialMs: differential, fullMs: full, matviewMs: matview, autoMs: auto, autoActions,
+      query: q.name, fraction, differentialMs: differential, fullMs: full, matviewMs: matview, autoMs: auto,
+      autoActions: actionCounts(mine.map((t) => t.autoAction)), autoFirst: { ms: all[0].autoMs, action: all[0].autoAction, reason: all[0].autoReason },
+      warmupActions: actionCounts(all.filter((t) => t.warmup).map((t) => t.autoAction)),
       fullOverDifferential: full / differential, matviewOverDifferential: matview / differential, autoOverBest: auto / Math.min(differential, full),
+      autoTotalOverBetterTotal: sum(mine.map((t) => t.autoMs)) / betterTotal,
     };
   }));
   const file = writeResults(join(projectRoot, "bench-results"), startedAt,
-    { startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), options: { ...options, queries: options.queries.map((q) => q.name) }, environment, setup, rounds, summary, timings },
+    { startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), options: { ...options, queries: options.queries.map((q) => q.name) }, environment, setup, populationMs, rounds, summary, timings },
     "tpch");
   log(`results written to ${file}`);
   const lines = [
-    "| query | changes | DIFFERENTIAL ms | FULL ms | REFRESH MATERIALIZED VIEW ms | AUTO ms (action) | FULL / DIFFERENTIAL | matview / DIFFERENTIAL | AUTO / better |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| query | changes | DIFFERENTIAL ms | FULL ms | REFRESH MATERIALIZED VIEW ms | AUTO ms (actions) | FULL / DIFFERENTIAL | matview / DIFFERENTIAL "
+      + "| AUTO / better | AUTO total / better total | AUTO in the first warm-up round |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
     ...summary.map((s) => `| ${s.query.toUpperCase()} | ${(s.fraction * 100).toString()}% | ${s.differentialMs.toFixed(0)} | ${s.fullMs.toFixed(0)} | ${s.matviewMs.toFixed(0)} | `
-      + `${s.autoMs.toFixed(0)} (${s.autoActions}) | ${s.fullOverDifferential.toFixed(1)} | ${s.matviewOverDifferential.toFixed(1)} | ${s.autoOverBest.toFixed(2)} |`),
+      + `${s.autoMs.toFixed(0)} (${s.autoActions}) | ${s.fullOverDifferential.toFixed(1)} | ${s.matviewOverDifferential.toFixed(1)} | ${s.autoOverBest.toFixed(2)} | `
+      + `${s.autoTotalOverBetterTotal.toFixed(2)} | ${options.warmup > 0 ? `${s.autoFirst.ms.toFixed(0)} (${s.autoFirst.action})` : "none"} |`),
   ];
-  process.stdout.write(`\n${lines.join("\n")}\n\nmedian client wall-clock ms per refresh over ${options.reps} rounds; ratios above 1 mean DIFFERENTIAL is faster; `
-    + "AUTO / better: AUTO against the faster of DIFFERENTIAL and FULL\n");
+  process.stdout.write(`\n${lines.join("\n")}\n\nmedian client wall-clock ms per refresh over ${options.reps} rounds per fraction, after ${options.warmup} `
+    + "warm-up round(s) run and verified but not counted; ratios above 1 mean DIFFERENTIAL is faster; AUTO / better: AUTO's median against the "
+    + "faster median of DIFFERENTIAL and FULL; AUTO total / better total: AUTO's time over the counted rounds against the faster of the two in each round\n");
+  process.stdout.write(`\nAUTO's stream tables' initial population (its first FULL sample), ms: ${options.queries.map((q) => `${q.name.toUpperCase()} ${populationMs[q.name].toFixed(0)}`).join(", ")}\n`);
   return 0;
 }
 

@@ -883,6 +883,8 @@ const objects: CatalogObject[] = [
   btreeIndex(S, "pgt_dependencies", ["source_relid"]),
   refreshHistory,
   btreeIndex(S, "pgt_refresh_history", ["pgt_id", "start_time"]),
+  // AUTO's cost model reads the last refreshes of each action (src/engine/analyze/catalog.ts).
+  btreeIndex(S, "pgt_refresh_history", ["pgt_id", "action", "start_time"]),
   configDump("pgt_stream_tables"),
   configDump(serialSequenceName("pgt_stream_tables", "pgt_id")),
   // Dependencies follow from the refresh programs and are rebuilt when restored stream tables are

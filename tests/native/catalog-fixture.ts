@@ -66,8 +66,13 @@ export interface CatalogConfig {
   /** Per source oid: the source columns its change buffer already captures. */
   buffers: Record<string, string[]>;
   streamTables: FixtureStreamTable[];
-  /** Per pgt_id: what its last refreshes cost (the refreshCosts question); none by default. */
-  refreshCosts?: Record<string, { fulls: number; fullMs: number | null; differentials: number; slope: number | null; intercept: number | null; sinceFull?: number }>;
+  /**
+   * Per pgt_id: what its last refreshes cost (the refreshCosts question), newest first — FULL
+   * durations in ms and DIFFERENTIAL [changes, ms] pairs; none by default.
+   */
+  refreshCosts?: Record<string, {
+    fulls?: number[]; differentials?: [number, number][]; fullsSinceDifferential?: number; fullMsSinceDifferential?: number; sinceFull?: number;
+  }>;
 }
 
 const column = (name: string, type: string, notNull = false): FixtureColumn => ({ name, type, notNull });
@@ -143,6 +148,11 @@ export function defaultCatalogConfig(): CatalogConfig {
     searchPath: ["public"],
     buffers: {},
     streamTables: [ST_ROW, ST_TOP_ROW],
+    // Refresh histories for AUTO's cost model: 8 mixes sizes and outliers, 9 refreshed FULL for a while.
+    refreshCosts: {
+      8: { fulls: [100.5, 98.25, 4000], differentials: [[100, 21.5], [110, 19], [1000, 90.125], [100, 900]] },
+      9: { fulls: [100], differentials: [[500, 300]], fullsSinceDifferential: 21, fullMsSinceDifferential: 2100.75 },
+    },
   };
 }
 
@@ -189,7 +199,7 @@ function answer(c: CatalogConfig, request: CatalogRequest): string | null {
     // The cost summary of a stream table's last refreshes (always one row).
     case "refreshCosts": {
       const costs = c.refreshCosts?.[String(request.pgtId)];
-      return JSON.stringify({ sinceFull: 0, ...(costs ?? { fulls: 0, fullMs: null, differentials: 0, slope: null, intercept: null }) });
+      return JSON.stringify({ fulls: [], differentials: [], fullsSinceDifferential: 0, fullMsSinceDifferential: 0, sinceFull: 0, ...costs });
     }
     // The functions called name, in schema or visible on the search path: always a JSON array.
     case "function": {

@@ -90,11 +90,11 @@ describe("install script", () => {
     }
   });
 
-  it("creates the indexes the scheduler and the monitoring view look up by", () => {
+  it("creates the indexes the scheduler, the monitoring view and AUTO's cost model look up by", () => {
     const indexes = statementsOf("IndexStmt").map(
       (i) => `${i.relation.relname}(${i.indexParams.map((p: Node) => p.IndexElem.name).join(",")})`,
     );
-    expect(indexes).toEqual(["pgt_dependencies(source_relid)", "pgt_refresh_history(pgt_id,start_time)"]);
+    expect(indexes).toEqual(["pgt_dependencies(source_relid)", "pgt_refresh_history(pgt_id,start_time)", "pgt_refresh_history(pgt_id,action,start_time)"]);
   });
 
   it("registers user definitions, not history, with pg_extension_config_dump, naming existing relations", () => {

@@ -81,8 +81,14 @@ export class TargetName {
   exists: bool = false;
 }
 
-function ask(kind: string, sql: string, fields: JsonObjectWriter): Json | null {
-  const request = fields.str("kind", kind).str("sql", sql).toString();
+/**
+ * Asks the host question `kind`: `sql`, run with the request as $1. The backend keeps the plan
+ * of a `constant` SQL text for the session (native/engine_host.c); a text built per call is not.
+ */
+function ask(kind: string, sql: string, fields: JsonObjectWriter, constant: bool = true): Json | null {
+  fields.str("kind", kind).str("sql", sql);
+  if (constant) fields.bool("keepPlan", true);
+  const request = fields.toString();
   const answer = hostCatalogQuery(request);
   if (answer === null) return null;
   const parsed = parseJson(answer);
@@ -193,48 +199,89 @@ export function lookupViewQuery(oid: string): Json | null {
   return ask("view", VIEW_SQL, new JsonObjectWriter().str("oid", oid));
 }
 
-const REFRESH_COSTS_SQL = `WITH h AS (
-  SELECT action, delta_row_count, extract(epoch FROM end_time - start_time) * 1000 AS ms,
-         row_number() OVER (ORDER BY start_time DESC, refresh_id DESC) AS rn
-    FROM (SELECT * FROM pgtrickle.pgt_refresh_history
-           WHERE pgt_id = ($1->>'pgtId')::bigint AND status = 'COMPLETED' AND end_time IS NOT NULL
-           ORDER BY start_time DESC, refresh_id DESC LIMIT greatest(50, ($1->>'window')::int)) AS r)
+/**
+ * A stream table's last refreshes, for AUTO's cost model (refresh/cost-model.ts). Only those since
+ * the last REINITIALIZE (it included) count: it recompiled the program, so older ones ran another.
+ * The initial population (INITIAL) and REINITIALIZE run the program's FULL statements and are
+ * timed like any refresh, so they are FULL samples (the storage DDL before the initial population
+ * is not timed). Each part is an index scan of (pgt_id, action, start_time) that stops after the
+ * rows it needs, however long the history: the sum of FULL refreshes since the last DIFFERENTIAL
+ * one reads at most 1000 of them (so a probe that could cost about 100 FULL refreshes more than
+ * one never comes), and sinceFull counts only up to `window`, the pg_trickle.full_refresh_every
+ * that needs it.
+ */
+const REFRESH_COSTS_SQL = `WITH reinitialized AS (
+  SELECT start_time, extract(epoch FROM end_time - start_time) * 1000 AS ms FROM pgtrickle.pgt_refresh_history
+   WHERE pgt_id = ($1->>'pgtId')::bigint AND action = 'REINITIALIZE' AND status = 'COMPLETED' AND end_time IS NOT NULL
+   ORDER BY start_time DESC LIMIT 1),
+program AS (SELECT coalesce((SELECT start_time FROM reinitialized), '-infinity') AS since),
+fulls AS (
+  SELECT * FROM (SELECT h.start_time, extract(epoch FROM h.end_time - h.start_time) * 1000 AS ms
+                   FROM pgtrickle.pgt_refresh_history AS h, program
+                  WHERE h.pgt_id = ($1->>'pgtId')::bigint AND h.action = 'FULL' AND h.status = 'COMPLETED'
+                    AND h.end_time IS NOT NULL AND h.start_time > program.since
+                  ORDER BY h.start_time DESC LIMIT 5) AS f
+  UNION ALL SELECT * FROM reinitialized
+  ORDER BY start_time DESC LIMIT 5),
+differentials AS (
+  SELECT h.start_time, h.delta_row_count AS changes, extract(epoch FROM h.end_time - h.start_time) * 1000 AS ms
+    FROM pgtrickle.pgt_refresh_history AS h, program
+   WHERE h.pgt_id = ($1->>'pgtId')::bigint AND h.action = 'DIFFERENTIAL' AND h.status = 'COMPLETED'
+     AND h.end_time IS NOT NULL AND h.start_time > program.since
+   ORDER BY h.start_time DESC LIMIT 9),
+fulls_since AS (
+  SELECT count(*) AS n, coalesce(sum(ms), 0) AS ms
+    FROM (SELECT extract(epoch FROM h.end_time - h.start_time) * 1000 AS ms FROM pgtrickle.pgt_refresh_history AS h
+           WHERE h.pgt_id = ($1->>'pgtId')::bigint AND h.action = 'FULL' AND h.status = 'COMPLETED'
+             AND h.end_time IS NOT NULL AND h.start_time > (SELECT max(start_time) FROM differentials)
+           ORDER BY h.start_time DESC LIMIT 1000) AS f),
+last_full AS (
+  SELECT greatest((SELECT since FROM program),
+                  (SELECT max(start_time) FROM pgtrickle.pgt_refresh_history
+                    WHERE pgt_id = ($1->>'pgtId')::bigint AND action = 'FULL' AND status = 'COMPLETED')) AS at)
 SELECT json_build_object(
-  'fulls', count(*) FILTER (WHERE rn <= 50 AND action IN ('FULL', 'REINITIALIZE')),
-  'fullMs', avg(ms) FILTER (WHERE rn <= 50 AND action IN ('FULL', 'REINITIALIZE')),
-  'differentials', count(*) FILTER (WHERE rn <= 50 AND action = 'DIFFERENTIAL'),
-  'slope', regr_slope(ms, delta_row_count) FILTER (WHERE rn <= 50 AND action = 'DIFFERENTIAL'),
-  'intercept', regr_intercept(ms, delta_row_count) FILTER (WHERE rn <= 50 AND action = 'DIFFERENTIAL'),
-  'sinceFull', count(*) FILTER (WHERE action = 'DIFFERENTIAL'
-                                  AND rn < coalesce((SELECT min(f.rn) FROM h AS f WHERE f.action IN ('FULL', 'REINITIALIZE')), 2147483647)))::text
-FROM h`;
+  'fulls', (SELECT coalesce(json_agg(ms ORDER BY start_time DESC), '[]') FROM fulls),
+  'differentials', (SELECT coalesce(json_agg(json_build_array(changes, ms) ORDER BY start_time DESC), '[]') FROM differentials),
+  'fullsSinceDifferential', (SELECT n FROM fulls_since),
+  'fullMsSinceDifferential', (SELECT ms FROM fulls_since),
+  'sinceFull', (SELECT count(*) FROM (SELECT FROM pgtrickle.pgt_refresh_history AS h, last_full
+                  WHERE h.pgt_id = ($1->>'pgtId')::bigint AND h.action = 'DIFFERENTIAL' AND h.status = 'COMPLETED'
+                    AND h.start_time > coalesce(last_full.at, '-infinity')
+                  ORDER BY h.start_time DESC LIMIT ($1->>'window')::int) AS d))::text`;
 
-/** What the last refreshes of a stream table cost: FULL ones on average, DIFFERENTIAL ones as a line over their changes. */
+/** One measured DIFFERENTIAL refresh: how many changes it applied and how long it took. */
+export class DifferentialSample {
+  constructor(public changes: i64, public ms: f64) {}
+}
+
+/** What the last refreshes of a stream table cost, newest first (see REFRESH_COSTS_SQL). */
 export class RefreshCosts {
-  fulls: i32 = 0;
-  fullMs: f64 = 0;
-  differentials: i32 = 0;
-  /** Milliseconds per change and fixed milliseconds of a DIFFERENTIAL refresh (least squares); NaN without enough spread. */
-  slope: f64 = NaN;
-  intercept: f64 = NaN;
-  /** DIFFERENTIAL refreshes since the last FULL one, counted back at most max(50, window) refreshes. */
+  /** Durations of the last five FULL refreshes (initial population and REINITIALIZE included), in ms. */
+  fullMs: f64[] = [];
+  /** The last nine DIFFERENTIAL refreshes. */
+  differentials: DifferentialSample[] = [];
+  /** The FULL refreshes since the last DIFFERENTIAL one: how many, and their total milliseconds. */
+  fullsSinceDifferential: i32 = 0;
+  fullMsSinceDifferential: f64 = 0;
+  /** DIFFERENTIAL refreshes since the last FULL one, counted up to `window`. */
   sinceFull: i32 = 0;
 }
 
-/**
- * The costs of the last 50 completed refreshes of stream table `pgtId`, and how many DIFFERENTIAL
- * ones came after the last FULL one, looking back `window` refreshes (an index scan).
- */
+/** The costs of the last refreshes of stream table `pgtId`; `window` is how far sinceFull needs to count. */
 export function lookupRefreshCosts(pgtId: string, window: i32): RefreshCosts {
   const out = new RefreshCosts();
   const json = ask("refreshCosts", REFRESH_COSTS_SQL, new JsonObjectWriter().raw("pgtId", pgtId).int("window", window));
   if (json === null) return out;
-  out.fulls = json.int("fulls");
-  out.differentials = json.int("differentials");
+  const fulls = json.arr("fulls");
+  for (let i = 0; i < fulls.length; i++) out.fullMs.push(F64.parseFloat(fulls[i].text));
+  const differentials = json.arr("differentials");
+  for (let i = 0; i < differentials.length; i++) {
+    const sample = differentials[i].items;
+    if (sample.length == 2) out.differentials.push(new DifferentialSample(I64.parseInt(sample[0].text), F64.parseFloat(sample[1].text)));
+  }
+  out.fullsSinceDifferential = json.int("fullsSinceDifferential");
+  out.fullMsSinceDifferential = F64.parseFloat(json.str("fullMsSinceDifferential", "0"));
   out.sinceFull = json.int("sinceFull");
-  if (json.has("fullMs")) out.fullMs = F64.parseFloat(json.str("fullMs"));
-  if (json.has("slope")) out.slope = F64.parseFloat(json.str("slope"));
-  if (json.has("intercept")) out.intercept = F64.parseFloat(json.str("intercept"));
   return out;
 }
 
@@ -290,7 +337,7 @@ export function lookupResultType(call: string): string | null {
 
 /** The type of expression `sql` (regtype text), as PostgreSQL resolves it; its column references are typed NULLs. */
 export function lookupExpressionType(sql: string): string | null {
-  const json = ask("expressionType", "SELECT to_json(pg_typeof(" + sql + ")::text)::text", new JsonObjectWriter());
+  const json = ask("expressionType", "SELECT to_json(pg_typeof(" + sql + ")::text)::text", new JsonObjectWriter(), false);
   return json === null ? null : json.kind == JsonKind.String ? json.text : null;
 }
 

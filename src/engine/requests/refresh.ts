@@ -10,6 +10,7 @@ import { ErrorCode } from "../errors/codes.generated";
 import { readStatements, pruneTerms, finishSql } from "../refresh/program";
 import { Statement, statementsJson } from "../refresh/statement";
 import { lookupRefreshCosts, RefreshCosts } from "../analyze/catalog";
+import { chooseByCost } from "../refresh/cost-model";
 
 /** A stream table's refresh costs, asked of the catalog at most once per decision, and only if needed. */
 class CostsOnce {
@@ -20,16 +21,6 @@ class CostsOnce {
     if (this.costs === null) this.costs = lookupRefreshCosts(this.pgtId, this.window);
     return changetype<RefreshCosts>(this.costs);
   }
-}
-
-/**
- * The predicted duration of a DIFFERENTIAL refresh of `changes` changes, from the line fitted
- * through recent DIFFERENTIAL refreshes (fixed cost plus cost per change, neither below 0); NaN
- * when fewer than three of them, or all of the same size, leave the line undetermined.
- */
-function predictedDifferentialMs(costs: RefreshCosts, changes: i64): f64 {
-  if (costs.differentials < 3 || isNaN(costs.slope) || isNaN(costs.intercept)) return NaN;
-  return Math.max(costs.intercept, 0) + Math.max(costs.slope, 0) * <f64>changes;
 }
 
 /** The sources with pending changes, from the probe's `oid:changes,...`; null when the probe did not say. */
@@ -44,19 +35,13 @@ function changedSources(perSource: string): string[] | null {
   return out;
 }
 
-/** `ms` to a tenth of a millisecond: "12 ms", "0.4 ms". */
-function formatMs(ms: f64): string {
-  const tenths = <i64>Math.round(ms * 10);
-  return (tenths / 10).toString() + (tenths % 10 != 0 ? "." + (tenths % 10).toString() : "") + " ms";
-}
-
 /**
  * Handles `{"op":"refresh", pgtId, program, populated, hasFrontier, consumed, reinitialize, probe,
  * refreshMode, inStatement, forceFull, refreshStrategy, maxChangeRatio, fullRefreshEvery, currentSql}`
  * (`inStatement`: run by an IMMEDIATE trigger at the end of a writing statement). With
  * refresh_strategy auto, a refresh whose changes pass the change-ratio test still goes FULL when
- * the last refreshes predict it cheaper (see predictedDifferentialMs); every decision carries its
- * reason, which the history records (`currentSql` false: the installed SQL predates that column).
+ * the stream table's last refreshes predict it cheaper (refresh/cost-model.ts); every decision
+ * carries its reason, which the history records (`currentSql` false: the installed SQL predates that column).
  */
 export function planRefresh(request: Json): string {
   const program = request.get("program");
@@ -127,18 +112,13 @@ export function planRefresh(request: Json): string {
   } else if (strategy == "auto") {
     reason = changes.toString() + " pending changes, at most pg_trickle.differential_max_change_ratio of " + sourceRows.toString() + " source rows";
     if (request.has("pgtId")) {
-      const last = costs.get();
-      const predicted = predictedDifferentialMs(last, changes);
-      if (!isNaN(predicted) && last.fulls > 0) {
-        const versus = "a DIFFERENTIAL refresh of them is predicted to take " + formatMs(predicted) + ", a FULL one "
-          + formatMs(last.fullMs) + " (from the last refreshes)";
-        if (predicted > last.fullMs) {
-          action = "FULL";
-          fallback = true;
-          reason = changes.toString() + " pending changes: " + versus;
-        } else {
-          reason += "; " + versus;
-        }
+      const choice = chooseByCost(costs.get(), changes);
+      if (choice.full) {
+        action = "FULL";
+        fallback = true;
+        reason = changes.toString() + " pending changes: " + choice.why;
+      } else {
+        reason += "; " + choice.why;
       }
     }
   } else {

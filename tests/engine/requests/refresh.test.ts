@@ -31,33 +31,99 @@ function decide(program: unknown, probe: Probe = {}, overrides: Record<string, u
 const verdict = (d: { action: string; reason: string; wasFullFallback: boolean; deltaRows: number }) =>
   ({ action: d.action, reason: d.reason, wasFullFallback: d.wasFullFallback, deltaRows: d.deltaRows });
 
-describe("AUTO's cost model", () => {
-  // The last refreshes: FULL takes 100 ms; DIFFERENTIAL 10 ms plus 2 ms per change.
-  const costs = { fulls: 3, fullMs: 100, differentials: 5, slope: 2, intercept: 10 };
-
-  it("stays DIFFERENTIAL while the predicted cost is below FULL's, and says so", async () => {
+describe("AUTO's cost model (refresh/cost-model.ts)", () => {
+  type Costs = { fulls?: number[]; differentials?: [number, number][]; fullsSinceDifferential?: number; fullMsSinceDifferential?: number };
+  /** The decision for `changes` pending changes of 100,000 source rows after the refreshes `costs` (newest first). */
+  async function auto(costs: Costs, changes: number) {
     const on = await loadEngine(createCatalog({ refreshCosts: { 7: costs } }));
-    const d = on.callJson(refreshRequest(differentiable, { changes: 20, sourceRows: 10000 }, { pgtId: 7 })).result;
-    expect(verdict(d)).toEqual({ action: "DIFFERENTIAL", wasFullFallback: false, deltaRows: 20,
-      reason: "20 pending changes, at most pg_trickle.differential_max_change_ratio of 10000 source rows; "
-        + "a DIFFERENTIAL refresh of them is predicted to take 50 ms, a FULL one 100 ms (from the last refreshes)" });
+    const d = on.callJson(refreshRequest(differentiable, { changes, sourceRows: 100000 }, { pgtId: 7 })).result;
+    return { ...verdict(d), statements: d.statements };
+  }
+  const below = (changes: number) => `${changes} pending changes, at most pg_trickle.differential_max_change_ratio of 100000 source rows`;
+  const predicted = (differential: string, full: string) =>
+    `a DIFFERENTIAL refresh of them is predicted to take ${differential}, a FULL one ${full} (from the last refreshes)`;
+  const slower = (changes: number, differential: string, full: string) =>
+    `${changes} pending changes: a DIFFERENTIAL refresh of them is predicted to take ${differential}, more than 10% over a FULL one's ${full} (from the last refreshes)`;
+
+  it("stays DIFFERENTIAL until both kinds of refresh were measured", async () => {
+    expect(await auto({ fulls: [100] }, 60)).toMatchObject({ action: "DIFFERENTIAL", wasFullFallback: false,
+      reason: `${below(60)}; no earlier DIFFERENTIAL refresh to predict its cost from` });
+    expect(await auto({ differentials: [[60, 500]] }, 60)).toMatchObject({ action: "DIFFERENTIAL",
+      reason: `${below(60)}; no earlier FULL refresh to compare with` });
   });
 
-  it("falls back to FULL when the last refreshes predict DIFFERENTIAL slower, below the change ratio", async () => {
-    const on = await loadEngine(createCatalog({ refreshCosts: { 7: costs } }));
-    const d = on.callJson(refreshRequest(differentiable, { changes: 60, sourceRows: 10000 }, { pgtId: 7 })).result;
-    expect(verdict(d)).toEqual({ action: "FULL", wasFullFallback: true, deltaRows: 60,
-      reason: "60 pending changes: a DIFFERENTIAL refresh of them is predicted to take 130 ms, a FULL one 100 ms (from the last refreshes)" });
+  it("predicts from one DIFFERENTIAL refresh: time per change scaled up for more changes, never below the measured time for fewer", async () => {
+    // 100 changes took 20 ms; FULL takes 100 ms. 400 changes: at most 80 ms.
+    const one: Costs = { fulls: [100], differentials: [[100, 20]] };
+    expect(await auto(one, 400)).toMatchObject({ action: "DIFFERENTIAL", reason: `${below(400)}; ${predicted("80 ms", "100 ms")}` });
+    expect(await auto(one, 20)).toMatchObject({ action: "DIFFERENTIAL", reason: `${below(20)}; ${predicted("20 ms", "100 ms")}` });
+    const d = await auto(one, 600);
+    expect(d).toMatchObject({ action: "FULL", wasFullFallback: true, deltaRows: 600, reason: slower(600, "120 ms", "100 ms") });
     expect(d.statements).toEqual(differentiable.full);
   });
 
-  it("needs three DIFFERENTIAL refreshes of different sizes and one FULL before it predicts", async () => {
-    for (const partial of [{ differentials: 2 }, { slope: null }, { fulls: 0, fullMs: null }]) {
-      const on = await loadEngine(createCatalog({ refreshCosts: { 7: { ...costs, ...partial } } }));
-      const d = on.callJson(refreshRequest(differentiable, { changes: 60, sourceRows: 10000 }, { pgtId: 7 })).result;
-      expect(verdict(d)).toEqual({ action: "DIFFERENTIAL", wasFullFallback: false, deltaRows: 60,
-        reason: "60 pending changes, at most pg_trickle.differential_max_change_ratio of 10000 source rows" });
-    }
+  it("goes FULL only when DIFFERENTIAL is predicted more than 10% slower", async () => {
+    const one: Costs = { fulls: [100], differentials: [[100, 20]] };
+    expect((await auto(one, 550)).action).toBe("DIFFERENTIAL"); // 110 ms
+    expect(await auto(one, 551)).toMatchObject({ action: "FULL", reason: slower(551, "110.2 ms", "100 ms") });
+  });
+
+  it("takes the median of refreshes of one size, so a cold first refresh does not decide", async () => {
+    // The oldest DIFFERENTIAL refresh (last in the list) ran cold; the FULL ones had one outlier.
+    const costs: Costs = { fulls: [100, 95, 4000], differentials: [[100, 21], [110, 19], [105, 20], [100, 900]] };
+    expect(await auto(costs, 100)).toMatchObject({ action: "DIFFERENTIAL", reason: `${below(100)}; ${predicted("20.5 ms", "100 ms")}` });
+    // The same refreshes of another size: every one of them is slow.
+    expect(await auto({ ...costs, differentials: [[100, 210], [110, 190], [105, 200], [100, 30]] }, 100))
+      .toMatchObject({ action: "FULL", reason: slower(100, "195 ms", "100 ms") });
+  });
+
+  it("predicts from the size that bounds it best", async () => {
+    // Small refreshes scaled up to 1000 changes predict 300 ms; one of 1000 changes took 90 ms.
+    const mixed: Costs = { fulls: [100], differentials: [[100, 30], [100, 30], [100, 30], [1000, 90]] };
+    expect(await auto(mixed, 1000)).toMatchObject({ action: "DIFFERENTIAL", reason: `${below(1000)}; ${predicted("90 ms", "100 ms")}` });
+    expect(await auto(mixed, 100)).toMatchObject({ action: "DIFFERENTIAL", reason: `${below(100)}; ${predicted("30 ms", "100 ms")}` });
+    expect(await auto(mixed, 2000)).toMatchObject({ action: "FULL", reason: slower(2000, "180 ms", "100 ms") });
+  });
+
+  it("tries DIFFERENTIAL again once the FULL refreshes since the last one took ten times what the try is predicted to cost more", async () => {
+    // DIFFERENTIAL is predicted 300 ms, FULL 100 ms: a try costs 200 ms more, so 2000 ms of FULL refreshes pay for it.
+    const stale: Costs = { fulls: [100], differentials: [[500, 300]], fullsSinceDifferential: 19, fullMsSinceDifferential: 1900 };
+    expect(await auto(stale, 500)).toMatchObject({ action: "FULL", reason: slower(500, "300 ms", "100 ms") });
+    expect(await auto({ ...stale, fullsSinceDifferential: 20, fullMsSinceDifferential: 2000 }, 500)).toMatchObject({
+      action: "DIFFERENTIAL", wasFullFallback: false,
+      reason: `${below(500)}; DIFFERENTIAL to measure it anew after 20 FULL refreshes (2000 ms in all) since the last DIFFERENTIAL one; `
+        + predicted("300 ms", "100 ms"),
+    });
+    // Predicted barely over the margin: one FULL refresh pays for the try.
+    expect(await auto({ fulls: [100], differentials: [[500, 115]], fullsSinceDifferential: 1, fullMsSinceDifferential: 150 }, 500))
+      .toMatchObject({ action: "DIFFERENTIAL", reason: `${below(500)}; DIFFERENTIAL to measure it anew after 1 FULL refresh (150 ms in all) since the last DIFFERENTIAL one; `
+        + predicted("115 ms", "100 ms") });
+  });
+
+  it("charges a try on more changes than measured as if its cost grew with their square", async () => {
+    // 100 changes took 30 ms; 400 are predicted 120 ms (linear), but a try may cost 30·4² = 480 ms: 3800 ms of FULL pay for it.
+    const small: Costs = { fulls: [100], differentials: [[100, 30]], fullsSinceDifferential: 37, fullMsSinceDifferential: 3700 };
+    expect(await auto(small, 400)).toMatchObject({ action: "FULL", reason: slower(400, "120 ms", "100 ms") });
+    expect(await auto({ ...small, fullsSinceDifferential: 38, fullMsSinceDifferential: 3800 }, 400)).toMatchObject({ action: "DIFFERENTIAL",
+      reason: `${below(400)}; DIFFERENTIAL to measure it anew after 38 FULL refreshes (3800 ms in all) since the last DIFFERENTIAL one; `
+        + predicted("120 ms", "100 ms") });
+  });
+
+  it("tries DIFFERENTIAL again on an eighth or less of the changes of every refresh measured", async () => {
+    const large: Costs = { fulls: [100], differentials: [[800, 300], [1000, 300]], fullsSinceDifferential: 1, fullMsSinceDifferential: 100 };
+    expect(await auto(large, 101)).toMatchObject({ action: "FULL", reason: slower(101, "300 ms", "100 ms") });
+    expect(await auto(large, 100)).toMatchObject({ action: "DIFFERENTIAL",
+      reason: `${below(100)}; DIFFERENTIAL to measure it on fewer changes, at most an eighth of the 800 of the smallest DIFFERENTIAL refresh measured; `
+        + predicted("300 ms", "100 ms") });
+  });
+
+  it("is not asked with refresh_strategy differential, nor above the change ratio", async () => {
+    const slow: Costs = { fulls: [1], differentials: [[10, 1000]] };
+    const on = await loadEngine(createCatalog({ refreshCosts: { 7: slow } }));
+    expect(on.callJson(refreshRequest(differentiable, { changes: 10, sourceRows: 100000 }, { pgtId: 7, refreshStrategy: "differential" })).result.action)
+      .toBe("DIFFERENTIAL");
+    expect(on.callJson(refreshRequest(differentiable, { changes: 20000, sourceRows: 100000 }, { pgtId: 7 })).result.reason)
+      .toBe("20000 pending changes exceed pg_trickle.differential_max_change_ratio of 100000 source rows");
   });
 });
 
@@ -88,7 +154,7 @@ describe("pruning", () => {
 describe("pg_trickle.full_refresh_every", () => {
   it("makes the refresh after N-1 DIFFERENTIAL ones FULL, and only that one", async () => {
     for (const [sinceFull, action] of [[8, "DIFFERENTIAL"], [9, "FULL"], [30, "FULL"]] as const) {
-      const on = await loadEngine(createCatalog({ refreshCosts: { 7: { fulls: 1, fullMs: 100, differentials: 3, slope: null, intercept: null, sinceFull } } }));
+      const on = await loadEngine(createCatalog({ refreshCosts: { 7: { fulls: [100], sinceFull } } }));
       const d = on.callJson(refreshRequest(differentiable, { changes: 5, sourceRows: 10000 }, { pgtId: 7, fullRefreshEvery: 10 })).result;
       expect(d.action, `after ${sinceFull}`).toBe(action);
       if (action === "FULL") expect(verdict(d)).toMatchObject({ reason: "9 DIFFERENTIAL refreshes since the last FULL one (pg_trickle.full_refresh_every = 10)", wasFullFallback: true });
