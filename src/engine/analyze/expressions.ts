@@ -240,7 +240,8 @@ export class ExpressionBinder {
     if (present === null) {
       return this.unsupported("a whole-row reference to a FROM item an outer join pads with NULLs, without a NOT NULL column or one its join condition compares", location);
     }
-    return new CaseExpr(null, [new NullTestExpr(present, false)], [row], null);
+    // IS DISTINCT FROM NULL tests the value itself, also a row's (IS NOT NULL would test its fields).
+    return new CaseExpr(null, [new DistinctExpr(present, new ConstExpr("NULL"), false)], [row], null);
   }
 
   /** The arguments of ROW(...), where `t.*` stands for t's columns. */
