@@ -31,6 +31,8 @@ for (const major of pgVersions()) {
 
     beforeAll(async () => {
       client = database.client;
+      // Tiny tables: AUTO's cost model could predict FULL cheaper on a few milliseconds of noise.
+      await client.query("SET pg_trickle.refresh_strategy = 'differential'");
       await client.query("CREATE TABLE items (id int PRIMARY KEY, grp int, val int)");
       await client.query("INSERT INTO items SELECT g, g % 3, g FROM generate_series(1, 50) g");
       const r = await client.query("SELECT pg_backend_pid() AS pid, pg_postmaster_start_time()::text AS started");
