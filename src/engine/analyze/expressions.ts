@@ -221,10 +221,8 @@ export class ExpressionBinder {
    * not NULL, and without such a column the reference is refused.
    */
   private wholeRow(qualified: string[], location: i64): Expr | null {
-    const found = qualified.length <= 2 ? this.scope.visibleAlias(qualified[qualified.length - 1], qualified.length == 2 ? qualified[0] : "") : null;
-    if (found === null) {
-      return this.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + qualified[qualified.length - 1] + "\"").at(this.at(location)));
-    }
+    const found = this.aliasNamed(qualified, location);
+    if (found === null) return null;
     const entry = changetype<AliasEntry>(found);
     const args: Expr[] = [];
     const names: string[] = [];
@@ -244,6 +242,14 @@ export class ExpressionBinder {
     return new CaseExpr(null, [new DistinctExpr(present, new ConstExpr("NULL"), false)], [row], null);
   }
 
+  /** The range-table alias `qualified` (`t` or `schema.t`), here or in an outer scope; null with an error if there is none. */
+  private aliasNamed(qualified: string[], location: i64): AliasEntry | null {
+    const name = qualified[qualified.length - 1];
+    const found = qualified.length <= 2 ? this.scope.visibleAlias(name, qualified.length == 2 ? qualified[0] : "") : null;
+    if (found === null) this.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + name + "\"").at(this.at(location)));
+    return found;
+  }
+
   /** The arguments of ROW(...), where `t.*` stands for t's columns. */
   private bindRowArgs(nodes: Array<PNode | null>, depth: i32, allowAggregates: bool): Expr[] | null {
     const out: Expr[] = [];
@@ -256,12 +262,8 @@ export class ExpressionBinder {
         out.push(e);
         continue;
       }
-      const found = parts.length <= 3 ? this.scope.visibleAlias(parts[parts.length - 2], parts.length == 3 ? parts[0] : "") : null;
-      if (found === null) {
-        this.fail(new EngineError(ErrorCode.UndefinedTable, "missing FROM-clause entry for table \"" + parts[parts.length - 2] + "\"")
-          .at(this.at(changetype<PNode>(n).int("location"))));
-        return null;
-      }
+      const found = this.aliasNamed(parts.slice(0, parts.length - 1), changetype<PNode>(n).int("location"));
+      if (found === null) return null;
       const columns = changetype<AliasEntry>(found).columns;
       for (let c = 0; c < columns.length; c++) {
         if (columns[c].padded) {
