@@ -30,7 +30,7 @@ import { bindSetOperation } from "./set-operations";
 import { AnalyzedQuery, Analysis, OutputColumn, GroupColumns, groupOutputs, collectQueryExprs } from "./analyzed-query";
 import { nodeList, nameList, characterPosition, locationIn, figureColumnName, hasRecursiveWith, isOneRow, isConstant, isSetOperation } from "./tree";
 import { canonicalSql } from "../sqlgen/render-expression";
-import { quoteIdent } from "../sqlgen/quote";
+import { qualifiedName } from "../sqlgen/quote";
 import { hasLimit, limitNode, topKReason } from "./limits";
 import { analyzeRecursive } from "./recursive";
 import { prepareInheritance } from "./inheritance";
@@ -481,7 +481,7 @@ export class QueryAnalyzer extends SublinkBinder {
       if (source.columns[c].notNull && entry.present === null) entry.present = column;
     }
     // A stream table's row type has its hidden columns too: its visible ones make an anonymous record.
-    if (!source.isStreamTable) entry.rowType = quoteIdent(source.schema) + "." + quoteIdent(source.name);
+    if (!source.isStreamTable) entry.rowType = qualifiedName(source.schema, source.name);
     return new FromItem(scan, columns, [entry]);
   }
 
@@ -641,7 +641,7 @@ export class QueryAnalyzer extends SublinkBinder {
     this.ctes = ctes;
     if (out === null) return null;
     // Its whole-row value has the view's row type, as in PostgreSQL.
-    if (out.aliases.length == 1) out.aliases[0].rowType = quoteIdent(view.schema) + "." + quoteIdent(view.name);
+    if (out.aliases.length == 1) out.aliases[0].rowType = qualifiedName(view.schema, view.name);
     if (!this.viewRead(view.oid)) this.views.push(view);
     return out;
   }

@@ -134,30 +134,24 @@ export function compileCountedProjection(op: ProjectOperator, storage: string, i
   const deltaCols: string[] = [];
   const names: string[] = [];
   const groupPositions: string[] = [];
+  const qCols: string[] = [];
+  const casts: string[] = [];
+  const asText: bool[] = [];
   for (let i = 0; i < op.outputs.length; i++) {
     const name = quoteIdent(op.outputs[i].name);
     plan.columns.push(op.outputs[i].name);
     names.push(name);
+    qCols.push("q." + name);
     fullCols.push(renderExpr(op.outputs[i].expr, src) + " AS " + name);
-    deltaCols.push(renderExpr(op.outputs[i].expr, w) + " AS " + name);
-    groupPositions.push((i + 1).toString());
-  }
-  plan.columns.push("__pgt_row_id");
-  const qCols: string[] = [];
-  const casts: string[] = [];
-  const asText: bool[] = [];
-  for (let i = 0; i < names.length; i++) {
-    qCols.push("q." + names[i]);
     const type = typeOf(op.outputs[i].expr, scans);
     casts.push(hashCastOf(type));
     asText.push(comparedAsText(type));
     // A type without an equality (json) is grouped and matched by its text.
-    if (asText[i]) {
-      const value = renderExpr(op.outputs[i].expr, w);
-      deltaCols[i] = "any_value(" + value + ") AS " + names[i];
-      groupPositions[i] = "(" + value + ")::text";
-    }
+    const value = renderExpr(op.outputs[i].expr, w);
+    deltaCols.push((asText[i] ? "any_value(" + value + ")" : value) + " AS " + name);
+    groupPositions.push(asText[i] ? "(" + value + ")::text" : (i + 1).toString());
   }
+  plan.columns.push("__pgt_row_id");
   // A row standing for several copies (INTERSECT ALL, EXCEPT ALL) is stored that often, and its delta counts that often.
   const copies = op.copies;
   const fullFrom = copies === null ? input.fullFrom

@@ -121,8 +121,8 @@ export function chooseByCost(costs: RefreshCosts, changes: i64): CostChoice {
   if (costs.fullMs.length == 0) return new CostChoice(false, "no earlier FULL refresh to compare with");
   const differential = predictedDifferentialMs(costs.differentials, changes, 1);
   const full = median(costs.fullMs);
-  const predicted = "a DIFFERENTIAL refresh of them is predicted to take " + formatMs(differential) + ", a FULL one "
-    + formatMs(full) + " (from the last refreshes)";
+  const takes = "a DIFFERENTIAL refresh of them is predicted to take " + formatMs(differential);
+  const predicted = takes + ", a FULL one " + formatMs(full) + " (from the last refreshes)";
   if (differential <= full * (1 + MARGIN)) return new CostChoice(false, predicted);
   const fewest = fewestChanges(costs.differentials);
   if (changes * FEWER_CHANGES <= fewest) {
@@ -134,6 +134,5 @@ export function chooseByCost(costs: RefreshCosts, changes: i64): CostChoice {
     return new CostChoice(false, "DIFFERENTIAL to measure it anew after " + fulls.toString() + (fulls == 1 ? " FULL refresh" : " FULL refreshes")
       + " (" + formatMs(costs.fullMsSinceDifferential) + " in all) since the last DIFFERENTIAL one; " + predicted);
   }
-  return new CostChoice(true, "a DIFFERENTIAL refresh of them is predicted to take " + formatMs(differential)
-    + ", more than 10% over a FULL one's " + formatMs(full) + " (from the last refreshes)");
+  return new CostChoice(true, takes + ", more than 10% over a FULL one's " + formatMs(full) + " (from the last refreshes)");
 }
