@@ -88,6 +88,11 @@ function sensitiveIn(branch: AnalyzedQuery, seen: DerivedOperator[]): string {
  * tied have the same arguments when every argument is one of those keys or a constant; DISTINCT
  * sorts by the arguments; an ordered-set aggregate sorts by its own.
  */
+/** Whether the value of aggregate `call` over a group with keys `keys` (canonical SQL) depends on the order of its rows. */
+export function orderSensitive(call: AggregateCall, keys: string[], scans: ScanOperator[]): bool {
+  return sensitiveCall(call, keys, scans).length > 0;
+}
+
 function sensitiveCall(call: AggregateCall, keys: string[], scans: ScanOperator[]): string {
   const name = call.bareName + "()";
   if (!call.builtin) return name;

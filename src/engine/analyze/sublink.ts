@@ -45,7 +45,7 @@ import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expres
 import { PNode } from "../nodes/parse-node";
 import { EngineError } from "../errors/engine-error";
 import { ErrorCode } from "../errors/codes.generated";
-import { Operator, ScanOperator, JoinOperator, JoinType, DerivedOperator, isDerived } from "../ir/operator-tree";
+import { Operator, OperatorKind, ScanOperator, JoinOperator, JoinType, DerivedOperator, isDerived } from "../ir/operator-tree";
 import { ExpressionBinder } from "./expressions";
 import { nodeList, nameList, locationIn, isConstant, isOneRow } from "./tree";
 import { QueryAnalyzer } from "./query";
@@ -278,7 +278,8 @@ export function bindSubqueryExpression(a: QueryAnalyzer, n: PNode, binder: Expre
   }
   // A row of D matched, seen through a column compared by `=` (never NULL then), or a marker.
   let marker = inWidth > 0 ? keys.length : corr.strictKey();
-  const d = deriveResult(a, r.distinct(keys.length + inWidth, marker < 0));
+  const unique = marker >= 0 ? r.uniqueRows(keys.length + inWidth) : null;
+  const d = unique !== null ? unique : deriveResult(a, r.distinct(keys.length + inWidth, marker < 0));
   if (marker < 0) marker = keys.length;
   const comparisons: Expr[] = [];
   for (let i = 0; i < inWidth; i++) comparisons.push(new OperatorExpr("=", tests[i], new ColumnExpr(d.rel, d.columns[keys.length + i])));
@@ -548,6 +549,24 @@ export class Attachment {
  */
 class SubqueryRows {
   constructor(public from: Operator, public where: Expr | null, public exprs: Expr[], public scans: ScanOperator[]) {}
+
+  /**
+   * The grouped subquery's own relation, when no two of its rows share their first `width`
+   * columns: it groups by nothing else (TPC-H Q18's `IN (SELECT l_orderkey ... GROUP BY
+   * l_orderkey HAVING ...)`). A DISTINCT over it would be a second grouping, whose delta
+   * recomputes its groups from the first one's state: the whole subquery.
+   */
+  uniqueRows(width: i32): DerivedOperator | null {
+    if (this.from.kind != OperatorKind.Scan || !isDerived(this.from as ScanOperator)) return null;
+    const d = changetype<DerivedOperator>(this.from);
+    if (d.queries.length != 1) return null;
+    const q = d.queries[0];
+    if (!q.grouped || q.groupingSets !== null || (q.distinct && q.outputs.length > width)) return null;
+    const firsts: string[] = [];
+    for (let i = 0; i < width; i++) firsts.push(canonicalSql(q.outputs[i].expr));
+    for (let i = 0; i < q.groupKeys.length; i++) if (!firsts.includes(canonicalSql(q.groupKeys[i]))) return null;
+    return d;
+  }
 
   /** SELECT DISTINCT of the first `width` (> 0) expressions; `marker`: and a column `true` (grouped by them). */
   distinct(width: i32, marker: bool): AnalyzedQuery {

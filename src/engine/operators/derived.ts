@@ -11,8 +11,9 @@
  * restricted by key (an index probe where the key has one). Its old state needs the actual rows,
  * for an aggregate of any kind: σ_{G∈K} X₀ = σ_{G∈K} X₁ ⊎ −ΔX, netted row by row (each distinct
  * row gets the sum of its multiplicities and is repeated that many times). HAVING is applied to
- * both sides, so a group crossing its threshold appears or disappears. A group with equal old
- * and new rows contributes +row −row, which the reading operator nets.
+ * both sides, so a group crossing its threshold appears or disappears. A group whose row a
+ * change leaves identical has no delta, where its key columns are outputs to find it by (else it
+ * contributes +row −row, which the reading operator nets).
  *
  * Window functions (a Window branch: a select list with window functions over rows that are not
  * grouped) follow the same rule with G the partition keys every window shares: a window value
@@ -31,7 +32,7 @@
 import { Operator, OperatorKind, DistinctOperator, AggregateOperator, ProjectOperator, WindowOperator } from "../ir/operator-tree";
 import { Expr } from "../ir/expr";
 import { OutputColumn } from "../analyze/analyzed-query";
-import { RenderContext, renderExpr } from "../sqlgen/render-expression";
+import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
 
 /**
  * The grouping part of a derived relation: keys, outputs and HAVING; for a Window branch, the
@@ -42,6 +43,8 @@ class Grouping {
   outputs: OutputColumn[] = [];
   having: Expr | null = null;
   grouped: bool = true;
+  /** GROUPING SETS: one input group can give several rows. */
+  sets: bool = false;
 
   constructor(branch: Operator) {
     if (branch.kind == OperatorKind.Window) {
@@ -58,6 +61,7 @@ class Grouping {
       this.outputs = top.outputs;
       this.keys = top.keys;
       this.having = top.having;
+      this.sets = top.groupingSets !== null;
     }
   }
 
@@ -75,6 +79,11 @@ class Grouping {
       + (keys.length > 0 ? "\n  GROUP BY " + keys.join(", ") : "")
       + (having.length > 0 ? "\n  HAVING " + having.join(" AND ") : "");
   }
+}
+
+/** The keys a branch's delta recomputes by: its grouping or partition keys; none for a projection. */
+export function groupingKeys(branch: Operator): Expr[] {
+  return branch.kind == OperatorKind.Project ? [] : new Grouping(branch).keys;
 }
 
 /**
@@ -171,8 +180,33 @@ export function derivedDelta(branch: Operator, names: string[], withDelta: strin
       + "\nSELECT 1 AS __pgt_sign, q.* FROM __pgt_new AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_old AS p WHERE p *= q)"
       + "\nUNION ALL\nSELECT -1, q.* FROM __pgt_old AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_new AS p WHERE p *= q)";
   }
+  const keyed = g.grouped && !g.sets ? keyOutputs(g, names) : [];
+  if (keyed.length > 0) {
+    // One row per group on each side: a group whose row a change left as it was (identical,
+    // `*=`, found through its key columns) has no delta. An IN or EXISTS reads such relations
+    // (TPC-H Q18, Q22), and most of a change's groups keep their row there.
+    const same: string[] = [];
+    for (let i = 0; i < keyed.length; i++) same.push("p." + keyed[i] + " = q." + keyed[i]);
+    const match = same.join(" AND ") + " AND p *= q";
+    return ctes + ",\n__pgt_new AS MATERIALIZED (" + fresh + "),\n__pgt_old AS MATERIALIZED (" + stale + ")"
+      + "\nSELECT 1 AS __pgt_sign, q.* FROM __pgt_new AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_old AS p WHERE " + match + ")"
+      + "\nUNION ALL\nSELECT -1, q.* FROM __pgt_old AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_new AS p WHERE " + match + ")";
+  }
   return ctes + "\nSELECT 1 AS __pgt_sign, q.* FROM (" + fresh + ") AS q"
     + "\nUNION ALL\nSELECT -1, q.* FROM (" + stale + ") AS q";
+}
+
+/** The names of the outputs that are grouping keys: together they tell a group's row apart. Empty unless every key is an output. */
+function keyOutputs(g: Grouping, names: string[]): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < g.keys.length; k++) {
+    const key = canonicalSql(g.keys[k]);
+    let found = -1;
+    for (let i = 0; i < g.outputs.length && found < 0; i++) if (canonicalSql(g.outputs[i].expr) == key) found = i;
+    if (found < 0) return [];
+    if (!out.includes(names[found])) out.push(names[found]);
+  }
+  return out;
 }
 
 function prefixed(prefix: string, names: string[]): string[] {

@@ -33,12 +33,12 @@
  */
 
 import { ScanOperator, Operator, OperatorKind, FilterOperator, JoinOperator, JoinType, scansOf, DerivedOperator, DistinctOperator, AggregateOperator, isDerived, isLateralFunction, inputOf } from "../ir/operator-tree";
-import { ColumnExpr, Expr, ExprKind, BoolExpr, OperatorExpr, columnRefs } from "../ir/expr";
+import { ColumnExpr, Expr, ExprKind, BoolExpr, OperatorExpr, columnRefs, childExpressions } from "../ir/expr";
 import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
 import { windowSelect, sourceFrom, sourceKey, DeltaSource } from "./scan";
 import { Statement } from "../refresh/statement";
-import { derivedState, derivedDelta } from "./derived";
+import { derivedState, derivedDelta, groupingKeys } from "./derived";
 
 /** How one piece of SQL spells the columns of the scans it covers. */
 export class ColumnMap extends RenderContext {
@@ -150,6 +150,13 @@ export class JoinCompiler {
   /** The scan columns a join condition or filter predicate reads, as "rel:column" (see deltaCte). */
   private conditionColumns: string[] = [];
 
+  /**
+   * While rendering the state of a derived relation's input that its delta reads only for some
+   * groups (see relation): the scans its grouping keys read. A grouping relation joined to those
+   * scans on its own keys is then probed row by row (see state).
+   */
+  private keyRels: i32[] = [];
+
   /** `tables`: scan deltas from change buffers go to temporary tables (see deltaCte). */
   constructor(public scans: ScanOperator[], public delta: DeltaSource, public tables: bool = false) {
     for (let i = 0; i < scans.length; i++) this.restrictions.push(null);
@@ -213,6 +220,8 @@ export class JoinCompiler {
       return new Piece("(" + l.from + " CROSS JOIN " + f.from + ")", l.where.concat(f.where), "1", f.cols);
     }
     let l = this.state(j.left);
+    const probe = this.probedRight(j, l);
+    if (probe !== null) return probe;
     let r = this.state(j.right);
     // A filter pending on a side can rise above an inner join and above the preserved side of
     // an outer join; on the nullable side it joins the ON condition; FULL needs both sides whole.
@@ -287,6 +296,29 @@ export class JoinCompiler {
     return new Piece("LATERAL (" + this.derivedState(d, keys, values) + ") AS " + alias, [], "1", scanColumns(d, alias));
   }
 
+  /**
+   * The inner or left join `j` with a LATERAL grouping relation on its right, computed only for
+   * the keys each left row probes (see probed): when the rows read are restricted by grouping keys
+   * over the left side's scans (keyRels), so the left side is a few rows. A derived relation's
+   * affected groups (TPC-H Q20: the suppliers of changed part-suppliers) would otherwise join the
+   * whole grouping relation, computed over all of lineitem. Null otherwise.
+   */
+  private probedRight(j: JoinOperator, l: Piece): Piece | null {
+    if (this.keyRels.length == 0 || (j.joinType != JoinType.Inner && j.joinType != JoinType.Left)) return null;
+    const left = scansOf(j.left);
+    for (let i = 0; i < this.keyRels.length; i++) {
+      let found = false;
+      for (let k = 0; k < left.length && !found; k++) found = left[k].rel == this.keyRels[i];
+      if (!found) return null;
+    }
+    const r = this.probed(j.right, l.cols, j.condition);
+    if (!r.from.startsWith("LATERAL")) return null;
+    const cols = l.cols.with(r.cols);
+    const on = j.condition === null ? "true" : renderExpr(changetype<Expr>(j.condition), cols);
+    const keyword = j.joinType == JoinType.Inner ? " JOIN " : " LEFT JOIN ";
+    return new Piece("(" + l.from + keyword + r.from + " ON " + on + ")", l.where, "1", cols);
+  }
+
   /** `p` as a single FROM item with no pending conditions (a subquery when it has some). */
   private wrap(p: Piece, op: Operator): Piece {
     if (p.where.length == 0) return p;
@@ -303,7 +335,8 @@ export class JoinCompiler {
     if (op.kind == OperatorKind.Scan) {
       const scan = op as ScanOperator;
       const alias = scanAlias(scan);
-      return [new Piece(this.deltaCte(op) + " AS " + alias, [], alias + ".__pgt_sign", this.cteColumns(op, alias)).needing(deltaNeeds(scan))];
+      const name = this.deltaCte(op);
+      return [new Piece(name + " AS " + alias, gate(name), alias + ".__pgt_sign", this.cteColumns(op, alias)).needing(deltaNeeds(scan))];
     }
     if (op.kind == OperatorKind.Filter) {
       const f = op as FilterOperator;
@@ -388,7 +421,8 @@ export class JoinCompiler {
   /** ΔX as one signed FROM item (its CTE). */
   private deltaItem(op: Operator): Piece {
     const alias = this.alias();
-    return new Piece(this.deltaCte(op) + " AS " + alias, [], alias + ".__pgt_sign", this.cteColumns(op, alias), true).needing(deltaNeeds(op));
+    const name = this.deltaCte(op);
+    return new Piece(name + " AS " + alias, gate(name), alias + ".__pgt_sign", this.cteColumns(op, alias), true).needing(deltaNeeds(op));
   }
 
   /**
@@ -432,20 +466,71 @@ export class JoinCompiler {
       const deltaRow = this.alias();
       const n1 = this.probed(nullable, p.cols, condition);
       const inN1 = n1.where.concat([this.condition(condition, p.cols.with(n1.cols))]);
-      const inDelta = this.condition(condition, p.cols.with(this.cteColumns(nullable, deltaRow)));
-      const inProbe = this.condition(condition, p.cols.with(this.cteColumns(nullable, probe)));
-      const from = p.from
-        + ",\n       LATERAL (SELECT count(*) AS c1 FROM " + n1.from + " WHERE " + conjunction(inN1) + ") AS " + counted
-        + ",\n       LATERAL (SELECT COALESCE(sum(" + deltaRow + ".__pgt_sign), 0) AS dc FROM " + dn + " AS " + deltaRow
-        + " WHERE " + inDelta + ") AS " + changed;
-      const where = p.where.concat([
-        "EXISTS (SELECT 1 FROM " + dn + " AS " + probe + " WHERE " + inProbe + ")",
-        "((" + counted + ".c1 = 0) <> (" + counted + ".c1 - " + changed + ".dc = 0))",
-      ]);
-      // EXISTS over ΔN: without a change of N no row of it is a candidate.
+      let from = p.from + ",\n       LATERAL (SELECT count(*) AS c1 FROM " + n1.from + " WHERE " + conjunction(inN1) + ") AS " + counted;
+      const where = p.where.slice(0);
+      // ΔN's rows matching each candidate, summed: grouped by the join keys when the condition is
+      // an equi-join, a LATERAL sum per candidate otherwise. Only rows ΔN matches are candidates.
+      const grouped = this.groupedDelta(nullable, p.cols, condition, changed);
+      if (grouped !== null) {
+        from += ",\n       " + grouped.from;
+        for (let k = 0; k < grouped.where.length; k++) where.push(grouped.where[k]);
+      } else {
+        const inDelta = this.condition(condition, p.cols.with(this.cteColumns(nullable, deltaRow)));
+        const inProbe = this.condition(condition, p.cols.with(this.cteColumns(nullable, probe)));
+        from += ",\n       LATERAL (SELECT COALESCE(sum(" + deltaRow + ".__pgt_sign), 0) AS dc FROM " + dn + " AS " + deltaRow
+          + " WHERE " + inDelta + ") AS " + changed;
+        where.push("EXISTS (SELECT 1 FROM " + dn + " AS " + probe + " WHERE " + inProbe + ")");
+      }
+      where.push("((" + counted + ".c1 = 0) <> (" + counted + ".c1 - " + changed + ".dc = 0))");
       out.push(new Piece(from, where, times(p.sign, "(CASE WHEN " + counted + ".c1 = 0 THEN 1 ELSE -1 END)"), p.cols.with(nulls), p.small)
         .needing(p.needs).needing(deltaNeeds(nullable)));
     }
+  }
+
+  /**
+   * ΔN summed per join key, as FROM item `alias` with a column `dc`, and the conditions joining it
+   * to a row with columns `outer`: when `condition` is a conjunction of equalities between an
+   * expression over N and one over the outer row, and of conditions on either side alone. A
+   * LATERAL sum would scan ΔN (a table without indexes) once per outer row: TPC-H Q13's customers,
+   * thousands of them, each scanning thousands of changed orders. Null otherwise, and where a
+   * COLLATE could make the grouping's equality differ from the condition's.
+   */
+  private groupedDelta(nullable: Operator, outer: ColumnMap, condition: Expr | null, alias: string): Piece | null {
+    if (condition === null) return null;
+    const own: i32[] = [];
+    const columns = columnsOf(nullable);
+    for (let i = 0; i < columns.length; i++) if (!own.includes(columns[i].rel)) own.push(columns[i].rel);
+    const row = this.alias();
+    const cols = this.cteColumns(nullable, row);
+    const keys: string[] = [];
+    const filters: string[] = [];
+    const where: string[] = [];
+    const conjuncts = splitAnd(changetype<Expr>(condition));
+    for (let i = 0; i < conjuncts.length; i++) {
+      const c = conjuncts[i];
+      const side = sideOf(c, own);
+      if (side == Side.Own) { filters.push(renderExpr(c, cols)); continue; }
+      if (side == Side.Other) { where.push(renderExpr(c, outer)); continue; }
+      if (c.kind != ExprKind.Operator || (c as OperatorExpr).operator != "=" || (c as OperatorExpr).left === null || contains(c, ExprKind.Collate)) return null;
+      const o = c as OperatorExpr;
+      const left = changetype<Expr>(o.left);
+      const leftSide = sideOf(left, own);
+      const rightSide = sideOf(o.right, own);
+      if (leftSide == Side.Own && rightSide == Side.Other) {
+        keys.push(renderExpr(left, cols) + " AS k" + keys.length.toString());
+        where.push(alias + ".k" + (keys.length - 1).toString() + " = " + renderExpr(o.right, outer));
+      } else if (leftSide == Side.Other && rightSide == Side.Own) {
+        keys.push(renderExpr(o.right, cols) + " AS k" + keys.length.toString());
+        where.push(renderExpr(left, outer) + " = " + alias + ".k" + (keys.length - 1).toString());
+      } else {
+        return null;
+      }
+    }
+    if (keys.length == 0) return null;
+    const groupBy: string[] = [];
+    for (let i = 0; i < keys.length; i++) groupBy.push((i + 1).toString());
+    return new Piece("(SELECT " + keys.join(", ") + ", sum(" + row + ".__pgt_sign) AS dc FROM " + this.deltaCte(nullable) + " AS " + row
+      + (filters.length > 0 ? " WHERE " + conjunction(filters) : "") + " GROUP BY " + groupBy.join(", ") + ") AS " + alias, where, "1", cols);
   }
 
   private condition(condition: Expr | null, cols: ColumnMap): string {
@@ -542,7 +627,7 @@ export class JoinCompiler {
     for (let b = 0; b < d.branches.length; b++) {
       const inner = new JoinCompiler(this.scans, this.delta, true);
       const input = inputOf(d.branches[b]);
-      const rel = inner.relation(input);
+      const rel = inner.relation(input, relsOfAll(groupingKeys(d.branches[b])));
       for (let i = 0; i < rel.prepare.length; i++) this.prepare.push(rel.prepare[i]);
       for (let i = 0; i < inner.cleanup.length; i++) this.cleanup.push(inner.cleanup[i]);
       const columns = columnsOf(input);
@@ -559,13 +644,15 @@ export class JoinCompiler {
   }
 
   /** The relation `input` under this compiler's scans: its delta (with the statements it needs) and its current state. */
-  relation(input: Operator): InputRelation {
+  relation(input: Operator, keyRels: i32[] = []): InputRelation {
     if (this.tables) {
       pushDownRestrictions(input, this);
       this.noteConditions(input);
     }
     const out = new InputRelation();
+    this.keyRels = keyRels;
     const state = this.state(input);
+    this.keyRels = [];
     out.fullFrom = state.from;
     out.fullConditions = state.where;
     out.fullContext = state.cols;
@@ -684,6 +771,35 @@ function keyEquality(d: DerivedOperator, keys: Array<Expr | null>, column: Expr,
   return at;
 }
 
+/**
+ * The condition that delta table `name` has rows, for a term reading it: a one-time filter
+ * PostgreSQL checks before running anything else of the term. A source without changes leaves
+ * its terms out (pruneTerms), but a delta can be empty after all: restricted by the WHERE clause,
+ * or a derived relation whose groups kept their rows (TPC-H Q16's NOT IN count over suppliers:
+ * its term joined all of partsupp and part to an empty table). None for a CTE.
+ */
+function gate(name: string): string[] {
+  return name.startsWith("pg_temp.") ? ["EXISTS (SELECT 1 FROM " + name + ")"] : [];
+}
+
+enum Side { Own, Other, Both }
+
+/** Whether `e` reads only the scans `own` (or none), only others, or both. */
+function sideOf(e: Expr, own: i32[]): Side {
+  const rels = relsOf(e);
+  let mine = 0;
+  for (let i = 0; i < rels.length; i++) if (own.includes(rels[i])) mine++;
+  return mine == rels.length ? Side.Own : mine == 0 ? Side.Other : Side.Both;
+}
+
+/** Whether `e` has a node of kind `kind`. */
+function contains(e: Expr, kind: ExprKind): bool {
+  if (e.kind == kind) return true;
+  const kids = childExpressions(e);
+  for (let i = 0; i < kids.length; i++) if (contains(kids[i], kind)) return true;
+  return false;
+}
+
 function innerJoinsOnly(op: Operator): bool {
   if (op.kind == OperatorKind.Scan) return true;
   if (op.kind == OperatorKind.Filter) return innerJoinsOnly((op as FilterOperator).input);
@@ -696,6 +812,16 @@ function splitAnd(e: Expr): Expr[] {
   let out: Expr[] = [];
   const args = (e as BoolExpr).args;
   for (let i = 0; i < args.length; i++) out = out.concat(splitAnd(args[i]));
+  return out;
+}
+
+/** The scans (rels) the expressions read, each once. */
+function relsOfAll(exprs: Expr[]): i32[] {
+  const out: i32[] = [];
+  for (let i = 0; i < exprs.length; i++) {
+    const rels = relsOf(exprs[i]);
+    for (let k = 0; k < rels.length; k++) if (!out.includes(rels[k])) out.push(rels[k]);
+  }
   return out;
 }
 

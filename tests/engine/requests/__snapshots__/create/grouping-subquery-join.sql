@@ -190,6 +190,7 @@ WITH __pgt_w AS (
 /*pgt:term needs=16390*/
 SELECT __pgt_s1.__pgt_sign AS __pgt_sign, __pgt_s1.c1_0 AS c1_0
   FROM pg_temp.__pgt_d1 AS __pgt_s1
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d1)
 /*pgt:end*/
 ),
 __pgt_k AS (SELECT DISTINCT w.c1_0 AS __pgt_k1 FROM __pgt_w AS w),
@@ -202,14 +203,16 @@ SELECT __pgt_s1."kind" AS c1_0 FROM "public"."events" AS __pgt_s1 WHERE NOT (__p
 ),
 __pgt_o AS (
 SELECT n.c1_0 FROM (SELECT c1_0, sum(u.__pgt_m) AS __pgt_m FROM (SELECT c1_0, 1 AS __pgt_m FROM __pgt_r UNION ALL SELECT c1_0, -__pgt_sign FROM __pgt_w) AS u GROUP BY c1_0) AS n CROSS JOIN LATERAL generate_series(1, n.__pgt_m) WHERE n.__pgt_m > 0
-)
-SELECT 1 AS __pgt_sign, q.* FROM (SELECT r.c1_0 AS c2_0, "count"(*) AS c2_1
+),
+__pgt_new AS MATERIALIZED (SELECT r.c1_0 AS c2_0, "count"(*) AS c2_1
   FROM __pgt_r AS r
-  GROUP BY r.c1_0) AS q
-UNION ALL
-SELECT -1, q.* FROM (SELECT r.c1_0 AS c2_0, "count"(*) AS c2_1
+  GROUP BY r.c1_0),
+__pgt_old AS MATERIALIZED (SELECT r.c1_0 AS c2_0, "count"(*) AS c2_1
   FROM __pgt_o AS r
-  GROUP BY r.c1_0) AS q;
+  GROUP BY r.c1_0)
+SELECT 1 AS __pgt_sign, q.* FROM __pgt_new AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_old AS p WHERE p.c2_0 = q.c2_0 AND p *= q)
+UNION ALL
+SELECT -1, q.* FROM __pgt_old AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_new AS p WHERE p.c2_0 = q.c2_0 AND p *= q);
 
 -- program.differential 6 (counting none)
 ANALYZE pg_temp.__pgt_d2 (c2_0);
@@ -223,27 +226,32 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s1."kind") AS __pgt_s2
-  WHERE (__pgt_s2."o1" = __pgt_s0.c0_0)
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND (__pgt_s2."o1" = __pgt_s0.c0_0)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
 SELECT (-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_x1.c2_0 AS c2_0, __pgt_x1.c2_1 AS c2_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d2 AS __pgt_x1
-  WHERE (__pgt_x1.c2_0 = __pgt_s0.c0_0)
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+    AND (__pgt_x1.c2_0 = __pgt_s0.c0_0)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
 SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."id" AS c0_1, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1
   FROM pg_temp.__pgt_d2 AS __pgt_s2,
        "public"."orders" AS __pgt_s0
-  WHERE (__pgt_s2.c2_0 = __pgt_s0."note")
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+    AND (__pgt_s2.c2_0 = __pgt_s0."note")
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0
-  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s1."kind") AS __pgt_s2 WHERE (__pgt_s2."o1" = __pgt_s0.c0_0))
@@ -256,21 +264,22 @@ SELECT (CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."n
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0."note"
   GROUP BY __pgt_s1."kind") AS __pgt_s2 WHERE (__pgt_s2."o1" = __pgt_s0."note")) AS __pgt_x2,
-       LATERAL (SELECT COALESCE(sum(__pgt_x5.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x5 WHERE (__pgt_x5.c2_0 = __pgt_s0."note")) AS __pgt_x3
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x4 WHERE (__pgt_x4.c2_0 = __pgt_s0."note"))
+       (SELECT __pgt_x6.c2_0 AS k0, sum(__pgt_x6.__pgt_sign) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x6 GROUP BY 1) AS __pgt_x3
+  WHERE __pgt_x3.k0 = __pgt_s0."note"
     AND ((__pgt_x2.c1 = 0) <> (__pgt_x2.c1 - __pgt_x3.dc = 0))
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x6.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1
+SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
-  GROUP BY __pgt_s1."kind") AS __pgt_s2 WHERE (__pgt_s2."o1" = __pgt_s0.c0_0)) AS __pgt_x6,
-       LATERAL (SELECT COALESCE(sum(__pgt_x9.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x9 WHERE (__pgt_x9.c2_0 = __pgt_s0.c0_0)) AS __pgt_x7
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x8 WHERE (__pgt_x8.c2_0 = __pgt_s0.c0_0))
-    AND ((__pgt_x6.c1 = 0) <> (__pgt_x6.c1 - __pgt_x7.dc = 0))
+  GROUP BY __pgt_s1."kind") AS __pgt_s2 WHERE (__pgt_s2."o1" = __pgt_s0.c0_0)) AS __pgt_x7,
+       (SELECT __pgt_x11.c2_0 AS k0, sum(__pgt_x11.__pgt_sign) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x11 GROUP BY 1) AS __pgt_x8
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND __pgt_x8.k0 = __pgt_s0.c0_0
+    AND ((__pgt_x7.c1 = 0) <> (__pgt_x7.c1 - __pgt_x8.dc = 0))
 /*pgt:end*/
 ),
 __pgt_d AS MATERIALIZED (

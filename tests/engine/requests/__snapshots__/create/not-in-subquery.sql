@@ -198,6 +198,7 @@ WITH __pgt_w AS (
 /*pgt:term needs=16390*/
 SELECT __pgt_s1.__pgt_sign AS __pgt_sign, __pgt_s1.c1_0 AS c1_0, __pgt_s1.c1_1 AS c1_1
   FROM pg_temp.__pgt_d1 AS __pgt_s1
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d1)
 /*pgt:end*/
 ),
 __pgt_k AS (SELECT DISTINCT w.c1_0 AS __pgt_k1, w.c1_1 AS __pgt_k2 FROM __pgt_w AS w),
@@ -210,14 +211,16 @@ SELECT __pgt_s1."kind" AS c1_0, __pgt_s1."n" AS c1_1 FROM "public"."events" AS _
 ),
 __pgt_o AS (
 SELECT n.c1_0, n.c1_1 FROM (SELECT c1_0, c1_1, sum(u.__pgt_m) AS __pgt_m FROM (SELECT c1_0, c1_1, 1 AS __pgt_m FROM __pgt_r UNION ALL SELECT c1_0, c1_1, -__pgt_sign FROM __pgt_w) AS u GROUP BY c1_0, c1_1) AS n CROSS JOIN LATERAL generate_series(1, n.__pgt_m) WHERE n.__pgt_m > 0
-)
-SELECT 1 AS __pgt_sign, q.* FROM (SELECT r.c1_0 AS c2_0, r.c1_1 AS c2_1
+),
+__pgt_new AS MATERIALIZED (SELECT r.c1_0 AS c2_0, r.c1_1 AS c2_1
   FROM __pgt_r AS r
-  GROUP BY r.c1_0, r.c1_1) AS q
-UNION ALL
-SELECT -1, q.* FROM (SELECT r.c1_0 AS c2_0, r.c1_1 AS c2_1
+  GROUP BY r.c1_0, r.c1_1),
+__pgt_old AS MATERIALIZED (SELECT r.c1_0 AS c2_0, r.c1_1 AS c2_1
   FROM __pgt_o AS r
-  GROUP BY r.c1_0, r.c1_1) AS q;
+  GROUP BY r.c1_0, r.c1_1)
+SELECT 1 AS __pgt_sign, q.* FROM __pgt_new AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_old AS p WHERE p.c2_0 = q.c2_0 AND p.c2_1 = q.c2_1 AND p *= q)
+UNION ALL
+SELECT -1, q.* FROM __pgt_old AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_new AS p WHERE p.c2_0 = q.c2_0 AND p.c2_1 = q.c2_1 AND p *= q);
 
 -- program.differential 6 (counting none)
 ANALYZE pg_temp.__pgt_d2 (c2_0, c2_1);
@@ -240,6 +243,7 @@ WITH __pgt_w AS (
 /*pgt:term needs=16390*/
 SELECT __pgt_s3.__pgt_sign AS __pgt_sign, __pgt_s3.c3_0 AS c3_0, __pgt_s3.c3_1 AS c3_1
   FROM pg_temp.__pgt_d3 AS __pgt_s3
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d3)
 /*pgt:end*/
 ),
 __pgt_k AS (SELECT DISTINCT w.c3_0 AS __pgt_k1 FROM __pgt_w AS w),
@@ -252,14 +256,16 @@ SELECT __pgt_s3."kind" AS c3_0, __pgt_s3."n" AS c3_1 FROM "public"."events" AS _
 ),
 __pgt_o AS (
 SELECT n.c3_0, n.c3_1 FROM (SELECT c3_0, c3_1, sum(u.__pgt_m) AS __pgt_m FROM (SELECT c3_0, c3_1, 1 AS __pgt_m FROM __pgt_r UNION ALL SELECT c3_0, c3_1, -__pgt_sign FROM __pgt_w) AS u GROUP BY c3_0, c3_1) AS n CROSS JOIN LATERAL generate_series(1, n.__pgt_m) WHERE n.__pgt_m > 0
-)
-SELECT 1 AS __pgt_sign, q.* FROM (SELECT r.c3_0 AS c4_0, count(*) AS c4_1, count(*) FILTER (WHERE (r.c3_1 IS NULL)) AS c4_2
+),
+__pgt_new AS MATERIALIZED (SELECT r.c3_0 AS c4_0, count(*) AS c4_1, count(*) FILTER (WHERE (r.c3_1 IS NULL)) AS c4_2
   FROM __pgt_r AS r
-  GROUP BY r.c3_0) AS q
-UNION ALL
-SELECT -1, q.* FROM (SELECT r.c3_0 AS c4_0, count(*) AS c4_1, count(*) FILTER (WHERE (r.c3_1 IS NULL)) AS c4_2
+  GROUP BY r.c3_0),
+__pgt_old AS MATERIALIZED (SELECT r.c3_0 AS c4_0, count(*) AS c4_1, count(*) FILTER (WHERE (r.c3_1 IS NULL)) AS c4_2
   FROM __pgt_o AS r
-  GROUP BY r.c3_0) AS q;
+  GROUP BY r.c3_0)
+SELECT 1 AS __pgt_sign, q.* FROM __pgt_new AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_old AS p WHERE p.c4_0 = q.c4_0 AND p *= q)
+UNION ALL
+SELECT -1, q.* FROM __pgt_old AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_new AS p WHERE p.c4_0 = q.c4_0 AND p *= q);
 
 -- program.differential 10 (counting none)
 ANALYZE pg_temp.__pgt_d4 (c4_0, c4_1, c4_2);
@@ -278,23 +284,26 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4
-  WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
     AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT (-(__pgt_s0.__pgt_sign * __pgt_x10.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, __pgt_x10.c4_0 AS c4_0, __pgt_x10.c4_1 AS c4_1, __pgt_x10.c4_2 AS c4_2
+SELECT (-(__pgt_s0.__pgt_sign * __pgt_x12.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, __pgt_x12.c4_0 AS c4_0, __pgt_x12.c4_1 AS c4_1, __pgt_x12.c4_2 AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2,
-       pg_temp.__pgt_d4 AS __pgt_x10
-  WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
-    AND (__pgt_x10.c4_0 = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x10.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x10.c4_2 > 0)) THEN NULL ELSE false END)
+       pg_temp.__pgt_d4 AS __pgt_x12
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
+    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
+    AND (__pgt_x12.c4_0 = __pgt_s0.c0_0)
+    AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x12.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x12.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -305,19 +314,24 @@ SELECT (-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4
-  WHERE ((__pgt_x1.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x1.c2_1))
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+    AND ((__pgt_x1.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x1.c2_1))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
     AND (NOT CASE WHEN (__pgt_x1.c2_1 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT (-((-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) * __pgt_x11.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x1.c2_0 AS c2_0, __pgt_x1.c2_1 AS c2_1, __pgt_x11.c4_0 AS c4_0, __pgt_x11.c4_1 AS c4_1, __pgt_x11.c4_2 AS c4_2
+SELECT (-((-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) * __pgt_x13.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x1.c2_0 AS c2_0, __pgt_x1.c2_1 AS c2_1, __pgt_x13.c4_0 AS c4_0, __pgt_x13.c4_1 AS c4_1, __pgt_x13.c4_2 AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d2 AS __pgt_x1,
-       pg_temp.__pgt_d4 AS __pgt_x11
-  WHERE ((__pgt_x1.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x1.c2_1))
-    AND (__pgt_x11.c4_0 = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN (__pgt_x1.c2_1 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x11.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x11.c4_2 > 0)) THEN NULL ELSE false END)
+       pg_temp.__pgt_d4 AS __pgt_x13
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+    AND ((__pgt_x1.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x1.c2_1))
+    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
+    AND (__pgt_x13.c4_0 = __pgt_s0.c0_0)
+    AND (NOT CASE WHEN (__pgt_x1.c2_1 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x13.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x13.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
@@ -328,19 +342,22 @@ SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."cus
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0."note"
   GROUP BY __pgt_s3."kind") AS __pgt_s4
-  WHERE ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+    AND ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
     AND (__pgt_s4."o1" = __pgt_s0."note")
     AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
-SELECT (-(__pgt_s2.__pgt_sign * __pgt_x12.__pgt_sign)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1, __pgt_x12.c4_0 AS c4_0, __pgt_x12.c4_1 AS c4_1, __pgt_x12.c4_2 AS c4_2
+SELECT (-(__pgt_s2.__pgt_sign * __pgt_x14.__pgt_sign)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1, __pgt_x14.c4_0 AS c4_0, __pgt_x14.c4_1 AS c4_1, __pgt_x14.c4_2 AS c4_2
   FROM pg_temp.__pgt_d2 AS __pgt_s2,
        "public"."orders" AS __pgt_s0,
-       pg_temp.__pgt_d4 AS __pgt_x12
-  WHERE ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
-    AND (__pgt_x12.c4_0 = __pgt_s0."note")
-    AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x12.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_x12.c4_2 > 0)) THEN NULL ELSE false END)
+       pg_temp.__pgt_d4 AS __pgt_x14
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+    AND ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
+    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
+    AND (__pgt_x14.c4_0 = __pgt_s0."note")
+    AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x14.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_x14.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
@@ -350,7 +367,8 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4
-  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
@@ -360,16 +378,18 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT (-(__pgt_s0.__pgt_sign * __pgt_x13.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_x13.c4_0 AS c4_0, __pgt_x13.c4_1 AS c4_1, __pgt_x13.c4_2 AS c4_2
+SELECT (-(__pgt_s0.__pgt_sign * __pgt_x15.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_x15.c4_0 AS c4_0, __pgt_x15.c4_1 AS c4_1, __pgt_x15.c4_2 AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       pg_temp.__pgt_d4 AS __pgt_x13
-  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+       pg_temp.__pgt_d4 AS __pgt_x15
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2")))
-    AND (__pgt_x13.c4_0 = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x13.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x13.c4_2 > 0)) THEN NULL ELSE false END)
+    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
+    AND (__pgt_x15.c4_0 = __pgt_s0.c0_0)
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x15.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x15.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
@@ -380,66 +400,74 @@ SELECT (CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."n
   WHERE __pgt_s1."kind" = __pgt_s0."note"
     AND __pgt_s1."n" = __pgt_s0."customer"
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))) AS __pgt_x2,
-       LATERAL (SELECT COALESCE(sum(__pgt_x5.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x5 WHERE ((__pgt_x5.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x5.c2_1))) AS __pgt_x3,
+       (SELECT __pgt_x6.c2_0 AS k0, __pgt_x6.c2_1 AS k1, sum(__pgt_x6.__pgt_sign) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x6 GROUP BY 1, 2) AS __pgt_x3,
        LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0."note"
   GROUP BY __pgt_s3."kind") AS __pgt_s4
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x4 WHERE ((__pgt_x4.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x4.c2_1)))
+  WHERE __pgt_x3.k0 = __pgt_s0."note"
+    AND __pgt_s0."customer" = __pgt_x3.k1
     AND ((__pgt_x2.c1 = 0) <> (__pgt_x2.c1 - __pgt_x3.dc = 0))
     AND (__pgt_s4."o1" = __pgt_s0."note")
     AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
-SELECT (-((CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) * __pgt_x14.__pgt_sign)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_x14.c4_0 AS c4_0, __pgt_x14.c4_1 AS c4_1, __pgt_x14.c4_2 AS c4_2
+SELECT (-((CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) * __pgt_x16.__pgt_sign)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_x16.c4_0 AS c4_0, __pgt_x16.c4_1 AS c4_1, __pgt_x16.c4_2 AS c4_2
   FROM "public"."orders" AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0."note"
     AND __pgt_s1."n" = __pgt_s0."customer"
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))) AS __pgt_x2,
-       LATERAL (SELECT COALESCE(sum(__pgt_x5.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x5 WHERE ((__pgt_x5.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x5.c2_1))) AS __pgt_x3,
-       pg_temp.__pgt_d4 AS __pgt_x14
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x4 WHERE ((__pgt_x4.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x4.c2_1)))
+       (SELECT __pgt_x6.c2_0 AS k0, __pgt_x6.c2_1 AS k1, sum(__pgt_x6.__pgt_sign) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x6 GROUP BY 1, 2) AS __pgt_x3,
+       pg_temp.__pgt_d4 AS __pgt_x16
+  WHERE __pgt_x3.k0 = __pgt_s0."note"
+    AND __pgt_s0."customer" = __pgt_x3.k1
     AND ((__pgt_x2.c1 = 0) <> (__pgt_x2.c1 - __pgt_x3.dc = 0))
-    AND (__pgt_x14.c4_0 = __pgt_s0."note")
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x14.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_x14.c4_2 > 0)) THEN NULL ELSE false END)
+    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
+    AND (__pgt_x16.c4_0 = __pgt_s0."note")
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x16.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_x16.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x6.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_s4."o1" AS c4_0, __pgt_s4."o2" AS c4_1, __pgt_s4."o3" AS c4_2
+SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_s4."o1" AS c4_0, __pgt_s4."o2" AS c4_1, __pgt_s4."o3" AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
-  GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))) AS __pgt_x6,
-       LATERAL (SELECT COALESCE(sum(__pgt_x9.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x9 WHERE ((__pgt_x9.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x9.c2_1))) AS __pgt_x7,
+  GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))) AS __pgt_x7,
+       (SELECT __pgt_x11.c2_0 AS k0, __pgt_x11.c2_1 AS k1, sum(__pgt_x11.__pgt_sign) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x11 GROUP BY 1, 2) AS __pgt_x8,
        LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x8 WHERE ((__pgt_x8.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x8.c2_1)))
-    AND ((__pgt_x6.c1 = 0) <> (__pgt_x6.c1 - __pgt_x7.dc = 0))
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND __pgt_x8.k0 = __pgt_s0.c0_0
+    AND __pgt_s0.c0_1 = __pgt_x8.k1
+    AND ((__pgt_x7.c1 = 0) <> (__pgt_x7.c1 - __pgt_x8.dc = 0))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
     AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT (-(((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x6.c1 = 0 THEN 1 ELSE -1 END)) * __pgt_x15.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_x15.c4_0 AS c4_0, __pgt_x15.c4_1 AS c4_1, __pgt_x15.c4_2 AS c4_2
+SELECT (-(((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 END)) * __pgt_x17.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_x17.c4_0 AS c4_0, __pgt_x17.c4_1 AS c4_1, __pgt_x17.c4_2 AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
-  GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))) AS __pgt_x6,
-       LATERAL (SELECT COALESCE(sum(__pgt_x9.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x9 WHERE ((__pgt_x9.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x9.c2_1))) AS __pgt_x7,
-       pg_temp.__pgt_d4 AS __pgt_x15
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x8 WHERE ((__pgt_x8.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x8.c2_1)))
-    AND ((__pgt_x6.c1 = 0) <> (__pgt_x6.c1 - __pgt_x7.dc = 0))
-    AND (__pgt_x15.c4_0 = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x15.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x15.c4_2 > 0)) THEN NULL ELSE false END)
+  GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))) AS __pgt_x7,
+       (SELECT __pgt_x11.c2_0 AS k0, __pgt_x11.c2_1 AS k1, sum(__pgt_x11.__pgt_sign) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x11 GROUP BY 1, 2) AS __pgt_x8,
+       pg_temp.__pgt_d4 AS __pgt_x17
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND __pgt_x8.k0 = __pgt_s0.c0_0
+    AND __pgt_s0.c0_1 = __pgt_x8.k1
+    AND ((__pgt_x7.c1 = 0) <> (__pgt_x7.c1 - __pgt_x8.dc = 0))
+    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
+    AND (__pgt_x17.c4_0 = __pgt_s0.c0_0)
+    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x17.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x17.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
@@ -448,7 +476,8 @@ SELECT __pgt_s4.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."cus
        ("public"."orders" AS __pgt_s0 LEFT JOIN (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 ON ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2")))
-  WHERE (__pgt_s4.c4_0 = __pgt_s0."note")
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
+    AND (__pgt_s4.c4_0 = __pgt_s0."note")
     AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
@@ -460,7 +489,8 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2
-  WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
     AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
@@ -469,22 +499,25 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT (-(__pgt_s0.__pgt_sign * __pgt_x16.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x16.c2_0 AS c2_0, __pgt_x16.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT (-(__pgt_s0.__pgt_sign * __pgt_x18.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x18.c2_0 AS c2_0, __pgt_x18.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       pg_temp.__pgt_d2 AS __pgt_x16
-  WHERE ((__pgt_x16.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x16.c2_1))
+       pg_temp.__pgt_d2 AS __pgt_x18
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+    AND ((__pgt_x18.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x18.c2_1))
     AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0))
-    AND (NOT CASE WHEN (__pgt_x16.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_x18.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
 SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d2 AS __pgt_s2,
        "public"."orders" AS __pgt_s0
-  WHERE ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+    AND ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
     AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0."note"
@@ -495,7 +528,8 @@ UNION ALL
 /*pgt:term needs=16384*/
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0
-  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
@@ -508,16 +542,17 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
-SELECT (CASE WHEN __pgt_x17.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT (CASE WHEN __pgt_x19.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM "public"."orders" AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0."note"
     AND __pgt_s1."n" = __pgt_s0."customer"
-  GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))) AS __pgt_x17,
-       LATERAL (SELECT COALESCE(sum(__pgt_x20.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x20 WHERE ((__pgt_x20.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x20.c2_1))) AS __pgt_x18
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x19 WHERE ((__pgt_x19.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x19.c2_1)))
-    AND ((__pgt_x17.c1 = 0) <> (__pgt_x17.c1 - __pgt_x18.dc = 0))
+  GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))) AS __pgt_x19,
+       (SELECT __pgt_x23.c2_0 AS k0, __pgt_x23.c2_1 AS k1, sum(__pgt_x23.__pgt_sign) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x23 GROUP BY 1, 2) AS __pgt_x20
+  WHERE __pgt_x20.k0 = __pgt_s0."note"
+    AND __pgt_s0."customer" = __pgt_x20.k1
+    AND ((__pgt_x19.c1 = 0) <> (__pgt_x19.c1 - __pgt_x20.dc = 0))
     AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0."note"
@@ -526,16 +561,18 @@ SELECT (CASE WHEN __pgt_x17.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x21.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x24.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
-  GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))) AS __pgt_x21,
-       LATERAL (SELECT COALESCE(sum(__pgt_x24.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x24 WHERE ((__pgt_x24.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x24.c2_1))) AS __pgt_x22
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x23 WHERE ((__pgt_x23.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x23.c2_1)))
-    AND ((__pgt_x21.c1 = 0) <> (__pgt_x21.c1 - __pgt_x22.dc = 0))
+  GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))) AS __pgt_x24,
+       (SELECT __pgt_x28.c2_0 AS k0, __pgt_x28.c2_1 AS k1, sum(__pgt_x28.__pgt_sign) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x28 GROUP BY 1, 2) AS __pgt_x25
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND __pgt_x25.k0 = __pgt_s0.c0_0
+    AND __pgt_s0.c0_1 = __pgt_x25.k1
+    AND ((__pgt_x24.c1 = 0) <> (__pgt_x24.c1 - __pgt_x25.dc = 0))
     AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
@@ -544,22 +581,22 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x21.c1 = 0 THEN 1 ELSE -1 END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
-SELECT (CASE WHEN __pgt_x25.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT (CASE WHEN __pgt_x29.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM ("public"."orders" AS __pgt_s0 LEFT JOIN (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 ON ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))),
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0."note"
-  GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note")) AS __pgt_x25,
-       LATERAL (SELECT COALESCE(sum(__pgt_x28.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x28 WHERE (__pgt_x28.c4_0 = __pgt_s0."note")) AS __pgt_x26
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x27 WHERE (__pgt_x27.c4_0 = __pgt_s0."note"))
-    AND ((__pgt_x25.c1 = 0) <> (__pgt_x25.c1 - __pgt_x26.dc = 0))
+  GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note")) AS __pgt_x29,
+       (SELECT __pgt_x33.c4_0 AS k0, sum(__pgt_x33.__pgt_sign) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x33 GROUP BY 1) AS __pgt_x30
+  WHERE __pgt_x30.k0 = __pgt_s0."note"
+    AND ((__pgt_x29.c1 = 0) <> (__pgt_x29.c1 - __pgt_x30.dc = 0))
     AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x29.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x34.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
@@ -569,101 +606,109 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x29.c1 = 0 THEN 1 ELSE -1 END)
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
-  GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x29,
-       LATERAL (SELECT COALESCE(sum(__pgt_x32.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x32 WHERE (__pgt_x32.c4_0 = __pgt_s0.c0_0)) AS __pgt_x30
-  WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x31 WHERE (__pgt_x31.c4_0 = __pgt_s0.c0_0))
-    AND ((__pgt_x29.c1 = 0) <> (__pgt_x29.c1 - __pgt_x30.dc = 0))
+  GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x34,
+       (SELECT __pgt_x38.c4_0 AS k0, sum(__pgt_x38.__pgt_sign) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x38 GROUP BY 1) AS __pgt_x35
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
+    AND __pgt_x35.k0 = __pgt_s0.c0_0
+    AND ((__pgt_x34.c1 = 0) <> (__pgt_x34.c1 - __pgt_x35.dc = 0))
     AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT ((-(-(__pgt_s0.__pgt_sign * __pgt_x16.__pgt_sign))) * (CASE WHEN __pgt_x33.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x16.c2_0 AS c2_0, __pgt_x16.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT ((-(-(__pgt_s0.__pgt_sign * __pgt_x18.__pgt_sign))) * (CASE WHEN __pgt_x39.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x18.c2_0 AS c2_0, __pgt_x18.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
-       pg_temp.__pgt_d2 AS __pgt_x16,
+       pg_temp.__pgt_d2 AS __pgt_x18,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
-  GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x33,
-       LATERAL (SELECT COALESCE(sum(__pgt_x36.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x36 WHERE (__pgt_x36.c4_0 = __pgt_s0.c0_0)) AS __pgt_x34
-  WHERE ((__pgt_x16.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x16.c2_1))
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x35 WHERE (__pgt_x35.c4_0 = __pgt_s0.c0_0))
-    AND ((__pgt_x33.c1 = 0) <> (__pgt_x33.c1 - __pgt_x34.dc = 0))
-    AND (NOT CASE WHEN (__pgt_x16.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+  GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x39,
+       (SELECT __pgt_x43.c4_0 AS k0, sum(__pgt_x43.__pgt_sign) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x43 GROUP BY 1) AS __pgt_x40
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+    AND ((__pgt_x18.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x18.c2_1))
+    AND __pgt_x40.k0 = __pgt_s0.c0_0
+    AND ((__pgt_x39.c1 = 0) <> (__pgt_x39.c1 - __pgt_x40.dc = 0))
+    AND (NOT CASE WHEN (__pgt_x18.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
-SELECT ((-__pgt_s2.__pgt_sign) * (CASE WHEN __pgt_x37.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT ((-__pgt_s2.__pgt_sign) * (CASE WHEN __pgt_x44.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d2 AS __pgt_s2,
        "public"."orders" AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0."note"
-  GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note")) AS __pgt_x37,
-       LATERAL (SELECT COALESCE(sum(__pgt_x40.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x40 WHERE (__pgt_x40.c4_0 = __pgt_s0."note")) AS __pgt_x38
-  WHERE ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x39 WHERE (__pgt_x39.c4_0 = __pgt_s0."note"))
-    AND ((__pgt_x37.c1 = 0) <> (__pgt_x37.c1 - __pgt_x38.dc = 0))
+  GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note")) AS __pgt_x44,
+       (SELECT __pgt_x48.c4_0 AS k0, sum(__pgt_x48.__pgt_sign) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x48 GROUP BY 1) AS __pgt_x45
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+    AND ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
+    AND __pgt_x45.k0 = __pgt_s0."note"
+    AND ((__pgt_x44.c1 = 0) <> (__pgt_x44.c1 - __pgt_x45.dc = 0))
     AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x41.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x49.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
-  GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x41,
-       LATERAL (SELECT COALESCE(sum(__pgt_x44.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x44 WHERE (__pgt_x44.c4_0 = __pgt_s0.c0_0)) AS __pgt_x42
-  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+  GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x49,
+       (SELECT __pgt_x53.c4_0 AS k0, sum(__pgt_x53.__pgt_sign) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x53 GROUP BY 1) AS __pgt_x50
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2")))
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x43 WHERE (__pgt_x43.c4_0 = __pgt_s0.c0_0))
-    AND ((__pgt_x41.c1 = 0) <> (__pgt_x41.c1 - __pgt_x42.dc = 0))
+    AND __pgt_x50.k0 = __pgt_s0.c0_0
+    AND ((__pgt_x49.c1 = 0) <> (__pgt_x49.c1 - __pgt_x50.dc = 0))
     AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
-SELECT ((-(CASE WHEN __pgt_x17.c1 = 0 THEN 1 ELSE -1 END)) * (CASE WHEN __pgt_x45.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT ((-(CASE WHEN __pgt_x19.c1 = 0 THEN 1 ELSE -1 END)) * (CASE WHEN __pgt_x54.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM "public"."orders" AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0."note"
     AND __pgt_s1."n" = __pgt_s0."customer"
-  GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))) AS __pgt_x17,
-       LATERAL (SELECT COALESCE(sum(__pgt_x20.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x20 WHERE ((__pgt_x20.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x20.c2_1))) AS __pgt_x18,
+  GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))) AS __pgt_x19,
+       (SELECT __pgt_x23.c2_0 AS k0, __pgt_x23.c2_1 AS k1, sum(__pgt_x23.__pgt_sign) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x23 GROUP BY 1, 2) AS __pgt_x20,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0."note"
-  GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note")) AS __pgt_x45,
-       LATERAL (SELECT COALESCE(sum(__pgt_x48.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x48 WHERE (__pgt_x48.c4_0 = __pgt_s0."note")) AS __pgt_x46
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x19 WHERE ((__pgt_x19.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_x19.c2_1)))
-    AND ((__pgt_x17.c1 = 0) <> (__pgt_x17.c1 - __pgt_x18.dc = 0))
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x47 WHERE (__pgt_x47.c4_0 = __pgt_s0."note"))
-    AND ((__pgt_x45.c1 = 0) <> (__pgt_x45.c1 - __pgt_x46.dc = 0))
+  GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note")) AS __pgt_x54,
+       (SELECT __pgt_x58.c4_0 AS k0, sum(__pgt_x58.__pgt_sign) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x58 GROUP BY 1) AS __pgt_x55
+  WHERE __pgt_x20.k0 = __pgt_s0."note"
+    AND __pgt_s0."customer" = __pgt_x20.k1
+    AND ((__pgt_x19.c1 = 0) <> (__pgt_x19.c1 - __pgt_x20.dc = 0))
+    AND __pgt_x55.k0 = __pgt_s0."note"
+    AND ((__pgt_x54.c1 = 0) <> (__pgt_x54.c1 - __pgt_x55.dc = 0))
     AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT ((-((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x21.c1 = 0 THEN 1 ELSE -1 END))) * (CASE WHEN __pgt_x49.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT ((-((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x24.c1 = 0 THEN 1 ELSE -1 END))) * (CASE WHEN __pgt_x59.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
-  GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))) AS __pgt_x21,
-       LATERAL (SELECT COALESCE(sum(__pgt_x24.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x24 WHERE ((__pgt_x24.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x24.c2_1))) AS __pgt_x22,
+  GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))) AS __pgt_x24,
+       (SELECT __pgt_x28.c2_0 AS k0, __pgt_x28.c2_1 AS k1, sum(__pgt_x28.__pgt_sign) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x28 GROUP BY 1, 2) AS __pgt_x25,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
-  GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x49,
-       LATERAL (SELECT COALESCE(sum(__pgt_x52.__pgt_sign), 0) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x52 WHERE (__pgt_x52.c4_0 = __pgt_s0.c0_0)) AS __pgt_x50
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2 AS __pgt_x23 WHERE ((__pgt_x23.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x23.c2_1)))
-    AND ((__pgt_x21.c1 = 0) <> (__pgt_x21.c1 - __pgt_x22.dc = 0))
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4 AS __pgt_x51 WHERE (__pgt_x51.c4_0 = __pgt_s0.c0_0))
-    AND ((__pgt_x49.c1 = 0) <> (__pgt_x49.c1 - __pgt_x50.dc = 0))
+  GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x59,
+       (SELECT __pgt_x63.c4_0 AS k0, sum(__pgt_x63.__pgt_sign) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x63 GROUP BY 1) AS __pgt_x60
+  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
+    AND __pgt_x25.k0 = __pgt_s0.c0_0
+    AND __pgt_s0.c0_1 = __pgt_x25.k1
+    AND ((__pgt_x24.c1 = 0) <> (__pgt_x24.c1 - __pgt_x25.dc = 0))
+    AND __pgt_x60.k0 = __pgt_s0.c0_0
+    AND ((__pgt_x59.c1 = 0) <> (__pgt_x59.c1 - __pgt_x60.dc = 0))
     AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 ),
