@@ -49,6 +49,9 @@ const CASES: OracleCase[] = [
   { name: "s_nonequi_not", query: "SELECT l.id FROM l WHERE NOT EXISTS (SELECT 1 FROM r WHERE r.k IS NOT DISTINCT FROM l.k AND r.id <> l.id)", columns: ["id"] },
   { name: "s_nonequi_scalar", query: "SELECT l.id, (SELECT count(*) FROM kl WHERE kl.x < l.v) AS below FROM l", columns: ["id", "below"] },
   { name: "s_self_q21", query: "SELECT a.id FROM r AS a WHERE EXISTS (SELECT 1 FROM r AS b WHERE b.k = a.k AND b.w <> a.w) AND NOT EXISTS (SELECT 1 FROM r AS c WHERE c.k = a.k AND c.w > a.w)", columns: ["id"] },
+  // `<>` with equalities, as the least and greatest value per key: NULLs on either side, the outer side first, in the select list.
+  { name: "s_apart_select", query: "SELECT l.id, EXISTS (SELECT 1 FROM r WHERE r.k = l.k AND l.v <> r.w) AS other FROM l", columns: ["id", "other"] },
+  { name: "s_apart_not", query: "SELECT a.id, a.w FROM r AS a WHERE NOT EXISTS (SELECT 1 FROM r AS b WHERE b.k = a.k AND b.w <> a.w AND b.id > 2)", columns: ["id", "w"] },
   { name: "s_grouped_where", query: "SELECT l.tag, count(*) AS n FROM l WHERE l.k NOT IN (SELECT k FROM kl WHERE k IS NOT NULL) GROUP BY l.tag", columns: ["tag", "n"] },
 ];
 

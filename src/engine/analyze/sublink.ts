@@ -24,9 +24,12 @@
  *   (SELECT e FROM S WHERE S.k = R.a AND p), not grouping  →  R ⟕ D ON D.k = R.a,
  *     D = SELECT k, any_value(e), count(*) FROM S WHERE p AND k IS NOT NULL GROUP BY k; the value
  *     is any_value's, and an outer row matching a count above 1 raises the subquery's error.
+ *   EXISTS correlated by equalities and one `S.b <> R.y` (TPC-H Q21)  →  R ⟕ D ON D.k = R.a,
+ *     D = SELECT k, min(b), max(b) FROM S WHERE p AND b IS NOT NULL GROUP BY k; EXISTS is
+ *     `R.y IS NOT NULL AND D.min IS NOT NULL AND (D.min <> R.y OR D.max <> R.y)` (existsApart).
  * Distinct keys must not compare equal to one outer value, or R's rows would be multiplied: an
  * equality between columns of different types (numeric = float compares as float) is not a key.
- * Such a correlation, and one other than equalities (`l2.k = l1.k AND l2.s <> l1.s`), is brought
+ * Such a correlation, and any other than these (`l2.k = l1.k AND l2.s > l1.s`), is brought
  * inside the subquery when it reads one table T of the enclosing query
  * (decorrelate): D is computed over T' ⋈ S, T' the distinct values of the columns
  * of T the conjuncts read, joined on those conjuncts; those columns are D's keys (matched with
@@ -218,6 +221,10 @@ export function bindSubqueryExpression(a: QueryAnalyzer, n: PNode, binder: Expre
   if (bound === null) return binder.fail(reason(a));
   const q = changetype<AnalyzedQuery>(bound);
   const firstRel = a.firstRel;
+  if (isExists) {
+    const apart = existsApart(a, q, firstRel);
+    if (apart !== null) return apart;
+  }
   const correlation = decorrelate(a, q, firstRel, tests);
   if (correlation === null) {
     return refuseSublink(a, binder, "a subquery correlated other than by equalities of columns of one type (inner = outer), "
@@ -366,6 +373,75 @@ export function bindGroupingLateral(a: QueryAnalyzer, q: AnalyzedQuery, firstRel
   // D has exactly one row, and the inner join keeps every outer row.)
   out.alwaysOne = !grouped && keys.length > 0;
   return out;
+}
+
+/**
+ * EXISTS over a subquery correlated by equalities and one `inner <> outer` (TPC-H Q21: another
+ * supplier's line item of the same order), as the least and greatest inner value per key instead
+ * of a join with the enclosing table (see decorrelate), whose delta reads a self-join of lineitem:
+ *   EXISTS (SELECT … FROM S WHERE S.k = R.a AND S.b <> R.y AND p)
+ *     ⟺ R.y IS NOT NULL AND D.lo IS NOT NULL AND (D.lo <> R.y OR D.hi <> R.y),
+ *   D = SELECT k, min(b) AS lo, max(b) AS hi FROM S WHERE p AND b IS NOT NULL GROUP BY k,
+ * left joined on k = a: some b differs from y exactly when not all of them equal it. `<>` is the
+ * negation of the ordering's equality over non-NULL values of one type, and a NULL y makes every
+ * `<>` NULL: EXISTS is false. Null (nothing bound) for any other subquery.
+ */
+function existsApart(a: QueryAnalyzer, q: AnalyzedQuery, firstRel: i32): Expr | null {
+  if (q.grouped || q.where === null) return null;
+  const found = apartCorrelation(a, q, firstRel);
+  if (found === null) return null;
+  const apart = changetype<Apart>(found);
+  const nk = apart.corr.inner.length;
+  const where = apart.corr.rest.concat([new NullTestExpr(apart.inner, false)]);
+  const rows = new SubqueryRows(changetype<Operator>(q.from), conjunctionOf(where), apart.corr.inner.concat([apart.inner]), a.scans);
+  const d = deriveResult(a, rows.extremes(nk));
+  attach(a, d, JoinType.Left, apart.corr, []);
+  const y = apart.outer;
+  const lo = new ColumnExpr(d.rel, d.columns[nk]);
+  const hi = new ColumnExpr(d.rel, d.columns[nk + 1]);
+  return new BoolExpr("AND", [new NullTestExpr(y, false), new NullTestExpr(lo, false),
+    new BoolExpr("OR", [differs(lo, y, apart.innerLeft), differs(hi, y, apart.innerLeft)])]);
+}
+
+/** `v <> y`, written in the order of the subquery's own `<>`. */
+function differs(v: Expr, y: Expr, innerLeft: bool): Expr {
+  return innerLeft ? new OperatorExpr("<>", v, y) : new OperatorExpr("<>", y, v);
+}
+
+/** A subquery's correlation by equalities (`corr`, at least one) and one `inner <> outer`, each between columns of one type. */
+class Apart {
+  constructor(public corr: Correlation, public inner: Expr, public outer: Expr, public innerLeft: bool) {}
+}
+
+/** Splits `q`'s WHERE as existsApart needs it; null for any other correlation. */
+function apartCorrelation(a: QueryAnalyzer, q: AnalyzedQuery, firstRel: i32): Apart | null {
+  const conjuncts = conjunctsOf(changetype<Expr>(q.where));
+  const rest: Expr[] = [];
+  let apart: Apart | null = null;
+  for (let i = 0; i < conjuncts.length; i++) {
+    const c = conjuncts[i];
+    if (c.kind == ExprKind.Operator && (c as OperatorExpr).operator == "<>" && (c as OperatorExpr).left !== null) {
+      const o = c as OperatorExpr;
+      const l = changetype<Expr>(o.left);
+      const innerLeft = readsOnlyInner(l, firstRel) && readsOnlyOuter(o.right, firstRel);
+      if (innerLeft || (readsOnlyOuter(l, firstRel) && readsOnlyInner(o.right, firstRel))) {
+        if (apart !== null) return null;
+        const inner = innerLeft ? l : o.right;
+        const outer = innerLeft ? o.right : l;
+        if (!sameEquality(a, inner, outer)) return null;
+        apart = new Apart(new Correlation(), inner, outer, innerLeft);
+        continue;
+      }
+    }
+    rest.push(c);
+  }
+  if (apart === null) return null;
+  const corr = splitCorrelation(conjunctionOf(rest), firstRel);
+  if (!corr.ok || corr.inner.length == 0) return null;
+  for (let i = 0; i < corr.inner.length; i++) if (!sameEquality(a, corr.inner[i], corr.outer[i])) return null;
+  const found = changetype<Apart>(apart);
+  found.corr = corr;
+  return found;
 }
 
 /**
@@ -566,6 +642,23 @@ class SubqueryRows {
     for (let i = 0; i < width; i++) firsts.push(canonicalSql(q.outputs[i].expr));
     for (let i = 0; i < q.groupKeys.length; i++) if (!firsts.includes(canonicalSql(q.groupKeys[i]))) return null;
     return d;
+  }
+
+  /** The first `keys` expressions, grouped, and the least and greatest value of the next one (existsApart). */
+  extremes(keys: i32): AnalyzedQuery {
+    const q = this.query();
+    for (let i = 0; i < keys; i++) {
+      q.outputs.push(new OutputColumn("k" + (i + 1).toString(), this.exprs[i]));
+      q.groupKeys.push(this.exprs[i]);
+    }
+    const v = this.exprs[keys];
+    const lo = new AggregateExpr(AggregateFunc.Min, v, 0, new AggregateCall("min", true, [v], false, false, [], false, false, null));
+    const hi = new AggregateExpr(AggregateFunc.Max, v, 1, new AggregateCall("max", true, [v], false, false, [], false, false, null));
+    q.aggregates.push(lo);
+    q.aggregates.push(hi);
+    q.outputs.push(new OutputColumn("lo", lo));
+    q.outputs.push(new OutputColumn("hi", hi));
+    return q;
   }
 
   /** SELECT DISTINCT of the first `width` (> 0) expressions; `marker`: and a column `true` (grouped by them). */
