@@ -267,7 +267,9 @@ export class JoinCompiler {
    * lineitem, in each of dozens of terms). Anything else is its state.
    */
   private probed(op: Operator, outer: ColumnMap, condition: Expr | null): Piece {
-    if (condition === null || op.kind != OperatorKind.Scan || !isDerived(op as ScanOperator)) return this.state(op);
+    if (condition === null) return this.state(op);
+    if (op.kind != OperatorKind.Scan) return this.keyed(op, condition);
+    if (!isDerived(op as ScanOperator)) return this.state(op);
     const d = changetype<DerivedOperator>(op);
     if (d.branches.length != 1 || (d.branches[0].kind != OperatorKind.Aggregate && d.branches[0].kind != OperatorKind.Distinct)) return this.state(op);
     const groupKeys = groupKeyColumns(d);
@@ -294,6 +296,24 @@ export class JoinCompiler {
     if (keys.length == 0) return this.state(op);
     const alias = scanAlias(d);
     return new Piece("LATERAL (" + this.derivedState(d, keys, values) + ") AS " + alias, [], "1", scanColumns(d, alias));
+  }
+
+  /**
+   * X₁ of the join tree `op`, whose rows a term restricts by `condition` (joined to a delta or to
+   * a grouped one): a grouping relation inside it joined on its keys to the scans the condition
+   * reads is probed row by row (probedRight), not computed whole (TPC-H Q21: per order, the least
+   * and greatest supplier over all of lineitem, in every term that joins a change of the other).
+   */
+  private keyed(op: Operator, condition: Expr): Piece {
+    const mine = scansOf(op);
+    const rels = relsOf(condition);
+    const keyRels: i32[] = [];
+    for (let i = 0; i < mine.length; i++) if (rels.includes(mine[i].rel)) keyRels.push(mine[i].rel);
+    const saved = this.keyRels;
+    this.keyRels = keyRels;
+    const state = this.state(op);
+    this.keyRels = saved;
+    return state;
   }
 
   /**
@@ -453,7 +473,7 @@ export class JoinCompiler {
     }
     // P₀ rows whose match status changed: P₀ = P₁ ⊎ −ΔP, restricted to rows ΔN matches.
     const dn = this.deltaCte(nullable);
-    const pieces: Piece[] = [this.state(preserved)];
+    const pieces: Piece[] = [condition === null ? this.state(preserved) : this.keyed(preserved, changetype<Expr>(condition))];
     for (let i = 0; i < deltas.length; i++) {
       const t = deltas[i];
       pieces.push(new Piece(t.from, t.where, negate(t.sign), t.cols, t.small).needing(t.needs));

@@ -473,8 +473,10 @@ UNION ALL
 /*pgt:term needs=*/
 SELECT __pgt_s4.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, __pgt_s4.c4_0 AS c4_0, __pgt_s4.c4_1 AS c4_1, __pgt_s4.c4_2 AS c4_2
   FROM pg_temp.__pgt_d4 AS __pgt_s4,
-       ("public"."orders" AS __pgt_s0 LEFT JOIN (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+       ("public"."orders" AS __pgt_s0 LEFT JOIN LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0."note"
+    AND __pgt_s1."n" = __pgt_s0."customer"
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 ON ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2")))
   WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
     AND (__pgt_s4.c4_0 = __pgt_s0."note")
@@ -582,8 +584,10 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x24.c1 = 0 THEN 1 ELSE -1 END)
 UNION ALL
 /*pgt:term needs=*/
 SELECT (CASE WHEN __pgt_x29.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
-  FROM ("public"."orders" AS __pgt_s0 LEFT JOIN (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+  FROM ("public"."orders" AS __pgt_s0 LEFT JOIN LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
+  WHERE __pgt_s1."kind" = __pgt_s0."note"
+    AND __pgt_s1."n" = __pgt_s0."customer"
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 ON ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2"))),
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
