@@ -419,63 +419,14 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
     const fresh: string[] = [];
     for (let i = 0; i < full.length; i++) fresh.push(full[i] + " AS __pgt_f" + i.toString());
     if (layout.having !== null) fresh.push(renderExpr(changetype<Expr>(layout.having), src) + " AS __pgt_fhaving");
-    const where: string[] = ["r.__pgt_rescan"];
-    for (let i = 0; i < input.fullConditions.length; i++) where.push(input.fullConditions[i]);
-    const n = layout.keys.length;
-    for (let k = 0; k < n; k++) {
-      const key = "r.__pgt_key_" + (k + 1).toString();
-      const match = "(" + keysFull[k] + " = " + key + " OR (" + keysFull[k] + " IS NULL AND " + key + " IS NULL))";
-      // A grouping set that aggregates over this key reads every value of it.
-      where.push(sets === null ? match : "((r.__pgt_gs & " + (1 << (n - 1 - k)).toString() + ") <> 0 OR " + match + ")");
-    }
-    let recompute = "SELECT " + fresh.join(",\n           ") + "\n      FROM " + input.fullFrom + "\n      WHERE " + where.join("\n        AND ")
-      + groupBy.replace("\n  ", "\n      ");
-    if (sets !== null) {
-      // Every set's groups come out of it: keep the one this row stands for.
-      const pick: string[] = ["g.__pgt_f" + plan.columns.indexOf("__pgt_gs").toString() + " = r.__pgt_gs"];
-      if (layout.copies !== null) pick.push("g.__pgt_f" + plan.columns.indexOf("__pgt_copy").toString() + " = r.__pgt_copy");
-      for (let k = 0; k < n; k++) {
-        pick.push("g.__pgt_f" + plan.columns.indexOf(layout.keyColumns[k]).toString() + " IS NOT DISTINCT FROM r.__pgt_key_" + (k + 1).toString());
-      }
-      recompute = "SELECT g.* FROM (" + recompute + ") AS g\n      WHERE " + pick.join(" AND ");
-    }
     withSql += ",\n__pgt_r AS MATERIALIZED (\n  SELECT d.*, " + rescan + " AS __pgt_rescan\n  FROM __pgt_d AS d LEFT JOIN " + storage + " AS st\n    ON "
       + on.join(" AND ") + "\n),\n";
+    const groupByHere = groupBy.replace("\n  ", "\n      ");
     let ordered = false;
     for (let i = 0; i < layout.aggregates.length && !ordered; i++) ordered = orderSensitive(layout.aggregates[i].call, layout.keyTexts, scans);
-    if (sets === null && n > 0 && !ordered) {
-      // All flagged groups in one grouped query, restricted to their keys (a semi-join the planner
-      // may run as index probes or one hashed scan), joined back by row id and key: a LATERAL
-      // recompute per group scans the input once per group where no index serves the key (TPC-H
-      // Q16: 300 groups, each a scan of part). Not where an aggregate depends on the order of its
-      // rows (a float sum): the recompute must read a group's rows in the order the query does,
-      // and a grouped batch may sort them.
-      const flagged = "FROM __pgt_r AS r WHERE r.__pgt_rescan";
-      const conditions = input.fullConditions.length > 0 ? input.fullConditions.join("\n        AND ") + "\n        AND " : "";
-      const notNull: string[] = [];
-      const anyNull: string[] = [];
-      const same: string[] = [];
-      const back: string[] = ["f.__pgt_fid = r.__pgt_row_id"];
-      const names: string[] = [];
-      for (let k = 0; k < n; k++) {
-        const key = "r.__pgt_key_" + (k + 1).toString();
-        names.push(key);
-        notNull.push(keysFull[k] + " IS NOT NULL");
-        anyNull.push(key + " IS NULL");
-        same.push(key + " IS NOT DISTINCT FROM " + keysFull[k]);
-        back.push("f.__pgt_f" + plan.columns.indexOf(layout.keyColumns[k]).toString() + " IS NOT DISTINCT FROM " + key);
-      }
-      const select = "SELECT " + fresh.join(",\n           ") + ",\n           " + rowIdOf(keysFull.slice(0, n), casts) + " AS __pgt_fid\n      FROM " + input.fullFrom
-        + "\n      WHERE " + conditions;
-      const grouped = groupBy.replace("\n  ", "\n      ");
-      // Keys without NULLs by `=` (indexable); a key with a NULL part by IS NOT DISTINCT FROM, only when some flagged key has one.
-      withSql += "__pgt_f AS (\n    " + select + "(" + keysFull.slice(0, n).join(", ") + ") IN (SELECT " + names.join(", ") + " " + flagged + ")" + grouped
-        + "\n    UNION ALL\n    " + select + "NOT (" + notNull.join(" AND ") + ")\n        AND EXISTS (SELECT 1 " + flagged + " AND (" + anyNull.join(" OR ") + "))"
-        + "\n        AND EXISTS (SELECT 1 " + flagged + " AND " + same.join(" AND ") + ")" + grouped
-        + "\n),\n__pgt_u AS (\n  SELECT r.*, f.*\n  FROM __pgt_r AS r LEFT JOIN __pgt_f AS f ON r.__pgt_rescan AND " + back.join(" AND ") + "\n)";
-    } else {
-      withSql += "__pgt_u AS (\n  SELECT r.*, f.*\n  FROM __pgt_r AS r LEFT JOIN LATERAL (\n    " + recompute + ") AS f ON true\n)";
-    }
+    withSql += sets === null && layout.keys.length > 0 && !ordered
+      ? batchedRecompute(layout, plan.columns, fresh, keysFull, casts, input, groupByHere)
+      : perGroupRecompute(layout, plan.columns, fresh, keysFull, input, groupByHere);
     source = "__pgt_u";
     const count = "d.__pgt_f" + plan.columns.indexOf("__pgt_count").toString();
     const gone: string[] = [];
@@ -509,6 +460,67 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
  * " AND <gs> <> <mask>" when the grouping sets include the empty set: like an aggregate without
  * GROUP BY, its one row exists even when no input row is left.
  */
+/**
+ * `__pgt_u`: each row of `__pgt_r` with, where flagged (`__pgt_rescan`), its group recomputed
+ * (`fresh`, the columns `columns` as `__pgt_f<i>`), all in one grouped query restricted to the
+ * flagged keys (a semi-join the planner may run as index probes or one hashed scan) and joined
+ * back by row id and key. A LATERAL recompute per group would scan the input once per group
+ * where no index serves the key (TPC-H Q16: 300 groups, each a scan of part). Keys without NULLs
+ * are matched by `=` (indexable), a key with a NULL part by IS NOT DISTINCT FROM, only when some
+ * flagged key has one. Not for an aggregate that depends on the order of its rows (a float sum):
+ * the recompute must read a group's rows in the order the query does, and a batch may sort them.
+ */
+function batchedRecompute(layout: GroupLayout, columns: string[], fresh: string[], keysFull: string[], casts: string[],
+  input: InputRelation, groupBy: string): string {
+  const n = layout.keys.length;
+  const flagged = "FROM __pgt_r AS r WHERE r.__pgt_rescan";
+  const conditions = input.fullConditions.length > 0 ? input.fullConditions.join("\n        AND ") + "\n        AND " : "";
+  const notNull: string[] = [];
+  const anyNull: string[] = [];
+  const same: string[] = [];
+  const back: string[] = ["f.__pgt_fid = r.__pgt_row_id"];
+  const names: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const key = "r.__pgt_key_" + (k + 1).toString();
+    names.push(key);
+    notNull.push(keysFull[k] + " IS NOT NULL");
+    anyNull.push(key + " IS NULL");
+    same.push(key + " IS NOT DISTINCT FROM " + keysFull[k]);
+    back.push("f.__pgt_f" + columns.indexOf(layout.keyColumns[k]).toString() + " IS NOT DISTINCT FROM " + key);
+  }
+  const select = "SELECT " + fresh.join(",\n           ") + ",\n           " + rowIdOf(keysFull.slice(0, n), casts) + " AS __pgt_fid\n      FROM "
+    + input.fullFrom + "\n      WHERE " + conditions;
+  return "__pgt_f AS (\n    " + select + "(" + keysFull.slice(0, n).join(", ") + ") IN (SELECT " + names.join(", ") + " " + flagged + ")" + groupBy
+    + "\n    UNION ALL\n    " + select + "NOT (" + notNull.join(" AND ") + ")\n        AND EXISTS (SELECT 1 " + flagged + " AND (" + anyNull.join(" OR ") + "))"
+    + "\n        AND EXISTS (SELECT 1 " + flagged + " AND " + same.join(" AND ") + ")" + groupBy
+    + "\n),\n__pgt_u AS (\n  SELECT r.*, f.*\n  FROM __pgt_r AS r LEFT JOIN __pgt_f AS f ON r.__pgt_rescan AND " + back.join(" AND ") + "\n)";
+}
+
+/** `__pgt_u` as batchedRecompute's, each flagged group recomputed by a LATERAL subquery of its own; with GROUPING SETS, the set's row it stands for. */
+function perGroupRecompute(layout: GroupLayout, columns: string[], fresh: string[], keysFull: string[], input: InputRelation, groupBy: string): string {
+  const sets = layout.sets;
+  const where: string[] = ["r.__pgt_rescan"];
+  for (let i = 0; i < input.fullConditions.length; i++) where.push(input.fullConditions[i]);
+  const n = layout.keys.length;
+  for (let k = 0; k < n; k++) {
+    const key = "r.__pgt_key_" + (k + 1).toString();
+    const match = "(" + keysFull[k] + " = " + key + " OR (" + keysFull[k] + " IS NULL AND " + key + " IS NULL))";
+    // A grouping set that aggregates over this key reads every value of it.
+    where.push(sets === null ? match : "((r.__pgt_gs & " + (1 << (n - 1 - k)).toString() + ") <> 0 OR " + match + ")");
+  }
+  let recompute = "SELECT " + fresh.join(",\n           ") + "\n      FROM " + input.fullFrom + "\n      WHERE " + where.join("\n        AND ") + groupBy;
+  if (sets !== null) {
+    // Every set's groups come out of it: keep the one this row stands for.
+    const pick: string[] = ["g.__pgt_f" + columns.indexOf("__pgt_gs").toString() + " = r.__pgt_gs"];
+    if (layout.copies !== null) pick.push("g.__pgt_f" + columns.indexOf("__pgt_copy").toString() + " = r.__pgt_copy");
+    for (let k = 0; k < n; k++) {
+      pick.push("g.__pgt_f" + columns.indexOf(layout.keyColumns[k]).toString() + " IS NOT DISTINCT FROM r.__pgt_key_" + (k + 1).toString());
+    }
+    recompute = "SELECT g.* FROM (" + recompute + ") AS g\n      WHERE " + pick.join(" AND ");
+  }
+  return "__pgt_u AS (\n  SELECT r.*, f.*\n  FROM __pgt_r AS r LEFT JOIN LATERAL (\n    " + recompute + ") AS f ON true\n)";
+}
+
 function keepsEmptySet(layout: GroupLayout, gs: string): string {
   const sets = layout.sets;
   if (sets === null) return "";

@@ -17,7 +17,8 @@
  *          Δ(L ▷ R) = ΔL ▷ R₁ ⊎ (L₀ ▷ R₁ − L₀ ▷ R₀). The second part concerns only rows of
  *          L₀ = L₁ ⊎ −ΔL that some row of ΔR matches (no other row's matches changed): with
  *          c₁ = its matches in R₁ and c₀ = c₁ − Σ sign of its matches in ΔR, it gains its padded
- *          row when c₀ > 0 = c₁ and loses it when c₀ = 0 < c₁.
+ *          row when c₀ > 0 = c₁ and loses it when c₀ = 0 < c₁. Under an equi-join ΔR's signs are
+ *          summed per join key once (groupedDelta), not per row of L.
  * Right:   the mirror of Left. Full: the inner part and both padded parts.
  *
  * Row identity: the delta is a multiset of whole rows (duplicates, NULLs and keyless sources
@@ -151,9 +152,10 @@ export class JoinCompiler {
   private conditionColumns: string[] = [];
 
   /**
-   * While rendering the state of a derived relation's input that its delta reads only for some
-   * groups (see relation): the scans its grouping keys read. A grouping relation joined to those
-   * scans on its own keys is then probed row by row (see state).
+   * While rendering a state whose rows are read only for some keys — a derived relation's input
+   * for its affected groups (see relation), a term's other side (see keyed) — the scans those keys
+   * read. A grouping relation joined to those scans on its own keys is then probed row by row
+   * (see probedRight).
    */
   private keyRels: i32[] = [];
 
@@ -309,6 +311,11 @@ export class JoinCompiler {
     const rels = relsOf(condition);
     const keyRels: i32[] = [];
     for (let i = 0; i < mine.length; i++) if (rels.includes(mine[i].rel)) keyRels.push(mine[i].rel);
+    return this.stateFor(op, keyRels);
+  }
+
+  /** X₁ of `op`, read only for keys over scans `keyRels` (see keyRels). */
+  private stateFor(op: Operator, keyRels: i32[]): Piece {
     const saved = this.keyRels;
     this.keyRels = keyRels;
     const state = this.state(op);
@@ -663,16 +670,17 @@ export class JoinCompiler {
     return out;
   }
 
-  /** The relation `input` under this compiler's scans: its delta (with the statements it needs) and its current state. */
+  /**
+   * The relation `input` under this compiler's scans: its delta (with the statements it needs) and
+   * its current state, read only for keys over scans `keyRels` when there are some (see keyRels).
+   */
   relation(input: Operator, keyRels: i32[] = []): InputRelation {
     if (this.tables) {
       pushDownRestrictions(input, this);
       this.noteConditions(input);
     }
     const out = new InputRelation();
-    this.keyRels = keyRels;
-    const state = this.state(input);
-    this.keyRels = [];
+    const state = this.stateFor(input, keyRels);
     out.fullFrom = state.from;
     out.fullConditions = state.where;
     out.fullContext = state.cols;
