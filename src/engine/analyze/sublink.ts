@@ -403,6 +403,10 @@ function existsApart(a: QueryAnalyzer, q: AnalyzedQuery, firstRel: i32): Expr | 
     new BoolExpr("OR", [differs(lo, y, apart.innerLeft), differs(hi, y, apart.innerLeft)])]);
 }
 
+/** Type families (see columnType) with built-in min and max ordered as their `=` compares: existsApart's `<>`. Not boolean, uuid, bytea, ... */
+const WITH_EXTREMES = ["integer", "text", "numeric", "real", "double precision", "date", "timestamp without time zone",
+  "timestamp with time zone", "time without time zone", "time with time zone", "interval", "money", "oid", "inet"];
+
 /** `v <> y`, written in the order of the subquery's own `<>`. */
 function differs(v: Expr, y: Expr, innerLeft: bool): Expr {
   return innerLeft ? new OperatorExpr("<>", v, y) : new OperatorExpr("<>", y, v);
@@ -428,7 +432,7 @@ function apartCorrelation(a: QueryAnalyzer, q: AnalyzedQuery, firstRel: i32): Ap
         if (apart !== null) return null;
         const inner = innerLeft ? l : o.right;
         const outer = innerLeft ? o.right : l;
-        if (!sameEquality(a, inner, outer)) return null;
+        if (!sameEquality(a, inner, outer) || !WITH_EXTREMES.includes(columnType(a, inner))) return null;
         apart = new Apart(new Correlation(), inner, outer, innerLeft);
         continue;
       }

@@ -190,7 +190,6 @@ WITH __pgt_w AS (
 /*pgt:term needs=16390*/
 SELECT __pgt_s1.__pgt_sign AS __pgt_sign, __pgt_s1.c1_0 AS c1_0
   FROM pg_temp.__pgt_d1 AS __pgt_s1
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d1)
 /*pgt:end*/
 ),
 __pgt_k AS (SELECT DISTINCT w.c1_0 AS __pgt_k1 FROM __pgt_w AS w),
@@ -226,16 +225,14 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s1."kind") AS __pgt_s2
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND (__pgt_s2."o1" = __pgt_s0.c0_0)
+  WHERE (__pgt_s2."o1" = __pgt_s0.c0_0)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
 SELECT (-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_x1.c2_0 AS c2_0, __pgt_x1.c2_1 AS c2_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d2 AS __pgt_x1
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+  WHERE (SELECT true FROM pg_temp.__pgt_d2 LIMIT 1)
     AND (__pgt_x1.c2_0 = __pgt_s0.c0_0)
 /*pgt:end*/
 UNION ALL
@@ -243,15 +240,14 @@ UNION ALL
 SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."id" AS c0_1, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1
   FROM pg_temp.__pgt_d2 AS __pgt_s2,
        "public"."orders" AS __pgt_s0
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+  WHERE (SELECT true FROM pg_temp.__pgt_d2 LIMIT 1)
     AND (__pgt_s2.c2_0 = __pgt_s0."note")
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
+  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s1."kind") AS __pgt_s2 WHERE (__pgt_s2."o1" = __pgt_s0.c0_0))
@@ -277,8 +273,7 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 END))
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s1."kind") AS __pgt_s2 WHERE (__pgt_s2."o1" = __pgt_s0.c0_0)) AS __pgt_x7,
        (SELECT __pgt_x11.c2_0 AS k0, sum(__pgt_x11.__pgt_sign) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x11 GROUP BY 1) AS __pgt_x8
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND __pgt_x8.k0 = __pgt_s0.c0_0
+  WHERE __pgt_x8.k0 = __pgt_s0.c0_0
     AND ((__pgt_x7.c1 = 0) <> (__pgt_x7.c1 - __pgt_x8.dc = 0))
 /*pgt:end*/
 ),

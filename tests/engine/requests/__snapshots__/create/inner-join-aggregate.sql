@@ -205,8 +205,7 @@ WITH __pgt_w AS (
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s1."n" AS c1_0, __pgt_s1."kind" AS c1_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        "public"."events" AS __pgt_s1
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND (__pgt_s1."n" = __pgt_s0.c0_0)
+  WHERE (__pgt_s1."n" = __pgt_s0.c0_0)
     AND (__pgt_s0.c0_1 > 0)
 /*pgt:end*/
 UNION ALL
@@ -214,9 +213,7 @@ UNION ALL
 SELECT (-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x1.c1_0 AS c1_0, __pgt_x1.c1_1 AS c1_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d1 AS __pgt_x1
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d1)
-    AND (__pgt_x1.c1_0 = __pgt_s0.c0_0)
+  WHERE (__pgt_x1.c1_0 = __pgt_s0.c0_0)
     AND (__pgt_s0.c0_1 > 0)
 /*pgt:end*/
 UNION ALL
@@ -224,8 +221,7 @@ UNION ALL
 SELECT __pgt_s1.__pgt_sign AS __pgt_sign, __pgt_s0."customer" AS c0_0, __pgt_s0."amount" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s1.c1_0 AS c1_0, __pgt_s1.c1_1 AS c1_1
   FROM pg_temp.__pgt_d1 AS __pgt_s1,
        "public"."orders" AS __pgt_s0
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d1)
-    AND (__pgt_s1.c1_0 = __pgt_s0."customer")
+  WHERE (__pgt_s1.c1_0 = __pgt_s0."customer")
     AND (__pgt_s0."amount" > 0)
 /*pgt:end*/
 ),

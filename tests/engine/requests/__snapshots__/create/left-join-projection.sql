@@ -188,32 +188,27 @@ WITH __pgt_w AS (
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s1."n" AS c1_0, __pgt_s1."kind" AS c1_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        "public"."events" AS __pgt_s1
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND (__pgt_s1."n" = __pgt_s0.c0_0)
+  WHERE (__pgt_s1."n" = __pgt_s0.c0_0)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384,16390*/
 SELECT (-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x1.c1_0 AS c1_0, __pgt_x1.c1_1 AS c1_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d1 AS __pgt_x1
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d1)
-    AND (__pgt_x1.c1_0 = __pgt_s0.c0_0)
+  WHERE (__pgt_x1.c1_0 = __pgt_s0.c0_0)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16390*/
 SELECT __pgt_s1.__pgt_sign AS __pgt_sign, __pgt_s0."customer" AS c0_0, __pgt_s0."id" AS c0_1, __pgt_s0."note" AS c0_2, __pgt_s1.c1_0 AS c1_0, __pgt_s1.c1_1 AS c1_1
   FROM pg_temp.__pgt_d1 AS __pgt_s1,
        "public"."orders" AS __pgt_s0
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d1)
-    AND (__pgt_s1.c1_0 = __pgt_s0."customer")
+  WHERE (__pgt_s1.c1_0 = __pgt_s0."customer")
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, NULL::bigint AS c1_0, NULL::text AS c1_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND NOT EXISTS (SELECT 1 FROM "public"."events" AS __pgt_s1 WHERE (__pgt_s1."n" = __pgt_s0.c0_0))
+  WHERE NOT EXISTS (SELECT 1 FROM "public"."events" AS __pgt_s1 WHERE (__pgt_s1."n" = __pgt_s0.c0_0))
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16390*/
@@ -230,8 +225,7 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 END))
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM "public"."events" AS __pgt_s1 WHERE (__pgt_s1."n" = __pgt_s0.c0_0)) AS __pgt_x7,
        (SELECT __pgt_x11.c1_0 AS k0, sum(__pgt_x11.__pgt_sign) AS dc FROM pg_temp.__pgt_d1 AS __pgt_x11 GROUP BY 1) AS __pgt_x8
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND __pgt_x8.k0 = __pgt_s0.c0_0
+  WHERE __pgt_x8.k0 = __pgt_s0.c0_0
     AND ((__pgt_x7.c1 = 0) <> (__pgt_x7.c1 - __pgt_x8.dc = 0))
 /*pgt:end*/
 ),

@@ -198,7 +198,6 @@ WITH __pgt_w AS (
 /*pgt:term needs=16390*/
 SELECT __pgt_s1.__pgt_sign AS __pgt_sign, __pgt_s1.c1_0 AS c1_0, __pgt_s1.c1_1 AS c1_1
   FROM pg_temp.__pgt_d1 AS __pgt_s1
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d1)
 /*pgt:end*/
 ),
 __pgt_k AS (SELECT DISTINCT w.c1_0 AS __pgt_k1, w.c1_1 AS __pgt_k2 FROM __pgt_w AS w),
@@ -243,7 +242,6 @@ WITH __pgt_w AS (
 /*pgt:term needs=16390*/
 SELECT __pgt_s3.__pgt_sign AS __pgt_sign, __pgt_s3.c3_0 AS c3_0, __pgt_s3.c3_1 AS c3_1
   FROM pg_temp.__pgt_d3 AS __pgt_s3
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d3)
 /*pgt:end*/
 ),
 __pgt_k AS (SELECT DISTINCT w.c3_0 AS __pgt_k1 FROM __pgt_w AS w),
@@ -284,8 +282,7 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
+  WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
     AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
@@ -299,9 +296,8 @@ SELECT (-(__pgt_s0.__pgt_sign * __pgt_x12.__pgt_sign)) AS __pgt_sign, __pgt_s0.c
     AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2,
        pg_temp.__pgt_d4 AS __pgt_x12
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
+  WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
+    AND (SELECT true FROM pg_temp.__pgt_d4 LIMIT 1)
     AND (__pgt_x12.c4_0 = __pgt_s0.c0_0)
     AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x12.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x12.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
@@ -314,8 +310,7 @@ SELECT (-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+  WHERE (SELECT true FROM pg_temp.__pgt_d2 LIMIT 1)
     AND ((__pgt_x1.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x1.c2_1))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
     AND (NOT CASE WHEN (__pgt_x1.c2_1 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
@@ -326,10 +321,9 @@ SELECT (-((-(__pgt_s0.__pgt_sign * __pgt_x1.__pgt_sign)) * __pgt_x13.__pgt_sign)
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d2 AS __pgt_x1,
        pg_temp.__pgt_d4 AS __pgt_x13
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+  WHERE (SELECT true FROM pg_temp.__pgt_d2 LIMIT 1)
     AND ((__pgt_x1.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x1.c2_1))
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
+    AND (SELECT true FROM pg_temp.__pgt_d4 LIMIT 1)
     AND (__pgt_x13.c4_0 = __pgt_s0.c0_0)
     AND (NOT CASE WHEN (__pgt_x1.c2_1 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x13.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x13.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
@@ -342,7 +336,7 @@ SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."cus
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0."note"
   GROUP BY __pgt_s3."kind") AS __pgt_s4
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+  WHERE (SELECT true FROM pg_temp.__pgt_d2 LIMIT 1)
     AND ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
     AND (__pgt_s4."o1" = __pgt_s0."note")
     AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
@@ -353,9 +347,9 @@ SELECT (-(__pgt_s2.__pgt_sign * __pgt_x14.__pgt_sign)) AS __pgt_sign, __pgt_s0."
   FROM pg_temp.__pgt_d2 AS __pgt_s2,
        "public"."orders" AS __pgt_s0,
        pg_temp.__pgt_d4 AS __pgt_x14
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+  WHERE (SELECT true FROM pg_temp.__pgt_d2 LIMIT 1)
     AND ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
+    AND (SELECT true FROM pg_temp.__pgt_d4 LIMIT 1)
     AND (__pgt_x14.c4_0 = __pgt_s0."note")
     AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x14.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_x14.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
@@ -367,8 +361,7 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
@@ -381,13 +374,12 @@ UNION ALL
 SELECT (-(__pgt_s0.__pgt_sign * __pgt_x15.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_x15.c4_0 AS c4_0, __pgt_x15.c4_1 AS c4_1, __pgt_x15.c4_2 AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d4 AS __pgt_x15
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2")))
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
+    AND (SELECT true FROM pg_temp.__pgt_d4 LIMIT 1)
     AND (__pgt_x15.c4_0 = __pgt_s0.c0_0)
     AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x15.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x15.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
@@ -425,7 +417,7 @@ SELECT (-((CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) * __pgt_x16.__pgt_sign)
   WHERE __pgt_x3.k0 = __pgt_s0."note"
     AND __pgt_s0."customer" = __pgt_x3.k1
     AND ((__pgt_x2.c1 = 0) <> (__pgt_x2.c1 - __pgt_x3.dc = 0))
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
+    AND (SELECT true FROM pg_temp.__pgt_d4 LIMIT 1)
     AND (__pgt_x16.c4_0 = __pgt_s0."note")
     AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x16.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_x16.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
@@ -443,8 +435,7 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 END))
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND __pgt_x8.k0 = __pgt_s0.c0_0
+  WHERE __pgt_x8.k0 = __pgt_s0.c0_0
     AND __pgt_s0.c0_1 = __pgt_x8.k1
     AND ((__pgt_x7.c1 = 0) <> (__pgt_x7.c1 - __pgt_x8.dc = 0))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
@@ -461,11 +452,10 @@ SELECT (-(((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 EN
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))) AS __pgt_x7,
        (SELECT __pgt_x11.c2_0 AS k0, __pgt_x11.c2_1 AS k1, sum(__pgt_x11.__pgt_sign) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x11 GROUP BY 1, 2) AS __pgt_x8,
        pg_temp.__pgt_d4 AS __pgt_x17
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND __pgt_x8.k0 = __pgt_s0.c0_0
+  WHERE __pgt_x8.k0 = __pgt_s0.c0_0
     AND __pgt_s0.c0_1 = __pgt_x8.k1
     AND ((__pgt_x7.c1 = 0) <> (__pgt_x7.c1 - __pgt_x8.dc = 0))
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
+    AND (SELECT true FROM pg_temp.__pgt_d4 LIMIT 1)
     AND (__pgt_x17.c4_0 = __pgt_s0.c0_0)
     AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x17.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x17.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
@@ -478,7 +468,7 @@ SELECT __pgt_s4.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."cus
   WHERE __pgt_s1."kind" = __pgt_s0."note"
     AND __pgt_s1."n" = __pgt_s0."customer"
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 ON ((__pgt_s2."o1" = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2."o2")))
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d4)
+  WHERE (SELECT true FROM pg_temp.__pgt_d4 LIMIT 1)
     AND (__pgt_s4.c4_0 = __pgt_s0."note")
     AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
@@ -491,8 +481,7 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
+  WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
     AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
@@ -504,8 +493,7 @@ UNION ALL
 SELECT (-(__pgt_s0.__pgt_sign * __pgt_x18.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x18.c2_0 AS c2_0, __pgt_x18.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d2 AS __pgt_x18
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+  WHERE (SELECT true FROM pg_temp.__pgt_d2 LIMIT 1)
     AND ((__pgt_x18.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x18.c2_1))
     AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
@@ -518,7 +506,7 @@ UNION ALL
 SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d2 AS __pgt_s2,
        "public"."orders" AS __pgt_s0
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+  WHERE (SELECT true FROM pg_temp.__pgt_d2 LIMIT 1)
     AND ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
     AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
@@ -530,8 +518,7 @@ UNION ALL
 /*pgt:term needs=16384*/
 SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
@@ -571,8 +558,7 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x24.c1 = 0 THEN 1 ELSE -1 END)
     AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))) AS __pgt_x24,
        (SELECT __pgt_x28.c2_0 AS k0, __pgt_x28.c2_1 AS k1, sum(__pgt_x28.__pgt_sign) AS dc FROM pg_temp.__pgt_d2 AS __pgt_x28 GROUP BY 1, 2) AS __pgt_x25
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND __pgt_x25.k0 = __pgt_s0.c0_0
+  WHERE __pgt_x25.k0 = __pgt_s0.c0_0
     AND __pgt_s0.c0_1 = __pgt_x25.k1
     AND ((__pgt_x24.c1 = 0) <> (__pgt_x24.c1 - __pgt_x25.dc = 0))
     AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
@@ -612,8 +598,7 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x34.c1 = 0 THEN 1 ELSE -1 END)
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x34,
        (SELECT __pgt_x38.c4_0 AS k0, sum(__pgt_x38.__pgt_sign) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x38 GROUP BY 1) AS __pgt_x35
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
+  WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
     AND __pgt_x35.k0 = __pgt_s0.c0_0
     AND ((__pgt_x34.c1 = 0) <> (__pgt_x34.c1 - __pgt_x35.dc = 0))
     AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
@@ -628,8 +613,7 @@ SELECT ((-(-(__pgt_s0.__pgt_sign * __pgt_x18.__pgt_sign))) * (CASE WHEN __pgt_x3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x39,
        (SELECT __pgt_x43.c4_0 AS k0, sum(__pgt_x43.__pgt_sign) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x43 GROUP BY 1) AS __pgt_x40
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+  WHERE (SELECT true FROM pg_temp.__pgt_d2 LIMIT 1)
     AND ((__pgt_x18.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x18.c2_1))
     AND __pgt_x40.k0 = __pgt_s0.c0_0
     AND ((__pgt_x39.c1 = 0) <> (__pgt_x39.c1 - __pgt_x40.dc = 0))
@@ -645,7 +629,7 @@ SELECT ((-__pgt_s2.__pgt_sign) * (CASE WHEN __pgt_x44.c1 = 0 THEN 1 ELSE -1 END)
   WHERE __pgt_s3."kind" = __pgt_s0."note"
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note")) AS __pgt_x44,
        (SELECT __pgt_x48.c4_0 AS k0, sum(__pgt_x48.__pgt_sign) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x48 GROUP BY 1) AS __pgt_x45
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d2)
+  WHERE (SELECT true FROM pg_temp.__pgt_d2 LIMIT 1)
     AND ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
     AND __pgt_x45.k0 = __pgt_s0."note"
     AND ((__pgt_x44.c1 = 0) <> (__pgt_x44.c1 - __pgt_x45.dc = 0))
@@ -660,8 +644,7 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x49.c1 = 0 THEN 1 ELSE -1 END)
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x49,
        (SELECT __pgt_x53.c4_0 AS k0, sum(__pgt_x53.__pgt_sign) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x53 GROUP BY 1) AS __pgt_x50
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
+  WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0.c0_0
     AND __pgt_s1."n" = __pgt_s0.c0_1
@@ -707,8 +690,7 @@ SELECT ((-((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x24.c1 = 0 THEN 1 ELSE -1 E
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0)) AS __pgt_x59,
        (SELECT __pgt_x63.c4_0 AS k0, sum(__pgt_x63.__pgt_sign) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x63 GROUP BY 1) AS __pgt_x60
-  WHERE EXISTS (SELECT 1 FROM pg_temp.__pgt_d0)
-    AND __pgt_x25.k0 = __pgt_s0.c0_0
+  WHERE __pgt_x25.k0 = __pgt_s0.c0_0
     AND __pgt_s0.c0_1 = __pgt_x25.k1
     AND ((__pgt_x24.c1 = 0) <> (__pgt_x24.c1 - __pgt_x25.dc = 0))
     AND __pgt_x60.k0 = __pgt_s0.c0_0
