@@ -82,17 +82,17 @@ function sensitiveIn(branch: AnalyzedQuery, seen: DerivedOperator[]): string {
   return sensitiveBelow(branch, seen);
 }
 
+/** Whether the value of aggregate `call` over a group with keys `keys` (canonical SQL) depends on the order of its rows. */
+export function orderSensitive(call: AggregateCall, keys: string[], scans: ScanOperator[]): bool {
+  return sensitiveCall(call, keys, scans).length > 0;
+}
+
 /**
  * `call` as `name()` (or `name() over <type>`) when its value may depend on the order of its rows,
  * else "". Rows that `keys` (the canonical texts of a window's partition and order) and the call's own ORDER BY leave
  * tied have the same arguments when every argument is one of those keys or a constant; DISTINCT
  * sorts by the arguments; an ordered-set aggregate sorts by its own.
  */
-/** Whether the value of aggregate `call` over a group with keys `keys` (canonical SQL) depends on the order of its rows. */
-export function orderSensitive(call: AggregateCall, keys: string[], scans: ScanOperator[]): bool {
-  return sensitiveCall(call, keys, scans).length > 0;
-}
-
 function sensitiveCall(call: AggregateCall, keys: string[], scans: ScanOperator[]): string {
   const name = call.bareName + "()";
   if (!call.builtin) return name;

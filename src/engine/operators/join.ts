@@ -266,7 +266,8 @@ export class JoinCompiler {
    * with the term's columns (`d.o1 = t.x`) is read as a LATERAL subquery computing only those
    * groups: PostgreSQL pushes no join condition into a GROUP BY subquery, so joined as it is the
    * relation is computed whole for every term (TPC-H Q21's pairs of line items: every group of
-   * lineitem, in each of dozens of terms). Anything else is its state.
+   * lineitem, in each of dozens of terms). A join tree is its state with such relations inside it
+   * probed the same way (keyed); anything else is its state.
    */
   private probed(op: Operator, outer: ColumnMap, condition: Expr | null): Piece {
     if (condition === null) return this.state(op);
