@@ -488,9 +488,9 @@ function batchedRecompute(layout: GroupLayout, columns: string[], fresh: string[
     same.push(key + " IS NOT DISTINCT FROM " + keysFull[k]);
     back.push("f.__pgt_f" + columns.indexOf(layout.keyColumns[k]).toString() + " IS NOT DISTINCT FROM " + key);
   }
-  const select = "SELECT " + fresh.join(",\n           ") + ",\n           " + rowIdOf(keysFull.slice(0, n), casts) + " AS __pgt_fid\n      FROM "
+  const select = "SELECT " + fresh.join(",\n           ") + ",\n           " + rowIdOf(keysFull, casts) + " AS __pgt_fid\n      FROM "
     + input.fullFrom + "\n      WHERE " + conditions;
-  return "__pgt_f AS (\n    " + select + "(" + keysFull.slice(0, n).join(", ") + ") IN (SELECT " + names.join(", ") + " " + flagged + ")" + groupBy
+  return "__pgt_f AS (\n    " + select + "(" + keysFull.join(", ") + ") IN (SELECT " + names.join(", ") + " " + flagged + ")" + groupBy
     + "\n    UNION ALL\n    " + select + "NOT (" + notNull.join(" AND ") + ")\n        AND EXISTS (SELECT 1 " + flagged + " AND (" + anyNull.join(" OR ") + "))"
     + "\n        AND EXISTS (SELECT 1 " + flagged + " AND " + same.join(" AND ") + ")" + groupBy
     + "\n),\n__pgt_u AS (\n  SELECT r.*, f.*\n  FROM __pgt_r AS r LEFT JOIN __pgt_f AS f ON r.__pgt_rescan AND " + back.join(" AND ") + "\n)";

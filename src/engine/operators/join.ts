@@ -34,7 +34,7 @@
  */
 
 import { ScanOperator, Operator, OperatorKind, FilterOperator, JoinOperator, JoinType, scansOf, DerivedOperator, DistinctOperator, AggregateOperator, isDerived, isLateralFunction, inputOf } from "../ir/operator-tree";
-import { ColumnExpr, Expr, ExprKind, BoolExpr, OperatorExpr, columnRefs, childExpressions } from "../ir/expr";
+import { ColumnExpr, Expr, ExprKind, BoolExpr, OperatorExpr, columnRefs, childExpressions, conjunctsOf } from "../ir/expr";
 import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
 import { quoteIdent } from "../sqlgen/quote";
 import { windowSelect, sourceFrom, sourceKey, DeltaSource } from "./scan";
@@ -278,7 +278,7 @@ export class JoinCompiler {
     const groupKeys = groupKeyColumns(d);
     const keys: Expr[] = [];
     const values: string[] = [];
-    const conjuncts = splitAnd(changetype<Expr>(condition));
+    const conjuncts = conjunctsOf(changetype<Expr>(condition));
     for (let i = 0; i < conjuncts.length; i++) {
       const c = conjuncts[i];
       if (c.kind != ExprKind.Operator || (c as OperatorExpr).operator != "=") continue;
@@ -333,6 +333,7 @@ export class JoinCompiler {
    */
   private probedRight(j: JoinOperator, l: Piece): Piece | null {
     if (this.keyRels.length == 0 || (j.joinType != JoinType.Inner && j.joinType != JoinType.Left)) return null;
+    if (j.right.kind != OperatorKind.Scan || !isDerived(j.right as ScanOperator)) return null;
     const left = scansOf(j.left);
     for (let i = 0; i < this.keyRels.length; i++) {
       let found = false;
@@ -533,7 +534,7 @@ export class JoinCompiler {
     const keys: string[] = [];
     const filters: string[] = [];
     const where: string[] = [];
-    const conjuncts = splitAnd(changetype<Expr>(condition));
+    const conjuncts = conjunctsOf(changetype<Expr>(condition));
     for (let i = 0; i < conjuncts.length; i++) {
       const c = conjuncts[i];
       const side = sideOf(c, own);
@@ -731,7 +732,7 @@ export class JoinCompiler {
  */
 function pushDownRestrictions(input: Operator, compiler: JoinCompiler): void {
   if (input.kind != OperatorKind.Filter || !innerJoinsOnly((input as FilterOperator).input)) return;
-  const conjuncts = splitAnd((input as FilterOperator).predicate);
+  const conjuncts = conjunctsOf((input as FilterOperator).predicate);
   for (let i = 0; i < conjuncts.length; i++) {
     const c = conjuncts[i];
     const rels = relsOf(c);
@@ -742,7 +743,7 @@ function pushDownRestrictions(input: Operator, compiler: JoinCompiler): void {
       const ors: Expr[] = [];
       for (let b = 0; b < branches.length; b++) {
         const own: Expr[] = [];
-        const parts = splitAnd(branches[b]);
+        const parts = conjunctsOf(branches[b]);
         for (let k = 0; k < parts.length; k++) {
           const partRels = relsOf(parts[k]);
           if (partRels.length == 1 && partRels[0] == r) own.push(parts[k]);
@@ -837,14 +838,6 @@ function innerJoinsOnly(op: Operator): bool {
   if (op.kind == OperatorKind.Filter) return innerJoinsOnly((op as FilterOperator).input);
   const j = op as JoinOperator;
   return j.joinType == JoinType.Inner && innerJoinsOnly(j.left) && innerJoinsOnly(j.right);
-}
-
-function splitAnd(e: Expr): Expr[] {
-  if (e.kind != ExprKind.Bool || (e as BoolExpr).op != "AND") return [e];
-  let out: Expr[] = [];
-  const args = (e as BoolExpr).args;
-  for (let i = 0; i < args.length; i++) out = out.concat(splitAnd(args[i]));
-  return out;
 }
 
 /** The scans (rels) the expressions read, each once. */
