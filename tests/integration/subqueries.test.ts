@@ -52,6 +52,8 @@ const CASES: OracleCase[] = [
   // `<>` with equalities, as the least and greatest value per key: NULLs on either side, the outer side first, in the select list.
   { name: "s_apart_select", query: "SELECT l.id, EXISTS (SELECT 1 FROM r WHERE r.k = l.k AND l.v <> r.w) AS other FROM l", columns: ["id", "other"] },
   { name: "s_apart_not", query: "SELECT a.id, a.w FROM r AS a WHERE NOT EXISTS (SELECT 1 FROM r AS b WHERE b.k = a.k AND b.w <> a.w AND b.id > 2)", columns: ["id", "w"] },
+  // A set of keys in FROM (its delta counts each changed key's rows, up to what the change could remove), NULL keys included.
+  { name: "s_distinct_from", query: "SELECT l.id, d.w FROM l JOIN (SELECT DISTINCT k, w FROM r) AS d ON d.k = l.k", columns: ["id", "w"] },
   { name: "s_grouped_where", query: "SELECT l.tag, count(*) AS n FROM l WHERE l.k NOT IN (SELECT k FROM kl WHERE k IS NOT NULL) GROUP BY l.tag", columns: ["tag", "n"] },
 ];
 

@@ -134,6 +134,8 @@ export function derivedDelta(branch: Operator, names: string[], withDelta: strin
     keysFull.push(renderExpr(g.keys[i], full));
     keyNames.push("__pgt_k" + (i + 1).toString());
   }
+  const outputKeys = keySetOutputs(g);
+  if (outputKeys.length > 0) return keySetDelta(outputKeys, names, withDelta, keysW, keysFull, from, conditions);
   const rowList: string[] = [];
   for (let i = 0; i < inputNames.length; i++) rowList.push(fullColumns[i] + " AS " + inputNames[i]);
   const rowSelect = "SELECT " + (rowList.length > 0 ? rowList.join(", ") : "1 AS __pgt_none") + " FROM " + from + " WHERE ";
@@ -194,6 +196,64 @@ export function derivedDelta(branch: Operator, names: string[], withDelta: strin
   }
   return ctes + "\nSELECT 1 AS __pgt_sign, q.* FROM (" + fresh + ") AS q"
     + "\nUNION ALL\nSELECT -1, q.* FROM (" + stale + ") AS q";
+}
+
+/**
+ * For a relation that is only the set of its keys (`SELECT DISTINCT k`, `SELECT k ... GROUP BY k`
+ * without aggregates or HAVING: what an EXISTS or IN over a table is rewritten to), which key
+ * each output is (0-based); empty for any other relation.
+ */
+function keySetOutputs(g: Grouping): i32[] {
+  if (!g.grouped || g.sets || g.having !== null || g.keys.length == 0) return [];
+  const keys: string[] = [];
+  for (let k = 0; k < g.keys.length; k++) keys.push(canonicalSql(g.keys[k]));
+  const out: i32[] = [];
+  for (let i = 0; i < g.outputs.length; i++) {
+    const k = keys.indexOf(canonicalSql(g.outputs[i].expr));
+    if (k < 0) return [];
+    out.push(k);
+  }
+  for (let k = 0; k < keys.length; k++) if (!out.includes(k)) return [];
+  return out;
+}
+
+/**
+ * ΔD of a key set (see keySetOutputs), without reading any group whole. A key is in D when X has
+ * a row with it. With s the sum of ΔX's signs for the key and c its rows in X₁, X₀ has c − s of
+ * them, so it is in D₁ when c > 0 and in D₀ when c > s. Counting up to s + 1 rows of X₁ (one,
+ * when s ≤ 0: an index probe) tells both: with n = min(c, max(s, 0) + 1), the key enters when
+ * 0 < n ≤ s and leaves when n = 0 > s. `outputKeys` says which key each output is; `keysW` are the
+ * keys over the delta (`AS __pgt_kN`), `keysFull` over the current state `from` + `conditions`.
+ */
+function keySetDelta(outputKeys: i32[], names: string[], withDelta: string, keysW: string[], keysFull: string[], from: string,
+  conditions: string[]): string {
+  const keyNames: string[] = [];
+  const equal: string[] = [];
+  const same: string[] = [];
+  const anyNull: string[] = [];
+  for (let i = 0; i < keysFull.length; i++) {
+    const k = "k.__pgt_k" + (i + 1).toString();
+    keyNames.push("__pgt_k" + (i + 1).toString());
+    equal.push(keysFull[i] + " = " + k);
+    same.push(keysFull[i] + " IS NOT DISTINCT FROM " + k);
+    anyNull.push(k + " IS NULL");
+  }
+  const state = conditions.length > 0 ? conditions.join(" AND ") + " AND " : "";
+  // Keys without NULLs match by `=`, which an index can serve; GROUP BY puts NULLs together.
+  const outputs: string[] = [];
+  for (let i = 0; i < outputKeys.length; i++) outputs.push("e." + keyNames[outputKeys[i]] + " AS " + names[i]);
+  const list = outputs.join(", ");
+  return withDelta + ",\n__pgt_k AS (SELECT " + keysW.join(", ") + ", sum(w.__pgt_sign) AS __pgt_s FROM __pgt_w AS w GROUP BY "
+    + keyNames.join(", ") + "),\n__pgt_e AS MATERIALIZED (SELECT k.*, CASE WHEN " + anyNull.join(" OR ") + " THEN " + limitedCount(from, state, same)
+    + " ELSE " + limitedCount(from, state, equal) + " END AS __pgt_n FROM __pgt_k AS k)"
+    + "\nSELECT 1 AS __pgt_sign, " + list + " FROM __pgt_e AS e WHERE e.__pgt_n > 0 AND e.__pgt_n <= e.__pgt_s"
+    + "\nUNION ALL\nSELECT -1, " + list + " FROM __pgt_e AS e WHERE e.__pgt_n = 0 AND e.__pgt_s < 0";
+}
+
+/** The rows of the current state matching `match`, counted up to one more than the key's sum of signs. */
+function limitedCount(from: string, state: string, match: string[]): string {
+  return "(SELECT count(*) FROM (SELECT 1 FROM " + from + " WHERE " + state + match.join(" AND ")
+    + " LIMIT GREATEST(k.__pgt_s, 0) + 1) AS __pgt_x)";
 }
 
 /** The names of the outputs that are grouping keys: together they tell a group's row apart. Empty unless every key is an output. */

@@ -159,6 +159,10 @@ export class JoinCompiler {
    */
   private keyRels: i32[] = [];
 
+  /** Whether what is rendered now goes into the statement this compiler's CTEs head (set by relation): states may then be CTEs of their own (scalarCte). */
+  private statement: bool = false;
+  private scalarCtes: string[] = [];
+
   /** `tables`: scan deltas from change buffers go to temporary tables (see deltaCte). */
   constructor(public scans: ScanOperator[], public delta: DeltaSource, public tables: bool = false) {
     for (let i = 0; i < scans.length; i++) this.restrictions.push(null);
@@ -208,7 +212,9 @@ export class JoinCompiler {
       const scan = op as ScanOperator;
       const alias = scanAlias(scan);
       if (!isDerived(scan)) return new Piece(sourceFrom(scan, alias), [], "1", scanColumns(scan, alias));
-      return new Piece("(" + this.derivedState(changetype<DerivedOperator>(scan)) + ") AS " + alias, [], "1", scanColumns(scan, alias));
+      const d = changetype<DerivedOperator>(scan);
+      if (this.statement && isScalarAggregate(d)) return new Piece(this.scalarCte(d) + " AS " + alias, [], "1", scanColumns(scan, alias));
+      return new Piece("(" + this.derivedState(d) + ") AS " + alias, [], "1", scanColumns(scan, alias));
     }
     if (op.kind == OperatorKind.Filter) {
       const f = op as FilterOperator;
@@ -240,6 +246,20 @@ export class JoinCompiler {
     const keyword = j.joinType == JoinType.Inner ? " JOIN " : j.joinType == JoinType.Left ? " LEFT JOIN "
       : j.joinType == JoinType.Right ? " RIGHT JOIN " : " FULL JOIN ";
     return new Piece("(" + l.from + keyword + r.from + " ON " + on.join(" AND ") + ")", where, "1", cols);
+  }
+
+  /**
+   * The CTE holding the state of the scalar aggregate `d` (its one row), defined once per
+   * statement: it is read in every term that joins a change of another relation, and as a subquery
+   * in FROM it would be computed again in each (TPC-H Q22's average balance, five times).
+   */
+  private scalarCte(d: DerivedOperator): string {
+    const name = "__pgt_v" + d.rel.toString();
+    if (!this.scalarCtes.includes(name)) {
+      this.scalarCtes.push(name);
+      this.ctes.push(name + " AS MATERIALIZED (\n" + this.derivedState(d) + "\n)");
+    }
+    return name;
   }
 
   /**
@@ -686,6 +706,8 @@ export class JoinCompiler {
     out.fullFrom = state.from;
     out.fullConditions = state.where;
     out.fullContext = state.cols;
+    // The state above is also the FULL refresh's FROM, outside any WITH; the terms are inside.
+    this.statement = true;
     const union = this.union(this.terms(input), input, true);
     this.ctes.push("__pgt_w AS (\n" + union + "\n)");
     out.withDelta = "WITH " + this.ctes.join(",\n");
@@ -856,6 +878,13 @@ function relsOf(e: Expr): i32[] {
   const refs = columnRefs(e);
   for (let i = 0; i < refs.length; i++) if (!out.includes(refs[i].rel)) out.push(refs[i].rel);
   return out;
+}
+
+/** Whether `d` is an aggregate without GROUP BY: one row, whatever its input. */
+function isScalarAggregate(d: DerivedOperator): bool {
+  if (d.branches.length != 1 || d.branches[0].kind != OperatorKind.Aggregate) return false;
+  const a = d.branches[0] as AggregateOperator;
+  return a.keys.length == 0 && a.groupingSets === null;
 }
 
 /** Renders columns of the delta relation `__pgt_w` through alias `alias`. */

@@ -200,26 +200,11 @@ SELECT __pgt_s1.__pgt_sign AS __pgt_sign, __pgt_s1.c1_0 AS c1_0, __pgt_s1.c1_1 A
   FROM pg_temp.__pgt_d1 AS __pgt_s1
 /*pgt:end*/
 ),
-__pgt_k AS (SELECT DISTINCT w.c1_0 AS __pgt_k1, w.c1_1 AS __pgt_k2 FROM __pgt_w AS w),
-__pgt_r AS MATERIALIZED (
-SELECT __pgt_s1."kind" AS c1_0, __pgt_s1."n" AS c1_1 FROM "public"."events" AS __pgt_s1 WHERE (__pgt_s1."kind", __pgt_s1."n") IN (SELECT __pgt_k1, __pgt_k2 FROM __pgt_k)
-  UNION ALL
-SELECT __pgt_s1."kind" AS c1_0, __pgt_s1."n" AS c1_1 FROM "public"."events" AS __pgt_s1 WHERE NOT (__pgt_s1."kind" IS NOT NULL AND __pgt_s1."n" IS NOT NULL)
-    AND EXISTS (SELECT 1 FROM __pgt_k AS k WHERE k.__pgt_k1 IS NULL OR k.__pgt_k2 IS NULL)
-    AND EXISTS (SELECT 1 FROM __pgt_k AS k WHERE k.__pgt_k1 IS NOT DISTINCT FROM __pgt_s1."kind" AND k.__pgt_k2 IS NOT DISTINCT FROM __pgt_s1."n")
-),
-__pgt_o AS (
-SELECT n.c1_0, n.c1_1 FROM (SELECT c1_0, c1_1, sum(u.__pgt_m) AS __pgt_m FROM (SELECT c1_0, c1_1, 1 AS __pgt_m FROM __pgt_r UNION ALL SELECT c1_0, c1_1, -__pgt_sign FROM __pgt_w) AS u GROUP BY c1_0, c1_1) AS n CROSS JOIN LATERAL generate_series(1, n.__pgt_m) WHERE n.__pgt_m > 0
-),
-__pgt_new AS MATERIALIZED (SELECT r.c1_0 AS c2_0, r.c1_1 AS c2_1
-  FROM __pgt_r AS r
-  GROUP BY r.c1_0, r.c1_1),
-__pgt_old AS MATERIALIZED (SELECT r.c1_0 AS c2_0, r.c1_1 AS c2_1
-  FROM __pgt_o AS r
-  GROUP BY r.c1_0, r.c1_1)
-SELECT 1 AS __pgt_sign, q.* FROM __pgt_new AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_old AS p WHERE p.c2_0 = q.c2_0 AND p.c2_1 = q.c2_1 AND p *= q)
+__pgt_k AS (SELECT w.c1_0 AS __pgt_k1, w.c1_1 AS __pgt_k2, sum(w.__pgt_sign) AS __pgt_s FROM __pgt_w AS w GROUP BY __pgt_k1, __pgt_k2),
+__pgt_e AS MATERIALIZED (SELECT k.*, CASE WHEN k.__pgt_k1 IS NULL OR k.__pgt_k2 IS NULL THEN (SELECT count(*) FROM (SELECT 1 FROM "public"."events" AS __pgt_s1 WHERE __pgt_s1."kind" IS NOT DISTINCT FROM k.__pgt_k1 AND __pgt_s1."n" IS NOT DISTINCT FROM k.__pgt_k2 LIMIT GREATEST(k.__pgt_s, 0) + 1) AS __pgt_x) ELSE (SELECT count(*) FROM (SELECT 1 FROM "public"."events" AS __pgt_s1 WHERE __pgt_s1."kind" = k.__pgt_k1 AND __pgt_s1."n" = k.__pgt_k2 LIMIT GREATEST(k.__pgt_s, 0) + 1) AS __pgt_x) END AS __pgt_n FROM __pgt_k AS k)
+SELECT 1 AS __pgt_sign, e.__pgt_k1 AS c2_0, e.__pgt_k2 AS c2_1 FROM __pgt_e AS e WHERE e.__pgt_n > 0 AND e.__pgt_n <= e.__pgt_s
 UNION ALL
-SELECT -1, q.* FROM __pgt_old AS q WHERE NOT EXISTS (SELECT 1 FROM __pgt_new AS p WHERE p.c2_0 = q.c2_0 AND p.c2_1 = q.c2_1 AND p *= q);
+SELECT -1, e.__pgt_k1 AS c2_0, e.__pgt_k2 AS c2_1 FROM __pgt_e AS e WHERE e.__pgt_n = 0 AND e.__pgt_s < 0;
 
 -- program.differential 6 (counting none)
 ANALYZE pg_temp.__pgt_d2 (c2_0, c2_1);
