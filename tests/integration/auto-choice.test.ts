@@ -97,9 +97,14 @@ for (const major of pgVersions()) {
       await seed([["FULL", 0, 4000], ["FULL", 0, 30], ["DIFFERENTIAL", 2, 900], ["FULL", 0, 30], ["DIFFERENTIAL", 2, 20], ["DIFFERENTIAL", 2, 22]]);
       await change(1);
       expect(await refresh()).toMatchObject({ action: "DIFFERENTIAL", decision_reason: `${below(2)}; ${predicted("22 ms", "30 ms")}` });
+      await seed([["FULL", 0, 25], ["DIFFERENTIAL", 2, 20], ["DIFFERENTIAL", 2, 22], ["DIFFERENTIAL", 2, 24]]);
+      await change(2);
+      expect(await refresh()).toMatchObject({ action: "FULL", decision_reason: slower(4, "44 ms", "25 ms") });
+      // Predicted at most half again FULL's cost on more changes than measured: measured.
       await seed([["FULL", 0, 30], ["DIFFERENTIAL", 2, 20], ["DIFFERENTIAL", 2, 22], ["DIFFERENTIAL", 2, 24]]);
       await change(2);
-      expect(await refresh()).toMatchObject({ action: "FULL", decision_reason: slower(4, "44 ms", "30 ms") });
+      expect(await refresh()).toMatchObject({ action: "DIFFERENTIAL", decision_reason: `${below(4)}; `
+        + `DIFFERENTIAL to measure it on more changes than the 2 of the largest DIFFERENTIAL refresh measured; ${predicted("44 ms", "30 ms")}` });
     });
 
     it("tries DIFFERENTIAL again once the FULL refreshes since the last one paid ten times the predicted excess", async () => {

@@ -57,15 +57,28 @@ describe("AUTO's cost model (refresh/cost-model.ts)", () => {
     const one: Costs = { fulls: [100], differentials: [[100, 20]] };
     expect(await auto(one, 400)).toMatchObject({ action: "DIFFERENTIAL", reason: `${below(400)}; ${predicted("80 ms", "100 ms")}` });
     expect(await auto(one, 20)).toMatchObject({ action: "DIFFERENTIAL", reason: `${below(20)}; ${predicted("20 ms", "100 ms")}` });
-    const d = await auto(one, 600);
-    expect(d).toMatchObject({ action: "FULL", wasFullFallback: true, deltaRows: 600, reason: slower(600, "120 ms", "100 ms") });
+    const d = await auto(one, 800);
+    expect(d).toMatchObject({ action: "FULL", wasFullFallback: true, deltaRows: 800, reason: slower(800, "160 ms", "100 ms") });
     expect(d.statements).toEqual(differentiable.full);
   });
 
   it("goes FULL only when DIFFERENTIAL is predicted more than 10% slower", async () => {
+    // 1100 and 1210 changes are of one size band (1024 to 2047).
+    const one: Costs = { fulls: [100], differentials: [[1100, 100]] };
+    expect((await auto(one, 1210)).action).toBe("DIFFERENTIAL"); // 110 ms
+    expect(await auto(one, 1211)).toMatchObject({ action: "FULL", reason: slower(1211, "110.1 ms", "100 ms") });
+  });
+
+  it("measures a size band above every refresh measured when the prediction is at most half again FULL's", async () => {
+    // 100 changes took 20 ms: 600 (another band) are predicted 120 ms, 750 150 ms, 751 150.2 ms; FULL takes 100 ms.
     const one: Costs = { fulls: [100], differentials: [[100, 20]] };
-    expect((await auto(one, 550)).action).toBe("DIFFERENTIAL"); // 110 ms
-    expect(await auto(one, 551)).toMatchObject({ action: "FULL", reason: slower(551, "110.2 ms", "100 ms") });
+    const measure = (changes: number, ms: string) => ({ action: "DIFFERENTIAL",
+      reason: `${below(changes)}; DIFFERENTIAL to measure it on more changes than the 100 of the largest DIFFERENTIAL refresh measured; ${predicted(ms, "100 ms")}` });
+    expect(await auto(one, 600)).toMatchObject(measure(600, "120 ms"));
+    expect(await auto(one, 750)).toMatchObject(measure(750, "150 ms"));
+    expect(await auto(one, 751)).toMatchObject({ action: "FULL", reason: slower(751, "150.2 ms", "100 ms") });
+    // Within the band of a sample that was slower, FULL.
+    expect(await auto({ fulls: [100], differentials: [[100, 20], [600, 130]] }, 600)).toMatchObject({ action: "FULL", reason: slower(600, "120 ms", "100 ms") });
   });
 
   it("takes the median of refreshes of one size, so a cold first refresh does not decide", async () => {
@@ -101,12 +114,12 @@ describe("AUTO's cost model (refresh/cost-model.ts)", () => {
   });
 
   it("charges a try on more changes than measured as if its cost grew with their square", async () => {
-    // 100 changes took 30 ms; 400 are predicted 120 ms (linear), but a try may cost 30·4² = 480 ms: 3800 ms of FULL pay for it.
-    const small: Costs = { fulls: [100], differentials: [[100, 30]], fullsSinceDifferential: 37, fullMsSinceDifferential: 3700 };
-    expect(await auto(small, 400)).toMatchObject({ action: "FULL", reason: slower(400, "120 ms", "100 ms") });
-    expect(await auto({ ...small, fullsSinceDifferential: 38, fullMsSinceDifferential: 3800 }, 400)).toMatchObject({ action: "DIFFERENTIAL",
-      reason: `${below(400)}; DIFFERENTIAL to measure it anew after 38 FULL refreshes (3800 ms in all) since the last DIFFERENTIAL one; `
-        + predicted("120 ms", "100 ms") });
+    // 100 changes took 30 ms; 600 are predicted 180 ms (linear), but a try may cost 30·6² = 1080 ms: 9800 ms of FULL pay for it.
+    const small: Costs = { fulls: [100], differentials: [[100, 30]], fullsSinceDifferential: 97, fullMsSinceDifferential: 9700 };
+    expect(await auto(small, 600)).toMatchObject({ action: "FULL", reason: slower(600, "180 ms", "100 ms") });
+    expect(await auto({ ...small, fullsSinceDifferential: 98, fullMsSinceDifferential: 9800 }, 600)).toMatchObject({ action: "DIFFERENTIAL",
+      reason: `${below(600)}; DIFFERENTIAL to measure it anew after 98 FULL refreshes (9800 ms in all) since the last DIFFERENTIAL one; `
+        + predicted("180 ms", "100 ms") });
   });
 
   it("tries DIFFERENTIAL again on an eighth or less of the changes of every refresh measured", async () => {
