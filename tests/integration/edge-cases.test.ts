@@ -1,7 +1,7 @@
 /**
  * @fileoverview Cases that only show up when the generated SQL runs: column types without
- * equality or without a hash function, extreme integer values in SUM, names resolved under another search_path,
- * inheritance children, and a defining query with a trailing comment.
+ * equality or without a hash function, a DEFERRABLE primary key, extreme integer values in SUM, names resolved
+ * under another search_path, inheritance children, and a defining query with a trailing comment.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
@@ -28,6 +28,19 @@ for (const major of pgVersions()) {
       expect(await refresh(client, "doc_bodies")).toBe("DIFFERENTIAL");
       const rows = await client.query("SELECT id, body::text AS body, n FROM doc_bodies ORDER BY id");
       expect(rows.rows).toEqual([{ id: 1, body: '{"a": 2}', n: 1 }, { id: 2, body: "[1, 2]", n: 2 }]);
+    });
+
+    it("keeps the row that stays when a DEFERRABLE key has two rows until commit, in DIFFERENTIAL and IMMEDIATE mode", async () => {
+      // Insert a second row of key 1, then delete the first: the buffer's last image of key 1 is a delete.
+      await client.query("CREATE TABLE dk (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, v int)");
+      await client.query("INSERT INTO dk VALUES (1, 10), (2, 20)");
+      const query = "SELECT id, v FROM dk";
+      await createStreamTable(client, "dk_rows", query, "DIFFERENTIAL");
+      await createStreamTable(client, "dk_rows_imm", query, "IMMEDIATE");
+      await client.query("BEGIN; INSERT INTO dk VALUES (1, 11); DELETE FROM dk WHERE id = 1 AND v = 10; UPDATE dk SET id = 3 WHERE id = 2; COMMIT");
+      expect(await refresh(client, "dk_rows")).toBe("DIFFERENTIAL");
+      for (const name of ["dk_rows", "dk_rows_imm"]) await expectMatchesQuery(client, name, ["id", "v"], query, name);
+      expect((await client.query("SELECT id, v FROM dk_rows ORDER BY id")).rows).toEqual([{ id: 1, v: 11 }, { id: 3, v: 20 }]);
     });
 
     it("identifies rows by values of types without a hash function (bit strings, money, tsvector)", async () => {

@@ -9,9 +9,11 @@ import { RelationInfo } from "./catalog";
 /**
  * Readies a table scan read with (`inh`) or without (ONLY) its descendants, or says why it cannot be maintained;
  * null when it can. Each member table is captured on its own, so every one must be a plain table. Uniqueness
- * is not inherited, so a scan over descendants has no key; and a DEFERRABLE key of a table in a
- * hierarchy is dropped too: its row-level capture orders a statement's changes by row, and a key
- * taken before it is given up would net to the wrong image (cdc/buffer.ts).
+ * is not inherited, so a scan over descendants has no key. A DEFERRABLE primary key is dropped too:
+ * until it is checked a key can have two rows, so the images of a key in the change buffer do not
+ * alternate (an insert of a second row, then a delete of the first), and netting them per key
+ * ("the last image wins", operators/project.ts) would lose the row that stays. The table's rows
+ * are then identified by their values, as without a key.
  */
 export function prepareInheritance(source: RelationInfo, inh: bool): string | null {
   if (inh) {
@@ -21,7 +23,7 @@ export function prepareInheritance(source: RelationInfo, inh: bool): string | nu
     }
     if (source.descendants.length > 0) source.primaryKey = [];
   }
-  if (source.inHierarchy && source.deferrableKey) source.primaryKey = [];
+  if (source.deferrableKey) source.primaryKey = [];
   return null;
 }
 
