@@ -249,7 +249,7 @@ export class JoinCompiler {
   }
 
   /**
-   * The CTE holding the state of the scalar aggregate `d` (its one row), defined once per
+   * The CTE holding the state of the scalar aggregate `d` (its row), defined once per
    * statement: it is read in every term that joins a change of another relation, and as a subquery
    * in FROM it would be computed again in each (TPC-H Q22's average balance, five times).
    */
@@ -880,7 +880,7 @@ function relsOf(e: Expr): i32[] {
   return out;
 }
 
-/** Whether `d` is an aggregate without GROUP BY: one row, whatever its input. */
+/** Whether `d` is an aggregate without GROUP BY: one row whatever its input (none if HAVING fails). */
 function isScalarAggregate(d: DerivedOperator): bool {
   if (d.branches.length != 1 || d.branches[0].kind != OperatorKind.Aggregate) return false;
   const a = d.branches[0] as AggregateOperator;
