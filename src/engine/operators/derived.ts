@@ -7,7 +7,8 @@
  * Delta rule: D = γ_G(X) over its input X (scans, filters, joins: operators/join.ts). A change
  * of X touches only the groups whose key G appears in ΔX, so with K = those keys
  *   ΔD = γ_G(σ_{G∈K} X₁) − γ_G(σ_{G∈K} X₀)
- * and every other group is the same in D₀ and D₁. σ_{G∈K} X₁ is read from the current state,
+ * and every other group is the same in D₀ and D₁ (a relation that is only its set of keys, as
+ * EXISTS and IN become, needs no group whole: see keySetDelta). σ_{G∈K} X₁ is read from the current state,
  * restricted by key (an index probe where the key has one). Its old state needs the actual rows,
  * for an aggregate of any kind: σ_{G∈K} X₀ = σ_{G∈K} X₁ ⊎ −ΔX, netted row by row (each distinct
  * row gets the sum of its multiplicities and is repeated that many times). HAVING is applied to
@@ -239,10 +240,10 @@ function keySetDelta(outputKeys: i32[], names: string[], withDelta: string, keys
     anyNull.push(k + " IS NULL");
   }
   const state = conditions.length > 0 ? conditions.join(" AND ") + " AND " : "";
-  // Keys without NULLs match by `=`, which an index can serve; GROUP BY puts NULLs together.
   const outputs: string[] = [];
   for (let i = 0; i < outputKeys.length; i++) outputs.push("e." + keyNames[outputKeys[i]] + " AS " + names[i]);
   const list = outputs.join(", ");
+  // Keys without NULLs match by `=`, which an index can serve; GROUP BY puts NULLs together.
   return withDelta + ",\n__pgt_k AS (SELECT " + keysW.join(", ") + ", sum(w.__pgt_sign) AS __pgt_s FROM __pgt_w AS w GROUP BY "
     + keyNames.join(", ") + "),\n__pgt_e AS MATERIALIZED (SELECT k.*, CASE WHEN " + anyNull.join(" OR ") + " THEN " + limitedCount(from, state, same)
     + " ELSE " + limitedCount(from, state, equal) + " END AS __pgt_n FROM __pgt_k AS k)"
