@@ -457,10 +457,6 @@ export function compileAggregate(op: Operator, storage: string, returning: bool,
 }
 
 /**
- * " AND <gs> <> <mask>" when the grouping sets include the empty set: like an aggregate without
- * GROUP BY, its one row exists even when no input row is left.
- */
-/**
  * `__pgt_u`: each row of `__pgt_r` with, where flagged (`__pgt_rescan`), its group recomputed
  * (`fresh`, the columns `columns` as `__pgt_f<i>`), all in one grouped query restricted to the
  * flagged keys (a semi-join the planner may run as index probes or one hashed scan) and joined
@@ -521,6 +517,10 @@ function perGroupRecompute(layout: GroupLayout, columns: string[], fresh: string
   return "__pgt_u AS (\n  SELECT r.*, f.*\n  FROM __pgt_r AS r LEFT JOIN LATERAL (\n    " + recompute + ") AS f ON true\n)";
 }
 
+/**
+ * " AND <gs> <> <mask>" when the grouping sets include the empty set: like an aggregate without
+ * GROUP BY, its one row exists even when no input row is left.
+ */
 function keepsEmptySet(layout: GroupLayout, gs: string): string {
   const sets = layout.sets;
   if (sets === null) return "";

@@ -30,7 +30,7 @@
  * point, ...) fails the refresh with PostgreSQL's error.
  */
 
-import { Operator, OperatorKind, DistinctOperator, AggregateOperator, ProjectOperator, WindowOperator } from "../ir/operator-tree";
+import { Operator, OperatorKind, DistinctOperator, AggregateOperator, ProjectOperator, WindowOperator, DerivedOperator } from "../ir/operator-tree";
 import { Expr } from "../ir/expr";
 import { OutputColumn } from "../analyze/analyzed-query";
 import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expression";
@@ -80,6 +80,13 @@ class Grouping {
       + (keys.length > 0 ? "\n  GROUP BY " + keys.join(", ") : "")
       + (having.length > 0 ? "\n  HAVING " + having.join(" AND ") : "");
   }
+}
+
+/** Whether `d` is an aggregate without GROUP BY: one row whatever its input (none if HAVING fails). */
+export function isScalarAggregate(d: DerivedOperator): bool {
+  if (d.branches.length != 1 || d.branches[0].kind != OperatorKind.Aggregate) return false;
+  const a = d.branches[0] as AggregateOperator;
+  return a.keys.length == 0 && a.groupingSets === null;
 }
 
 /** The keys a branch's delta recomputes by: its grouping or partition keys; none for a projection. */
@@ -136,7 +143,7 @@ export function derivedDelta(branch: Operator, names: string[], withDelta: strin
     keyNames.push("__pgt_k" + (i + 1).toString());
   }
   const outputKeys = keySetOutputs(g);
-  if (outputKeys.length > 0) return keySetDelta(outputKeys, names, withDelta, keysW, keysFull, from, conditions);
+  if (outputKeys.length > 0) return keySetDelta(outputKeys, names, withDelta, keyNames, keysW, keysFull, from, conditions);
   const rowList: string[] = [];
   for (let i = 0; i < inputNames.length; i++) rowList.push(fullColumns[i] + " AS " + inputNames[i]);
   const rowSelect = "SELECT " + (rowList.length > 0 ? rowList.join(", ") : "1 AS __pgt_none") + " FROM " + from + " WHERE ";
@@ -223,18 +230,17 @@ function keySetOutputs(g: Grouping): i32[] {
  * a row with it. With s the sum of ΔX's signs for the key and c its rows in X₁, X₀ has c − s of
  * them, so it is in D₁ when c > 0 and in D₀ when c > s. Counting up to s + 1 rows of X₁ (one,
  * when s ≤ 0: an index probe) tells both: with n = min(c, max(s, 0) + 1), the key enters when
- * 0 < n ≤ s and leaves when n = 0 > s. `outputKeys` says which key each output is; `keysW` are the
- * keys over the delta (`AS __pgt_kN`), `keysFull` over the current state `from` + `conditions`.
+ * 0 < n ≤ s and leaves when n = 0 > s. `outputKeys` says which key each output is; the keys are
+ * named `keyNames`, spelled `keysW` over the delta (`AS <name>`) and `keysFull` over the current
+ * state `from` + `conditions`.
  */
-function keySetDelta(outputKeys: i32[], names: string[], withDelta: string, keysW: string[], keysFull: string[], from: string,
-  conditions: string[]): string {
-  const keyNames: string[] = [];
+function keySetDelta(outputKeys: i32[], names: string[], withDelta: string, keyNames: string[], keysW: string[], keysFull: string[],
+  from: string, conditions: string[]): string {
   const equal: string[] = [];
   const same: string[] = [];
   const anyNull: string[] = [];
   for (let i = 0; i < keysFull.length; i++) {
-    const k = "k.__pgt_k" + (i + 1).toString();
-    keyNames.push("__pgt_k" + (i + 1).toString());
+    const k = "k." + keyNames[i];
     equal.push(keysFull[i] + " = " + k);
     same.push(keysFull[i] + " IS NOT DISTINCT FROM " + k);
     anyNull.push(k + " IS NULL");

@@ -39,7 +39,7 @@ import { RenderContext, renderExpr, canonicalSql } from "../sqlgen/render-expres
 import { quoteIdent } from "../sqlgen/quote";
 import { windowSelect, sourceFrom, sourceKey, DeltaSource } from "./scan";
 import { Statement } from "../refresh/statement";
-import { derivedState, derivedDelta, groupingKeys } from "./derived";
+import { derivedState, derivedDelta, groupingKeys, isScalarAggregate } from "./derived";
 
 /** How one piece of SQL spells the columns of the scans it covers. */
 export class ColumnMap extends RenderContext {
@@ -878,13 +878,6 @@ function relsOf(e: Expr): i32[] {
   const refs = columnRefs(e);
   for (let i = 0; i < refs.length; i++) if (!out.includes(refs[i].rel)) out.push(refs[i].rel);
   return out;
-}
-
-/** Whether `d` is an aggregate without GROUP BY: one row whatever its input (none if HAVING fails). */
-function isScalarAggregate(d: DerivedOperator): bool {
-  if (d.branches.length != 1 || d.branches[0].kind != OperatorKind.Aggregate) return false;
-  const a = d.branches[0] as AggregateOperator;
-  return a.keys.length == 0 && a.groupingSets === null;
 }
 
 /** Renders columns of the delta relation `__pgt_w` through alias `alias`. */
