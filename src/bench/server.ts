@@ -26,12 +26,16 @@ export const benchmarkSettings: Record<string, SettingValue> = {
   max_wal_size: "8GB",
   checkpoint_timeout: "30min",
   synchronous_commit: false,
+  // The data (2–3 GB at scale factor 1) stays in memory, where PostgreSQL's documentation advises
+  // lowering random_page_cost: at the default 4 the planner reaches line items of changed orders
+  // through all line items of their suppliers rather than by order (TPC-H Q21).
+  random_page_cost: 1.1,
 };
 
 /** Settings reported with the results, whatever their source. */
 export const reportedSettings = [
   "shared_buffers", "work_mem", "maintenance_work_mem", "effective_cache_size", "max_wal_size", "checkpoint_timeout",
-  "synchronous_commit", "fsync", "wal_level", "jit", "max_parallel_workers_per_gather", "autovacuum",
+  "random_page_cost", "synchronous_commit", "fsync", "wal_level", "jit", "max_parallel_workers_per_gather", "autovacuum",
   "shared_preload_libraries", "pg_trickle.refresh_strategy",
 ];
 
