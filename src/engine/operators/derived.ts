@@ -113,11 +113,26 @@ function outputList(outputs: OutputColumn[], names: string[], ctx: RenderContext
 
 /**
  * D₁ of one branch over its input's current state (`from`, `where`, columns in `ctx`), its
- * columns named `names`.
+ * columns named `names`. With `repeated`, a key set's keys are not made distinct: each input row
+ * gives one (see isKeySet).
  */
-export function derivedState(branch: Operator, names: string[], from: string, where: string, ctx: RenderContext): string {
+export function derivedState(branch: Operator, names: string[], from: string, where: string, ctx: RenderContext, repeated: bool = false): string {
   if (branch.kind == OperatorKind.Project) return projection(branch as ProjectOperator, names, from, where, ctx);
-  return new Grouping(branch).select(names, from, where, ctx, "");
+  const g = new Grouping(branch);
+  if (repeated) {
+    assert(keySetOutputs(g).length > 0, "repeated keys of a relation that is not a key set");
+    return "SELECT " + outputList(g.outputs, names, ctx).join(", ") + "\n  FROM " + from + where;
+  }
+  return g.select(names, from, where, ctx, "");
+}
+
+/**
+ * Whether branch `branch` is only the set of its keys (see keySetOutputs): where only a key's
+ * existence matters (an anti join), its keys need not be made distinct.
+ */
+export function isKeySet(branch: Operator): bool {
+  if (branch.kind != OperatorKind.Distinct && branch.kind != OperatorKind.Aggregate) return false;
+  return keySetOutputs(new Grouping(branch)).length > 0;
 }
 
 /**
@@ -148,9 +163,10 @@ export function derivedDelta(branch: Operator, names: string[], withDelta: strin
   for (let i = 0; i < inputNames.length; i++) rowList.push(fullColumns[i] + " AS " + inputNames[i]);
   const rowSelect = "SELECT " + (rowList.length > 0 ? rowList.join(", ") : "1 AS __pgt_none") + " FROM " + from + " WHERE ";
   const state = conditions.length > 0 ? conditions.join(" AND ") + " AND " : "";
+  const cols = inputNames.length > 0 ? inputNames.join(", ") : "";
   let rows: string;
   if (g.keys.length == 0) {
-    rows = rowSelect + state + "EXISTS (SELECT 1 FROM __pgt_w)";
+    rows = rowSelect + state + "EXISTS (SELECT 1 FROM __pgt_c)";
   } else {
     // Keys without NULLs by `=` (indexable), keys with a NULL part by IS NOT DISTINCT FROM; the
     // second branch runs only when some affected key has a NULL part.
@@ -168,16 +184,18 @@ export function derivedDelta(branch: Operator, names: string[], withDelta: strin
       + "\n    AND EXISTS (SELECT 1 FROM __pgt_k AS k WHERE " + same.join(" AND ") + ")";
   }
   // X₀ of the affected groups: X₁'s rows (+1) and ΔX's (−sign), netted per distinct row.
-  const cols = inputNames.length > 0 ? inputNames.join(", ") : "";
   const lead = cols.length > 0 ? cols + ", " : "";
   const netted = "SELECT " + lead + "sum(u.__pgt_m) AS __pgt_m FROM (SELECT " + lead + "1 AS __pgt_m FROM __pgt_r"
     + " UNION ALL SELECT " + lead + "-__pgt_sign FROM __pgt_w) AS u" + (cols.length > 0 ? " GROUP BY " + cols : "");
   const oldRows = "SELECT " + (cols.length > 0 ? prefixed("n.", inputNames).join(", ") : "1 AS __pgt_none") + " FROM (" + netted
     + ") AS n CROSS JOIN LATERAL generate_series(1, n.__pgt_m) WHERE n.__pgt_m > 0";
-  // A scalar aggregate's one row exists before and after; without changes it is not affected.
-  const affected = g.keys.length == 0 ? "EXISTS (SELECT 1 FROM __pgt_w)" : "";
+  // A scalar aggregate's one row exists before and after; it is affected only when ΔX, netted
+  // per distinct row, is not empty (__pgt_c): an UPDATE of columns the input does not read is
+  // −row +row there (TPC-H Q22's customers changing nation, under its average balance).
+  const affected = g.keys.length == 0 ? "EXISTS (SELECT 1 FROM __pgt_c)" : "";
   const ctes = withDelta + ",\n"
-    + (g.keys.length > 0 ? "__pgt_k AS (SELECT DISTINCT " + keysW.join(", ") + " FROM __pgt_w AS w),\n" : "")
+    + (g.keys.length > 0 ? "__pgt_k AS (SELECT DISTINCT " + keysW.join(", ") + " FROM __pgt_w AS w),\n"
+      : "__pgt_c AS (SELECT 1 FROM __pgt_w" + (cols.length > 0 ? " GROUP BY " + cols : "") + " HAVING sum(__pgt_sign) <> 0 LIMIT 1),\n")
     + "__pgt_r AS MATERIALIZED (\n" + rows + "\n),\n__pgt_o AS (\n" + oldRows + "\n)";
   const fresh = g.select(names, "__pgt_r AS r", "", r, affected);
   const stale = g.select(names, "__pgt_o AS r", "", r, affected);
