@@ -15,8 +15,8 @@ import { createStreamTable, expectMatchesQuery, withExtensionDatabase } from "./
 const QUERY = "SELECT grp, count(*) AS n, sum(val) AS s FROM items GROUP BY grp";
 const COLUMNS = ["grp", "n", "s"];
 
-/** A refresh in a seeded history: its action, changes and duration, oldest first. */
-type Seeded = [action: string, changes: number, ms: number];
+/** A refresh in a seeded history: its action, changes and duration (and who started it: MANUAL unless said), oldest first. */
+type Seeded = [action: string, changes: number, ms: number, initiatedBy?: string];
 
 for (const major of pgVersions()) {
   describe(`AUTO's choice from the refresh history on PostgreSQL ${major}`, () => {
@@ -50,10 +50,11 @@ for (const major of pgVersions()) {
         WHERE pgt_id = (SELECT pgt_id FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'auto_agg')`);
       await client.query(`INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, start_time, end_time, action, delta_row_count, status, initiated_by)
         SELECT s.pgt_id, now() - (r.n + 1) * interval '1 minute', now() - (r.n + 1) * interval '1 minute' + r.ms * interval '1 ms',
-               r.action, r.changes, 'COMPLETED', 'MANUAL'
-        FROM pgtrickle.pgt_stream_tables s, jsonb_to_recordset($1::jsonb) AS r(action text, changes bigint, ms float8, n int)
+               r.action, r.changes, 'COMPLETED', coalesce(r.initiated_by, 'MANUAL')
+        FROM pgtrickle.pgt_stream_tables s,
+             jsonb_to_recordset($1::jsonb) AS r(action text, changes bigint, ms float8, n int, initiated_by text)
         WHERE s.pgt_name = 'auto_agg'`,
-      [JSON.stringify(rows.map(([action, changes, ms], i) => ({ action, changes, ms, n: rows.length - i })))]);
+      [JSON.stringify(rows.map(([action, changes, ms, initiated_by], i) => ({ action, changes, ms, initiated_by, n: rows.length - i })))]);
     }
 
     const below = (changes: number) => `${changes} pending changes, at most pg_trickle.differential_max_change_ratio of 1000 source rows`;
@@ -105,6 +106,16 @@ for (const major of pgVersions()) {
       await change(2);
       expect(await refresh()).toMatchObject({ action: "DIFFERENTIAL", decision_reason: `${below(4)}; `
         + `DIFFERENTIAL to measure it on more changes than the 2 of the largest DIFFERENTIAL refresh measured; ${predicted("44 ms", "30 ms")}` });
+    });
+
+    it("counts the initial population as FULL's cost only until another FULL refresh is measured", async () => {
+      // With the population, FULL's median would be 55 ms, and DIFFERENTIAL's 80 ms more than 10 % over it.
+      await seed([["FULL", 0, 10, "INITIAL"], ["DIFFERENTIAL", 2, 80], ["FULL", 0, 100]]);
+      await change(1);
+      expect(await refresh()).toMatchObject({ action: "DIFFERENTIAL", decision_reason: `${below(2)}; ${predicted("80 ms", "100 ms")}` });
+      await seed([["FULL", 0, 10, "INITIAL"], ["DIFFERENTIAL", 2, 80]]);
+      await change(1);
+      expect(await refresh()).toMatchObject({ action: "FULL", decision_reason: slower(2, "80 ms", "10 ms") });
     });
 
     it("tries DIFFERENTIAL again once the FULL refreshes since the last one paid ten times the predicted excess", async () => {

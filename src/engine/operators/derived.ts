@@ -23,8 +23,8 @@
  *
  * NULL keys: a key with a NULL part matches by IS NOT DISTINCT FROM, as GROUP BY groups NULLs;
  * keys without NULLs match by `=`, which an index can serve.
- * Without GROUP BY (a scalar aggregate) the one group is affected by any change; its row always
- * exists on both sides.
+ * Without GROUP BY (a scalar aggregate) the one group is affected by any change that does not
+ * net to nothing row by row; its row always exists on both sides.
  *
  * Netting compares rows with their types' equality: an input column of a type without one (json,
  * point, ...) fails the refresh with PostgreSQL's error.

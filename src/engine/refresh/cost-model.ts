@@ -15,7 +15,8 @@
  * changes is the safe side: a FULL refresh costs what the query costs, a DIFFERENTIAL one grows
  * with the changes, sometimes far beyond it.
  *
- * FULL's cost is the median of its last five refreshes.
+ * FULL's cost is the median of its last five refreshes; the initial population counts until
+ * another FULL refresh is measured (see lookupRefreshCosts).
  *
  * The margin. FULL is chosen only when DIFFERENTIAL is predicted more than MARGIN (10 %) slower.
  * Noise smaller than that does not flip the choice, and while the prediction holds AUTO stays

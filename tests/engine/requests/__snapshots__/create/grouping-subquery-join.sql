@@ -245,7 +245,7 @@ SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."id"
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1
+SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0
   WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
   FROM "public"."events" AS __pgt_s1
@@ -254,7 +254,7 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
-SELECT (CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."id" AS c0_1, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1
+SELECT (CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."id" AS c0_1, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1
   FROM "public"."orders" AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
   FROM "public"."events" AS __pgt_s1
@@ -266,7 +266,7 @@ SELECT (CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."n
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1
+SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, "count"(*) AS o2
   FROM "public"."events" AS __pgt_s1

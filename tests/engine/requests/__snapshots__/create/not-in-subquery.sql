@@ -340,7 +340,7 @@ SELECT (-(__pgt_s2.__pgt_sign * __pgt_x14.__pgt_sign)) AS __pgt_sign, __pgt_s0."
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_s4."o1" AS c4_0, __pgt_s4."o2" AS c4_1, __pgt_s4."o3" AS c4_2
+SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1, __pgt_s4."o1" AS c4_0, __pgt_s4."o2" AS c4_1, __pgt_s4."o3" AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
@@ -352,11 +352,11 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
     AND __pgt_s1."n" = __pgt_s0.c0_1
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2")))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT (-(__pgt_s0.__pgt_sign * __pgt_x15.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_x15.c4_0 AS c4_0, __pgt_x15.c4_1 AS c4_1, __pgt_x15.c4_2 AS c4_2
+SELECT (-(__pgt_s0.__pgt_sign * __pgt_x15.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1, __pgt_x15.c4_0 AS c4_0, __pgt_x15.c4_1 AS c4_1, __pgt_x15.c4_2 AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d4 AS __pgt_x15
   WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
@@ -366,11 +366,11 @@ SELECT (-(__pgt_s0.__pgt_sign * __pgt_x15.__pgt_sign)) AS __pgt_sign, __pgt_s0.c
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2")))
     AND (SELECT true FROM pg_temp.__pgt_d4 LIMIT 1)
     AND (__pgt_x15.c4_0 = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x15.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x15.c4_2 > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x15.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x15.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
-SELECT (CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_s4."o1" AS c4_0, __pgt_s4."o2" AS c4_1, __pgt_s4."o3" AS c4_2
+SELECT (CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1, __pgt_s4."o1" AS c4_0, __pgt_s4."o2" AS c4_1, __pgt_s4."o3" AS c4_2
   FROM "public"."orders" AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
@@ -386,11 +386,11 @@ SELECT (CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."n
     AND __pgt_s0."customer" = __pgt_x3.k1
     AND ((__pgt_x2.c1 = 0) <> (__pgt_x2.c1 - __pgt_x3.dc = 0))
     AND (__pgt_s4."o1" = __pgt_s0."note")
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
-SELECT (-((CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) * __pgt_x16.__pgt_sign)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_x16.c4_0 AS c4_0, __pgt_x16.c4_1 AS c4_1, __pgt_x16.c4_2 AS c4_2
+SELECT (-((CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) * __pgt_x16.__pgt_sign)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1, __pgt_x16.c4_0 AS c4_0, __pgt_x16.c4_1 AS c4_1, __pgt_x16.c4_2 AS c4_2
   FROM "public"."orders" AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
@@ -404,11 +404,11 @@ SELECT (-((CASE WHEN __pgt_x2.c1 = 0 THEN 1 ELSE -1 END) * __pgt_x16.__pgt_sign)
     AND ((__pgt_x2.c1 = 0) <> (__pgt_x2.c1 - __pgt_x3.dc = 0))
     AND (SELECT true FROM pg_temp.__pgt_d4 LIMIT 1)
     AND (__pgt_x16.c4_0 = __pgt_s0."note")
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x16.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_x16.c4_2 > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x16.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR (__pgt_x16.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_s4."o1" AS c4_0, __pgt_s4."o2" AS c4_1, __pgt_s4."o3" AS c4_2
+SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1, __pgt_s4."o1" AS c4_0, __pgt_s4."o2" AS c4_1, __pgt_s4."o3" AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
@@ -424,11 +424,11 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 END))
     AND __pgt_s0.c0_1 = __pgt_x8.k1
     AND ((__pgt_x7.c1 = 0) <> (__pgt_x7.c1 - __pgt_x8.dc = 0))
     AND (__pgt_s4."o1" = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_s4."o2", 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_s4."o3" > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT (-(((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 END)) * __pgt_x17.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, __pgt_x17.c4_0 AS c4_0, __pgt_x17.c4_1 AS c4_1, __pgt_x17.c4_2 AS c4_2
+SELECT (-(((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 END)) * __pgt_x17.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1, __pgt_x17.c4_0 AS c4_0, __pgt_x17.c4_1 AS c4_1, __pgt_x17.c4_2 AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
@@ -442,7 +442,7 @@ SELECT (-(((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x7.c1 = 0 THEN 1 ELSE -1 EN
     AND ((__pgt_x7.c1 = 0) <> (__pgt_x7.c1 - __pgt_x8.dc = 0))
     AND (SELECT true FROM pg_temp.__pgt_d4 LIMIT 1)
     AND (__pgt_x17.c4_0 = __pgt_s0.c0_0)
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x17.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x17.c4_2 > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) IS NOT NULL) THEN true WHEN (COALESCE(__pgt_x17.c4_1, 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR (__pgt_x17.c4_2 > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
@@ -459,7 +459,7 @@ SELECT __pgt_s4.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."cus
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, (CASE WHEN false THEN (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_0, (CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_1, (CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
@@ -471,11 +471,11 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0))
-    AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE((CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT (-(__pgt_s0.__pgt_sign * __pgt_x18.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x18.c2_0 AS c2_0, __pgt_x18.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT (-(__pgt_s0.__pgt_sign * __pgt_x18.__pgt_sign)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x18.c2_0 AS c2_0, __pgt_x18.c2_1 AS c2_1, (CASE WHEN false THEN (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_0, (CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_1, (CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d2 AS __pgt_x18
   WHERE (SELECT true FROM pg_temp.__pgt_d2 LIMIT 1)
@@ -484,11 +484,11 @@ SELECT (-(__pgt_s0.__pgt_sign * __pgt_x18.__pgt_sign)) AS __pgt_sign, __pgt_s0.c
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0))
-    AND (NOT CASE WHEN (__pgt_x18.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_x18.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
-SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1, (CASE WHEN false THEN (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_0, (CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_1, (CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_2
   FROM pg_temp.__pgt_d2 AS __pgt_s2,
        "public"."orders" AS __pgt_s0
   WHERE (SELECT true FROM pg_temp.__pgt_d2 LIMIT 1)
@@ -497,11 +497,11 @@ SELECT __pgt_s2.__pgt_sign AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."cus
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0."note"
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note"))
-    AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1, (CASE WHEN false THEN (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_0, (CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_1, (CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0
   WHERE NOT EXISTS (SELECT 1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
@@ -512,11 +512,11 @@ SELECT __pgt_s0.__pgt_sign AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 A
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0))
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) IS NOT NULL) THEN true WHEN (COALESCE((CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
-SELECT (CASE WHEN __pgt_x19.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT (CASE WHEN __pgt_x19.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1, (CASE WHEN false THEN (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_0, (CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_1, (CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_2
   FROM "public"."orders" AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
@@ -531,11 +531,11 @@ SELECT (CASE WHEN __pgt_x19.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0."note"
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0."note"))
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) IS NOT NULL) THEN true WHEN (COALESCE((CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x24.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x24.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1, (CASE WHEN false THEN (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_0, (CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_1, (CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
@@ -550,11 +550,11 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x24.c1 = 0 THEN 1 ELSE -1 END)
   FROM "public"."events" AS __pgt_s3
   WHERE __pgt_s3."kind" = __pgt_s0.c0_0
   GROUP BY __pgt_s3."kind") AS __pgt_s4 WHERE (__pgt_s4."o1" = __pgt_s0.c0_0))
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) IS NOT NULL) THEN true WHEN (COALESCE((CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
-SELECT (CASE WHEN __pgt_x29.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT (CASE WHEN __pgt_x29.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, (CASE WHEN false THEN (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_0, (CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_1, (CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_2
   FROM ("public"."orders" AS __pgt_s0 LEFT JOIN LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
   WHERE __pgt_s1."kind" = __pgt_s0."note"
@@ -567,11 +567,11 @@ SELECT (CASE WHEN __pgt_x29.c1 = 0 THEN 1 ELSE -1 END) AS __pgt_sign, __pgt_s0."
        (SELECT __pgt_x33.c4_0 AS k0, sum(__pgt_x33.__pgt_sign) AS dc FROM pg_temp.__pgt_d4 AS __pgt_x33 GROUP BY 1) AS __pgt_x30
   WHERE __pgt_x30.k0 = __pgt_s0."note"
     AND ((__pgt_x29.c1 = 0) <> (__pgt_x29.c1 - __pgt_x30.dc = 0))
-    AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE((CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x34.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x34.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_s2."o1" AS c2_0, __pgt_s2."o2" AS c2_1, (CASE WHEN false THEN (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_0, (CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_1, (CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
@@ -586,11 +586,11 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x34.c1 = 0 THEN 1 ELSE -1 END)
   WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2"))
     AND __pgt_x35.k0 = __pgt_s0.c0_0
     AND ((__pgt_x34.c1 = 0) <> (__pgt_x34.c1 - __pgt_x35.dc = 0))
-    AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2."o2" IS NOT NULL) THEN true WHEN (COALESCE((CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT ((-(-(__pgt_s0.__pgt_sign * __pgt_x18.__pgt_sign))) * (CASE WHEN __pgt_x39.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x18.c2_0 AS c2_0, __pgt_x18.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT ((-(-(__pgt_s0.__pgt_sign * __pgt_x18.__pgt_sign))) * (CASE WHEN __pgt_x39.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, __pgt_x18.c2_0 AS c2_0, __pgt_x18.c2_1 AS c2_1, (CASE WHEN false THEN (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_0, (CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_1, (CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        pg_temp.__pgt_d2 AS __pgt_x18,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
@@ -602,11 +602,11 @@ SELECT ((-(-(__pgt_s0.__pgt_sign * __pgt_x18.__pgt_sign))) * (CASE WHEN __pgt_x3
     AND ((__pgt_x18.c2_0 = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_x18.c2_1))
     AND __pgt_x40.k0 = __pgt_s0.c0_0
     AND ((__pgt_x39.c1 = 0) <> (__pgt_x39.c1 - __pgt_x40.dc = 0))
-    AND (NOT CASE WHEN (__pgt_x18.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_x18.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
-SELECT ((-__pgt_s2.__pgt_sign) * (CASE WHEN __pgt_x44.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT ((-__pgt_s2.__pgt_sign) * (CASE WHEN __pgt_x44.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, __pgt_s2.c2_0 AS c2_0, __pgt_s2.c2_1 AS c2_1, (CASE WHEN false THEN (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_0, (CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_1, (CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_2
   FROM pg_temp.__pgt_d2 AS __pgt_s2,
        "public"."orders" AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
@@ -618,11 +618,11 @@ SELECT ((-__pgt_s2.__pgt_sign) * (CASE WHEN __pgt_x44.c1 = 0 THEN 1 ELSE -1 END)
     AND ((__pgt_s2.c2_0 = __pgt_s0."note") AND (__pgt_s0."customer" = __pgt_s2.c2_1))
     AND __pgt_x45.k0 = __pgt_s0."note"
     AND ((__pgt_x44.c1 = 0) <> (__pgt_x44.c1 - __pgt_x45.dc = 0))
-    AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN (__pgt_s2.c2_1 IS NOT NULL) THEN true WHEN (COALESCE((CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x49.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x49.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1, (CASE WHEN false THEN (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_0, (CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_1, (CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s3."kind" AS o1, count(*) AS o2, count(*) FILTER (WHERE (__pgt_s3."n" IS NULL)) AS o3
   FROM "public"."events" AS __pgt_s3
@@ -636,11 +636,11 @@ SELECT ((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x49.c1 = 0 THEN 1 ELSE -1 END)
   GROUP BY __pgt_s1."kind", __pgt_s1."n") AS __pgt_s2 WHERE ((__pgt_s2."o1" = __pgt_s0.c0_0) AND (__pgt_s0.c0_1 = __pgt_s2."o2")))
     AND __pgt_x50.k0 = __pgt_s0.c0_0
     AND ((__pgt_x49.c1 = 0) <> (__pgt_x49.c1 - __pgt_x50.dc = 0))
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) IS NOT NULL) THEN true WHEN (COALESCE((CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=*/
-SELECT ((-(CASE WHEN __pgt_x19.c1 = 0 THEN 1 ELSE -1 END)) * (CASE WHEN __pgt_x54.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT ((-(CASE WHEN __pgt_x19.c1 = 0 THEN 1 ELSE -1 END)) * (CASE WHEN __pgt_x54.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0."note" AS c0_0, __pgt_s0."customer" AS c0_1, __pgt_s0."id" AS c0_2, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1, (CASE WHEN false THEN (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_0, (CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_1, (CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_2
   FROM "public"."orders" AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
@@ -658,11 +658,11 @@ SELECT ((-(CASE WHEN __pgt_x19.c1 = 0 THEN 1 ELSE -1 END)) * (CASE WHEN __pgt_x5
     AND ((__pgt_x19.c1 = 0) <> (__pgt_x19.c1 - __pgt_x20.dc = 0))
     AND __pgt_x55.k0 = __pgt_s0."note"
     AND ((__pgt_x54.c1 = 0) <> (__pgt_x54.c1 - __pgt_x55.dc = 0))
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) IS NOT NULL) THEN true WHEN (COALESCE((CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END), 0) = 0) THEN false WHEN ((__pgt_s0."customer" IS NULL) OR ((CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 UNION ALL
 /*pgt:term needs=16384*/
-SELECT ((-((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x24.c1 = 0 THEN 1 ELSE -1 END))) * (CASE WHEN __pgt_x59.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_0, (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) AS c2_1, (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_0, (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_1, (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) AS c4_2
+SELECT ((-((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x24.c1 = 0 THEN 1 ELSE -1 END))) * (CASE WHEN __pgt_x59.c1 = 0 THEN 1 ELSE -1 END)) AS __pgt_sign, __pgt_s0.c0_0 AS c0_0, __pgt_s0.c0_1 AS c0_1, __pgt_s0.c0_2 AS c0_2, (CASE WHEN false THEN (SELECT x.c2_0 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_0, (CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) AS c2_1, (CASE WHEN false THEN (SELECT x.c4_0 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_0, (CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_1, (CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) AS c4_2
   FROM pg_temp.__pgt_d0 AS __pgt_s0,
        LATERAL (SELECT count(*) AS c1 FROM LATERAL (SELECT __pgt_s1."kind" AS o1, __pgt_s1."n" AS o2
   FROM "public"."events" AS __pgt_s1
@@ -680,7 +680,7 @@ SELECT ((-((-__pgt_s0.__pgt_sign) * (CASE WHEN __pgt_x24.c1 = 0 THEN 1 ELSE -1 E
     AND ((__pgt_x24.c1 = 0) <> (__pgt_x24.c1 - __pgt_x25.dc = 0))
     AND __pgt_x60.k0 = __pgt_s0.c0_0
     AND ((__pgt_x59.c1 = 0) <> (__pgt_x59.c1 - __pgt_x60.dc = 0))
-    AND (NOT CASE WHEN ((SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) IS NOT NULL) THEN true WHEN (COALESCE((SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) > 0)) THEN NULL ELSE false END)
+    AND (NOT CASE WHEN ((CASE WHEN false THEN (SELECT x.c2_1 FROM pg_temp.__pgt_d2 AS x WHERE false) END) IS NOT NULL) THEN true WHEN (COALESCE((CASE WHEN false THEN (SELECT x.c4_1 FROM pg_temp.__pgt_d4 AS x WHERE false) END), 0) = 0) THEN false WHEN ((__pgt_s0.c0_1 IS NULL) OR ((CASE WHEN false THEN (SELECT x.c4_2 FROM pg_temp.__pgt_d4 AS x WHERE false) END) > 0)) THEN NULL ELSE false END)
 /*pgt:end*/
 ),
 __pgt_d AS MATERIALIZED (
