@@ -207,11 +207,11 @@ export function lookupViewQuery(oid: string): Json | null {
  * is not timed). The initial population counts only until another FULL refresh is measured: it
  * ran over the sources as they were when the stream table was created, often freshly loaded and
  * without the dead rows their changes leave (TPC-H Q19 at scale factor 1: populated in 51 ms,
- * refreshed FULL in 200 to 390 ms after rounds of 1 % changes). Each part is an index scan of (pgt_id, action, start_time) that stops after the
- * rows it needs, however long the history: the sum of FULL refreshes since the last DIFFERENTIAL
- * one reads at most 1000 of them (so a probe that could cost about 100 FULL refreshes more than
- * one never comes), and sinceFull counts only up to `window`, the pg_trickle.full_refresh_every
- * that needs it.
+ * refreshed FULL in 200 to 390 ms after rounds of 1 % changes). Each part is an index scan of
+ * (pgt_id, action, start_time) that stops after the rows it needs, however long the history:
+ * the sum of FULL refreshes since the last DIFFERENTIAL one reads at most 1000 of them (so a
+ * probe that could cost about 100 FULL refreshes more than one never comes), and sinceFull counts
+ * only up to `window`, the pg_trickle.full_refresh_every that needs it.
  */
 const REFRESH_COSTS_SQL = `WITH reinitialized AS (
   SELECT start_time, extract(epoch FROM end_time - start_time) * 1000 AS ms, false AS initial FROM pgtrickle.pgt_refresh_history

@@ -250,8 +250,8 @@ export class JoinCompiler {
 
   /**
    * X₁ of `op`, the input of a filter whose conjuncts include `column IS NULL` for each of
-   * `tested`. A NOT EXISTS or NOT IN is a left join to a key set D (`SELECT DISTINCT k`) and such
-   * a test of D's key; where the join equates that key (`D.k = x`: a matched row's key is not
+   * `tested`. A NOT EXISTS is a left join to a key set D (`SELECT DISTINCT k`) and such a test of
+   * D's key; where the join equates that key (`D.k = x`: a matched row's key is not
    * NULL), the filter drops every matched row, so D's keys need not be distinct: the left joins
    * down `op`'s left spine read D's rows as they come. PostgreSQL then plans an anti join over
    * S itself instead of first grouping it whole (TPC-H Q22: hashing 1.5 million orders by
