@@ -288,7 +288,8 @@ export class JoinCompiler {
   /**
    * The rows of a derived relation as a SELECT, its columns named as the relation's: its branches'
    * states, concatenated. `keys` (expressions over a one-branch relation's input) equal to
-   * `values` (SQL) keep only the groups with those keys (see probed).
+   * `values` (SQL) keep only the groups with those keys (see probed); `repeated` reads a key set's
+   * keys once per input row, not made distinct (see keyLeftJoins).
    */
   private derivedState(d: DerivedOperator, keys: Expr[] = [], values: string[] = [], repeated: bool = false): string {
     if (d.isConstant) return d.values;
