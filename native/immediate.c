@@ -8,8 +8,8 @@
  * A stream table reading several tables (or one table several times, a view, a subquery that
  * groups, ...) has a BEFORE and an AFTER statement trigger on each source, and its sources keep
  * their change capture. Invariants:
- * - Each statement's changes are applied by a DIFFERENTIAL refresh (refresh.c) inside the writing
- *   transaction, once the last statement writing its sources ends: the BEFORE trigger counts a
+ * - Each statement's changes are applied by a refresh (refresh.c; DIFFERENTIAL, or FULL as a
+ *   difference above the change ratio or after a TRUNCATE) inside the writing transaction, once the last statement writing its sources ends: the BEFORE trigger counts a
  *   statement as pending, the AFTER trigger uncounts it and refreshes when none is left. A
  *   statement changing two sources (a writable CTE, a foreign key's ON DELETE CASCADE, whose
  *   statement runs inside the outer one) is thus applied once, with both changes in the

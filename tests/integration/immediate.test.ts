@@ -150,6 +150,30 @@ for (const major of pgVersions()) {
       await check("after COMMIT");
     });
 
+    it("recomputes a join as a difference when a statement changes more than the change ratio of its sources, and stays exact", async () => {
+      const c = database.client;
+      await c.query("CREATE TABLE big_l (id int PRIMARY KEY, k int, v int)");
+      await c.query("CREATE TABLE big_r (k int, tag text)");
+      await c.query("INSERT INTO big_l SELECT g, g % 30, g FROM generate_series(1, 600) g");
+      await c.query("INSERT INTO big_r SELECT g % 40, 't' || (g % 5) FROM generate_series(1, 80) g");
+      await c.query("ANALYZE big_l, big_r");  // the ratio needs the sources' row counts
+      const query = "SELECT r.tag, count(*) AS n, sum(l.v) AS s FROM big_l l JOIN big_r r ON r.k = l.k GROUP BY r.tag";
+      await c.query("SELECT pgtrickle.create_stream_table('big_lr', $1, refresh_mode => 'IMMEDIATE')", [query]);
+      // The first statements change far more than 15 % of the 680 source rows, the last far fewer:
+      // with refresh_strategy auto the first are recomputed, with differential none is.
+      for (const strategy of ["auto", "differential"]) {
+        await c.query(`SET pg_trickle.refresh_strategy = ${strategy}`);
+        await c.query("UPDATE big_l SET k = (k * 7) % 45, v = v + 1");
+        await expectMatchesQuery(c, "big_lr", ["tag", "n", "s"], query, `${strategy}: an UPDATE of every row`);
+        await c.query("DELETE FROM big_l WHERE id % 3 = 0");
+        await c.query("INSERT INTO big_r SELECT g % 45, 't' || (g % 7) FROM generate_series(1, 200) g");
+        await expectMatchesQuery(c, "big_lr", ["tag", "n", "s"], query, `${strategy}: a third deleted, the other side more than doubled`);
+        await c.query("UPDATE big_l SET v = v * 2 WHERE id = 4");
+        await expectMatchesQuery(c, "big_lr", ["tag", "n", "s"], query, `${strategy}: one row`);
+      }
+      await c.query("RESET pg_trickle.refresh_strategy");
+    });
+
     it("rejects direct writes, queries it cannot maintain, and an unpopulated IMMEDIATE table", async () => {
       const c = database.client;
       expect((await errorOf(() => c.query("INSERT INTO totals (grp) VALUES (1)"))).code).toBe("42809");

@@ -63,8 +63,9 @@ export class RefreshProgram {
   differential: Statement[] = [];
   /**
    * The statement-trigger program of a query over one table, or null. An IMMEDIATE stream table
-   * without one is refreshed DIFFERENTIAL from its change buffers at the end of every statement
-   * that writes its sources, inside the writing transaction (native/immediate.c).
+   * without one is refreshed from its change buffers at the end of every statement that writes
+   * its sources, inside the writing transaction (native/immediate.c): DIFFERENTIAL, or FULL as a
+   * difference above the change ratio (requests/refresh.ts).
    */
   immediate: ImmediateProgram | null = null;
   sources: ProgramSource[] = [];

@@ -57,9 +57,13 @@ export function planRefresh(request: Json): string {
   const ratio = F64.parseFloat(request.str("maxChangeRatio", "0.15"));
   const fullEvery = request.int("fullRefreshEvery", 0);
   const costs = new CostsOnce(request.get("pgtId").text, fullEvery);
+  // With refresh_strategy auto, more changes than maxChangeRatio of the sources' rows make a FULL refresh.
+  const exceedsRatio = strategy == "auto" && sourceRows > 0 && <f64>changes > ratio * <f64>sourceRows;
+  const overRatio = changes.toString() + " pending changes exceed pg_trickle.differential_max_change_ratio of " + sourceRows.toString() + " source rows";
 
   // IMMEDIATE: a one-table program is applied by statement triggers; any other is refreshed from
-  // its change buffers at the end of each writing statement, always DIFFERENTIAL but after a TRUNCATE.
+  // its change buffers at the end of each writing statement, DIFFERENTIAL but after a TRUNCATE or
+  // (with refresh_strategy auto) more changes than the change ratio.
   const immediate = request.str("refreshMode") == "IMMEDIATE";
   const statementTriggers = immediate && program.has("immediate") && program.get("immediate").kind == JsonKind.Object;
   let action = "DIFFERENTIAL";
@@ -90,7 +94,13 @@ export function planRefresh(request: Json): string {
     action = "NO_DATA";
     reason = "no pending changes";
   } else if (immediate) {
-    reason = "refresh mode IMMEDIATE";
+    // Changes about as large as the tables (a statement that rewrote much of them) are cheaper
+    // recomputed, as for DIFFERENTIAL; inside a writing statement that changes only what differs.
+    if (exceedsRatio) {
+      action = "FULL";
+      reason = overRatio;
+      fallback = true;
+    } else reason = "refresh mode IMMEDIATE";
   } else if (request.str("refreshMode") == "FULL") {
     action = "FULL";
     reason = "refresh mode FULL";
@@ -105,9 +115,9 @@ export function planRefresh(request: Json): string {
     action = "FULL";
     reason = (fullEvery - 1).toString() + " DIFFERENTIAL refreshes since the last FULL one (pg_trickle.full_refresh_every = " + fullEvery.toString() + ")";
     fallback = true;
-  } else if (strategy == "auto" && sourceRows > 0 && <f64>changes > ratio * <f64>sourceRows) {
+  } else if (exceedsRatio) {
     action = "FULL";
-    reason = changes.toString() + " pending changes exceed pg_trickle.differential_max_change_ratio of " + sourceRows.toString() + " source rows";
+    reason = overRatio;
     fallback = true;
   } else if (strategy == "auto") {
     reason = changes.toString() + " pending changes, at most pg_trickle.differential_max_change_ratio of " + sourceRows.toString() + " source rows";

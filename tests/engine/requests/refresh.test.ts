@@ -216,16 +216,23 @@ describe("the refresh decision", () => {
     expect(notDifferentiable.fullDiff[1].sql).toContain("row_number() OVER (ORDER BY __pgt_r USING OPERATOR(pg_catalog.*<)) - rank() OVER (ORDER BY __pgt_r USING OPERATOR(pg_catalog.*<))");
   });
 
-  it("in IMMEDIATE mode: FULL with statement steps; without, DIFFERENTIAL whatever the ratio and strategy, FULL as a difference after a TRUNCATE", async () => {
+  it("in IMMEDIATE mode: FULL with statement steps; without, DIFFERENTIAL whatever the strategy, FULL as a difference after a TRUNCATE or above the ratio", async () => {
     expect(verdict(decide(differentiable, {}, { refreshMode: "IMMEDIATE" })))
       .toEqual({ action: "FULL", reason: "refresh mode IMMEDIATE", wasFullFallback: false, deltaRows: 0 });
     const join = await createdProgram("SELECT o.id, e.kind FROM orders o JOIN events e ON e.n = o.id");
     expect(join.immediate).toBeNull();
-    for (const overrides of [{}, { refreshStrategy: "full" }, { forceFull: true }, { fullRefreshEvery: 1 }]) {
-      const d = decide(join, { changes: 5000, sourceRows: 100 }, { refreshMode: "IMMEDIATE", inStatement: true, ...overrides });
-      expect(verdict(d)).toEqual({ action: "DIFFERENTIAL", reason: "refresh mode IMMEDIATE", wasFullFallback: false, deltaRows: 5000 });
+    const within = { changes: 15, sourceRows: 100 };
+    for (const [probe, overrides] of [[within, {}], [within, { refreshStrategy: "full" }], [within, { forceFull: true }], [within, { fullRefreshEvery: 1 }],
+      [{ changes: 5000, sourceRows: 100 }, { refreshStrategy: "differential" }], [{ changes: 5000, sourceRows: 0 }, {}]] as const) {
+      const d = decide(join, probe, { refreshMode: "IMMEDIATE", inStatement: true, ...overrides });
+      expect(verdict(d)).toEqual({ action: "DIFFERENTIAL", reason: "refresh mode IMMEDIATE", wasFullFallback: false, deltaRows: probe.changes });
       expect(d.statements).toEqual(join.differential);
     }
+    const rewritten = decide(join, { changes: 16, sourceRows: 100 }, { refreshMode: "IMMEDIATE", inStatement: true });
+    expect(verdict(rewritten)).toEqual({
+      action: "FULL", reason: "16 pending changes exceed pg_trickle.differential_max_change_ratio of 100 source rows", wasFullFallback: true, deltaRows: 16,
+    });
+    expect(rewritten.statements).toEqual(join.fullDiff);
     expect(decide(join, {}, { refreshMode: "IMMEDIATE", inStatement: true }).action).toBe("NO_DATA");
     const truncated = decide(join, { truncates: 1, changes: 1 }, { refreshMode: "IMMEDIATE", inStatement: true });
     expect(verdict(truncated)).toEqual({ action: "FULL", reason: "a source table was truncated", wasFullFallback: true, deltaRows: 1 });
