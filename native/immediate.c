@@ -9,8 +9,9 @@
  * groups, ...) has a BEFORE and an AFTER statement trigger on each source, and its sources keep
  * their change capture. Invariants:
  * - Each statement's changes are applied by a refresh (refresh.c; DIFFERENTIAL, or FULL as a
- *   difference above the change ratio or after a TRUNCATE) inside the writing transaction, once the last statement writing its sources ends: the BEFORE trigger counts a
- *   statement as pending, the AFTER trigger uncounts it and refreshes when none is left. A
+ *   difference above the change ratio or after a TRUNCATE) inside the writing transaction, once
+ *   the last statement writing its sources ends: the BEFORE trigger counts a statement as
+ *   pending, the AFTER trigger uncounts it and refreshes when none is left. A
  *   statement changing two sources (a writable CTE, a foreign key's ON DELETE CASCADE, whose
  *   statement runs inside the outer one) is thus applied once, with both changes in the
  *   buffers, and the delta rules' cross terms are counted once. (Applying the inner statement

@@ -159,8 +159,9 @@ for (const major of pgVersions()) {
       await c.query("ANALYZE big_l, big_r");  // the ratio needs the sources' row counts
       const query = "SELECT r.tag, count(*) AS n, sum(l.v) AS s FROM big_l l JOIN big_r r ON r.k = l.k GROUP BY r.tag";
       await c.query("SELECT pgtrickle.create_stream_table('big_lr', $1, refresh_mode => 'IMMEDIATE')", [query]);
-      // The first statements change far more than 15 % of the 680 source rows, the last far fewer:
-      // with refresh_strategy auto the first are recomputed, with differential none is.
+      // The first statements change far more than 15 % of the 680 source rows, the last far fewer.
+      // With refresh_strategy auto the first take the recompute path (the decision is checked in
+      // tests/engine/requests/refresh.test.ts), with differential the delta; both must be exact.
       for (const strategy of ["auto", "differential"]) {
         await c.query(`SET pg_trickle.refresh_strategy = ${strategy}`);
         await c.query("UPDATE big_l SET k = (k * 7) % 45, v = v + 1");
