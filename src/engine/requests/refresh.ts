@@ -35,6 +35,12 @@ function changedSources(perSource: string): string[] | null {
   return out;
 }
 
+/** The reason naming the change ratio: `N pending changes exceed` it (`over`), or `N pending changes, at most` it. */
+function ratioReason(changes: i64, sourceRows: i64, over: bool): string {
+  return changes.toString() + (over ? " pending changes exceed" : " pending changes, at most")
+    + " pg_trickle.differential_max_change_ratio of " + sourceRows.toString() + " source rows";
+}
+
 /**
  * Handles `{"op":"refresh", pgtId, program, populated, hasFrontier, consumed, reinitialize, probe,
  * refreshMode, inStatement, forceFull, refreshStrategy, maxChangeRatio, fullRefreshEvery, currentSql}`
@@ -59,7 +65,6 @@ export function planRefresh(request: Json): string {
   const costs = new CostsOnce(request.get("pgtId").text, fullEvery);
   // With refresh_strategy auto, more changes than maxChangeRatio of the sources' rows make a FULL refresh.
   const exceedsRatio = strategy == "auto" && sourceRows > 0 && <f64>changes > ratio * <f64>sourceRows;
-  const overRatio = changes.toString() + " pending changes exceed pg_trickle.differential_max_change_ratio of " + sourceRows.toString() + " source rows";
 
   // IMMEDIATE: a one-table program is applied by statement triggers; any other is refreshed from
   // its change buffers at the end of each writing statement, DIFFERENTIAL but after a TRUNCATE or
@@ -98,7 +103,7 @@ export function planRefresh(request: Json): string {
     // recomputed, as for DIFFERENTIAL; inside a writing statement that changes only what differs.
     if (exceedsRatio) {
       action = "FULL";
-      reason = overRatio;
+      reason = ratioReason(changes, sourceRows, true);
       fallback = true;
     } else reason = "refresh mode IMMEDIATE";
   } else if (request.str("refreshMode") == "FULL") {
@@ -117,10 +122,10 @@ export function planRefresh(request: Json): string {
     fallback = true;
   } else if (exceedsRatio) {
     action = "FULL";
-    reason = overRatio;
+    reason = ratioReason(changes, sourceRows, true);
     fallback = true;
   } else if (strategy == "auto") {
-    reason = changes.toString() + " pending changes, at most pg_trickle.differential_max_change_ratio of " + sourceRows.toString() + " source rows";
+    reason = ratioReason(changes, sourceRows, false);
     if (request.has("pgtId")) {
       const choice = chooseByCost(costs.get(), changes);
       if (choice.full) {
